@@ -1,0 +1,117 @@
+// Pure pieces of the Demon stack: the stream bootstrap script and the network policy plan.
+import * as k8s from "@pulumi/kubernetes";
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+
+export interface StreamSettings {
+    name: string;
+    subjects: string[];
+    dedupeWindowSeconds: number;
+}
+
+export const natsClientPort = 4222;
+export const natsMonitorPort = 8222;
+/** Pods with this label may reach NATS, and NATS only admits pods with it. */
+export const natsClientLabel = "demon.kubestrap.io/nats-client";
+/** Namespaces with this label may scrape NATS monitoring (the observability stack sets it). */
+export const monitoringNamespaceLabel = "kubestrap.io/monitoring";
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A POSIX shell script for nats-box that creates the stream, or brings an existing one to
+ * these settings. Running it twice changes nothing the second time.
+ */
+export function streamBootstrapScript(s: StreamSettings): string {
+    const subjects = s.subjects.map(shellQuote).join(" ");
+    const common = `--subjects ${shellQuote(s.subjects.join(","))} --dupe-window ${s.dedupeWindowSeconds}s`;
+    return [
+        "set -eu",
+        `stream=${shellQuote(s.name)}`,
+        "until nats --server \"$NATS_URL\" server check connection >/dev/null 2>&1; do echo waiting for NATS; sleep 2; done",
+        "if nats --server \"$NATS_URL\" stream info \"$stream\" >/dev/null 2>&1; then",
+        `  nats --server "$NATS_URL" stream edit "$stream" ${common} --force`,
+        "  echo \"updated stream $stream\"",
+        "else",
+        `  nats --server "$NATS_URL" stream add "$stream" ${common} --storage file --retention limits --replicas 1 --defaults`,
+        "  echo \"created stream $stream\"",
+        "fi",
+        `echo "subjects: ${subjects.replace(/'/g, "")}"`,
+    ].join("\n");
+}
+
+const namespaceSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
+
+export interface PolicyPlan {
+    name: string;
+    spec: NetworkPolicySpec;
+}
+
+/**
+ * Default deny for the namespace, then exactly the flows the stack needs: DNS, clients to
+ * NATS, the ingress controller to operate-ui, monitoring to NATS, engine/runtime HTTPS out.
+ */
+export function demonNetworkPolicies(opts: {
+    natsSelector: Record<string, string>;
+    operateUiSelector: Record<string, string>;
+    operateUiPort: number;
+    ingressControllerNamespace: string;
+    httpsEgress: { name: string; selector: Record<string, string> }[];
+}): PolicyPlan[] {
+    const clients = { matchLabels: { [natsClientLabel]: "true" } };
+    return [
+        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        {
+            name: "allow-dns",
+            spec: {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [{
+                    to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+                }],
+            },
+        },
+        {
+            name: "nats-from-clients",
+            spec: {
+                podSelector: { matchLabels: opts.natsSelector },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    { from: [{ podSelector: clients }], ports: [{ protocol: "TCP", port: natsClientPort }] },
+                    {
+                        from: [{ namespaceSelector: { matchLabels: { [monitoringNamespaceLabel]: "true" } } }],
+                        ports: [{ protocol: "TCP", port: natsMonitorPort }],
+                    },
+                ],
+            },
+        },
+        {
+            name: "clients-to-nats",
+            spec: {
+                podSelector: clients,
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ podSelector: { matchLabels: opts.natsSelector } }], ports: [{ protocol: "TCP", port: natsClientPort }] }],
+            },
+        },
+        {
+            name: "operate-ui-from-ingress",
+            spec: {
+                podSelector: { matchLabels: opts.operateUiSelector },
+                policyTypes: ["Ingress"],
+                ingress: [{
+                    from: [{ namespaceSelector: namespaceSelector(opts.ingressControllerNamespace) }],
+                    ports: [{ protocol: "TCP", port: opts.operateUiPort }],
+                }],
+            },
+        },
+        ...opts.httpsEgress.map(({ name, selector }): PolicyPlan => ({
+            name: `${name}-https-egress`,
+            spec: {
+                podSelector: { matchLabels: selector },
+                policyTypes: ["Egress"],
+                egress: [{ ports: [{ protocol: "TCP", port: 443 }] }],
+            },
+        })),
+    ];
+}

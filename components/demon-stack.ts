@@ -1,0 +1,276 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { demonNetworkPolicies, natsClientLabel, natsClientPort, natsMonitorPort, StreamSettings, streamBootstrapScript } from "./demon-specs";
+import { ingressFor, IngressSettings } from "./ingress-spec";
+import { selectorLabels, standardLabels } from "./labels";
+import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "./pod-security";
+import { probe, Resources } from "./web-app-specs";
+
+export interface DemonWorkload {
+    image: string;
+    replicas: number;
+    resources: Resources;
+    port: number;
+    healthPath: string;
+}
+
+export interface DemonStackArgs {
+    namespace: string;
+    nats: {
+        image: string;
+        storageClass?: string;
+        size: string;
+        resources: Resources;
+    };
+    natsBoxImage: string;
+    stream: StreamSettings;
+    engine: DemonWorkload;
+    runtime: DemonWorkload;
+    operateUi: DemonWorkload;
+    secrets: { adminToken: pulumi.Input<string>; githubToken?: pulumi.Input<string> };
+    ingress?: IngressSettings;
+    /** Namespace of the ingress controller, the only one allowed to reach operate-ui. */
+    ingressControllerNamespace: string;
+    /** Keep the NATS volume claim on destroy and refuse to replace it. */
+    protectData?: boolean;
+}
+
+const partOf = "demon";
+
+/**
+ * The Demon platform: NATS JetStream with its stream, the engine, runtime and operate-ui, in a
+ * namespace of their own under the Pod Security "restricted" profile and default-deny networking.
+ */
+export class DemonStack extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly natsUrl: pulumi.Output<string>;
+    readonly uiUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: DemonStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubestrap:platform:DemonStack", name, {}, opts);
+        const child = { parent: this };
+        const labelsFor = (component: string) => standardLabels({ name: component, instance: name, component, partOf });
+        const selectorFor = (component: string) => selectorLabels({ name: component, instance: name });
+
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: {
+                name: args.namespace,
+                labels: { ...standardLabels({ name: args.namespace, instance: name, component: "namespace", partOf }), ...podSecurityLabels("restricted") },
+            },
+        }, child);
+        const namespace = ns.metadata.name;
+        const meta = (objectName: string, component: string) => ({ name: objectName, namespace, labels: labelsFor(component) });
+
+        const serviceAccount = (component: string, automount: boolean) => new k8s.core.v1.ServiceAccount(`${name}-${component}-sa`, {
+            metadata: meta(component, component),
+            automountServiceAccountToken: automount,
+        }, child);
+
+        const secret = new k8s.core.v1.Secret(`${name}-secrets`, {
+            metadata: meta("demon-secrets", "secrets"),
+            type: "Opaque",
+            stringData: {
+                ADMIN_TOKEN: pulumi.secret(args.secrets.adminToken),
+                ...(args.secrets.githubToken ? { GITHUB_TOKEN: pulumi.secret(args.secrets.githubToken) } : {}),
+            },
+        }, child);
+
+        // NATS JetStream.
+        const natsSelector = selectorFor("nats");
+        const natsSa = serviceAccount("nats", false);
+        const natsHeadless = new k8s.core.v1.Service(`${name}-nats-headless`, {
+            metadata: meta("nats-headless", "nats"),
+            spec: {
+                clusterIP: "None",
+                publishNotReadyAddresses: true,
+                selector: natsSelector,
+                ports: [{ name: "client", port: natsClientPort, targetPort: "client" }],
+            },
+        }, child);
+        const natsService = new k8s.core.v1.Service(`${name}-nats`, {
+            metadata: meta("nats", "nats"),
+            spec: {
+                type: "ClusterIP",
+                selector: natsSelector,
+                ports: [
+                    { name: "client", port: natsClientPort, targetPort: "client" },
+                    { name: "monitor", port: natsMonitorPort, targetPort: "monitor" },
+                ],
+            },
+        }, child);
+        const nats = new k8s.apps.v1.StatefulSet(`${name}-nats`, {
+            metadata: meta("nats", "nats"),
+            spec: {
+                serviceName: natsHeadless.metadata.name,
+                replicas: 1,
+                selector: { matchLabels: natsSelector },
+                template: {
+                    metadata: { labels: labelsFor("nats") },
+                    spec: {
+                        serviceAccountName: natsSa.metadata.name,
+                        automountServiceAccountToken: false,
+                        securityContext: podSecurityContext({ runAsUser: 1000 }),
+                        containers: [{
+                            name: "nats",
+                            image: args.nats.image,
+                            args: ["--jetstream", "--store_dir", "/data", "--http_port", String(natsMonitorPort)],
+                            ports: [
+                                { name: "client", containerPort: natsClientPort },
+                                { name: "monitor", containerPort: natsMonitorPort },
+                            ],
+                            livenessProbe: { ...probe("liveness", { path: "/healthz?js-enabled-only=true", port: natsMonitorPort }, natsMonitorPort) },
+                            readinessProbe: probe("readiness", { path: "/healthz", port: natsMonitorPort }, natsMonitorPort),
+                            resources: args.nats.resources,
+                            securityContext: containerSecurityContext(),
+                            volumeMounts: [{ name: "data", mountPath: "/data" }],
+                        }],
+                    },
+                },
+                volumeClaimTemplates: [{
+                    metadata: { name: "data", labels: labelsFor("nats") },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        ...(args.nats.storageClass ? { storageClassName: args.nats.storageClass } : {}),
+                        resources: { requests: { storage: args.nats.size } },
+                    },
+                }],
+            },
+        }, { ...child, protect: args.protectData });
+
+        const natsUrl = pulumi.interpolate`nats://${natsService.metadata.name}.${namespace}.svc.cluster.local:${natsClientPort}`;
+        const uiInternalUrl = pulumi.interpolate`http://operate-ui.${namespace}.svc.cluster.local:${args.operateUi.port}`;
+
+        const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
+            metadata: meta("demon-config", "config"),
+            data: {
+                NATS_URL: natsUrl,
+                STREAM_NAME: args.stream.name,
+                STREAM_SUBJECTS: args.stream.subjects.join(","),
+                DEDUPE_WINDOW_SECS: String(args.stream.dedupeWindowSeconds),
+                UI_URL: uiInternalUrl,
+            },
+        }, child);
+
+        // The stream, created or updated in-cluster. Its settings are in the pod template, so a
+        // change replaces the Job and the bootstrap runs again; an unchanged stack leaves it be.
+        const bootstrapSa = serviceAccount("stream-bootstrap", false);
+        const bootstrap = new k8s.batch.v1.Job(`${name}-stream-bootstrap`, {
+            metadata: { namespace, labels: labelsFor("stream-bootstrap") },
+            spec: {
+                backoffLimit: 6,
+                activeDeadlineSeconds: 600,
+                template: {
+                    metadata: { labels: { ...labelsFor("stream-bootstrap"), [natsClientLabel]: "true" } },
+                    spec: {
+                        restartPolicy: "OnFailure",
+                        serviceAccountName: bootstrapSa.metadata.name,
+                        automountServiceAccountToken: false,
+                        securityContext: podSecurityContext(),
+                        containers: [{
+                            name: "bootstrap",
+                            image: args.natsBoxImage,
+                            command: ["/bin/sh", "-c", streamBootstrapScript(args.stream)],
+                            env: [{ name: "NATS_URL", value: natsUrl }],
+                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                            securityContext: containerSecurityContext(),
+                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                        }],
+                        volumes: [{ name: "tmp", emptyDir: {} }],
+                    },
+                },
+            },
+        }, { ...child, dependsOn: [nats] });
+
+        // The Demon services.
+        const runtimeSa = serviceAccount("runtime", true);
+        const runtimeRole = new k8s.rbac.v1.Role(`${name}-runtime-role`, {
+            metadata: meta("runtime", "runtime"),
+            rules: [
+                { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "delete"] },
+                { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
+            ],
+        }, child);
+        new k8s.rbac.v1.RoleBinding(`${name}-runtime-binding`, {
+            metadata: meta("runtime", "runtime"),
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: runtimeRole.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: runtimeSa.metadata.name, namespace }],
+        }, child);
+        const engineSa = serviceAccount("engine", true);
+        const engineRole = new k8s.rbac.v1.Role(`${name}-engine-role`, {
+            metadata: meta("engine", "engine"),
+            rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["demon-config"], verbs: ["get", "watch"] }],
+        }, child);
+        new k8s.rbac.v1.RoleBinding(`${name}-engine-binding`, {
+            metadata: meta("engine", "engine"),
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: engineRole.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: engineSa.metadata.name, namespace }],
+        }, child);
+        const uiSa = serviceAccount("operate-ui", false);
+
+        const service = (component: string, w: DemonWorkload, sa: k8s.core.v1.ServiceAccount) => {
+            const selector = selectorFor(component);
+            const deployment = new k8s.apps.v1.Deployment(`${name}-${component}`, {
+                metadata: meta(component, component),
+                spec: {
+                    replicas: w.replicas,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels: { ...labelsFor(component), [natsClientLabel]: "true" } },
+                        spec: {
+                            serviceAccountName: sa.metadata.name,
+                            securityContext: podSecurityContext(),
+                            containers: [{
+                                name: component,
+                                image: w.image,
+                                ports: [{ name: "http", containerPort: w.port }],
+                                envFrom: [{ configMapRef: { name: config.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
+                                livenessProbe: probe("liveness", { path: w.healthPath }, w.port),
+                                readinessProbe: probe("readiness", { path: w.healthPath }, w.port),
+                                resources: w.resources,
+                                securityContext: containerSecurityContext(),
+                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                            }],
+                            volumes: [{ name: "tmp", emptyDir: {} }],
+                        },
+                    },
+                },
+            }, { ...child, dependsOn: [bootstrap] });
+            const svc = new k8s.core.v1.Service(`${name}-${component}-service`, {
+                metadata: meta(component, component),
+                spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: w.port, targetPort: "http" }] },
+            }, child);
+            return { deployment, svc, selector };
+        };
+        const engine = service("engine", args.engine, engineSa);
+        const runtime = service("runtime", args.runtime, runtimeSa);
+        const ui = service("operate-ui", args.operateUi, uiSa);
+
+        for (const plan of demonNetworkPolicies({
+            natsSelector,
+            operateUiSelector: ui.selector,
+            operateUiPort: args.operateUi.port,
+            ingressControllerNamespace: args.ingressControllerNamespace,
+            httpsEgress: [{ name: "engine", selector: engine.selector }, { name: "runtime", selector: runtime.selector }],
+        })) {
+            new k8s.networking.v1.NetworkPolicy(`${name}-${plan.name}`, {
+                metadata: meta(plan.name, "network-policy"),
+                spec: plan.spec,
+            }, child);
+        }
+
+        let uiUrl: pulumi.Output<string> = uiInternalUrl;
+        if (args.ingress) {
+            const ingress = ingressFor(args.ingress, ui.svc.metadata.name, "operate-ui-tls");
+            new k8s.networking.v1.Ingress(`${name}-operate-ui-ingress`, {
+                metadata: { ...meta("operate-ui", "operate-ui"), annotations: ingress.annotations },
+                spec: ingress.spec,
+            }, child);
+            uiUrl = pulumi.output(ingress.url);
+        }
+
+        this.namespace = namespace;
+        this.natsUrl = natsUrl;
+        this.uiUrl = uiUrl;
+        this.registerOutputs({ namespace: this.namespace, natsUrl: this.natsUrl, uiUrl: this.uiUrl });
+    }
+}

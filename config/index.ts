@@ -1,0 +1,167 @@
+// The one place kubestrap reads stack config: parse, validate, resolve secrets, and fail with
+// every problem at once before any resource is registered.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, configPath, formatIssue, namespace } from "./problems";
+import { AppConfig, DemonConfig, SecretRef, StackConfig, stackConfig, topLevel } from "./schema";
+
+export { ConfigError } from "./problems";
+export * from "./schema";
+
+export type Secret = pulumi.Output<string>;
+
+export interface ResolvedApp extends Omit<AppConfig, "secretEnv"> {
+    secretEnv: Record<string, Secret>;
+}
+
+export interface ResolvedDemon extends Omit<DemonConfig, "secrets"> {
+    secrets?: { adminToken: Secret; githubToken?: Secret };
+}
+
+export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps"> {
+    demon: ResolvedDemon;
+    apps: ResolvedApp[];
+}
+
+/** Everything outside the config file that secrets may come from; injectable for tests. */
+export interface SecretSources {
+    env: Record<string, string | undefined>;
+    readFile: (file: string) => string;
+    /** Keys stored with `--secret`; when known, a plain-text key used as a secret is an error. */
+    secretKeys?: string[];
+    baseDir: string;
+}
+
+export const defaultSources = (): SecretSources => ({
+    env: process.env,
+    readFile: (file) => fs.readFileSync(file, "utf8"),
+    secretKeys: process.env.PULUMI_CONFIG_SECRET_KEYS ? JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS) : undefined,
+    baseDir: process.cwd(),
+});
+
+function decode(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
+
+function secretKeyName(ref: SecretRef): string | undefined {
+    return "fromConfig" in ref ? `${namespace}:${ref.fromConfig}` : undefined;
+}
+
+class SecretResolver {
+    readonly problems: string[] = [];
+    constructor(private readonly values: Record<string, string>, private readonly sources: SecretSources) {}
+
+    resolve(ref: SecretRef, at: (string | number)[]): Secret {
+        const where = configPath(at);
+        let value: string | undefined;
+        if ("fromConfig" in ref) {
+            const key = `${namespace}:${ref.fromConfig}`;
+            value = this.values[key];
+            if (value === undefined) {
+                this.problems.push(`${where}: config key ${key} is not set; run \`pulumi config set --secret ${ref.fromConfig} <value>\``);
+            } else if (this.sources.secretKeys && !this.sources.secretKeys.includes(key)) {
+                this.problems.push(`${where}: config key ${key} is stored in plain text; set it again with \`pulumi config set --secret ${ref.fromConfig} <value>\``);
+            }
+        } else if ("fromEnv" in ref) {
+            value = this.sources.env[ref.fromEnv];
+            if (value === undefined || value === "") {
+                this.problems.push(`${where}: environment variable ${ref.fromEnv} is not set; export it before running pulumi`);
+            }
+        } else {
+            const file = path.resolve(this.sources.baseDir, ref.fromFile.replace(/^~(?=\/)/, os.homedir()));
+            try {
+                value = this.sources.readFile(file).replace(/\r?\n$/, "");
+                if (value === "") {
+                    this.problems.push(`${where}: secret file ${file} is empty; put the secret in it`);
+                }
+            } catch (e) {
+                this.problems.push(`${where}: cannot read secret file ${file} (${(e as NodeJS.ErrnoException).code ?? e}); create it or fix the path`);
+            }
+        }
+        return pulumi.secret(value ?? "");
+    }
+}
+
+/**
+ * Validates the `kubestrap:*` config values (as Pulumi hands them over: strings, JSON for
+ * objects) and resolves secrets. Throws ConfigError listing every problem found.
+ */
+export function parseConfig(values: Record<string, string>, sources: SecretSources): KubestrapConfig {
+    const known = new Set(Object.keys(topLevel));
+    const input: Record<string, unknown> = {};
+    for (const [key, raw] of Object.entries(values)) {
+        const [ns, name] = key.split(":", 2);
+        if (ns === namespace && known.has(name)) {
+            input[name] = decode(raw);
+        }
+    }
+
+    const problems: string[] = [];
+    const parsed = stackConfig.safeParse(input);
+    if (!parsed.success) {
+        problems.push(...parsed.error.issues.map(formatIssue));
+    }
+
+    const referenced = new Set<string>();
+    const collectRefs = (value: unknown): void => {
+        if (value && typeof value === "object") {
+            const name = "fromConfig" in value ? secretKeyName(value as SecretRef) : undefined;
+            if (name) {
+                referenced.add(name);
+            }
+            Object.values(value).forEach(collectRefs);
+        }
+    };
+    collectRefs(input);
+    for (const key of Object.keys(values)) {
+        const [ns, name] = key.split(":", 2);
+        if (ns === namespace && !known.has(name) && !referenced.has(key)) {
+            problems.push(`${key}: unknown setting; known settings are ${[...known].join(", ")}, ` +
+                "plus secret keys named by a fromConfig reference; remove it with `pulumi config rm " + name + "`");
+        }
+    }
+
+    if (!parsed.success) {
+        throw new ConfigError(problems);
+    }
+
+    const config = parsed.data;
+    const resolver = new SecretResolver(values, sources);
+    const demon: ResolvedDemon = {
+        ...config.demon,
+        secrets: config.demon.enabled && config.demon.secrets ? {
+            adminToken: resolver.resolve(config.demon.secrets.adminToken, ["demon", "secrets", "adminToken"]),
+            githubToken: config.demon.secrets.githubToken &&
+                resolver.resolve(config.demon.secrets.githubToken, ["demon", "secrets", "githubToken"]),
+        } : undefined,
+    };
+    const apps = config.apps.map((app, i): ResolvedApp => ({
+        ...app,
+        secretEnv: Object.fromEntries(Object.entries(app.secretEnv).map(([name, ref]) =>
+            [name, resolver.resolve(ref, ["apps", i, "secretEnv", name])])),
+    }));
+    problems.push(...resolver.problems);
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return { ...config, demon, apps };
+}
+
+/** Reads this stack's config; on bad config, stops the program with every problem listed. */
+export function loadConfig(sources: SecretSources = defaultSources()): KubestrapConfig {
+    try {
+        return parseConfig(pulumi.runtime.allConfig(), sources);
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            throw new pulumi.RunError(e.message);
+        }
+        throw e;
+    }
+}
+

@@ -1,0 +1,203 @@
+// The shape of kubestrap's stack config (`kubestrap:*` keys), with defaults that hold in
+// every environment. What differs between dev and prod lives in stacks/.
+import { z } from "zod";
+import { byteQuantityProblem, cpuQuantityProblem, dnsLabelProblem, hostProblem, imageProblem } from "./formats";
+
+function checked(problem: (value: string) => string | undefined) {
+    return z.string().superRefine((value, ctx) => {
+        const message = problem(value);
+        if (message) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+        }
+    });
+}
+
+export const image = checked(imageProblem);
+export const byteQuantity = checked(byteQuantityProblem);
+export const cpuQuantity = checked(cpuQuantityProblem);
+export const dnsName = checked(dnsLabelProblem);
+export const host = checked(hostProblem);
+
+/** Where a secret comes from: a `pulumi config set --secret` key, an environment variable, or a file. */
+export const secretRef = z.union([
+    z.object({ fromConfig: z.string().min(1) }).strict(),
+    z.object({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not an environment variable name") }).strict(),
+    z.object({ fromFile: z.string().min(1) }).strict(),
+], {
+    errorMap: () => ({
+        message: 'a secret is one of {"fromConfig": "<key>"}, {"fromEnv": "<VAR>"} or {"fromFile": "<path>"}',
+    }),
+});
+export type SecretRef = z.infer<typeof secretRef>;
+
+const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() }).strict();
+export const resources = z.object({
+    requests: resourceAmounts.optional(),
+    limits: resourceAmounts.optional(),
+}).strict();
+export type ResourcesConfig = z.infer<typeof resources>;
+
+const port = z.number().int().min(1).max(65535);
+const path = z.string().regex(/^\//, "must start with '/'");
+
+const tls = z.object({
+    clusterIssuer: z.string().min(1).optional(),
+    secretName: dnsName.optional(),
+}).strict();
+
+export const ingress = z.object({
+    host,
+    className: z.string().min(1).optional(),
+    paths: z.array(path).min(1).default(["/"]),
+    tls: tls.optional(),
+}).strict();
+export type IngressConfig = z.infer<typeof ingress>;
+
+const probe = z.object({
+    path: path.optional(),
+    port: port.optional(),
+    initialDelaySeconds: z.number().int().min(0).optional(),
+    periodSeconds: z.number().int().min(1).optional(),
+    failureThreshold: z.number().int().min(1).optional(),
+}).strict();
+
+const securityOverrides = z.object({
+    runAsNonRoot: z.boolean().optional(),
+    runAsUser: z.number().int().min(0).optional(),
+    readOnlyRootFilesystem: z.boolean().optional(),
+    allowPrivilegeEscalation: z.boolean().optional(),
+    addCapabilities: z.array(z.string().regex(/^[A-Z_]+$/, "capabilities are upper-case, like NET_BIND_SERVICE")).optional(),
+}).strict();
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name");
+
+export const app = z.object({
+    name: dnsName,
+    namespace: dnsName.default("apps"),
+    image,
+    replicas: z.number().int().min(0).optional(),
+    port: port.default(8080),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(envName, z.string()).default({}),
+    secretEnv: z.record(envName, secretRef).default({}),
+    config: z.object({
+        data: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/, "is not a valid ConfigMap key"), z.string()),
+        mountPath: path.optional(),
+    }).strict().optional(),
+    probes: z.object({ liveness: probe.optional(), readiness: probe.optional(), tcp: z.boolean().default(false) }).strict().default({}),
+    resources: resources.optional(),
+    persistence: z.object({
+        size: byteQuantity,
+        storageClass: z.string().min(1).optional(),
+        mountPath: path,
+    }).strict().optional(),
+    ingress: ingress.optional(),
+    autoscaling: z.object({
+        minReplicas: z.number().int().min(1),
+        maxReplicas: z.number().int().min(1),
+        targetCPUUtilizationPercentage: z.number().int().min(1).max(100).default(80),
+    }).strict().refine((a) => a.maxReplicas >= a.minReplicas, {
+        message: "maxReplicas must be at least minReplicas", path: ["maxReplicas"],
+    }).optional(),
+    disruptionBudget: z.object({
+        minAvailable: z.number().int().min(0).optional(),
+        maxUnavailable: z.number().int().min(1).optional(),
+    }).strict().refine((b) => (b.minAvailable === undefined) !== (b.maxUnavailable === undefined), {
+        message: 'set one of {"minAvailable": N} or {"maxUnavailable": N}',
+    }).optional(),
+    security: securityOverrides.default({}),
+}).strict();
+export type AppConfig = z.infer<typeof app>;
+
+export const apps = z.array(app).default([]).superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((a, i) => {
+        const key = `${a.namespace}/${a.name}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: [i, "name"],
+                message: `app "${a.name}" is already defined at index ${first} in namespace "${a.namespace}"; app names must be unique per namespace`,
+            });
+        } else {
+            seen.set(key, i);
+        }
+    });
+});
+
+const workload = z.object({
+    replicas: z.number().int().min(0).optional(),
+    port: port.optional(),
+    healthPath: path.optional(),
+    resources: resources.optional(),
+}).strict();
+
+export const demon = z.object({
+    enabled: z.boolean().default(true),
+    namespace: dnsName.default("demon-system"),
+    images: z.object({
+        nats: image.default("nats:2.10.22-alpine"),
+        natsBox: image.default("natsio/nats-box:0.14.5"),
+        engine: image.default("ghcr.io/afewell-hh/demon-engine:0.1.0"),
+        runtime: image.default("ghcr.io/afewell-hh/demon-runtime:0.1.0"),
+        operateUi: image.default("ghcr.io/afewell-hh/demon-operate-ui:0.1.0"),
+    }).strict().default({}),
+    nats: z.object({
+        storageClass: z.string().min(1).optional(),
+        size: byteQuantity.optional(),
+        resources: resources.optional(),
+    }).strict().default({}),
+    stream: z.object({
+        name: z.string().regex(/^[A-Za-z0-9_-]+$/, "stream names use letters, digits, '_' and '-'").default("RITUAL_EVENTS"),
+        subjects: z.array(z.string().regex(/^[^\s]+$/, "subjects contain no spaces")).min(1).default(["ritual.>", "approval.>"]),
+        dedupeWindowSeconds: z.number().int().min(1).max(86400).default(60),
+    }).strict().default({}),
+    engine: workload.default({}),
+    runtime: workload.default({}),
+    operateUi: workload.default({}),
+    ingress: ingress.optional(),
+    ingressControllerNamespace: dnsName.default("kube-system"),
+    secrets: z.object({
+        adminToken: secretRef,
+        githubToken: secretRef.optional(),
+    }).strict().optional(),
+}).strict().superRefine((d, ctx) => {
+    if (d.enabled && !d.secrets) {
+        ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ["secrets"],
+            message: 'the Demon stack needs secrets.adminToken; e.g. `pulumi config set --secret demonAdminToken <token>` and {"adminToken": {"fromConfig": "demonAdminToken"}}',
+        });
+    }
+});
+export type DemonConfig = z.infer<typeof demon>;
+
+export const cluster = z.object({
+    target: z.enum(["local", "kubeconfig"]).default("local"),
+    kubeconfig: z.string().min(1).optional(),
+    context: z.string().min(1).optional(),
+}).strict().superRefine((c, ctx) => {
+    if (c.target === "kubeconfig" && !c.kubeconfig) {
+        ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ["kubeconfig"],
+            message: "target \"kubeconfig\" needs the path of a kubeconfig file, e.g. ~/.kube/config",
+        });
+    }
+});
+export type ClusterConfig = z.infer<typeof cluster>;
+
+export const environment = z.enum(["dev", "prod"]);
+export type Environment = z.infer<typeof environment>;
+
+/** Every `kubestrap:<key>` the program reads, and its schema. */
+export const topLevel = {
+    environment: environment.default("dev"),
+    cluster: cluster.default({}),
+    demon: demon.default({ enabled: false }),
+    apps,
+};
+export const stackConfig = z.object(topLevel).strict();
+export type StackConfig = z.infer<typeof stackConfig>;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`): unit tests, then the end-to-end suite against the
+# real Pulumi engine, closing with one total line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+export KUBESTRAP_TEST_SUMMARY=$summary
+
+status=0
+npx --no-install tsc --noEmit -p . || { echo "type check failed"; status=1; }
+npx --no-install mocha || status=1
+if [ -f tests/e2e/run.sh ] && [ "${KUBESTRAP_SKIP_E2E:-}" != "1" ]; then
+    bash tests/e2e/run.sh || status=1
+fi
+
+read -r passed failed skipped < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$summary")
+[ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+echo
+echo "${passed} passed, ${failed} failed$([ "$skipped" -gt 0 ] && echo ", ${skipped} skipped")"
+exit "$status"

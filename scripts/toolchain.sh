@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Builds the offline Pulumi toolchain and the local Kubernetes control plane from Go modules,
+# caches every binary by version under ${XDG_CACHE_HOME:-~/.cache}/kubestrap, installs the
+# resource plugins, and prints the environment to use them (`eval "$(scripts/toolchain.sh env)"`).
+#
+#   scripts/toolchain.sh            build what is missing (a warm cache takes seconds)
+#   scripts/toolchain.sh env        print export lines for PATH, PULUMI_HOME and friends
+#   scripts/toolchain.sh check      exit 0 when everything is built, 1 otherwise
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$here/toolchain/versions.env"
+
+cache=${KUBESTRAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubestrap}
+bin=$cache/bin
+pulumi_home=$cache/pulumi-home
+build=$cache/build
+
+say() { printf '[toolchain] %s\n' "$*" >&2; }
+die() { printf '[toolchain] error: %s\n' "$*" >&2; exit 1; }
+
+tool_path() { echo "$bin/$1-$2/$1"; }
+pulumi_bin() { tool_path pulumi "$PULUMI_VERSION"; }
+
+go_env() {
+    command -v go >/dev/null || die "Go is not installed. Install Go 1.25 or newer (https://go.dev/dl, or your distribution's golang package) and run again."
+    export GOTOOLCHAIN=local GOFLAGS=-mod=mod GOSUMDB=off
+}
+
+# build_module NAME VERSION MODULE_DIR PACKAGE [LDFLAGS]: go build PACKAGE inside MODULE_DIR.
+build_module() {
+    local name=$1 version=$2 dir=$3 pkg=$4 ldflags=${5:-}
+    local out; out=$(tool_path "$name" "$version")
+    [ -x "$out" ] && return 0
+    go_env
+    say "building $name $version (first run only; cached in $(dirname "$out"))"
+    local start=$SECONDS
+    mkdir -p "$(dirname "$out")"
+    (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.partial" "$pkg") || die "building $name failed (see the Go output above)"
+    mv "$out.partial" "$out"
+    say "built $name in $((SECONDS - start))s"
+}
+
+# A writable copy of a module from the Go module cache, for builds that must add generated files.
+module_copy() {
+    local module=$1 version=$2 dest=$3
+    [ -f "$dest/.complete" ] && return 0
+    go_env
+    local dir
+    dir=$(cd "$build" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -n "$dir" ] || die "could not download $module@$version from the Go module proxy"
+    rm -rf "$dest" && mkdir -p "$(dirname "$dest")" && cp -r "$dir" "$dest" && chmod -R u+w "$dest"
+    touch "$dest/.complete"
+}
+
+build_pulumi() {
+    build_module pulumi "$PULUMI_VERSION" "$here/toolchain/pulumi-cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+        "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+    build_module pulumi-language-nodejs "$PULUMI_VERSION" "$here/toolchain/language-host" . "-X main.version=v$PULUMI_VERSION"
+}
+
+build_kubernetes_provider() {
+    local out; out=$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")
+    [ -x "$out" ] && return 0
+    local src=$build/pulumi-kubernetes-provider-$KUBERNETES_PROVIDER_VERSION
+    module_copy github.com/pulumi/pulumi-kubernetes/provider/v4 "$KUBERNETES_PROVIDER_MODULE_VERSION" "$src"
+    # The provider's main embeds two generated files; upstream makes them with `go generate`.
+    (cd "$src/cmd/pulumi-resource-kubernetes" &&
+        node -e 'const fs=require("fs");const s=JSON.parse(fs.readFileSync("schema.json"));s.version=process.argv[1];fs.writeFileSync("schema-embed.json",JSON.stringify(s));fs.writeFileSync("terraform-mapping-embed.json",JSON.stringify(JSON.parse(fs.readFileSync("terraform-mapping.json"))))' "$KUBERNETES_PROVIDER_VERSION")
+    (cd "$src" && go mod edit -dropreplace github.com/pulumi/pulumi-kubernetes/sdk/v4)
+    build_module pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION" "$src" ./cmd/pulumi-resource-kubernetes \
+        "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION"
+}
+
+build_control_plane() {
+    local dir=$build/kubernetes-$KUBERNETES_VERSION
+    local done_marker; done_marker=$(tool_path kube-apiserver "$KUBERNETES_VERSION")
+    if [ ! -x "$done_marker" ]; then
+        go_env
+        mkdir -p "$dir"
+        # k8s.io/kubernetes refers to its ~30 staging modules as v0.0.0 with local replaces;
+        # point each at its published twin of the same release.
+        local mod
+        mod=$(cd "$build" && go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+        [ -n "$mod" ] || die "could not download k8s.io/kubernetes@v$KUBERNETES_VERSION"
+        local staging_version=v0.${KUBERNETES_VERSION#1.}
+        {
+            echo "module kubestrap.local/toolchain/kubernetes"
+            echo
+            echo "go $(sed -n 's/^go //p' "$mod")"
+            echo
+            echo "require k8s.io/kubernetes v$KUBERNETES_VERSION"
+            echo
+            grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging' "$mod" | awk -v v="$staging_version" '{print "replace " $1 " => " $1 " " v}'
+        } > "$dir/go.mod"
+        printf 'package main\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n)\n' > "$dir/tools.go"
+        sed -i '1i //go:build tools\n' "$dir/tools.go"
+        say "resolving k8s.io/kubernetes v$KUBERNETES_VERSION modules"
+        (cd "$dir" && go mod tidy >/dev/null 2>&1 || go mod download >/dev/null)
+    fi
+    local flags="-X k8s.io/component-base/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=${KUBERNETES_VERSION%%.*} -X k8s.io/component-base/version.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X k8s.io/component-base/version.gitTreeState=clean"
+    for component in kube-apiserver kube-controller-manager kube-scheduler; do
+        build_module "$component" "$KUBERNETES_VERSION" "$dir" "k8s.io/kubernetes/cmd/$component" "$flags"
+    done
+}
+
+build_kwok() {
+    local dir=$build/kwok-$KWOK_VERSION
+    if [ ! -x "$(tool_path kwok "$KWOK_VERSION")" ]; then
+        go_env
+        mkdir -p "$dir"
+        printf 'module kubestrap.local/toolchain/kwok\n\ngo 1.24\n\nrequire sigs.k8s.io/kwok v%s\n' "$KWOK_VERSION" > "$dir/go.mod"
+        printf '//go:build tools\n\npackage tools\n\nimport _ "sigs.k8s.io/kwok/cmd/kwok"\n' > "$dir/tools.go"
+        (cd "$dir" && go mod tidy >/dev/null 2>&1 || true)
+    fi
+    build_module kwok "$KWOK_VERSION" "$dir" sigs.k8s.io/kwok/cmd/kwok
+}
+
+ensure_etcd() {
+    if ! command -v etcd >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            say "installing etcd-server from Debian"
+            (apt-get install -y -qq etcd-server >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq etcd-server >/dev/null; }) ||
+                die "could not install etcd-server; install it with your package manager"
+        else
+            die "etcd is not installed; install Debian's etcd-server package (or any etcd 3.4+) and run again"
+        fi
+    fi
+}
+
+install_plugins() {
+    local pulumi; pulumi=$(pulumi_bin)
+    export PULUMI_HOME=$pulumi_home PULUMI_SKIP_UPDATE_CHECK=true
+    if [ ! -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ]; then
+        say "installing the kubernetes plugin $KUBERNETES_PROVIDER_VERSION into $pulumi_home"
+        "$pulumi" plugin install resource kubernetes "$KUBERNETES_PROVIDER_VERSION" \
+            --file "$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")" >/dev/null
+    fi
+}
+
+print_env() {
+    local path_dirs=""
+    for d in "$bin"/*/; do path_dirs="$path_dirs:${d%/}"; done
+    echo "export PATH=\"${path_dirs#:}:\$PATH\""
+    echo "export PULUMI_HOME=\"$pulumi_home\""
+    echo "export PULUMI_SKIP_UPDATE_CHECK=true"
+    echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
+    echo "export PULUMI_DISABLE_REGISTRY_RESOLVE=true"
+    echo "export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true"
+}
+
+is_built() {
+    [ -x "$(pulumi_bin)" ] && [ -x "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")" ] &&
+        [ -x "$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")" ] &&
+        [ -x "$(tool_path kube-apiserver "$KUBERNETES_VERSION")" ] &&
+        [ -x "$(tool_path kube-controller-manager "$KUBERNETES_VERSION")" ] &&
+        [ -x "$(tool_path kube-scheduler "$KUBERNETES_VERSION")" ] &&
+        [ -x "$(tool_path kwok "$KWOK_VERSION")" ] && command -v etcd >/dev/null &&
+        [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ]
+}
+
+case "${1:-build}" in
+    env) print_env ;;
+    check) is_built ;;
+    build)
+        mkdir -p "$bin" "$build"
+        start=$SECONDS
+        command -v node >/dev/null || die "Node.js is not installed; install Node.js 20 or newer"
+        ensure_etcd
+        build_pulumi
+        build_kubernetes_provider
+        install_plugins
+        build_control_plane
+        build_kwok
+        say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
+        ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check]" ;;
+esac

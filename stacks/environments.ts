@@ -1,0 +1,39 @@
+// What differs between dev and prod when the stack config does not say.
+import { Environment } from "../config";
+import { Resources } from "../components/web-app-specs";
+
+export interface EnvironmentProfile {
+    /** Protect data-holding resources (volume claims) from delete and replace. */
+    protectData: boolean;
+    demon: {
+        natsSize: string;
+        replicas: number;
+        natsResources: Resources;
+        serviceResources: Resources;
+    };
+    apps: {
+        replicas: number;
+        resources: Resources;
+    };
+}
+
+const small: Resources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } };
+const medium: Resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } };
+
+export const profiles: Record<Environment, EnvironmentProfile> = {
+    dev: {
+        protectData: false,
+        demon: { natsSize: "1Gi", replicas: 1, natsResources: small, serviceResources: small },
+        apps: { replicas: 1, resources: small },
+    },
+    prod: {
+        protectData: true,
+        demon: {
+            natsSize: "10Gi",
+            replicas: 2,
+            natsResources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+            serviceResources: medium,
+        },
+        apps: { replicas: 2, resources: medium },
+    },
+};

@@ -1,0 +1,94 @@
+// Composes the platform from validated config: stacks only compose, components do the work.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KubestrapConfig, ResolvedApp, ResolvedDemon } from "../config";
+import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-stack";
+import { standardLabels } from "../components/labels";
+import { podSecurityLabels } from "../components/pod-security";
+import { WebApp, WebAppArgs } from "../components/web-app";
+import { EnvironmentProfile } from "./environments";
+
+export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile): DemonStackArgs {
+    const workload = (w: ResolvedDemon["engine"], image: string, port: number): DemonWorkload => ({
+        image,
+        replicas: w.replicas ?? profile.demon.replicas,
+        resources: w.resources ?? profile.demon.serviceResources,
+        port: w.port ?? port,
+        healthPath: w.healthPath ?? "/health",
+    });
+    if (!demon.secrets) {
+        throw new Error("the Demon stack needs its secrets; the config validator should have said so");
+    }
+    return {
+        namespace: demon.namespace,
+        nats: {
+            image: demon.images.nats,
+            storageClass: demon.nats.storageClass,
+            size: demon.nats.size ?? profile.demon.natsSize,
+            resources: demon.nats.resources ?? profile.demon.natsResources,
+        },
+        natsBoxImage: demon.images.natsBox,
+        stream: demon.stream,
+        engine: workload(demon.engine, demon.images.engine, 8080),
+        runtime: workload(demon.runtime, demon.images.runtime, 8080),
+        operateUi: workload(demon.operateUi, demon.images.operateUi, 3000),
+        secrets: demon.secrets,
+        ingress: demon.ingress,
+        ingressControllerNamespace: demon.ingressControllerNamespace,
+        protectData: profile.protectData,
+    };
+}
+
+export function webAppArgs(app: ResolvedApp, profile: EnvironmentProfile): WebAppArgs {
+    return {
+        namespace: app.namespace,
+        image: app.image,
+        replicas: app.replicas ?? profile.apps.replicas,
+        port: app.port,
+        command: app.command,
+        args: app.args,
+        env: app.env,
+        secretEnv: app.secretEnv,
+        config: app.config,
+        probes: app.probes,
+        resources: app.resources ?? profile.apps.resources,
+        persistence: app.persistence,
+        ingress: app.ingress,
+        autoscaling: app.autoscaling,
+        disruptionBudget: app.disruptionBudget,
+        security: app.security,
+        protectData: profile.protectData,
+    };
+}
+
+export interface Platform {
+    demon?: DemonStack;
+    apps: Record<string, WebApp>;
+    appNamespaces: k8s.core.v1.Namespace[];
+}
+
+/** Everything that runs in the cluster, created through `provider`. */
+export function composePlatform(config: KubestrapConfig, profile: EnvironmentProfile, provider: k8s.Provider): Platform {
+    const opts: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
+    const demon = config.demon.enabled ? new DemonStack("demon", demonArgs(config.demon, profile), opts) : undefined;
+
+    const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    for (const name of new Set(config.apps.map((a) => a.namespace))) {
+        namespaces.set(name, new k8s.core.v1.Namespace(`apps-namespace-${name}`, {
+            metadata: {
+                name,
+                labels: {
+                    ...standardLabels({ name, instance: "apps", component: "namespace", partOf: "apps" }),
+                    ...podSecurityLabels("restricted"),
+                },
+            },
+        }, { provider }));
+    }
+    const apps: Record<string, WebApp> = {};
+    for (const app of config.apps) {
+        const ns = namespaces.get(app.namespace)!;
+        apps[`${app.namespace}/${app.name}`] = new WebApp(`${app.namespace}-${app.name}`,
+            { ...webAppArgs(app, profile), namespace: ns.metadata.name }, { ...opts, dependsOn: [ns] });
+    }
+    return { demon, apps, appNamespaces: [...namespaces.values()] };
+}

@@ -1,0 +1,100 @@
+// Pulumi mocks that record every registered resource, with its inputs and parent.
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    provider?: string;
+}
+
+export class Recorder implements pulumi.runtime.Mocks {
+    readonly resources: Registered[] = [];
+    /** Resource name -> name of its parent, for resources created under `transformations: [recorder.track]`. */
+    readonly parents = new Map<string, string | undefined>();
+    /** Resource name -> options it was created with (protect, dependsOn, ...). */
+    readonly options = new Map<string, pulumi.ResourceOptions>();
+
+    /** A transformation that records parents and options; pass it to the component under test. */
+    readonly track: pulumi.ResourceTransformation = (args) => {
+        this.parents.set(args.name, (args.opts.parent as any)?.__name);
+        this.options.set(args.name, args.opts);
+        return undefined;
+    };
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        const state = { ...args.inputs };
+        if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
+            state.metadata = { ...state.metadata, name: `${args.name}-abc123` };
+        }
+        return { id: `${args.name}-id`, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        throw new Error(`unexpected invoke ${args.token} in a unit test: mock it explicitly`);
+    }
+
+    ofType(type: string): Registered[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    one(type: string, name: string): Registered {
+        const found = this.resources.find((r) => r.type === type && r.name === name);
+        if (!found) {
+            throw new Error(`no ${type} named ${name}; registered: ${this.resources.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+        }
+        return found;
+    }
+
+    kubernetesObjects(): Registered[] {
+        return this.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
+    }
+}
+
+/** Installs fresh recording mocks; `preview` runs the program as `pulumi preview` would. */
+export async function withMocks(preview: boolean): Promise<Recorder> {
+    const recorder = new Recorder();
+    await pulumi.runtime.setMocks(recorder, "kubestrap", preview ? "preview" : "test", preview);
+    return recorder;
+}
+
+/** Resolves an Output to its value (undefined when unknown, as in a preview). */
+export function valueOf<T>(output: pulumi.Output<T> | T): Promise<T> {
+    if (!pulumi.Output.isInstance(output)) {
+        return Promise.resolve(output as T);
+    }
+    return new Promise((resolve) => (output as pulumi.Output<T>).apply((v) => resolve(v)));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
+    return (output as any).isSecret as Promise<boolean>;
+}
+
+/** Waits until every registration started so far has reached the mocks. */
+export async function settle(...outputs: pulumi.Output<unknown>[]): Promise<void> {
+    await Promise.all(outputs.map((o) => valueOf(o)));
+    await new Promise((r) => setTimeout(r, 50));
+}
+
+const secretSig = "4dabf18193072939515e22adb298388d";
+
+/** Whether a registered input value was marked secret. */
+export function isSecretValue(value: unknown): boolean {
+    return !!value && typeof value === "object" && secretSig in value;
+}
+
+/** The inputs with every secret marker removed, as the provider would see the values. */
+export function reveal<T>(value: T): T {
+    if (Array.isArray(value)) {
+        return value.map(reveal) as T;
+    }
+    if (value && typeof value === "object") {
+        if (isSecretValue(value)) {
+            return reveal((value as any).value);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)])) as T;
+    }
+    return value;
+}

@@ -1,0 +1,162 @@
+import * as assert from "assert";
+import { DemonStack, DemonStackArgs } from "../../components/demon-stack";
+import { natsClientLabel, streamBootstrapScript } from "../../components/demon-specs";
+import { schemaErrors } from "../k8s-schema";
+import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
+
+const workload = (image: string, port = 8080) => ({
+    image, replicas: 1, port, healthPath: "/health",
+    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+});
+
+const args: DemonStackArgs = {
+    namespace: "demon-system",
+    nats: { image: "nats:2.10.22-alpine", storageClass: "local-path", size: "3Gi", resources: {} },
+    natsBoxImage: "natsio/nats-box:0.14.5",
+    stream: { name: "RITUAL_EVENTS", subjects: ["ritual.>", "approval.>"], dedupeWindowSeconds: 60 },
+    engine: workload("ghcr.io/acme/engine:1.0.0"),
+    runtime: workload("ghcr.io/acme/runtime:1.0.0"),
+    operateUi: workload("ghcr.io/acme/ui:1.0.0", 3000),
+    secrets: { adminToken: "admin-s3cret", githubToken: "gh-s3cret" },
+    ingressControllerNamespace: "ingress-nginx",
+};
+
+async function build(overrides: Partial<DemonStackArgs> = {}, preview = false): Promise<{ r: Recorder; demon: DemonStack }> {
+    const r = await withMocks(preview);
+    const demon = new DemonStack("demon", { ...args, ...overrides }, { transformations: [r.track] });
+    await settle(demon.namespace, demon.natsUrl, demon.uiUrl);
+    return { r, demon };
+}
+
+const policies = (r: Recorder) => Object.fromEntries(r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    .map((p) => [p.inputs.metadata.name, p.inputs.spec]));
+
+describe("DemonStack", () => {
+    for (const preview of [false, true]) {
+        it(`parents every child to the stack (preview: ${preview})`, async () => {
+            const { r } = await build({}, preview);
+            const objects = r.kubernetesObjects();
+            assert.ok(objects.length >= 25, `only ${objects.length} objects`);
+            for (const o of objects) {
+                assert.strictEqual(r.parents.get(o.name), "demon", `${o.name} is not parented to the DemonStack`);
+                assert.ok(o.name.startsWith("demon-"), `${o.name} is not prefixed with the component name`);
+            }
+        });
+    }
+
+    it("enforces the restricted Pod Security profile on its namespace", async () => {
+        const { r } = await build();
+        const labels = r.one("kubernetes:core/v1:Namespace", "demon-namespace").inputs.metadata.labels;
+        for (const mode of ["enforce", "audit", "warn"]) {
+            assert.strictEqual(labels[`pod-security.kubernetes.io/${mode}`], "restricted");
+        }
+    });
+
+    it("runs NATS with JetStream on a claim of the configured class and size, probed on its monitor port", async () => {
+        const { r } = await build();
+        const sts = r.one("kubernetes:apps/v1:StatefulSet", "demon-nats").inputs;
+        const claim = sts.spec.volumeClaimTemplates[0].spec;
+        assert.deepStrictEqual([claim.storageClassName, claim.resources.requests.storage], ["local-path", "3Gi"]);
+        const c = sts.spec.template.spec.containers[0];
+        assert.ok(c.args.includes("--jetstream"));
+        assert.deepStrictEqual(c.volumeMounts, [{ name: "data", mountPath: "/data" }]);
+        assert.strictEqual(c.livenessProbe.httpGet.port, 8222);
+        assert.strictEqual(c.readinessProbe.httpGet.path, "/healthz");
+        assert.strictEqual(sts.spec.template.spec.securityContext.runAsNonRoot, true);
+    });
+
+    it("protects the NATS data when asked", async () => {
+        const { r } = await build({ protectData: true });
+        assert.strictEqual(r.options.get("demon-nats")!.protect, true);
+    });
+
+    it("bootstraps the configured stream idempotently, after NATS", async () => {
+        const { r } = await build({ stream: { name: "EVENTS", subjects: ["a.>", "b.*"], dedupeWindowSeconds: 120 } });
+        const job = r.one("kubernetes:batch/v1:Job", "demon-stream-bootstrap");
+        const script = job.inputs.spec.template.spec.containers[0].command[2];
+        assert.ok(script.includes("stream info \"$stream\""), "checks whether the stream exists");
+        assert.ok(script.includes("stream edit") && script.includes("stream add"), "updates or creates");
+        assert.ok(script.includes("--subjects 'a.>,b.*'") && script.includes("--dupe-window 120s"));
+        assert.ok(script.includes("stream='EVENTS'"));
+        assert.strictEqual(job.inputs.spec.template.metadata.labels[natsClientLabel], "true");
+        const deps = (r.options.get("demon-stream-bootstrap")!.dependsOn as any[]).map((d) => d.__name);
+        assert.deepStrictEqual(deps, ["demon-nats"]);
+    });
+
+    it("quotes stream settings so they cannot break out of the script", () => {
+        const script = streamBootstrapScript({ name: "S", subjects: ["x'; rm -rf /; '"], dedupeWindowSeconds: 1 });
+        assert.ok(script.includes(`'x'\\''; rm -rf /; '\\'''`), script);
+    });
+
+    it("deploys engine, runtime and operate-ui with probes, limits, pinned images and the NATS client label", async () => {
+        const { r } = await build();
+        for (const [component, image, port] of [["engine", args.engine.image, 8080], ["runtime", args.runtime.image, 8080], ["operate-ui", args.operateUi.image, 3000]] as const) {
+            const d = r.one("kubernetes:apps/v1:Deployment", `demon-${component}`).inputs;
+            const c = d.spec.template.spec.containers[0];
+            assert.strictEqual(c.image, image);
+            assert.deepStrictEqual(c.readinessProbe.httpGet, { path: "/health", port });
+            assert.ok(c.resources.limits.memory, `${component} has no memory limit`);
+            assert.strictEqual(d.spec.template.metadata.labels[natsClientLabel], "true");
+            const svc = r.one("kubernetes:core/v1:Service", `demon-${component}-service`).inputs;
+            assert.deepStrictEqual(svc.spec.selector, d.spec.selector.matchLabels);
+        }
+    });
+
+    it("keeps the tokens in a Secret marked secret, never in a pod spec or ConfigMap", async () => {
+        const { r } = await build();
+        const secret = r.one("kubernetes:core/v1:Secret", "demon-secrets").inputs;
+        assert.ok(isSecretValue(secret.stringData.ADMIN_TOKEN) || isSecretValue(secret.stringData));
+        assert.deepStrictEqual(reveal(secret.stringData), { ADMIN_TOKEN: "admin-s3cret", GITHUB_TOKEN: "gh-s3cret" });
+        for (const o of r.kubernetesObjects().filter((x) => x.inputs.kind !== "Secret")) {
+            assert.ok(!JSON.stringify(reveal(o.inputs)).includes("s3cret"), `a token leaked into ${o.name}`);
+        }
+    });
+
+    it("grants the runtime only namespaced Job and Pod access, and the engine only its ConfigMap", async () => {
+        const { r } = await build();
+        const runtime = r.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "demon-runtime-role").inputs;
+        assert.deepStrictEqual(runtime.rules.map((x: any) => x.resources).flat().sort(), ["jobs", "pods", "pods/log"]);
+        assert.ok(!JSON.stringify(runtime.rules).includes("*"));
+        const engine = r.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "demon-engine-role").inputs;
+        assert.deepStrictEqual(engine.rules, [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["demon-config"], verbs: ["get", "watch"] }]);
+        assert.strictEqual(r.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 0);
+        const natsSa = r.one("kubernetes:core/v1:ServiceAccount", "demon-nats-sa").inputs;
+        assert.strictEqual(natsSa.automountServiceAccountToken, false);
+    });
+
+    it("denies all traffic but DNS, clients to NATS, monitoring to NATS and the ingress controller to the UI", async () => {
+        const { r } = await build();
+        const p = policies(r);
+        assert.deepStrictEqual(p["default-deny"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        const nats = p["nats-from-clients"];
+        assert.deepStrictEqual(nats.podSelector.matchLabels, { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": "demon" });
+        assert.deepStrictEqual(nats.ingress[0].from, [{ podSelector: { matchLabels: { [natsClientLabel]: "true" } } }]);
+        assert.deepStrictEqual(nats.ingress[0].ports, [{ protocol: "TCP", port: 4222 }]);
+        const ui = p["operate-ui-from-ingress"];
+        assert.deepStrictEqual(ui.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "ingress-nginx" });
+        assert.deepStrictEqual(ui.ingress[0].ports, [{ protocol: "TCP", port: 3000 }]);
+        assert.deepStrictEqual(p["allow-dns"].egress[0].ports.map((x: any) => x.port), [53, 53]);
+        assert.deepStrictEqual(Object.keys(p).sort(), ["allow-dns", "clients-to-nats", "default-deny", "engine-https-egress",
+            "nats-from-clients", "operate-ui-from-ingress", "runtime-https-egress"]);
+    });
+
+    it("exposes operate-ui through an ingress with TLS and reports its URLs", async () => {
+        const { r, demon } = await build({ ingress: { host: "demon.example.com", tls: { clusterIssuer: "letsencrypt-prod" } } });
+        const ing = r.one("kubernetes:networking.k8s.io/v1:Ingress", "demon-operate-ui-ingress").inputs;
+        assert.deepStrictEqual(ing.spec.tls, [{ hosts: ["demon.example.com"], secretName: "operate-ui-tls" }]);
+        assert.strictEqual(await valueOf(demon.uiUrl), "https://demon.example.com/");
+        assert.strictEqual(await valueOf(demon.natsUrl), "nats://nats.demon-system.svc.cluster.local:4222");
+        assert.strictEqual(await valueOf(demon.namespace), "demon-system");
+    });
+
+    it("reports the in-cluster UI URL without an ingress", async () => {
+        const { r, demon } = await build();
+        assert.strictEqual(r.ofType("kubernetes:networking.k8s.io/v1:Ingress").length, 0);
+        assert.strictEqual(await valueOf(demon.uiUrl), "http://operate-ui.demon-system.svc.cluster.local:3000");
+    });
+
+    it("emits only objects that match the Kubernetes API schema", async () => {
+        const { r } = await build({ ingress: { host: "demon.example.com", tls: {} } });
+        assert.deepStrictEqual(await schemaErrors(r.kubernetesObjects()), []);
+    });
+});
