@@ -36,7 +36,11 @@ build_module() {
     say "building $name $version (first run only; cached in $(dirname "$out"))"
     local start=$SECONDS
     mkdir -p "$(dirname "$out")"
-    (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.partial" "$pkg") || die "building $name failed (see the Go output above)"
+    local log=$build/$name-$version.log
+    if ! (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.partial" "$pkg") >"$log" 2>&1; then
+        tail -40 "$log" >&2
+        die "building $name failed; the whole Go output is in $log"
+    fi
     mv "$out.partial" "$out"
     say "built $name in $((SECONDS - start))s"
 }
@@ -131,6 +135,11 @@ ensure_etcd() {
 install_plugins() {
     local pulumi; pulumi=$(pulumi_bin)
     export PULUMI_HOME=$pulumi_home PULUMI_SKIP_UPDATE_CHECK=true
+    if [ ! -x "$pulumi_home/plugins/language-nodejs-v$PULUMI_VERSION/pulumi-language-nodejs" ]; then
+        say "installing our Node.js language host $PULUMI_VERSION into $pulumi_home"
+        "$pulumi" plugin install language nodejs "$PULUMI_VERSION" \
+            --file "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")" >/dev/null
+    fi
     if [ ! -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ]; then
         say "installing the kubernetes plugin $KUBERNETES_PROVIDER_VERSION into $pulumi_home"
         "$pulumi" plugin install resource kubernetes "$KUBERNETES_PROVIDER_VERSION" \
@@ -140,7 +149,11 @@ install_plugins() {
 
 print_env() {
     local path_dirs=""
-    for d in "$bin"/*/; do path_dirs="$path_dirs:${d%/}"; done
+    # Plugins are found in PULUMI_HOME; only the CLI and the control plane go on PATH.
+    for d in "$bin"/*/; do
+        case "$d" in */pulumi-language-*|*/pulumi-resource-*) continue ;; esac
+        path_dirs="$path_dirs:${d%/}"
+    done
     echo "export PATH=\"${path_dirs#:}:\$PATH\""
     echo "export PULUMI_HOME=\"$pulumi_home\""
     echo "export PULUMI_SKIP_UPDATE_CHECK=true"
@@ -156,7 +169,8 @@ is_built() {
         [ -x "$(tool_path kube-controller-manager "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kube-scheduler "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kwok "$KWOK_VERSION")" ] && command -v etcd >/dev/null &&
-        [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ]
+        [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ] &&
+        [ -x "$pulumi_home/plugins/language-nodejs-v$PULUMI_VERSION/pulumi-language-nodejs" ]
 }
 
 case "${1:-build}" in

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# A local Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager
+# and kube-scheduler built from k8s.io/kubernetes, with kwok simulating one node. Objects,
+# admission (Pod Security included), RBAC, controllers and scheduling are real; containers
+# do not run. Volume claims bind to pre-created PersistentVolumes of class `local-path`.
+#
+#   scripts/cluster.sh up       start it (does nothing when it is already healthy)
+#   scripts/cluster.sh down     stop every process it started and delete its data
+#   scripts/cluster.sh status   exit 0 when the API server answers
+#   scripts/cluster.sh kubeconfig   print the kubeconfig path
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$here/toolchain/versions.env"
+dir=${KUBESTRAP_LOCAL_DIR:-$here/.kubestrap/local}
+etcd_port=${KUBESTRAP_ETCD_PORT:-23790}
+api_port=${KUBESTRAP_API_PORT:-16443}
+kubeconfig=$dir/kubeconfig
+pki=$dir/pki
+logs=$dir/logs
+pids=$dir/pids
+
+say() { printf '[cluster] %s\n' "$*" >&2; }
+die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
+
+kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+healthy() { [ -f "$kubeconfig" ] && kc get --raw /readyz >/dev/null 2>&1; }
+
+alive() { [ -f "$pids/$1" ] && kill -0 "$(cat "$pids/$1")" 2>/dev/null; }
+
+start() {
+    local name=$1; shift
+    alive "$name" && return 0
+    setsid "$@" >"$logs/$name.log" 2>&1 < /dev/null &
+    echo $! > "$pids/$name"
+}
+
+wait_for() {
+    local what=$1 check=$2 tries=${3:-120}
+    for _ in $(seq "$tries"); do
+        eval "$check" && return 0
+        sleep 0.5
+    done
+    die "$what did not come up; see $logs"
+}
+
+certificates() {
+    [ -f "$pki/apiserver.crt" ] && return 0
+    mkdir -p "$pki"
+    (
+        cd "$pki"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 -subj "/CN=kubestrap-local-ca" 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n' > san.ext
+        openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out apiserver.crt -days 3650 -extfile san.ext 2>/dev/null
+        openssl genrsa -out sa.key 2048 2>/dev/null
+        openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+        token=$(openssl rand -hex 24)
+        printf '%s,admin,admin,"system:masters"\n' "$token" > tokens.csv
+        echo "$token" > admin.token
+    )
+}
+
+write_kubeconfig() {
+    cat > "$kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: kubestrap-local
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority-data: $(base64 -w0 < "$pki/ca.crt")
+users:
+- name: admin
+  user:
+    token: $(cat "$pki/admin.token")
+contexts:
+- name: kubestrap-local
+  context: {cluster: kubestrap-local, user: admin}
+current-context: kubestrap-local
+KUBECONFIG
+    chmod 600 "$kubeconfig"
+}
+
+seed_objects() {
+    # One simulated node, a default StorageClass, and volumes for claims to bind to.
+    kc apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-0
+  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
+  labels: {kubernetes.io/hostname: kwok-node-0, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok}
+status:
+  allocatable: {cpu: "32", memory: 256Gi, pods: "250"}
+  capacity: {cpu: "32", memory: 256Gi, pods: "250"}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local-path
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+reclaimPolicy: Delete
+YAML
+    local i
+    for i in $(seq 0 19); do
+        printf 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: local-pv-%02d\n  labels: {kubestrap.io/local-volume: "true"}\nspec:\n  capacity: {storage: 50Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: local-path\n  hostPath: {path: /tmp/kubestrap-local-pv-%02d}\n---\n' "$i" "$i"
+    done | kc apply -f - >/dev/null
+}
+
+# A claim released by a deleted PVC keeps its PV in "Released"; make it available again.
+recycle_volumes() {
+    local pv
+    for pv in $(kc get pv -l kubestrap.io/local-volume=true -o jsonpath='{range .items[?(@.status.phase=="Released")]}{.metadata.name}{" "}{end}' 2>/dev/null); do
+        kc patch pv "$pv" --type=json -p='[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null 2>&1 || true
+    done
+}
+
+up() {
+    "$here/scripts/toolchain.sh" check || "$here/scripts/toolchain.sh" build
+    eval "$("$here/scripts/toolchain.sh" env)"
+    if healthy && alive kwok && alive kube-controller-manager && alive kube-scheduler; then
+        say "already running: $kubeconfig"
+        return 0
+    fi
+    mkdir -p "$dir" "$logs" "$pids"
+    certificates
+    write_kubeconfig
+    local start_s=$SECONDS
+    start etcd etcd --name local --data-dir "$dir/etcd" \
+        --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+        --listen-peer-urls "http://127.0.0.1:$((etcd_port + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 10))" \
+        --initial-cluster "local=http://127.0.0.1:$((etcd_port + 10))" --quota-backend-bytes 4294967296
+    wait_for etcd "curl -sf http://127.0.0.1:$etcd_port/health >/dev/null"
+    start kube-apiserver kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
+        --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+        --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
+        --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC --allow-privileged=true \
+        --service-account-issuer https://kubernetes.default.svc.cluster.local \
+        --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+        --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none
+    wait_for kube-apiserver healthy
+    start kube-controller-manager kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
+        --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+        --use-service-account-credentials=false --bind-address 127.0.0.1 --secure-port 0 \
+        --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller'
+    start kube-scheduler kube-scheduler --kubeconfig "$kubeconfig" --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
+    start kwok kwok --kubeconfig "$kubeconfig" --manage-all-nodes=false \
+        --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.244.0.0/16 --node-ip 10.0.0.10 \
+        --server-address 127.0.0.1:0
+    wait_for "the default namespace" "kc get namespace default >/dev/null 2>&1"
+    seed_objects
+    wait_for "the simulated node" "[ \"\$(kc get node kwok-node-0 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' 2>/dev/null)\" = True ]"
+    recycle_volumes
+    say "control plane ready in $((SECONDS - start_s))s; kubeconfig: $kubeconfig"
+}
+
+down() {
+    local name pid
+    for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+        if alive "$name"; then
+            pid=$(cat "$pids/$name")
+            kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
+        rm -f "$pids/$name"
+    done
+    rm -rf "$dir"
+    say "stopped; removed $dir"
+}
+
+case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    status) healthy ;;
+    recycle-volumes) recycle_volumes ;;
+    kubeconfig) echo "$kubeconfig" ;;
+    *) die "usage: scripts/cluster.sh up|down|status|kubeconfig" ;;
+esac

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the Pulumi CLI for this project, offline-ready: the toolchain built by
+# scripts/toolchain.sh, the project-local file backend (unless PULUMI_BACKEND_URL is set),
+# and the stack KUBESTRAP_STACK (default dev), created on first use with a passphrase
+# secrets provider. The dev stack's passphrase is "kubestrap-dev" unless you set
+# PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE.
+#
+#   scripts/pulumi.sh preview | up | destroy | config set ... | stack output ...
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+stack=${KUBESTRAP_STACK:-dev}
+
+if [ "${KUBESTRAP_SYSTEM_PULUMI:-}" != 1 ]; then
+    "$here/scripts/toolchain.sh" check || "$here/scripts/toolchain.sh" build
+    eval "$("$here/scripts/toolchain.sh" env)"
+fi
+[ -d node_modules/@pulumi/pulumi ] || npm ci --ignore-scripts --no-audit --no-fund >&2
+
+export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$here/.kubestrap/state}
+case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    [ "$stack" = dev ] || { echo "set PULUMI_CONFIG_PASSPHRASE (or _FILE) for the $stack stack" >&2; exit 1; }
+    export PULUMI_CONFIG_PASSPHRASE=kubestrap-dev
+fi
+
+pulumi stack select --create --secrets-provider passphrase "$stack" >/dev/null
+exec pulumi "$@"

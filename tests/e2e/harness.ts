@@ -1,0 +1,109 @@
+// Runs the real Pulumi engine and kubectl against the local control plane, for the e2e suite.
+import { execFile, ExecFileOptions, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { stringify } from "yaml";
+
+const run = promisify(execFile);
+export const root = path.resolve(__dirname, "..", "..");
+
+/** Everything this suite writes lives under one temporary directory. */
+export class E2eEnv {
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-e2e-"));
+    readonly clusterDir = path.join(this.dir, "cluster");
+    readonly kubeconfig = path.join(this.clusterDir, "kubeconfig");
+    readonly configFile = path.join(this.dir, "Pulumi.e2e.yaml");
+    readonly env: NodeJS.ProcessEnv;
+
+    constructor(readonly stack = "e2e") {
+        this.env = {
+            ...process.env,
+            KUBESTRAP_STACK: stack,
+            KUBESTRAP_LOCAL_DIR: this.clusterDir,
+            KUBESTRAP_ETCD_PORT: process.env.KUBESTRAP_E2E_ETCD_PORT ?? "23890",
+            KUBESTRAP_API_PORT: process.env.KUBESTRAP_E2E_API_PORT ?? "16543",
+            PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
+            PULUMI_CONFIG_PASSPHRASE: "kubestrap-e2e",
+            DEMON_ADMIN_TOKEN: "e2e-admin-token-value",
+        };
+    }
+
+    async sh(file: string, args: string[], opts: ExecFileOptions = {}): Promise<{ stdout: string; stderr: string }> {
+        try {
+            const { stdout, stderr } = await run(file, args, { cwd: root, env: this.env, maxBuffer: 64 * 1024 * 1024, ...opts });
+            return { stdout: String(stdout), stderr: String(stderr) };
+        } catch (e: any) {
+            throw new Error(`${path.basename(file)} ${args.join(" ")} failed (${e.code}):\n${String(e.stdout ?? "").slice(-4000)}\n${String(e.stderr ?? "").slice(-4000)}`);
+        }
+    }
+
+    cluster(action: "up" | "down" | "status" | "recycle-volumes") {
+        return this.sh(path.join(root, "scripts", "cluster.sh"), [action]);
+    }
+
+    /** scripts/pulumi.sh with this suite's stack config file. */
+    pulumi(...args: string[]) {
+        return this.sh(path.join(root, "scripts", "pulumi.sh"), [...args, "--config-file", this.configFile]);
+    }
+
+    /** Starts `pulumi up` and returns the child, for the interruption test. */
+    spawnUp() {
+        return spawn(path.join(root, "scripts", "pulumi.sh"), ["up", "--yes", "--skip-preview", "--config-file", this.configFile],
+            { cwd: root, env: this.env, stdio: "ignore", detached: true });
+    }
+
+    async kubectl(...args: string[]): Promise<string> {
+        return (await this.sh("kubectl", ["--kubeconfig", this.kubeconfig, ...args])).stdout;
+    }
+
+    async json(...args: string[]): Promise<any> {
+        return JSON.parse(await this.kubectl(...args, "-o", "json"));
+    }
+
+    writeConfig(config: Record<string, unknown>) {
+        fs.writeFileSync(this.configFile, stringify({ config }));
+    }
+
+    /** Steps of a `pulumi preview --json`, as [op, type, name]. */
+    async previewSteps(): Promise<{ op: string; type: string; name: string }[]> {
+        const { stdout } = await this.pulumi("preview", "--json", "--diff");
+        return (JSON.parse(stdout).steps ?? []).map((s: any) => ({ op: s.op, type: s.urn.split("::")[2], name: s.urn.split("::")[3] }));
+    }
+
+    async stackResources(): Promise<any[]> {
+        const { stdout } = await this.pulumi("stack", "export");
+        return JSON.parse(stdout).deployment.resources ?? [];
+    }
+
+    cleanup() {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+/** Kinds to look through for leftovers: everything namespaced or not that can be listed. */
+export async function managedObjects(env: E2eEnv): Promise<string[]> {
+    const kinds = (await env.kubectl("api-resources", "--verbs=list", "-o", "name")).split("\n").filter((k) => k && !k.startsWith("events"));
+    const out = await env.kubectl("get", kinds.join(","), "-A", "-l", "app.kubernetes.io/managed-by=kubestrap", "-o", "name", "--ignore-not-found");
+    return out.split("\n").filter(Boolean);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+        try {
+            const value = await check();
+            if (value) {
+                return value;
+            }
+        } catch (e) {
+            last = e;
+        }
+        await sleep(1000);
+    }
+    throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}

@@ -1,0 +1,149 @@
+// The real Pulumi engine against a real local API server: preview, up, a no-op up, in-place
+// changes, an interrupted up that converges, and a destroy that leaves nothing behind.
+import * as assert from "assert";
+import { E2eEnv, eventually, managedObjects, sleep } from "./harness";
+
+const stream = { name: "RITUAL_EVENTS", subjects: ["ritual.>", "approval.>"], dedupeWindowSeconds: 60 };
+
+function stackConfig(env: E2eEnv, overrides: { dedupe?: number; helloReplicas?: number } = {}) {
+    return {
+        "kubestrap:environment": "dev",
+        "kubestrap:cluster": { target: "kubeconfig", kubeconfig: env.kubeconfig },
+        "kubestrap:demon": {
+            enabled: true,
+            nats: { storageClass: "local-path" },
+            stream: { ...stream, dedupeWindowSeconds: overrides.dedupe ?? stream.dedupeWindowSeconds },
+            secrets: { adminToken: { fromEnv: "DEMON_ADMIN_TOKEN" } },
+        },
+        "kubestrap:apps": [
+            {
+                name: "hello", image: "nginxinc/nginx-unprivileged:1.27.3-alpine", port: 8080, replicas: overrides.helloReplicas ?? 1,
+                env: { GREETING: "hi" }, secretEnv: { API_KEY: { fromEnv: "DEMON_ADMIN_TOKEN" } },
+                ingress: { host: "hello.e2e.localhost" },
+            },
+            { name: "static", image: "nginxinc/nginx-unprivileged:1.27.3-alpine", port: 8080, config: { data: { "index.html": "hi" }, mountPath: "/usr/share/nginx/html" } },
+        ],
+    };
+}
+
+const changed = (steps: { op: string; type: string; name: string }[]) =>
+    steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.type} ${s.name}`).sort();
+
+describe("kubestrap on the real engine and a local API server", function () {
+    this.timeout(15 * 60 * 1000);
+    const env = new E2eEnv();
+
+    before(async () => {
+        await env.cluster("up");
+        env.writeConfig(stackConfig(env));
+    });
+
+    after(async () => {
+        if (process.env.KUBESTRAP_E2E_KEEP !== "1") {
+            await env.cluster("down").catch(() => undefined);
+            env.cleanup();
+        }
+    });
+
+    it("previews every create on a fresh stack", async () => {
+        const steps = await env.previewSteps();
+        const creates = steps.filter((s) => s.op === "create");
+        assert.ok(creates.length >= 40, `only ${creates.length} creates`);
+        assert.deepStrictEqual(steps.filter((s) => s.op !== "create"), []);
+        for (const name of ["demon-nats", "demon-stream-bootstrap", "demon-default-deny", "apps-hello-deployment"]) {
+            assert.ok(creates.some((s) => s.name === name), `${name} is not in the preview`);
+        }
+    });
+
+    it("previews a stack whose cluster does not exist yet", async () => {
+        const ghost = new E2eEnv("e2e-ghost");
+        try {
+            ghost.writeConfig({ ...stackConfig(ghost), "kubestrap:cluster": { target: "kubeconfig", kubeconfig: `${ghost.dir}/kubeconfig` } });
+            require("fs").writeFileSync(`${ghost.dir}/kubeconfig`, (await env.kubectl("config", "view", "--raw")).replace(/127\.0\.0\.1:\d+/, "127.0.0.1:1"));
+            const steps = await ghost.previewSteps();
+            assert.ok(steps.filter((s) => s.op === "create").length >= 40);
+        } finally {
+            ghost.cleanup();
+        }
+    });
+
+    it("deploys the Demon stack and the apps, all Ready", async () => {
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const sts = await env.json("get", "statefulset", "nats", "-n", "demon-system");
+        assert.strictEqual(sts.status.readyReplicas, 1);
+        for (const d of ["engine", "runtime", "operate-ui"]) {
+            const dep = await env.json("get", "deployment", d, "-n", "demon-system");
+            assert.strictEqual(dep.status.readyReplicas, dep.spec.replicas, `${d} is not ready`);
+        }
+        const pvc = await env.json("get", "pvc", "data-nats-0", "-n", "demon-system");
+        assert.strictEqual(pvc.status.phase, "Bound");
+        const jobs = (await env.json("get", "jobs", "-n", "demon-system")).items;
+        assert.strictEqual(jobs.length, 1);
+        assert.strictEqual(jobs[0].status.succeeded, 1, "the stream bootstrap Job did not complete");
+        const policies = (await env.json("get", "networkpolicies", "-n", "demon-system")).items;
+        assert.strictEqual(policies.length, 7);
+        const hello = await env.json("get", "deployment", "hello", "-n", "apps");
+        assert.strictEqual(hello.status.readyReplicas, 1);
+        assert.ok((await env.json("get", "ingress", "hello", "-n", "apps")).spec.rules[0].host === "hello.e2e.localhost");
+        const ns = await env.json("get", "namespace", "demon-system");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    });
+
+    it("keeps secrets out of the state file in plain text", async () => {
+        const { stdout } = await env.pulumi("stack", "export");
+        assert.ok(!stdout.includes("e2e-admin-token-value"), "a secret is stored in plain text in the state");
+        const outputs = JSON.parse((await env.pulumi("stack", "output", "--json")).stdout);
+        assert.strictEqual(outputs.natsUrl, "nats://nats.demon-system.svc.cluster.local:4222");
+    });
+
+    it("reports no changes on a second up", async () => {
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+    });
+
+    it("re-runs only the stream bootstrap when the stream settings change", async () => {
+        env.writeConfig(stackConfig(env, { dedupe: 120 }));
+        assert.deepStrictEqual(changed(await env.previewSteps()), [
+            "replace kubernetes:batch/v1:Job demon-stream-bootstrap",
+            "update kubernetes:core/v1:ConfigMap demon-config",
+        ]);
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const jobs = (await env.json("get", "jobs", "-n", "demon-system")).items;
+        assert.strictEqual(jobs.length, 1, "the old bootstrap Job was not removed");
+        assert.ok(jobs[0].spec.template.spec.containers[0].command[2].includes("--dupe-window 120s"));
+        assert.strictEqual(jobs[0].status.succeeded, 1);
+    });
+
+    it("patches only the one Deployment when an app's replica count changes", async () => {
+        env.writeConfig(stackConfig(env, { dedupe: 120, helloReplicas: 3 }));
+        assert.deepStrictEqual(changed(await env.previewSteps()), ["update kubernetes:apps/v1:Deployment apps-hello-deployment"]);
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const hello = await env.json("get", "deployment", "hello", "-n", "apps");
+        assert.deepStrictEqual([hello.spec.replicas, hello.status.readyReplicas], [3, 3]);
+    });
+
+    it("destroys everything it created and leaves an empty stack", async () => {
+        await env.pulumi("destroy", "--yes", "--skip-preview");
+        assert.deepStrictEqual(await managedObjects(env), []);
+        assert.deepStrictEqual((await env.stackResources()).length, 0);
+    });
+
+    it("converges after an interrupted up, with nothing duplicated", async () => {
+        await env.cluster("recycle-volumes");
+        const child = env.spawnUp();
+        await eventually("the interrupted up to create something", async () => (await managedObjects(env)).length >= 5, 120000);
+        process.kill(-child.pid!, "SIGKILL");
+        await sleep(1000);
+        const partial = (await managedObjects(env)).length;
+        await env.pulumi("refresh", "--yes", "--skip-preview", "--clear-pending-creates");
+        await env.pulumi("up", "--yes", "--skip-preview");
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+        const objects = await managedObjects(env);
+        assert.ok(objects.length > partial, `up created nothing after the interruption (${partial} -> ${objects.length})`);
+        assert.strictEqual(new Set(objects).size, objects.length);
+        assert.strictEqual((await env.json("get", "jobs", "-n", "demon-system")).items.length, 1, "a second bootstrap Job was created");
+        const deployments = (await env.json("get", "deployments", "-A", "-l", "app.kubernetes.io/managed-by=kubestrap")).items;
+        assert.deepStrictEqual(deployments.map((d: any) => d.metadata.name).sort(), ["engine", "hello", "operate-ui", "runtime", "static"]);
+        await env.pulumi("destroy", "--yes", "--skip-preview");
+        assert.deepStrictEqual(await managedObjects(env), []);
+    });
+});
