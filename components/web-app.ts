@@ -8,6 +8,8 @@ import { containerFor, podSecurityContext, ProbeSettings, Resources, volumesFor 
 
 export interface WebAppArgs {
     namespace: pulumi.Input<string>;
+    /** Name of the app's Kubernetes objects; defaults to the component's name. */
+    appName?: string;
     /** Pinned image: a tag other than `latest`, or a digest. */
     image: string;
     replicas?: number;
@@ -71,9 +73,10 @@ export class WebApp extends pulumi.ComponentResource {
         }
 
         const port = args.port ?? 8080;
-        const labels = standardLabels({ name, instance: name, component: "web", partOf: args.partOf ?? name });
-        const selector = selectorLabels({ name, instance: name });
-        const meta = (suffix = "") => ({ name: `${name}${suffix}`, namespace: args.namespace, labels });
+        const app = args.appName ?? name;
+        const labels = standardLabels({ name: app, instance: name, component: "web", partOf: args.partOf ?? app });
+        const selector = selectorLabels({ name: app, instance: name });
+        const meta = (suffix = "") => ({ name: `${app}${suffix}`, namespace: args.namespace, labels });
         const child = { parent: this };
 
         const configMap = args.config && new k8s.core.v1.ConfigMap(`${name}-config`, {
@@ -130,7 +133,7 @@ export class WebApp extends pulumi.ComponentResource {
                     spec: {
                         automountServiceAccountToken: false,
                         securityContext: podSecurityContext(args.security),
-                        containers: [containerFor(name, settings, mounts)],
+                        containers: [containerFor(app, settings, mounts)],
                         volumes,
                     },
                 },
@@ -147,7 +150,7 @@ export class WebApp extends pulumi.ComponentResource {
         }, child);
 
         if (args.ingress) {
-            const ingress = ingressFor(args.ingress, service.metadata.name, `${name}-tls`);
+            const ingress = ingressFor(args.ingress, service.metadata.name, `${app}-tls`);
             new k8s.networking.v1.Ingress(`${name}-ingress`, {
                 metadata: { ...meta(), annotations: ingress.annotations },
                 spec: ingress.spec,

@@ -121,7 +121,7 @@ recycle_volumes() {
 up() {
     "$here/scripts/toolchain.sh" check || "$here/scripts/toolchain.sh" build
     eval "$("$here/scripts/toolchain.sh" env)"
-    if healthy && alive kwok && alive kube-controller-manager && alive kube-scheduler; then
+    if healthy && alive kwok && alive kube-controller-manager && alive kube-scheduler && alive loopback-lb; then
         say "already running: $kubeconfig"
         return 0
     fi
@@ -145,11 +145,12 @@ up() {
     start kube-controller-manager kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
         --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
         --use-service-account-credentials=false --bind-address 127.0.0.1 --secure-port 0 \
-        --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller'
+        --controllers '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller'
     start kube-scheduler kube-scheduler --kubeconfig "$kubeconfig" --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
-    start kwok kwok --kubeconfig "$kubeconfig" --manage-all-nodes=false \
+    start kwok kwok --kubeconfig "$kubeconfig" --config "$(dirname "$(command -v kwok)")/stages.yaml" --manage-all-nodes=false \
         --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.244.0.0/16 --node-ip 10.0.0.10 \
         --server-address 127.0.0.1:0
+    start loopback-lb "$here/scripts/cluster.sh" loopback-lb
     wait_for "the default namespace" "kc get namespace default >/dev/null 2>&1"
     seed_objects
     wait_for "the simulated node" "[ \"\$(kc get node kwok-node-0 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' 2>/dev/null)\" = True ]"
@@ -157,9 +158,28 @@ up() {
     say "control plane ready in $((SECONDS - start_s))s; kubeconfig: $kubeconfig"
 }
 
+# What an ingress controller or load balancer would do: give every Ingress and LoadBalancer
+# Service an address, here the loopback one, so that readiness checks see what they expect.
+loopback_lb() {
+    local kind line ns name
+    while kc get --raw /readyz >/dev/null 2>&1; do
+        for kind in ingress service; do
+            kc get "$kind" -A -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.spec.type}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' 2>/dev/null |
+            while read -r ns name type ip; do
+                [ "$kind" = service ] && [ "$type" != LoadBalancer ] && continue
+                [ "$kind" = ingress ] && ip=$type
+                [ -n "$ip" ] && continue
+                kc patch "$kind" "$name" -n "$ns" --subresource=status --type=merge \
+                    -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
+            done
+        done
+        sleep 1
+    done
+}
+
 down() {
     local name pid
-    for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+    for name in loopback-lb kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
         if alive "$name"; then
             pid=$(cat "$pids/$name")
             kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -177,6 +197,7 @@ case "${1:-}" in
     down) down ;;
     status) healthy ;;
     recycle-volumes) recycle_volumes ;;
+    loopback-lb) loopback_lb ;;
     kubeconfig) echo "$kubeconfig" ;;
     *) die "usage: scripts/cluster.sh up|down|status|kubeconfig" ;;
 esac

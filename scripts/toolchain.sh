@@ -43,6 +43,7 @@ build_module() {
     fi
     mv "$out.partial" "$out"
     say "built $name in $((SECONDS - start))s"
+    printf '%s\t%s\t%s\n' "$name" "$version" "$((SECONDS - start))" >> "$cache/build-times.tsv"
 }
 
 # A writable copy of a module from the Go module cache, for builds that must add generated files.
@@ -60,7 +61,13 @@ module_copy() {
 build_pulumi() {
     build_module pulumi "$PULUMI_VERSION" "$here/toolchain/pulumi-cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
         "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
-    build_module pulumi-language-nodejs "$PULUMI_VERSION" "$here/toolchain/language-host" . "-X main.version=v$PULUMI_VERSION"
+    # Language hosts are "bundled": pulumi looks for them beside its own binary.
+    local host; host=$(dirname "$(pulumi_bin)")/pulumi-language-nodejs
+    if [ ! -x "$host" ]; then
+        build_module pulumi-language-nodejs "$PULUMI_VERSION" "$here/toolchain/language-host" . "-X main.version=v$PULUMI_VERSION"
+        mv "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")" "$host"
+        rmdir "$(dirname "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")")"
+    fi
 }
 
 build_kubernetes_provider() {
@@ -100,7 +107,10 @@ build_control_plane() {
         printf 'package main\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n)\n' > "$dir/tools.go"
         sed -i '1i //go:build tools\n' "$dir/tools.go"
         say "resolving k8s.io/kubernetes v$KUBERNETES_VERSION modules"
-        (cd "$dir" && go mod tidy >/dev/null 2>&1 || go mod download >/dev/null)
+        (cd "$dir" && go mod tidy >"$build/kubernetes-mod.log" 2>&1) || {
+            tail -20 "$build/kubernetes-mod.log" >&2
+            die "could not resolve k8s.io/kubernetes v$KUBERNETES_VERSION's modules (a staging module missing from the proxy?); try another KUBERNETES_VERSION in toolchain/versions.env"
+        }
     fi
     local flags="-X k8s.io/component-base/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=${KUBERNETES_VERSION%%.*} -X k8s.io/component-base/version.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X k8s.io/component-base/version.gitTreeState=clean"
     for component in kube-apiserver kube-controller-manager kube-scheduler; do
@@ -115,9 +125,21 @@ build_kwok() {
         mkdir -p "$dir"
         printf 'module kubestrap.local/toolchain/kwok\n\ngo 1.24\n\nrequire sigs.k8s.io/kwok v%s\n' "$KWOK_VERSION" > "$dir/go.mod"
         printf '//go:build tools\n\npackage tools\n\nimport _ "sigs.k8s.io/kwok/cmd/kwok"\n' > "$dir/tools.go"
-        (cd "$dir" && go mod tidy >/dev/null 2>&1 || true)
+        (cd "$dir" && go mod tidy >"$build/kwok-mod.log" 2>&1) || { tail -20 "$build/kwok-mod.log" >&2; die "could not resolve sigs.k8s.io/kwok v$KWOK_VERSION"; }
     fi
     build_module kwok "$KWOK_VERSION" "$dir" sigs.k8s.io/kwok/cmd/kwok
+    # kwok simulates nothing without Stage objects; take the release's own "fast" stages
+    # (node ready with heartbeats; pods ready, Job pods completed, deletions finished).
+    local stages; stages=$(dirname "$(tool_path kwok "$KWOK_VERSION")")/stages.yaml
+    if [ ! -s "$stages" ]; then
+        go_env
+        local src
+        src=$(cd "$dir" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+        for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml \
+                 pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+            echo "---"; cat "$src/kustomize/stage/$f"
+        done > "$stages.partial" && mv "$stages.partial" "$stages"
+    fi
 }
 
 ensure_etcd() {
@@ -135,11 +157,6 @@ ensure_etcd() {
 install_plugins() {
     local pulumi; pulumi=$(pulumi_bin)
     export PULUMI_HOME=$pulumi_home PULUMI_SKIP_UPDATE_CHECK=true
-    if [ ! -x "$pulumi_home/plugins/language-nodejs-v$PULUMI_VERSION/pulumi-language-nodejs" ]; then
-        say "installing our Node.js language host $PULUMI_VERSION into $pulumi_home"
-        "$pulumi" plugin install language nodejs "$PULUMI_VERSION" \
-            --file "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")" >/dev/null
-    fi
     if [ ! -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ]; then
         say "installing the kubernetes plugin $KUBERNETES_PROVIDER_VERSION into $pulumi_home"
         "$pulumi" plugin install resource kubernetes "$KUBERNETES_PROVIDER_VERSION" \
@@ -151,7 +168,7 @@ print_env() {
     local path_dirs=""
     # Plugins are found in PULUMI_HOME; only the CLI and the control plane go on PATH.
     for d in "$bin"/*/; do
-        case "$d" in */pulumi-language-*|*/pulumi-resource-*) continue ;; esac
+        case "$d" in */pulumi-resource-*) continue ;; esac
         path_dirs="$path_dirs:${d%/}"
     done
     echo "export PATH=\"${path_dirs#:}:\$PATH\""
@@ -163,14 +180,13 @@ print_env() {
 }
 
 is_built() {
-    [ -x "$(pulumi_bin)" ] && [ -x "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")" ] &&
+    [ -x "$(pulumi_bin)" ] && [ -x "$(dirname "$(pulumi_bin)")/pulumi-language-nodejs" ] &&
         [ -x "$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")" ] &&
         [ -x "$(tool_path kube-apiserver "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kube-controller-manager "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kube-scheduler "$KUBERNETES_VERSION")" ] &&
-        [ -x "$(tool_path kwok "$KWOK_VERSION")" ] && command -v etcd >/dev/null &&
-        [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ] &&
-        [ -x "$pulumi_home/plugins/language-nodejs-v$PULUMI_VERSION/pulumi-language-nodejs" ]
+        [ -x "$(tool_path kwok "$KWOK_VERSION")" ] && [ -s "$(dirname "$(tool_path kwok "$KWOK_VERSION")")/stages.yaml" ] && command -v etcd >/dev/null &&
+        [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ]
 }
 
 case "${1:-build}" in

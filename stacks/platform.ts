@@ -42,6 +42,7 @@ export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile): De
 export function webAppArgs(app: ResolvedApp, profile: EnvironmentProfile): WebAppArgs {
     return {
         namespace: app.namespace,
+        appName: app.name,
         image: app.image,
         replicas: app.replicas ?? profile.apps.replicas,
         port: app.port,

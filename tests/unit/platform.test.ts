@@ -71,3 +71,12 @@ describe("platform composition", () => {
         assert.ok(errors[0].includes("replicas"), errors[0]);
     });
 });
+
+describe("platform naming", () => {
+    it("names an app's Kubernetes objects after the app, and its Pulumi resources after namespace and app", async () => {
+        const r = await composeStack("dev");
+        const deployment = r.one("kubernetes:apps/v1:Deployment", "apps-hello-deployment").inputs;
+        assert.deepStrictEqual([deployment.metadata.name, deployment.metadata.namespace], ["hello", "apps"]);
+        assert.strictEqual(r.one("kubernetes:core/v1:Service", "apps-hello-service").inputs.metadata.name, "hello");
+    });
+});

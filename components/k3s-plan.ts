@@ -1,0 +1,275 @@
+// Pure planning for k3s nodes: the config file, the scripts each lifecycle step runs on a
+// host, and the order of the nodes. Nothing here talks to a host.
+import { stringify } from "yaml";
+
+export type K3sRole = "server" | "agent";
+
+export interface Taint {
+    key: string;
+    value?: string;
+    effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+export interface EtcdSnapshots {
+    /** Cron schedule, e.g. "0 0,6,12,18 * * *". */
+    schedule: string;
+    retention: number;
+    s3?: { endpoint: string; bucket: string; folder?: string; region?: string; accessKeyFile: string; secretKeyFile: string };
+}
+
+export interface AirGap {
+    /** Files on the machine running Pulumi, copied to each host. */
+    binary: string;
+    installScript: string;
+    images?: string;
+}
+
+export interface K3sNodeSettings {
+    role: K3sRole;
+    /** The first server: starts the cluster (embedded etcd when `ha`, SQLite otherwise). */
+    clusterInit: boolean;
+    ha: boolean;
+    nodeName: string;
+    version: string;
+    /** https://<first server>:6443 for every node but the first server. */
+    serverUrl?: string;
+    labels: Record<string, string>;
+    taints: Taint[];
+    disable: string[];
+    flannelIface?: string;
+    flannelBackend?: string;
+    tlsSans: string[];
+    extraArgs: string[];
+    dataDir?: string;
+    hardened: boolean;
+    registries?: Record<string, { endpoints: string[] }>;
+    etcdSnapshots?: EtcdSnapshots;
+    airGap?: AirGap;
+}
+
+export const k3sPaths = {
+    config: "/etc/rancher/k3s/config.yaml",
+    token: "/etc/rancher/k3s/token",
+    registries: "/etc/rancher/k3s/registries.yaml",
+    psa: "/etc/rancher/k3s/psa.yaml",
+    audit: "/etc/rancher/k3s/audit-policy.yaml",
+    staging: "/var/lib/kubestrap/k3s",
+    kubeconfig: "/etc/rancher/k3s/k3s.yaml",
+};
+
+const versionPattern = /^v1\.\d+\.\d+\+k3s\d+$/;
+
+export function versionProblem(version: string): string | undefined {
+    return versionPattern.test(version) ? undefined : `"${version}" is not a k3s release; use the form v1.31.4+k3s1`;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The content of /etc/rancher/k3s/config.yaml. The token is in its own file, so this holds no secret. */
+export function k3sConfigYaml(n: K3sNodeSettings): string {
+    const config: Record<string, unknown> = {
+        "node-name": n.nodeName,
+        "token-file": k3sPaths.token,
+    };
+    if (n.role === "server" && n.clusterInit && n.ha) {
+        config["cluster-init"] = true;
+    }
+    if (n.serverUrl && !n.clusterInit) {
+        config.server = n.serverUrl;
+    }
+    if (n.dataDir) {
+        config["data-dir"] = n.dataDir;
+    }
+    const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`);
+    if (labels.length) {
+        config["node-label"] = labels;
+    }
+    if (n.taints.length) {
+        config["node-taint"] = n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`);
+    }
+    if (n.flannelIface) {
+        config["flannel-iface"] = n.flannelIface;
+    }
+    if (n.role === "server") {
+        if (n.disable.length) {
+            config.disable = n.disable;
+        }
+        if (n.flannelBackend) {
+            config["flannel-backend"] = n.flannelBackend;
+        }
+        if (n.tlsSans.length) {
+            config["tls-san"] = n.tlsSans;
+        }
+        config["write-kubeconfig-mode"] = "0600";
+        if (n.etcdSnapshots && n.ha) {
+            config["etcd-snapshot-schedule-cron"] = n.etcdSnapshots.schedule;
+            config["etcd-snapshot-retention"] = n.etcdSnapshots.retention;
+            const s3 = n.etcdSnapshots.s3;
+            if (s3) {
+                Object.assign(config, {
+                    "etcd-s3": true,
+                    "etcd-s3-endpoint": s3.endpoint,
+                    "etcd-s3-bucket": s3.bucket,
+                    ...(s3.folder ? { "etcd-s3-folder": s3.folder } : {}),
+                    ...(s3.region ? { "etcd-s3-region": s3.region } : {}),
+                });
+            }
+        }
+    }
+    if (n.hardened) {
+        config["protect-kernel-defaults"] = true;
+        if (n.role === "server") {
+            config["secrets-encryption"] = true;
+            config["kube-apiserver-arg"] = [
+                `admission-control-config-file=${k3sPaths.psa}`,
+                `audit-policy-file=${k3sPaths.audit}`,
+                "audit-log-path=/var/lib/rancher/k3s/server/logs/audit.log",
+                "audit-log-maxage=30",
+                "audit-log-maxbackup=10",
+                "audit-log-maxsize=100",
+            ];
+        }
+    }
+    return stringify(config);
+}
+
+export function registriesYaml(n: K3sNodeSettings): string | undefined {
+    if (!n.registries || Object.keys(n.registries).length === 0) {
+        return undefined;
+    }
+    return stringify({ mirrors: n.registries });
+}
+
+/** Pod Security admission defaults for the CIS profile: restricted unless a namespace says otherwise. */
+export const psaConfigYaml = stringify({
+    apiVersion: "apiserver.config.k8s.io/v1",
+    kind: "AdmissionConfiguration",
+    plugins: [{
+        name: "PodSecurity",
+        configuration: {
+            apiVersion: "pod-security.admission.config.k8s.io/v1",
+            kind: "PodSecurityConfiguration",
+            defaults: { enforce: "restricted", "enforce-version": "latest", audit: "restricted", "audit-version": "latest", warn: "restricted", "warn-version": "latest" },
+            exemptions: { namespaces: ["kube-system"] },
+        },
+    }],
+});
+
+export const auditPolicyYaml = stringify({
+    apiVersion: "audit.k8s.io/v1",
+    kind: "Policy",
+    rules: [{ level: "Metadata" }],
+});
+
+/** Checks a host can run this node; fails naming the host and what is missing. */
+export function preflightScript(n: K3sNodeSettings, host: string): string {
+    const ports = n.role === "server" ? [6443, 10250, ...(n.ha ? [2379, 2380] : [])] : [10250];
+    return [
+        "set -eu",
+        `host=${q(host)}`,
+        "fail() { echo \"preflight on $host: $*\" >&2; exit 1; }",
+        "[ \"$(uname -s)\" = Linux ] || fail \"k3s needs Linux, found $(uname -s)\"",
+        "case \"$(uname -m)\" in x86_64|amd64|aarch64|arm64) ;; *) fail \"unsupported architecture $(uname -m); k3s runs on amd64 and arm64\" ;; esac",
+        "command -v systemctl >/dev/null || fail 'systemd is required (systemctl not found)'",
+        `mem=$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo); [ "$mem" -ge ${n.role === "server" ? 1536 : 512} ] || fail "only $mem MiB of memory; a ${n.role} needs ${n.role === "server" ? 1536 : 512} MiB"`,
+        `free=$(df -Pm / | awk 'NR==2 {print $4}'); [ "$free" -ge 4096 ] || fail "only $free MiB free on /; k3s needs 4096 MiB"`,
+        `for port in ${ports.join(" ")}; do`,
+        "  if ! command -v k3s >/dev/null && (ss -ltn 2>/dev/null || netstat -ltn 2>/dev/null) | awk '{print $4}' | grep -qE \"[:.]$port\\$\"; then fail \"port $port is in use\"; fi",
+        "done",
+        "echo \"preflight on $host: ok\"",
+    ].join("\n");
+}
+
+/** Writes stdin to `path` as root, mode 600, creating its directory. */
+export function writeFileScript(path: string, sudo: string): string {
+    return `${sudo}install -D -m 600 /dev/stdin ${q(path)}`;
+}
+
+export interface InstallCommand {
+    create: string;
+    update: string;
+    delete: string;
+}
+
+/**
+ * Installs (or upgrades to) the node's version with the official install script, online or
+ * from uploaded artifacts, and uninstalls on delete.
+ */
+export function installCommands(n: K3sNodeSettings, sudo: string): InstallCommand {
+    const exec = [n.role, ...n.extraArgs].map(q).join(" ");
+    const env = `INSTALL_K3S_VERSION=${q(n.version)} INSTALL_K3S_EXEC=${q(exec)}`;
+    const install = n.airGap
+        ? [
+            `${sudo}install -m 755 ${k3sPaths.staging}/k3s /usr/local/bin/k3s`,
+            ...(n.airGap.images ? [`${sudo}mkdir -p /var/lib/rancher/k3s/agent/images`,
+                `${sudo}cp ${k3sPaths.staging}/images.tar* /var/lib/rancher/k3s/agent/images/`] : []),
+            `${sudo}env INSTALL_K3S_SKIP_DOWNLOAD=true ${env} sh ${k3sPaths.staging}/install.sh`,
+        ]
+        : [`curl -sfL https://get.k3s.io | ${sudo}env ${env} sh -`];
+    const service = n.role === "server" ? "k3s" : "k3s-agent";
+    const uninstall = n.role === "server" ? "/usr/local/bin/k3s-uninstall.sh" : "/usr/local/bin/k3s-agent-uninstall.sh";
+    return {
+        create: ["set -eu", ...install, `${sudo}systemctl is-active --quiet ${service}`].join("\n"),
+        update: ["set -eu", ...install, `${sudo}systemctl restart ${service}`, `${sudo}systemctl is-active --quiet ${service}`].join("\n"),
+        delete: ["set -u", `if [ -x ${uninstall} ]; then ${sudo}${uninstall}; fi`, `${sudo}rm -rf /etc/rancher/k3s ${k3sPaths.staging}`].join("\n"),
+    };
+}
+
+/** After a config file changes: restart k3s on this host only, if it is installed. */
+export function restartIfInstalled(role: K3sRole, sudo: string): string {
+    const service = role === "server" ? "k3s" : "k3s-agent";
+    return `if systemctl list-unit-files ${service}.service >/dev/null 2>&1 && [ -x /usr/local/bin/k3s ]; then ${sudo}systemctl restart ${service}; fi`;
+}
+
+/** Run on a server: prints the admin kubeconfig with its server URL pointing at `address`. */
+export function readKubeconfigScript(address: string, sudo: string): string {
+    return `${sudo}cat ${k3sPaths.kubeconfig} | sed -e 's#https://127.0.0.1:6443#https://${address}:6443#'`;
+}
+
+/** Kubectl on a server host, for node lifecycle steps run through the first server. */
+const kubectl = (sudo: string) => `${sudo}k3s kubectl`;
+
+export function drainScript(nodeName: string, sudo: string): string {
+    const k = kubectl(sudo);
+    return `if ${k} get node ${q(nodeName)} >/dev/null 2>&1; then ${k} drain ${q(nodeName)} --ignore-daemonsets --delete-emptydir-data --timeout=300s; fi`;
+}
+
+export function uncordonScript(nodeName: string, sudo: string): string {
+    const k = kubectl(sudo);
+    return [
+        "set -eu",
+        `for i in $(seq 120); do ${k} get node ${q(nodeName)} >/dev/null 2>&1 && break; sleep 2; done`,
+        `${k} wait node/${q(nodeName)} --for=condition=Ready --timeout=300s`,
+        `${k} uncordon ${q(nodeName)}`,
+    ].join("\n");
+}
+
+export function removeNodeScript(nodeName: string, sudo: string): string {
+    const k = kubectl(sudo);
+    return `if ${k} get node ${q(nodeName)} >/dev/null 2>&1; then ${k} drain ${q(nodeName)} --ignore-daemonsets --delete-emptydir-data --force --timeout=120s || true; ${k} delete node ${q(nodeName)}; fi`;
+}
+
+/** Restore an etcd snapshot on the first server: stop, reset from the snapshot, start. */
+export function restoreScript(snapshot: string, sudo: string): string {
+    return [
+        "set -eu",
+        `${sudo}systemctl stop k3s`,
+        `${sudo}k3s server --cluster-reset --cluster-reset-restore-path=${q(snapshot)}`,
+        `${sudo}systemctl start k3s`,
+    ].join("\n");
+}
+
+export interface NodeOrderEntry {
+    name: string;
+    role: K3sRole;
+}
+
+/**
+ * The order nodes are installed and upgraded in: the first server, the other servers, then
+ * agents. Each node waits for the one before it, so an upgrade goes one host at a time.
+ */
+export function nodeOrder<T extends NodeOrderEntry>(nodes: T[]): T[] {
+    const servers = nodes.filter((n) => n.role === "server");
+    const agents = nodes.filter((n) => n.role === "agent");
+    return [...servers, ...agents];
+}
