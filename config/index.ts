@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, configPath, formatIssue, namespace } from "./problems";
-import { AppConfig, DemonConfig, SecretRef, StackConfig, stackConfig, topLevel } from "./schema";
+import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, StackConfig, stackConfig, topLevel } from "./schema";
 
 export { ConfigError } from "./problems";
 export * from "./schema";
@@ -20,7 +20,17 @@ export interface ResolvedDemon extends Omit<DemonConfig, "secrets"> {
     secrets?: { adminToken: Secret; githubToken?: Secret };
 }
 
-export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps"> {
+export interface ResolvedK3s extends Omit<K3sConfig, "token" | "ssh"> {
+    token: Secret;
+    ssh?: Omit<NonNullable<K3sConfig["ssh"]>, "privateKey"> & { privateKey: Secret };
+}
+
+export interface ResolvedCluster extends Omit<ClusterConfig, "k3s"> {
+    k3s?: ResolvedK3s;
+}
+
+export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps" | "cluster"> {
+    cluster: ResolvedCluster;
     demon: ResolvedDemon;
     apps: ResolvedApp[];
 }
@@ -146,11 +156,20 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
         secretEnv: Object.fromEntries(Object.entries(app.secretEnv).map(([name, ref]) =>
             [name, resolver.resolve(ref, ["apps", i, "secretEnv", name])])),
     }));
+    const k3s = config.cluster.target === "k3s" ? config.cluster.k3s : undefined;
+    const cluster: ResolvedCluster = {
+        ...config.cluster,
+        k3s: k3s && {
+            ...k3s,
+            token: resolver.resolve(k3s.token, ["cluster", "k3s", "token"]),
+            ssh: k3s.ssh && { ...k3s.ssh, privateKey: resolver.resolve(k3s.ssh.privateKey, ["cluster", "k3s", "ssh", "privateKey"]) },
+        },
+    };
     problems.push(...resolver.problems);
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
-    return { ...config, demon, apps };
+    return { ...config, cluster, demon, apps };
 }
 
 /** Reads this stack's config; on bad config, stops the program with every problem listed. */

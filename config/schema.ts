@@ -174,16 +174,89 @@ export const demon = z.object({
 });
 export type DemonConfig = z.infer<typeof demon>;
 
+const taint = z.object({
+    key: z.string().min(1),
+    value: z.string().optional(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+}).strict();
+
+const k3sHost = z.object({
+    name: dnsName,
+    host: z.string().min(1),
+    address: z.string().min(1).optional(),
+    labels: z.record(z.string()).default({}),
+    taints: z.array(taint).default([]),
+}).strict();
+
+export const k3s = z.object({
+    version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, "is not a k3s release; use the form v1.31.4+k3s1"),
+    token: secretRef,
+    ha: z.boolean().default(false),
+    /** Defaults to the environment's profile (on in prod). */
+    hardened: z.boolean().optional(),
+    ssh: z.object({
+        user: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(22),
+        privateKey: secretRef,
+        sudo: z.boolean().default(true),
+    }).strict().optional(),
+    servers: z.array(k3sHost).min(1),
+    agents: z.array(k3sHost).default([]),
+    disable: z.array(z.enum(["traefik", "servicelb", "local-storage", "metrics-server", "coredns"])).default([]),
+    flannel: z.object({ iface: z.string().optional(), backend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional() }).strict().default({}),
+    tlsSans: z.array(z.string()).default([]),
+    extraServerArgs: z.array(z.string().regex(/^--/, "extra args are flags like --kubelet-arg=max-pods=200")).default([]),
+    extraAgentArgs: z.array(z.string().regex(/^--/, "extra args are flags like --kubelet-arg=max-pods=200")).default([]),
+    dataDir: z.string().regex(/^\//, "must be an absolute path").optional(),
+    registries: z.record(z.object({ endpoints: z.array(z.string().url()).min(1) }).strict()).optional(),
+    etcdSnapshots: z.object({
+        schedule: z.string().min(1),
+        retention: z.number().int().min(1).default(5),
+    }).strict().optional(),
+    airGap: z.object({
+        binary: z.string().min(1),
+        installScript: z.string().min(1),
+        images: z.string().min(1).optional(),
+    }).strict().optional(),
+    restoreSnapshot: z.string().min(1).optional(),
+}).strict().superRefine((k, ctx) => {
+    if (k.servers.length > 1 && !k.ha) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["ha"], message: `${k.servers.length} servers need ha: true (embedded etcd); SQLite serves one server` });
+    }
+    if (k.ha && k.servers.length % 2 === 0) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["servers"], message: `embedded etcd needs an odd number of servers (1, 3, 5), not ${k.servers.length}` });
+    }
+    const names = new Set<string>();
+    [...k.servers, ...k.agents].forEach((h) => {
+        if (names.has(h.name)) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["agents"], message: `node name "${h.name}" is used twice; node names must be unique` });
+        }
+        names.add(h.name);
+    });
+    if ([...k.servers, ...k.agents].some((h) => h.host !== "localhost") && !k.ssh) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["ssh"], message: 'remote hosts need ssh settings: {"user": "...", "privateKey": {"fromFile": "~/.ssh/id_ed25519"}}' });
+    }
+});
+export type K3sConfig = z.infer<typeof k3s>;
+
 export const cluster = z.object({
-    target: z.enum(["local", "kubeconfig"]).default("local"),
+    target: z.enum(["local", "kubeconfig", "k3s"]).default("local"),
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
+    k3s: k3s.optional(),
 }).strict().superRefine((c, ctx) => {
     if (c.target === "kubeconfig" && !c.kubeconfig) {
         ctx.addIssue({
             code: z.ZodIssueCode.custom,
             path: ["kubeconfig"],
             message: "target \"kubeconfig\" needs the path of a kubeconfig file, e.g. ~/.kube/config",
+        });
+    }
+    if (c.target === "k3s" && !c.k3s) {
+        ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ["k3s"],
+            message: 'target "k3s" needs the k3s settings: version, token and servers (see README, "k3s clusters")',
         });
     }
 });

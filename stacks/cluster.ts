@@ -1,23 +1,25 @@
-// The Kubernetes provider every in-cluster component is created through.
+// The cluster the platform runs on, and the Kubernetes provider every in-cluster component uses.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig } from "../config";
+import { ResolvedCluster, ResolvedK3s } from "../config";
+import { K3sCluster, K3sClusterArgs } from "../components/k3s-cluster";
+import { EnvironmentProfile } from "./environments";
 
 /** Where `npm run cluster:up` writes the local control plane's kubeconfig. */
-export const localKubeconfigPath = path.resolve(__dirname, "..", ".kubestrap", "local", "kubeconfig");
+export const localKubeconfigPath = path.resolve(process.env.KUBESTRAP_LOCAL_DIR ?? path.join(__dirname, "..", ".kubestrap", "local"), "kubeconfig");
 
-export function kubeconfigPath(cluster: ClusterConfig): string {
+export function kubeconfigPath(cluster: ResolvedCluster): string {
     if (cluster.target === "local") {
         return localKubeconfigPath;
     }
     return path.resolve(cluster.kubeconfig!.replace(/^~(?=\/)/, os.homedir()));
 }
 
-/** Reads the kubeconfig for `cluster`, or explains how to get one. */
-export function readKubeconfig(cluster: ClusterConfig, readFile = (p: string) => fs.readFileSync(p, "utf8")): string {
+/** Reads the kubeconfig for a local or kubeconfig target, or explains how to get one. */
+export function readKubeconfig(cluster: ResolvedCluster, readFile = (p: string) => fs.readFileSync(p, "utf8")): string {
     const file = kubeconfigPath(cluster);
     try {
         return readFile(file);
@@ -29,9 +31,50 @@ export function readKubeconfig(cluster: ClusterConfig, readFile = (p: string) =>
     }
 }
 
-export function clusterProvider(cluster: ClusterConfig, kubeconfig: string): k8s.Provider {
-    return new k8s.Provider("cluster", {
-        kubeconfig: pulumi.secret(kubeconfig),
-        ...(cluster.context ? { context: cluster.context } : {}),
-    });
+export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile): K3sClusterArgs {
+    return {
+        version: k3s.version,
+        token: k3s.token,
+        ha: k3s.ha,
+        hardened: k3s.hardened ?? profile.hardenK3s,
+        ssh: k3s.ssh && { user: k3s.ssh.user, port: k3s.ssh.port, privateKey: k3s.ssh.privateKey, sudo: k3s.ssh.sudo },
+        servers: k3s.servers,
+        agents: k3s.agents,
+        disable: k3s.disable,
+        flannelIface: k3s.flannel.iface,
+        flannelBackend: k3s.flannel.backend,
+        tlsSans: k3s.tlsSans,
+        extraServerArgs: k3s.extraServerArgs,
+        extraAgentArgs: k3s.extraAgentArgs,
+        dataDir: k3s.dataDir,
+        registries: k3s.registries,
+        etcdSnapshots: k3s.etcdSnapshots,
+        airGap: k3s.airGap,
+        restoreSnapshot: k3s.restoreSnapshot,
+    };
+}
+
+export interface ConnectedCluster {
+    provider: k8s.Provider;
+    /** The admin kubeconfig, when kubestrap installed the cluster (a secret). */
+    kubeconfig?: pulumi.Output<string>;
+    k3s?: K3sCluster;
+}
+
+/** Installs k3s when the stack says so, and returns the provider for everything in the cluster. */
+export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentProfile): ConnectedCluster {
+    if (cluster.target === "k3s") {
+        const k3s = new K3sCluster("k3s", k3sClusterArgs(cluster.k3s!, profile));
+        return {
+            k3s,
+            kubeconfig: k3s.kubeconfig,
+            provider: new k8s.Provider("cluster", { kubeconfig: k3s.kubeconfig }, { dependsOn: [k3s] }),
+        };
+    }
+    return {
+        provider: new k8s.Provider("cluster", {
+            kubeconfig: pulumi.secret(readKubeconfig(cluster)),
+            ...(cluster.context ? { context: cluster.context } : {}),
+        }),
+    };
 }

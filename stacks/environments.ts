@@ -5,6 +5,8 @@ import { Resources } from "../components/web-app-specs";
 export interface EnvironmentProfile {
     /** Protect data-holding resources (volume claims) from delete and replace. */
     protectData: boolean;
+    /** The k3s CIS hardening profile, unless kubestrap:cluster.k3s.hardened says otherwise. */
+    hardenK3s: boolean;
     demon: {
         natsSize: string;
         replicas: number;
@@ -23,11 +25,13 @@ const medium: Resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: 
 export const profiles: Record<Environment, EnvironmentProfile> = {
     dev: {
         protectData: false,
+        hardenK3s: false,
         demon: { natsSize: "1Gi", replicas: 1, natsResources: small, serviceResources: small },
         apps: { replicas: 1, resources: small },
     },
     prod: {
         protectData: true,
+        hardenK3s: true,
         demon: {
             natsSize: "10Gi",
             replicas: 2,

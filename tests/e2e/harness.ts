@@ -43,9 +43,10 @@ export class E2eEnv {
         return this.sh(path.join(root, "scripts", "cluster.sh"), [action]);
     }
 
-    /** scripts/pulumi.sh with this suite's stack config file. */
+    /** scripts/pulumi.sh; commands that run the program get this suite's stack config file. */
     pulumi(...args: string[]) {
-        return this.sh(path.join(root, "scripts", "pulumi.sh"), [...args, "--config-file", this.configFile]);
+        const runsProgram = ["preview", "up", "destroy", "refresh"].includes(args[0]);
+        return this.sh(path.join(root, "scripts", "pulumi.sh"), runsProgram ? [...args, "--config-file", this.configFile] : args);
     }
 
     /** Starts `pulumi up` and returns the child, for the interruption test. */

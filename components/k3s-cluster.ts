@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import { HostConnection, K3sNode } from "./k3s-node";
+import { AirGap, EtcdSnapshots, nodeOrder, Taint } from "./k3s-plan";
+
+export interface K3sHost {
+    /** Node name in Kubernetes. */
+    name: string;
+    /** SSH host name or address; "localhost" installs on the machine running Pulumi. */
+    host: string;
+    /** Address other nodes and the kubeconfig use; defaults to `host`. */
+    address?: string;
+    labels?: Record<string, string>;
+    taints?: Taint[];
+}
+
+export interface K3sClusterArgs {
+    version: string;
+    token: pulumi.Input<string>;
+    /** Embedded etcd (cluster-init) instead of SQLite; required for more than one server. */
+    ha: boolean;
+    /** The CIS hardening profile: secrets encryption, audit log, Pod Security admission, protected kernel defaults. */
+    hardened: boolean;
+    ssh?: { user: string; port?: number; privateKey: pulumi.Input<string>; sudo: boolean };
+    servers: K3sHost[];
+    agents: K3sHost[];
+    disable: string[];
+    flannelIface?: string;
+    flannelBackend?: string;
+    tlsSans: string[];
+    extraServerArgs: string[];
+    extraAgentArgs: string[];
+    dataDir?: string;
+    registries?: Record<string, { endpoints: string[] }>;
+    etcdSnapshots?: EtcdSnapshots;
+    airGap?: AirGap;
+    restoreSnapshot?: string;
+}
+
+export function k3sClusterProblems(args: K3sClusterArgs): { propertyPath: string; reason: string }[] {
+    const problems: { propertyPath: string; reason: string }[] = [];
+    if (args.servers.length === 0) {
+        problems.push({ propertyPath: "servers", reason: "a cluster needs at least one server" });
+    }
+    if (args.servers.length > 1 && !args.ha) {
+        problems.push({ propertyPath: "ha", reason: `${args.servers.length} servers need ha: true (embedded etcd); SQLite serves one server` });
+    }
+    if (args.ha && args.servers.length % 2 === 0) {
+        problems.push({ propertyPath: "servers", reason: `embedded etcd needs an odd number of servers for quorum, not ${args.servers.length}` });
+    }
+    const seen = new Set<string>();
+    for (const [i, h] of [...args.servers, ...args.agents].entries()) {
+        if (seen.has(h.name)) {
+            problems.push({ propertyPath: `nodes[${i}].name`, reason: `node name "${h.name}" is used twice; names must be unique` });
+        }
+        seen.add(h.name);
+        if (h.host !== "localhost" && !args.ssh) {
+            problems.push({ propertyPath: `nodes[${i}].host`, reason: `host ${h.host} needs ssh settings (user and private key)` });
+        }
+    }
+    if (args.restoreSnapshot && !args.ha) {
+        problems.push({ propertyPath: "restoreSnapshot", reason: "snapshots exist only with embedded etcd (ha: true)" });
+    }
+    return problems;
+}
+
+/**
+ * A k3s cluster from a list of hosts: the first server starts it, the other servers and then
+ * the agents join with the secret token, each waiting for the one before it, so installs and
+ * upgrades go one host at a time, servers first.
+ */
+export class K3sCluster extends pulumi.ComponentResource {
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly nodeNames: pulumi.Output<string[]>;
+    readonly serverUrl: string;
+
+    constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubestrap:cluster:K3sCluster", name, {}, opts);
+        const problems = k3sClusterProblems(args);
+        if (problems.length > 0) {
+            throw new pulumi.InputPropertiesError({ message: `K3sCluster ${name} has invalid arguments`, errors: problems });
+        }
+        const connectionOf = (h: K3sHost): HostConnection => h.host === "localhost"
+            ? { kind: "local" }
+            : { kind: "ssh", host: h.host, port: args.ssh!.port, user: args.ssh!.user, privateKey: args.ssh!.privateKey };
+        const first = args.servers[0];
+        const firstAddress = first.address ?? first.host;
+        this.serverUrl = `https://${firstAddress}:6443`;
+
+        const ordered = nodeOrder([
+            ...args.servers.map((h) => ({ ...h, role: "server" as const })),
+            ...args.agents.map((h) => ({ ...h, role: "agent" as const })),
+        ]);
+        let previous: K3sNode | undefined;
+        const nodes: K3sNode[] = [];
+        for (const h of ordered) {
+            const isFirst = h === ordered[0];
+            const node: K3sNode = new K3sNode(`${name}-${h.name}`, {
+                role: h.role,
+                clusterInit: isFirst,
+                ha: args.ha,
+                nodeName: h.name,
+                version: args.version,
+                serverUrl: isFirst ? undefined : this.serverUrl,
+                labels: h.labels ?? {},
+                taints: h.taints ?? [],
+                disable: args.disable,
+                flannelIface: args.flannelIface,
+                flannelBackend: args.flannelBackend,
+                tlsSans: [...new Set([firstAddress, ...args.tlsSans])],
+                extraArgs: h.role === "server" ? args.extraServerArgs : args.extraAgentArgs,
+                dataDir: args.dataDir,
+                hardened: args.hardened,
+                registries: args.registries,
+                etcdSnapshots: args.etcdSnapshots,
+                airGap: args.airGap,
+                connection: connectionOf(h),
+                sudo: args.ssh?.sudo ?? false,
+                token: args.token,
+                address: h.address ?? h.host,
+                control: connectionOf(first),
+                restoreSnapshot: isFirst ? args.restoreSnapshot : undefined,
+            }, { parent: this, dependsOn: previous ? [previous] : [] });
+            nodes.push(node);
+            previous = node;
+        }
+        this.kubeconfig = pulumi.secret(nodes[0].kubeconfig!);
+        this.nodeNames = pulumi.output(ordered.map((h) => h.name));
+        this.registerOutputs({ kubeconfig: this.kubeconfig, nodeNames: this.nodeNames });
+    }
+}

@@ -1,0 +1,121 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    auditPolicyYaml, drainScript, installCommands, k3sConfigYaml, k3sPaths, K3sNodeSettings, preflightScript, psaConfigYaml,
+    readKubeconfigScript, registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, uncordonScript, versionProblem,
+    writeFileScript,
+} from "./k3s-plan";
+
+/** How to reach a host: SSH, or the machine Pulumi runs on. */
+export type HostConnection =
+    | { kind: "ssh"; host: string; port?: number; user: string; privateKey: pulumi.Input<string> }
+    | { kind: "local" };
+
+export interface K3sNodeArgs extends K3sNodeSettings {
+    connection: HostConnection;
+    /** Prefix root commands with sudo (for a non-root SSH user). */
+    sudo: boolean;
+    /** The cluster's join token; stays a secret end to end. */
+    token: pulumi.Input<string>;
+    /** The address other machines use for this host (kubeconfig server URL, join URL). */
+    address: string;
+    /**
+     * Where kubectl steps run (drain, uncordon, removing the node): the first server. The
+     * first server itself uses its own connection.
+     */
+    control: HostConnection;
+    /** Restore the embedded etcd from this snapshot (first server only); changing it restores again. */
+    restoreSnapshot?: string;
+}
+
+type CommandArgs = Omit<command.remote.CommandArgs, "connection">;
+
+/**
+ * One k3s server or agent: preflight checks, token and config files, install (or upgrade, one
+ * host at a time with drain and uncordon), and uninstall on delete.
+ */
+export class K3sNode extends pulumi.ComponentResource {
+    readonly nodeName: pulumi.Output<string>;
+    readonly version: pulumi.Output<string>;
+    /** The admin kubeconfig, server URL pointing at this host (first server only). */
+    readonly kubeconfig?: pulumi.Output<string>;
+
+    constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubestrap:cluster:K3sNode", name, {}, opts);
+        const problem = versionProblem(args.version);
+        if (problem) {
+            throw new pulumi.InputPropertiesError({ message: `K3sNode ${name} has invalid arguments`, errors: [{ propertyPath: "version", reason: problem }] });
+        }
+        const sudo = args.sudo ? "sudo " : "";
+        const run = (role: string, on: HostConnection, cmd: CommandArgs, extra: pulumi.CustomResourceOptions = {}) =>
+            on.kind === "local"
+                ? new command.local.Command(`${name}-${role}`, { ...cmd, interpreter: ["/bin/sh", "-c"] }, { parent: this, ...extra })
+                : new command.remote.Command(`${name}-${role}`, {
+                    ...cmd,
+                    connection: { host: on.host, port: on.port ?? 22, user: on.user, privateKey: on.privateKey, dialErrorLimit: 3 },
+                }, { parent: this, ...extra });
+
+        const host = args.connection.kind === "ssh" ? args.connection.host : "localhost";
+        const preflight = run("preflight", args.connection, { create: preflightScript(args, host), logging: "stderr" });
+
+        const staged: pulumi.Resource[] = [];
+        if (args.airGap) {
+            const files: [string, string | undefined][] = [["k3s", args.airGap.binary], ["install.sh", args.airGap.installScript], ["images.tar", args.airGap.images]];
+            for (const [target, source] of files.filter(([, s]) => s)) {
+                const remotePath = `${k3sPaths.staging}/${target}`;
+                staged.push(args.connection.kind === "local"
+                    ? run(`stage-${target.replace(/\W/g, "-")}`, args.connection, { create: `${sudo}install -D -m 755 '${source}' '${remotePath}'`, triggers: [source] }, { dependsOn: [preflight] })
+                    : new command.remote.CopyToRemote(`${name}-stage-${target.replace(/\W/g, "-")}`, {
+                        connection: { host: args.connection.host, port: args.connection.port ?? 22, user: args.connection.user, privateKey: args.connection.privateKey },
+                        source: new pulumi.asset.FileAsset(source!),
+                        remotePath,
+                    }, { parent: this, dependsOn: [preflight] }));
+            }
+        }
+
+        const token = run("token", args.connection, {
+            create: writeFileScript(k3sPaths.token, sudo),
+            stdin: pulumi.secret(args.token),
+            logging: "none",
+        }, { dependsOn: [preflight], additionalSecretOutputs: ["stdin"] });
+
+        const files: [string, string | undefined][] = [
+            [k3sPaths.config, k3sConfigYaml(args)],
+            [k3sPaths.registries, registriesYaml(args)],
+            [k3sPaths.psa, args.hardened && args.role === "server" ? psaConfigYaml : undefined],
+            [k3sPaths.audit, args.hardened && args.role === "server" ? auditPolicyYaml : undefined],
+        ];
+        const writeFiles = files.filter(([, content]) => content !== undefined).map(([path, content]) =>
+            `echo '${Buffer.from(content!).toString("base64")}' | base64 -d | ${writeFileScript(path, sudo)}`);
+        const config = run("config", args.connection, {
+            create: ["set -eu", ...writeFiles].join("\n"),
+            // A changed config file restarts k3s on this host only; the cluster stays.
+            update: ["set -eu", ...writeFiles, restartIfInstalled(args.role, sudo)].join("\n"),
+        }, { dependsOn: [preflight] });
+
+        const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo), triggers: [args.version] });
+        const install = installCommands(args, sudo);
+        const installed = run("install", args.connection, { ...install, logging: "stderr" },
+            { dependsOn: [preflight, token, config, drain, ...staged] });
+        const uncordon = run("uncordon", args.control, { create: uncordonScript(args.nodeName, sudo), triggers: [args.version] },
+            { dependsOn: [installed] });
+        if (!args.clusterInit) {
+            // Removing the node from config: drain it and delete it from the cluster, then (as
+            // its dependency) the install step uninstalls k3s from the host.
+            run("membership", args.control, { create: "true", delete: removeNodeScript(args.nodeName, sudo) }, { dependsOn: [uncordon] });
+        }
+        if (args.clusterInit && args.restoreSnapshot) {
+            run("restore", args.connection, { create: restoreScript(args.restoreSnapshot, sudo), triggers: [args.restoreSnapshot] },
+                { dependsOn: [uncordon] });
+        }
+        if (args.role === "server" && args.clusterInit) {
+            const read = run("kubeconfig", args.connection, { create: readKubeconfigScript(args.address, sudo), logging: "none" },
+                { dependsOn: [uncordon], additionalSecretOutputs: ["stdout"] });
+            this.kubeconfig = pulumi.secret(read.stdout);
+        }
+
+        this.nodeName = pulumi.output(args.nodeName);
+        this.version = pulumi.output(args.version);
+        this.registerOutputs({ nodeName: this.nodeName, version: this.version, kubeconfig: this.kubeconfig });
+    }
+}

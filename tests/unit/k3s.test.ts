@@ -1,0 +1,168 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { K3sCluster, K3sClusterArgs } from "../../components/k3s-cluster";
+import { installCommands, k3sConfigYaml, K3sNodeSettings, preflightScript, versionProblem } from "../../components/k3s-plan";
+import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
+
+const settings: K3sNodeSettings = {
+    role: "server", clusterInit: true, ha: true, nodeName: "s1", version: "v1.31.4+k3s1", labels: { zone: "a" },
+    taints: [{ key: "dedicated", value: "control", effect: "NoSchedule" }], disable: ["traefik", "servicelb"], tlsSans: ["10.0.0.1"],
+    extraArgs: [], hardened: false,
+};
+
+const clusterArgs: K3sClusterArgs = {
+    version: "v1.31.4+k3s1", token: "join-s3cret", ha: true, hardened: true,
+    ssh: { user: "ops", privateKey: "PRIVATE KEY", sudo: true },
+    servers: [{ name: "s1", host: "10.0.0.1" }, { name: "s2", host: "10.0.0.2" }, { name: "s3", host: "10.0.0.3" }],
+    agents: [{ name: "a1", host: "10.0.0.4", labels: { role: "worker" } }],
+    disable: ["traefik"], tlsSans: [], extraServerArgs: [], extraAgentArgs: [],
+};
+
+async function cluster(args: Partial<K3sClusterArgs> = {}): Promise<{ r: Recorder; c: K3sCluster }> {
+    const r = await withMocks(false);
+    const c = new K3sCluster("k3s", { ...clusterArgs, ...args }, { transformations: [r.track] });
+    await settle(c.kubeconfig, c.nodeNames);
+    return { r, c };
+}
+
+const cmd = (r: Recorder, name: string) => r.one("command:remote:Command", name).inputs;
+const depNames = (r: Recorder, name: string) => ((r.options.get(name)?.dependsOn as any[]) ?? []).map((d) => d.__name);
+
+describe("k3s plan", () => {
+    it("writes the first HA server's config: cluster-init, labels, taints, disabled add-ons, SANs, no secret", () => {
+        const config = parse(k3sConfigYaml(settings));
+        assert.strictEqual(config["cluster-init"], true);
+        assert.strictEqual(config["token-file"], "/etc/rancher/k3s/token");
+        assert.deepStrictEqual(config["node-label"], ["zone=a"]);
+        assert.deepStrictEqual(config["node-taint"], ["dedicated=control:NoSchedule"]);
+        assert.deepStrictEqual(config.disable, ["traefik", "servicelb"]);
+        assert.deepStrictEqual(config["tls-san"], ["10.0.0.1"]);
+        assert.strictEqual(config.server, undefined);
+    });
+
+    it("joins agents to the server URL and keeps server-only settings off them", () => {
+        const config = parse(k3sConfigYaml({ ...settings, role: "agent", clusterInit: false, serverUrl: "https://10.0.0.1:6443" }));
+        assert.strictEqual(config.server, "https://10.0.0.1:6443");
+        assert.strictEqual(config["cluster-init"], undefined);
+        assert.strictEqual(config.disable, undefined);
+        assert.strictEqual(config["tls-san"], undefined);
+    });
+
+    it("uses SQLite for a single non-HA server", () => {
+        assert.strictEqual(parse(k3sConfigYaml({ ...settings, ha: false }))["cluster-init"], undefined);
+    });
+
+    it("switches on the CIS profile when hardened", () => {
+        const config = parse(k3sConfigYaml({ ...settings, hardened: true }));
+        assert.strictEqual(config["secrets-encryption"], true);
+        assert.strictEqual(config["protect-kernel-defaults"], true);
+        assert.ok(config["kube-apiserver-arg"].some((a: string) => a.startsWith("audit-policy-file=")));
+        assert.ok(config["kube-apiserver-arg"].some((a: string) => a.startsWith("admission-control-config-file=")));
+    });
+
+    it("schedules etcd snapshots, to S3 when configured", () => {
+        const config = parse(k3sConfigYaml({ ...settings, etcdSnapshots: { schedule: "0 3 * * *", retention: 7,
+            s3: { endpoint: "s3.example.com", bucket: "snaps", accessKeyFile: "/a", secretKeyFile: "/b" } } }));
+        assert.deepStrictEqual([config["etcd-snapshot-schedule-cron"], config["etcd-snapshot-retention"], config["etcd-s3-bucket"]], ["0 3 * * *", 7, "snaps"]);
+    });
+
+    it("installs the pinned version online, or from staged artifacts when air-gapped", () => {
+        const online = installCommands(settings, "sudo ");
+        assert.ok(online.create.includes("INSTALL_K3S_VERSION='v1.31.4+k3s1'"));
+        assert.ok(online.create.includes("get.k3s.io"));
+        const offline = installCommands({ ...settings, airGap: { binary: "/a/k3s", installScript: "/a/install.sh", images: "/a/images.tar" } }, "");
+        assert.ok(!offline.create.includes("get.k3s.io"));
+        assert.ok(offline.create.includes("INSTALL_K3S_SKIP_DOWNLOAD=true"));
+        assert.ok(offline.create.includes("/var/lib/rancher/k3s/agent/images"));
+        assert.ok(online.delete.includes("k3s-uninstall.sh"));
+        assert.ok(installCommands({ ...settings, role: "agent" }, "").delete.includes("k3s-agent-uninstall.sh"));
+    });
+
+    it("preflights OS, architecture, memory, disk, systemd and ports, naming the host", () => {
+        const script = preflightScript(settings, "10.0.0.9");
+        for (const check of ["uname -s", "uname -m", "MemTotal", "df -Pm", "systemctl", "2379"]) {
+            assert.ok(script.includes(check), check);
+        }
+        assert.ok(script.includes("host='10.0.0.9'"));
+    });
+
+    it("knows a k3s version when it sees one", () => {
+        assert.strictEqual(versionProblem("v1.31.4+k3s1"), undefined);
+        assert.match(versionProblem("1.31")!, /not a k3s release/);
+    });
+});
+
+describe("K3sCluster", () => {
+    it("creates every command under its node, and every node under the cluster", async () => {
+        const { r } = await cluster();
+        for (const c of r.resources.filter((x) => x.type.startsWith("command:"))) {
+            const node = r.parents.get(c.name)!;
+            assert.ok(["k3s-s1", "k3s-s2", "k3s-s3", "k3s-a1"].includes(node), `${c.name} has parent ${node}`);
+            assert.strictEqual(r.parents.get(node), "k3s");
+        }
+    });
+
+    it("installs servers before agents, each host after the one before it", async () => {
+        const { r } = await cluster();
+        assert.deepStrictEqual(depNames(r, "k3s-s2"), ["k3s-s1"]);
+        assert.deepStrictEqual(depNames(r, "k3s-s3"), ["k3s-s2"]);
+        assert.deepStrictEqual(depNames(r, "k3s-a1"), ["k3s-s3"]);
+        assert.deepStrictEqual(depNames(r, "k3s-s2-install").sort(), ["k3s-s2-config", "k3s-s2-drain", "k3s-s2-preflight", "k3s-s2-token"]);
+    });
+
+    it("joins every node but the first to the first server with the token, kept secret", async () => {
+        const { r } = await cluster();
+        const token = cmd(r, "k3s-a1-token");
+        assert.ok(isSecretValue(token.stdin), "the token is not a secret");
+        assert.strictEqual(reveal(token.stdin), "join-s3cret");
+        assert.strictEqual(token.logging, "none");
+        for (const c of r.resources.filter((x) => x.type.startsWith("command:") && !x.name.endsWith("-token"))) {
+            assert.ok(!JSON.stringify(reveal(c.inputs)).includes("join-s3cret"), `the token leaked into ${c.name}`);
+        }
+        const agentConfig = Buffer.from(/echo '([^']+)'/.exec(cmd(r, "k3s-a1-config").create)![1], "base64").toString();
+        assert.strictEqual(parse(agentConfig).server, "https://10.0.0.1:6443");
+        assert.deepStrictEqual(parse(agentConfig)["node-label"], ["role=worker"]);
+    });
+
+    it("drains, uncordons and removes nodes through the first server", async () => {
+        const { r } = await cluster();
+        for (const step of ["drain", "uncordon", "membership"]) {
+            assert.strictEqual(reveal(cmd(r, `k3s-a1-${step}`).connection).host, "10.0.0.1", step);
+        }
+        assert.ok(cmd(r, "k3s-a1-membership").delete.includes("delete node 'a1'"));
+        assert.deepStrictEqual(cmd(r, "k3s-a1-drain").triggers, ["v1.31.4+k3s1"], "a version change drains again");
+        assert.strictEqual(r.resources.filter((x) => x.name === "k3s-s1-membership").length, 0, "the first server is never removed");
+    });
+
+    it("restarts k3s on a host when only its config changes", async () => {
+        const { r } = await cluster();
+        const config = cmd(r, "k3s-s2-config");
+        assert.ok(config.update.includes("systemctl restart k3s"));
+        assert.ok(!config.create.includes("restart"));
+    });
+
+    it("reads the kubeconfig back from the first server as a secret, pointing at its address", async () => {
+        const { r, c } = await cluster();
+        const read = cmd(r, "k3s-s1-kubeconfig");
+        assert.ok(read.create.includes("https://10.0.0.1:6443"));
+        assert.ok((r.options.get("k3s-s1-kubeconfig") as pulumi.CustomResourceOptions).additionalSecretOutputs!.includes("stdout"));
+        assert.strictEqual(await (c.kubeconfig as any).isSecret, true);
+        assert.deepStrictEqual(await valueOf(c.nodeNames), ["s1", "s2", "s3", "a1"]);
+    });
+
+    it("installs on the local machine with local commands", async () => {
+        const { r } = await cluster({ ha: false, ssh: undefined, servers: [{ name: "me", host: "localhost" }], agents: [] });
+        assert.ok(r.ofType("command:local:Command").length >= 5);
+        assert.strictEqual(r.ofType("command:remote:Command").length, 0);
+    });
+
+    it("refuses impossible topologies before creating anything", async () => {
+        const r = await withMocks(false);
+        assert.throws(() => new K3sCluster("bad", { ...clusterArgs, ha: false, agents: [{ name: "s1", host: "x" }] }), (e: any) =>
+            e.errors.some((x: any) => x.propertyPath === "ha") && e.errors.some((x: any) => /used twice/.test(x.reason)));
+        assert.throws(() => new K3sCluster("even", { ...clusterArgs, servers: clusterArgs.servers.slice(0, 2) }), /invalid arguments/);
+        assert.throws(() => new K3sCluster("ver", { ...clusterArgs, version: "latest" }), /invalid arguments/);
+        assert.strictEqual(r.resources.filter((x) => x.type.startsWith("command:")).length, 0);
+    });
+});
