@@ -166,3 +166,32 @@ describe("K3sCluster", () => {
         assert.strictEqual(r.resources.filter((x) => x.type.startsWith("command:")).length, 0);
     });
 });
+
+describe("a stack on k3s", () => {
+    for (const preview of [false, true]) {
+        it(`installs the cluster and puts every in-cluster resource on its kubeconfig (preview: ${preview})`, async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { parseConfig } = require("../../config");
+            const { connectCluster } = require("../../stacks/cluster");
+            const { profiles } = require("../../stacks/environments");
+            const { composePlatform } = require("../../stacks/platform");
+            const r = await withMocks(preview);
+            const config = parseConfig({
+                "kubestrap:environment": "prod",
+                "kubestrap:cluster": JSON.stringify({ target: "k3s", k3s: { version: "v1.31.4+k3s1", token: { fromEnv: "T" }, servers: [{ name: "s1", host: "localhost" }] } }),
+                "kubestrap:demon": JSON.stringify({ secrets: { adminToken: { fromEnv: "T" } } }),
+            }, { env: { T: "t" }, readFile: () => "", baseDir: "/" });
+            const cluster = connectCluster(config.cluster, profiles.prod);
+            const platform = composePlatform(config, profiles.prod, cluster.provider);
+            await settle(platform.demon.natsUrl);
+            assert.ok(r.ofType("command:local:Command").some((c) => c.name === "k3s-s1-install"));
+            const hardened = Buffer.from(/echo '([^']+)'/.exec(r.one("command:local:Command", "k3s-s1-config").inputs.create)![1], "base64").toString();
+            assert.strictEqual(parse(hardened)["secrets-encryption"], true, "prod hardens k3s by default");
+            const objects = r.kubernetesObjects();
+            assert.ok(objects.length >= 25, `preview lists only ${objects.length} in-cluster objects`);
+            for (const o of objects) {
+                assert.ok(o.provider?.includes("pulumi:providers:kubernetes::cluster"), o.name);
+            }
+        });
+    }
+});
