@@ -144,9 +144,9 @@ export class DemonStack extends pulumi.ComponentResource {
             metadata: meta("demon-config", "config"),
             data: {
                 NATS_URL: natsUrl,
+                // Only what clients need: subjects and dedupe window are the stream's own
+                // settings, kept by the bootstrap Job, so changing them restarts no client.
                 STREAM_NAME: args.stream.name,
-                STREAM_SUBJECTS: args.stream.subjects.join(","),
-                DEDUPE_WINDOW_SECS: String(args.stream.dedupeWindowSeconds),
                 UI_URL: uiInternalUrl,
             },
         }, child);

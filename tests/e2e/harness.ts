@@ -70,7 +70,7 @@ export class E2eEnv {
     /** Steps of a `pulumi preview --json`, as [op, type, name]. */
     async previewSteps(): Promise<{ op: string; type: string; name: string }[]> {
         const { stdout } = await this.pulumi("preview", "--json", "--diff");
-        return (JSON.parse(stdout).steps ?? []).map((s: any) => ({ op: s.op, type: s.urn.split("::")[2], name: s.urn.split("::")[3] }));
+        return (JSON.parse(stdout).steps ?? []).map((s: any) => ({ op: s.op, type: s.urn.split("::")[2].split("$").pop(), name: s.urn.split("::")[3] }));
     }
 
     async stackResources(): Promise<any[]> {
