@@ -182,29 +182,24 @@ export class DemonStack extends pulumi.ComponentResource {
         }, { ...child, dependsOn: [nats] });
 
         // The Demon services.
-        const runtimeSa = serviceAccount("runtime", true);
-        const runtimeRole = new k8s.rbac.v1.Role(`${name}-runtime-role`, {
-            metadata: meta("runtime", "runtime"),
-            rules: [
-                { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "delete"] },
-                { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
-            ],
-        }, child);
-        new k8s.rbac.v1.RoleBinding(`${name}-runtime-binding`, {
-            metadata: meta("runtime", "runtime"),
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: runtimeRole.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: runtimeSa.metadata.name, namespace }],
-        }, child);
-        const engineSa = serviceAccount("engine", true);
-        const engineRole = new k8s.rbac.v1.Role(`${name}-engine-role`, {
-            metadata: meta("engine", "engine"),
-            rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["demon-config"], verbs: ["get", "watch"] }],
-        }, child);
-        new k8s.rbac.v1.RoleBinding(`${name}-engine-binding`, {
-            metadata: meta("engine", "engine"),
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: engineRole.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: engineSa.metadata.name, namespace }],
-        }, child);
+        // A ServiceAccount bound to a namespaced Role with exactly `rules`.
+        const accountWith = (component: string, rules: k8s.types.input.rbac.v1.PolicyRule[]) => {
+            const sa = serviceAccount(component, true);
+            const role = new k8s.rbac.v1.Role(`${name}-${component}-role`, { metadata: meta(component, component), rules }, child);
+            new k8s.rbac.v1.RoleBinding(`${name}-${component}-binding`, {
+                metadata: meta(component, component),
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
+            }, child);
+            return sa;
+        };
+        const runtimeSa = accountWith("runtime", [
+            { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "delete"] },
+            { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
+        ]);
+        const engineSa = accountWith("engine", [
+            { apiGroups: [""], resources: ["configmaps"], resourceNames: ["demon-config"], verbs: ["get", "watch"] },
+        ]);
         const uiSa = serviceAccount("operate-ui", false);
 
         const service = (component: string, w: DemonWorkload, sa: k8s.core.v1.ServiceAccount) => {
