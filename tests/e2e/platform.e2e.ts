@@ -134,7 +134,10 @@ describe("kubestrap on the real engine and a local API server", function () {
         // The documented recovery: release the killed run's lock, then reconcile state with the cluster.
         await env.pulumi("cancel", "--yes");
         await env.pulumi("refresh", "--yes", "--skip-preview", "--clear-pending-creates");
+        // Objects the killed run created belong to its field manager; take them over.
+        env.env.PULUMI_K8S_ENABLE_PATCH_FORCE = "true";
         await env.pulumi("up", "--yes", "--skip-preview");
+        delete env.env.PULUMI_K8S_ENABLE_PATCH_FORCE;
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
         const objects = await managedObjects(env);
         assert.ok(objects.length > partial, `up created nothing after the interruption (${partial} -> ${objects.length})`);
