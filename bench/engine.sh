@@ -13,7 +13,7 @@ export KUBESTRAP_STACK=bench KUBESTRAP_LOCAL_DIR=$work/cluster KUBESTRAP_ETCD_PO
 export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=bench DEMON_ADMIN_TOKEN=bench
 trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-secs() { local s=$EPOCHREALTIME; "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }; printf "%.1f" "$(echo "$EPOCHREALTIME - $s" | bc)"; }
+secs() { local s=$EPOCHREALTIME; "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }; awk -v a="$EPOCHREALTIME" -v b="$s" 'BEGIN {printf "%.1f", a - b}'; }
 row() { printf '%-44s %s\n' "$1" "$2"; }
 
 cache=${KUBESTRAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubestrap}
