@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostConnection, K3sNode } from "./k3s-node";
-import { AirGap, EtcdSnapshots, nodeOrder, Taint } from "./k3s-plan";
+import { AirGap, EtcdSnapshots, nodeOrder, Taint, topologyProblems } from "./k3s-plan";
 
 export interface K3sHost {
     /** Node name in Kubernetes. */
@@ -37,30 +37,9 @@ export interface K3sClusterArgs {
 }
 
 export function k3sClusterProblems(args: K3sClusterArgs): { propertyPath: string; reason: string }[] {
-    const problems: { propertyPath: string; reason: string }[] = [];
-    if (args.servers.length === 0) {
-        problems.push({ propertyPath: "servers", reason: "a cluster needs at least one server" });
-    }
-    if (args.servers.length > 1 && !args.ha) {
-        problems.push({ propertyPath: "ha", reason: `${args.servers.length} servers need ha: true (embedded etcd); SQLite serves one server` });
-    }
-    if (args.ha && args.servers.length % 2 === 0) {
-        problems.push({ propertyPath: "servers", reason: `embedded etcd needs an odd number of servers for quorum, not ${args.servers.length}` });
-    }
-    const seen = new Set<string>();
-    for (const [i, h] of [...args.servers, ...args.agents].entries()) {
-        if (seen.has(h.name)) {
-            problems.push({ propertyPath: `nodes[${i}].name`, reason: `node name "${h.name}" is used twice; names must be unique` });
-        }
-        seen.add(h.name);
-        if (h.host !== "localhost" && !args.ssh) {
-            problems.push({ propertyPath: `nodes[${i}].host`, reason: `host ${h.host} needs ssh settings (user and private key)` });
-        }
-    }
-    if (args.restoreSnapshot && !args.ha) {
-        problems.push({ propertyPath: "restoreSnapshot", reason: "snapshots exist only with embedded etcd (ha: true)" });
-    }
-    return problems;
+    const problems = args.servers.length === 0 ? [{ propertyPath: "servers", reason: "a cluster needs at least one server" }] : [];
+    return [...problems, ...topologyProblems({ ...args, hasSsh: !!args.ssh })
+        .map((p) => ({ propertyPath: p.path.join("."), reason: p.message }))];
 }
 
 /**

@@ -273,3 +273,40 @@ export function nodeOrder<T extends NodeOrderEntry>(nodes: T[]): T[] {
     const agents = nodes.filter((n) => n.role === "agent");
     return [...servers, ...agents];
 }
+
+export interface TopologyProblem {
+    /** Path relative to the cluster's settings, e.g. ["ha"]. */
+    path: string[];
+    message: string;
+}
+
+/** Rules every k3s cluster obeys, checked by the config schema and by K3sCluster alike. */
+export function topologyProblems(t: {
+    servers: { name: string; host: string }[];
+    agents: { name: string; host: string }[];
+    ha: boolean;
+    hasSsh: boolean;
+    restoreSnapshot?: string;
+}): TopologyProblem[] {
+    const problems: TopologyProblem[] = [];
+    if (t.servers.length > 1 && !t.ha) {
+        problems.push({ path: ["ha"], message: `${t.servers.length} servers need ha: true (embedded etcd); SQLite serves one server` });
+    }
+    if (t.ha && t.servers.length % 2 === 0) {
+        problems.push({ path: ["servers"], message: `embedded etcd needs an odd number of servers (1, 3, 5), not ${t.servers.length}` });
+    }
+    const names = new Set<string>();
+    for (const h of [...t.servers, ...t.agents]) {
+        if (names.has(h.name)) {
+            problems.push({ path: ["agents"], message: `node name "${h.name}" is used twice; node names must be unique` });
+        }
+        names.add(h.name);
+    }
+    if ([...t.servers, ...t.agents].some((h) => h.host !== "localhost") && !t.hasSsh) {
+        problems.push({ path: ["ssh"], message: 'remote hosts need ssh settings: {"user": "...", "privateKey": {"fromFile": "~/.ssh/id_ed25519"}}' });
+    }
+    if (t.restoreSnapshot && !t.ha) {
+        problems.push({ path: ["restoreSnapshot"], message: "snapshots exist only with embedded etcd (ha: true)" });
+    }
+    return problems;
+}

@@ -1,6 +1,7 @@
 // The shape of kubestrap's stack config (`kubestrap:*` keys), with defaults that hold in
 // every environment. What differs between dev and prod lives in stacks/.
 import { z } from "zod";
+import { topologyProblems } from "../components/k3s-plan";
 import { byteQuantityProblem, cpuQuantityProblem, dnsLabelProblem, hostProblem, imageProblem } from "./formats";
 
 function checked(problem: (value: string) => string | undefined) {
@@ -220,21 +221,8 @@ export const k3s = z.object({
     }).strict().optional(),
     restoreSnapshot: z.string().min(1).optional(),
 }).strict().superRefine((k, ctx) => {
-    if (k.servers.length > 1 && !k.ha) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["ha"], message: `${k.servers.length} servers need ha: true (embedded etcd); SQLite serves one server` });
-    }
-    if (k.ha && k.servers.length % 2 === 0) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["servers"], message: `embedded etcd needs an odd number of servers (1, 3, 5), not ${k.servers.length}` });
-    }
-    const names = new Set<string>();
-    [...k.servers, ...k.agents].forEach((h) => {
-        if (names.has(h.name)) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["agents"], message: `node name "${h.name}" is used twice; node names must be unique` });
-        }
-        names.add(h.name);
-    });
-    if ([...k.servers, ...k.agents].some((h) => h.host !== "localhost") && !k.ssh) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["ssh"], message: 'remote hosts need ssh settings: {"user": "...", "privateKey": {"fromFile": "~/.ssh/id_ed25519"}}' });
+    for (const problem of topologyProblems({ ...k, hasSsh: !!k.ssh })) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });
     }
 });
 export type K3sConfig = z.infer<typeof k3s>;
