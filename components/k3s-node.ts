@@ -47,12 +47,14 @@ export class K3sNode extends pulumi.ComponentResource {
             throw new pulumi.InputPropertiesError({ message: `K3sNode ${name} has invalid arguments`, errors: [{ propertyPath: "version", reason: problem }] });
         }
         const sudo = args.sudo ? "sudo " : "";
+        const ssh = (on: Extract<HostConnection, { kind: "ssh" }>) =>
+            ({ host: on.host, port: on.port ?? 22, user: on.user, privateKey: on.privateKey, dialErrorLimit: 3 });
         const run = (role: string, on: HostConnection, cmd: CommandArgs, extra: pulumi.CustomResourceOptions = {}) =>
             on.kind === "local"
                 ? new command.local.Command(`${name}-${role}`, { ...cmd, interpreter: ["/bin/sh", "-c"] }, { parent: this, ...extra })
                 : new command.remote.Command(`${name}-${role}`, {
                     ...cmd,
-                    connection: { host: on.host, port: on.port ?? 22, user: on.user, privateKey: on.privateKey, dialErrorLimit: 3 },
+                    connection: ssh(on),
                 }, { parent: this, ...extra });
 
         const host = args.connection.kind === "ssh" ? args.connection.host : "localhost";
@@ -66,7 +68,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 staged.push(args.connection.kind === "local"
                     ? run(`stage-${target.replace(/\W/g, "-")}`, args.connection, { create: `${sudo}install -D -m 755 '${source}' '${remotePath}'`, triggers: [source] }, { dependsOn: [preflight] })
                     : new command.remote.CopyToRemote(`${name}-stage-${target.replace(/\W/g, "-")}`, {
-                        connection: { host: args.connection.host, port: args.connection.port ?? 22, user: args.connection.user, privateKey: args.connection.privateKey },
+                        connection: ssh(args.connection),
                         source: new pulumi.asset.FileAsset(source!),
                         remotePath,
                     }, { parent: this, dependsOn: [preflight] }));
@@ -77,7 +79,7 @@ export class K3sNode extends pulumi.ComponentResource {
             create: writeFileScript(k3sPaths.token, sudo),
             stdin: pulumi.secret(args.token),
             logging: "none",
-        }, { dependsOn: [preflight], additionalSecretOutputs: ["stdin"] });
+        }, { dependsOn: [preflight] });
 
         const files: [string, string | undefined][] = [
             [k3sPaths.config, k3sConfigYaml(args)],

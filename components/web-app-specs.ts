@@ -1,7 +1,7 @@
 // Pure shaping of a WebApp's Kubernetes specs, tested without Pulumi.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurityContext, podSecurityContext, SecurityOverrides } from "./pod-security";
+import { containerSecurityContext, SecurityOverrides } from "./pod-security";
 
 type Container = k8s.types.input.core.v1.Container;
 type Probe = k8s.types.input.core.v1.Probe;
@@ -88,5 +88,3 @@ export function containerFor(name: string, s: ContainerSettings, mounts: VolumeM
         volumeMounts: mounts,
     };
 }
-
-export { podSecurityContext };

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { imageProblem } from "../config/formats";
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
-import { SecurityOverrides } from "./pod-security";
-import { containerFor, podSecurityContext, ProbeSettings, Resources, volumesFor } from "./web-app-specs";
+import { podSecurityContext, SecurityOverrides } from "./pod-security";
+import { containerFor, ProbeSettings, Resources, volumesFor } from "./web-app-specs";
 
 export interface WebAppArgs {
     namespace: pulumi.Input<string>;
