@@ -32,6 +32,6 @@ sed -e "s|^    target: local|    target: kubeconfig\n    kubeconfig: $work/clust
 p() { scripts/pulumi.sh "$@" --config-file "$work/Pulumi.bench.yaml"; }
 row "pulumi preview, dev stack (fresh)" "$(secs p preview) s"
 row "pulumi up, dev stack (fresh)" "$(secs p up --yes --skip-preview) s"
-row "resources in the stack" "$(scripts/pulumi.sh stack export | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).deployment.resources.length))')"
+row "resources in the stack" "$(scripts/stack-resource-count.sh)"
 row "pulumi up, no changes" "$(secs p up --yes --skip-preview --expect-no-changes) s"
 row "pulumi destroy" "$(secs p destroy --yes --skip-preview) s"

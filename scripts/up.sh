@@ -7,7 +7,7 @@ stack=${KUBESTRAP_STACK:-dev}
 if [ "$("$here/scripts/stack-target.sh" "$stack")" = local ] && ! "$here/scripts/cluster.sh" status; then
     "$here/scripts/cluster.sh" up
     # A new control plane holds none of what an earlier run left in the stack's state.
-    if [ "$("$here/scripts/pulumi.sh" stack export | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log((JSON.parse(s).deployment.resources||[]).length))')" -gt 0 ]; then
+    if [ "$("$here/scripts/stack-resource-count.sh")" -gt 0 ]; then
         "$here/scripts/pulumi.sh" refresh --yes --skip-preview
     fi
 fi
