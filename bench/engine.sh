@@ -11,7 +11,7 @@ cd "$here"
 work=$(mktemp -d)
 export KUBESTRAP_STACK=bench KUBESTRAP_LOCAL_DIR=$work/cluster KUBESTRAP_ETCD_PORT=23990 KUBESTRAP_API_PORT=16643
 export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=bench DEMON_ADMIN_TOKEN=bench
-trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work" Pulumi.bench.yaml' EXIT
 
 secs() { local s=$EPOCHREALTIME; "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }; awk -v a="$EPOCHREALTIME" -v b="$s" 'BEGIN {printf "%.1f", a - b}'; }
 row() { printf '%-44s %s\n' "$1" "$2"; }

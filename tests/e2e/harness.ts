@@ -80,6 +80,8 @@ export class E2eEnv {
 
     cleanup() {
         fs.rmSync(this.dir, { recursive: true, force: true });
+        // `pulumi stack select --create` leaves the stack's encryption salt beside Pulumi.yaml.
+        fs.rmSync(path.join(root, `Pulumi.${this.stack}.yaml`), { force: true });
     }
 }
 
