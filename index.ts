@@ -9,11 +9,17 @@ const profile = profiles[config.environment];
 const cluster = connectCluster(config.cluster, profile);
 const platform = composePlatform(config, profile, cluster.provider);
 
-export const environment = config.environment;
-export const kubeconfig = cluster.kubeconfig;
-export const nodes = cluster.k3s?.nodeNames;
-export const demonNamespace = platform.demon?.namespace;
-export const natsUrl = platform.demon?.natsUrl;
-export const operateUiUrl = platform.demon?.uiUrl;
-export const apps = Object.fromEntries(Object.entries(platform.apps).map(([key, app]) =>
-    [key, { internalUrl: app.internalUrl, url: app.url }]));
+const outputs = {
+    environment: config.environment,
+    kubeconfig: cluster.kubeconfig,
+    nodes: cluster.k3s?.nodeNames,
+    demonNamespace: platform.demon?.namespace,
+    natsUrl: platform.demon?.natsUrl,
+    operateUiUrl: platform.demon?.uiUrl,
+    apps: Object.fromEntries(Object.entries(platform.apps).map(([key, app]) =>
+        [key, { internalUrl: app.internalUrl, url: app.url }])),
+};
+
+// Outputs that do not apply to this stack (no k3s, no Demon) are left out rather than exported
+// as undefined, which Pulumi would warn about on every run.
+export = Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));

@@ -134,13 +134,17 @@ up() {
         --listen-peer-urls "http://127.0.0.1:$((etcd_port + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 10))" \
         --initial-cluster "local=http://127.0.0.1:$((etcd_port + 10))" --quota-backend-bytes 4294967296
     wait_for etcd "curl -sf http://127.0.0.1:$etcd_port/health >/dev/null"
+    # WatchList=false: with it on, the apiserver turns every watch from resourceVersion 0 into a
+    # streaming watch-list, which Debian's etcd 3.4.23 cannot serve (no RequestWatchProgress).
+    # Those watches fail at once, so kwok only saw new pods at its next relist, 30-60 s late.
     start kube-apiserver kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
         --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
         --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
         --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC --allow-privileged=true \
         --service-account-issuer https://kubernetes.default.svc.cluster.local \
         --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
-        --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none
+        --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \
+        --feature-gates WatchList=false
     wait_for kube-apiserver healthy
     start kube-controller-manager kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
         --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
