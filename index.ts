@@ -16,6 +16,13 @@ const outputs = {
     demonNamespace: platform.demon?.namespace,
     natsUrl: platform.demon?.natsUrl,
     operateUiUrl: platform.demon?.uiUrl,
+    addons: platform.addons.order,
+    clusterIssuers: platform.addons.certManager?.issuers,
+    grafana: platform.addons.observability && {
+        url: platform.addons.observability.grafanaUrl,
+        adminPassword: platform.addons.observability.grafanaAdminPassword,
+    },
+    s3: platform.addons.ceph?.s3Endpoint && { endpoint: platform.addons.ceph.s3Endpoint, users: platform.addons.ceph.s3Users },
     apps: Object.fromEntries(Object.entries(platform.apps).map(([key, app]) =>
         [key, { internalUrl: app.internalUrl, url: app.url }])),
 };

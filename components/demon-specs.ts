@@ -11,6 +11,8 @@ export interface StreamSettings {
 
 export const natsClientPort = 4222;
 export const natsMonitorPort = 8222;
+/** prometheus-nats-exporter's port: NATS's own monitoring endpoint speaks JSON, not Prometheus. */
+export const natsMetricsPort = 7777;
 /** Pods with this label may reach NATS, and NATS only admits pods with it. */
 export const natsClientLabel = "demon.kubestrap.io/nats-client";
 /** Namespaces with this label may scrape NATS monitoring (the observability stack sets it). */
@@ -57,7 +59,10 @@ export function demonNetworkPolicies(opts: {
     operateUiPort: number;
     ingressControllerNamespace: string;
     httpsEgress: { name: string; selector: Record<string, string> }[];
+    /** Services Prometheus scrapes on their HTTP port (only when the observability add-on is on). */
+    scraped?: { selector: Record<string, string>; port: number }[];
 }): PolicyPlan[] {
+    const fromMonitoring = [{ namespaceSelector: { matchLabels: { [monitoringNamespaceLabel]: "true" } } }];
     const clients = { matchLabels: { [natsClientLabel]: "true" } };
     return [
         { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
@@ -80,8 +85,8 @@ export function demonNetworkPolicies(opts: {
                 ingress: [
                     { from: [{ podSelector: clients }], ports: [{ protocol: "TCP", port: natsClientPort }] },
                     {
-                        from: [{ namespaceSelector: { matchLabels: { [monitoringNamespaceLabel]: "true" } } }],
-                        ports: [{ protocol: "TCP", port: natsMonitorPort }],
+                        from: fromMonitoring,
+                        ports: [{ protocol: "TCP", port: natsMonitorPort }, { protocol: "TCP", port: natsMetricsPort }],
                     },
                 ],
             },
@@ -105,6 +110,10 @@ export function demonNetworkPolicies(opts: {
                 }],
             },
         },
+        ...(opts.scraped ?? []).map(({ selector, port }, i): PolicyPlan => ({
+            name: `metrics-from-monitoring-${i}`,
+            spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress: [{ from: fromMonitoring, ports: [{ protocol: "TCP", port }] }] },
+        })),
         ...opts.httpsEgress.map(({ name, selector }): PolicyPlan => ({
             name: `${name}-https-egress`,
             spec: {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { demonNetworkPolicies, natsClientLabel, natsClientPort, natsMonitorPort, StreamSettings, streamBootstrapScript } from "./demon-specs";
+import { demonNetworkPolicies, natsClientLabel, natsClientPort, natsMetricsPort, natsMonitorPort, StreamSettings, streamBootstrapScript } from "./demon-specs";
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "./pod-security";
@@ -33,6 +33,8 @@ export interface DemonStackArgs {
     ingressControllerNamespace: string;
     /** Keep the NATS volume claim on destroy and refuse to replace it. */
     protectData?: boolean;
+    /** Expose Prometheus metrics (the observability add-on is on): a NATS exporter sidecar, scrape access. */
+    metrics?: { exporterImage: string };
 }
 
 const partOf = "demon";
@@ -95,6 +97,7 @@ export class DemonStack extends pulumi.ComponentResource {
                 ports: [
                     { name: "client", port: natsClientPort, targetPort: "client" },
                     { name: "monitor", port: natsMonitorPort, targetPort: "monitor" },
+                    ...(args.metrics ? [{ name: "metrics", port: natsMetricsPort, targetPort: "metrics" }] : []),
                 ],
             },
         }, child);
@@ -123,7 +126,14 @@ export class DemonStack extends pulumi.ComponentResource {
                             resources: args.nats.resources,
                             securityContext: containerSecurityContext(),
                             volumeMounts: [{ name: "data", mountPath: "/data" }],
-                        }],
+                        }, ...(args.metrics ? [{
+                            name: "metrics",
+                            image: args.metrics.exporterImage,
+                            args: ["-port", String(natsMetricsPort), "-varz", "-connz", "-jsz=all", `http://localhost:${natsMonitorPort}`],
+                            ports: [{ name: "metrics", containerPort: natsMetricsPort }],
+                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                            securityContext: containerSecurityContext(),
+                        }] : [])],
                     },
                 },
                 volumeClaimTemplates: [{
@@ -246,6 +256,11 @@ export class DemonStack extends pulumi.ComponentResource {
             operateUiPort: args.operateUi.port,
             ingressControllerNamespace: args.ingressControllerNamespace,
             httpsEgress: [{ name: "engine", selector: engine.selector }, { name: "runtime", selector: runtime.selector }],
+            scraped: args.metrics ? [
+                { selector: engine.selector, port: args.engine.port },
+                { selector: runtime.selector, port: args.runtime.port },
+                { selector: ui.selector, port: args.operateUi.port },
+            ] : [],
         })) {
             new k8s.networking.v1.NetworkPolicy(`${name}-${plan.name}`, {
                 metadata: meta(plan.name, "network-policy"),

@@ -1,5 +1,6 @@
 // Turns schema issues into one line per problem: the config path, what is wrong, how to fix it.
 import { z } from "zod";
+import { addonNames } from "../components/addons/registry";
 
 export const namespace = "kubestrap";
 
@@ -16,6 +17,9 @@ export function configPath(path: (string | number)[]): string {
 function describe(issue: z.ZodIssue): string {
     switch (issue.code) {
         case z.ZodIssueCode.unrecognized_keys:
+            if (issue.path.length === 1 && issue.path[0] === "addons") {
+                return `unknown add-on ${issue.keys.map((k) => `"${k}"`).join(", ")}; the add-ons are ${addonNames.join(", ")}`;
+            }
             return `unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove it or fix its spelling (the README lists every setting)`;
         case z.ZodIssueCode.invalid_type:
             return issue.received === "undefined"

@@ -2,34 +2,11 @@
 // every environment. What differs between dev and prod lives in stacks/.
 import { z } from "zod";
 import { topologyProblems } from "../components/k3s-plan";
-import { byteQuantityProblem, cpuQuantityProblem, dnsLabelProblem, hostProblem, imageProblem } from "./formats";
+import { addonsSchema } from "./addons";
+import { byteQuantity, cpuQuantity, dnsName, host, image, secretRef } from "./primitives";
 
-function checked(problem: (value: string) => string | undefined) {
-    return z.string().superRefine((value, ctx) => {
-        const message = problem(value);
-        if (message) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message });
-        }
-    });
-}
+export * from "./primitives";
 
-export const image = checked(imageProblem);
-export const byteQuantity = checked(byteQuantityProblem);
-export const cpuQuantity = checked(cpuQuantityProblem);
-export const dnsName = checked(dnsLabelProblem);
-export const host = checked(hostProblem);
-
-/** Where a secret comes from: a `pulumi config set --secret` key, an environment variable, or a file. */
-export const secretRef = z.union([
-    z.object({ fromConfig: z.string().min(1) }).strict(),
-    z.object({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not an environment variable name") }).strict(),
-    z.object({ fromFile: z.string().min(1) }).strict(),
-], {
-    errorMap: () => ({
-        message: 'a secret is one of {"fromConfig": "<key>"}, {"fromEnv": "<VAR>"} or {"fromFile": "<path>"}',
-    }),
-});
-export type SecretRef = z.infer<typeof secretRef>;
 
 const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() }).strict();
 export const resources = z.object({
@@ -144,6 +121,7 @@ export const demon = z.object({
         engine: image.default("ghcr.io/afewell-hh/demon-engine:0.1.0"),
         runtime: image.default("ghcr.io/afewell-hh/demon-runtime:0.1.0"),
         operateUi: image.default("ghcr.io/afewell-hh/demon-operate-ui:0.1.0"),
+        natsExporter: image.default("natsio/prometheus-nats-exporter:0.16.0"),
     }).strict().default({}),
     nats: z.object({
         storageClass: z.string().min(1).optional(),
@@ -159,7 +137,8 @@ export const demon = z.object({
     runtime: workload.default({}),
     operateUi: workload.default({}),
     ingress: ingress.optional(),
-    ingressControllerNamespace: dnsName.default("kube-system"),
+    /** Defaults to ingress-nginx's namespace when that add-on is on, else kube-system (k3s's Traefik). */
+    ingressControllerNamespace: dnsName.optional(),
     secrets: z.object({
         adminToken: secretRef,
         githubToken: secretRef.optional(),
@@ -259,6 +238,7 @@ export const topLevel = {
     cluster: cluster.default({}),
     demon: demon.default({ enabled: false }),
     apps,
+    addons: addonsSchema,
 };
 export const stackConfig = z.object(topLevel).strict();
 export type StackConfig = z.infer<typeof stackConfig>;

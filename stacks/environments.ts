@@ -7,6 +7,8 @@ export interface EnvironmentProfile {
     protectData: boolean;
     /** The k3s CIS hardening profile, unless kubestrap:cluster.k3s.hardened says otherwise. */
     hardenK3s: boolean;
+    /** Copies of each volume kept by replicated storage (Longhorn), unless its config says. */
+    storageReplicas: number;
     demon: {
         natsSize: string;
         replicas: number;
@@ -26,12 +28,14 @@ export const profiles: Record<Environment, EnvironmentProfile> = {
     dev: {
         protectData: false,
         hardenK3s: false,
+        storageReplicas: 1,
         demon: { natsSize: "1Gi", replicas: 1, natsResources: small, serviceResources: small },
         apps: { replicas: 1, resources: small },
     },
     prod: {
         protectData: true,
         hardenK3s: true,
+        storageReplicas: 3,
         demon: {
             natsSize: "10Gi",
             replicas: 2,

@@ -1,14 +1,15 @@
 // Composes the platform from validated config: stacks only compose, components do the work.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubestrapConfig, ResolvedApp, ResolvedDemon } from "../config";
+import { KubestrapConfig, ResolvedAddons, ResolvedApp, ResolvedDemon } from "../config";
 import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-stack";
 import { standardLabels } from "../components/labels";
 import { podSecurityLabels } from "../components/pod-security";
 import { WebApp, WebAppArgs } from "../components/web-app";
+import { ingressControllerNamespace, InstalledAddons, installAddons } from "./addons";
 import { EnvironmentProfile } from "./environments";
 
-export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile): DemonStackArgs {
+export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile, addons?: ResolvedAddons): DemonStackArgs {
     const workload = (w: ResolvedDemon["engine"], image: string, port: number): DemonWorkload => ({
         image,
         replicas: w.replicas ?? profile.demon.replicas,
@@ -34,8 +35,9 @@ export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile): De
         operateUi: workload(demon.operateUi, demon.images.operateUi, 3000),
         secrets: demon.secrets,
         ingress: demon.ingress,
-        ingressControllerNamespace: demon.ingressControllerNamespace,
+        ingressControllerNamespace: demon.ingressControllerNamespace ?? (addons ? ingressControllerNamespace(addons) : "kube-system"),
         protectData: profile.protectData,
+        metrics: addons?.order.includes("observability") ? { exporterImage: demon.images.natsExporter } : undefined,
     };
 }
 
@@ -63,6 +65,7 @@ export function webAppArgs(app: ResolvedApp, profile: EnvironmentProfile): WebAp
 }
 
 export interface Platform {
+    addons: InstalledAddons;
     demon?: DemonStack;
     apps: Record<string, WebApp>;
     appNamespaces: k8s.core.v1.Namespace[];
@@ -71,7 +74,12 @@ export interface Platform {
 /** Everything that runs in the cluster, created through `provider`. */
 export function composePlatform(config: KubestrapConfig, profile: EnvironmentProfile, provider: k8s.Provider): Platform {
     const opts: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
-    const demon = config.demon.enabled ? new DemonStack("demon", demonArgs(config.demon, profile), opts) : undefined;
+    const addons = installAddons(config.addons, { profile, demonNamespace: config.demon.enabled ? config.demon.namespace : undefined }, opts);
+    // Ingresses need their controller, and their TLS annotations need cert-manager's issuers.
+    const ingressReady = [addons.ingressNginx, addons.certManager].filter((c): c is NonNullable<typeof c> => !!c);
+    const demon = config.demon.enabled
+        ? new DemonStack("demon", demonArgs(config.demon, profile, config.addons), { ...opts, dependsOn: ingressReady })
+        : undefined;
 
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     for (const name of new Set(config.apps.map((a) => a.namespace))) {
@@ -89,7 +97,7 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
     for (const app of config.apps) {
         const ns = namespaces.get(app.namespace)!;
         apps[`${app.namespace}/${app.name}`] = new WebApp(`${app.namespace}-${app.name}`,
-            { ...webAppArgs(app, profile), namespace: ns.metadata.name }, { ...opts, dependsOn: [ns] });
+            { ...webAppArgs(app, profile), namespace: ns.metadata.name }, { ...opts, dependsOn: [ns, ...ingressReady] });
     }
-    return { demon, apps, appNamespaces: [...namespaces.values()] };
+    return { addons, demon, apps, appNamespaces: [...namespaces.values()] };
 }

@@ -47,8 +47,17 @@ export class Recorder implements pulumi.runtime.Mocks {
         return found;
     }
 
+    /** Built-in Kubernetes objects (core and *.k8s.io groups): what kubernetes-models can validate. */
     kubernetesObjects(): Registered[] {
-        return this.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
+        return this.resources.filter((r) => {
+            const group = /^kubernetes:([^/]+)\//.exec(r.type)?.[1];
+            return !!group && (group === "core" || !group.includes(".") || group.endsWith(".k8s.io"));
+        });
+    }
+
+    /** Custom resources and Helm releases: objects whose schema comes with a chart. */
+    chartObjects(): Registered[] {
+        return this.resources.filter((r) => r.type.startsWith("kubernetes:") && !this.kubernetesObjects().includes(r));
     }
 }
 

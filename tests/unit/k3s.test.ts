@@ -180,6 +180,7 @@ describe("a stack on k3s", () => {
                 "kubestrap:environment": "prod",
                 "kubestrap:cluster": JSON.stringify({ target: "k3s", k3s: { version: "v1.31.4+k3s1", token: { fromEnv: "T" }, servers: [{ name: "s1", host: "localhost" }] } }),
                 "kubestrap:demon": JSON.stringify({ secrets: { adminToken: { fromEnv: "T" } } }),
+                "kubestrap:addons": JSON.stringify({ "cert-manager": { enabled: false } }),
             }, { env: { T: "t" }, readFile: () => "", baseDir: "/" });
             const cluster = connectCluster(config.cluster, profiles.prod);
             const platform = composePlatform(config, profiles.prod, cluster.provider);

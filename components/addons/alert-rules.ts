@@ -1,0 +1,66 @@
+// The alert rules kubestrap ships: certificates, ingress errors, throttling, restarts, full volumes.
+
+export interface AlertRule {
+    alert: string;
+    expr: string;
+    for: string;
+    labels: { severity: "warning" | "critical" };
+    annotations: { summary: string; description: string };
+}
+
+export function platformAlertRules(certificateExpiryDays: number): AlertRule[] {
+    return [
+        {
+            alert: "CertificateExpiresSoon",
+            expr: `(certmanager_certificate_expiration_timestamp_seconds - time()) < ${certificateExpiryDays} * 24 * 3600`,
+            for: "1h",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A certificate expires within " + certificateExpiryDays + " days",
+                description: "{{ $labels.namespace }}/{{ $labels.name }} has not been renewed; check `kubectl describe certificate` and the issuer.",
+            },
+        },
+        {
+            alert: "IngressHighErrorRate",
+            expr: 'sum by (ingress, exported_namespace) (rate(nginx_ingress_controller_requests{status=~"5.."}[5m]))'
+                + " / sum by (ingress, exported_namespace) (rate(nginx_ingress_controller_requests[5m])) > 0.05",
+            for: "10m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "More than 5% of requests through an Ingress fail with 5xx",
+                description: "Ingress {{ $labels.exported_namespace }}/{{ $labels.ingress }} answers {{ $value | humanizePercentage }} of requests with a server error.",
+            },
+        },
+        {
+            alert: "ContainerCpuThrottled",
+            expr: "sum by (namespace, pod, container) (rate(container_cpu_cfs_throttled_periods_total[5m]))"
+                + " / sum by (namespace, pod, container) (rate(container_cpu_cfs_periods_total[5m])) > 0.25",
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A container is CPU-throttled more than a quarter of the time",
+                description: "{{ $labels.namespace }}/{{ $labels.pod }} ({{ $labels.container }}) hits its CPU limit; raise the limit or find the hot loop.",
+            },
+        },
+        {
+            alert: "ContainerRestartBurst",
+            expr: "increase(kube_pod_container_status_restarts_total[15m]) > 3",
+            for: "0m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "A container restarted more than 3 times in 15 minutes",
+                description: "{{ $labels.namespace }}/{{ $labels.pod }} ({{ $labels.container }}) is crash-looping; see `kubectl logs --previous`.",
+            },
+        },
+        {
+            alert: "PersistentVolumeFilling",
+            expr: "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.15",
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A volume has less than 15% space left",
+                description: "PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} free; grow it before it fills.",
+            },
+        },
+    ];
+}

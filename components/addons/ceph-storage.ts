@@ -1,0 +1,182 @@
+// CephStorage: the Rook operator and a CephCluster, with block (RBD), filesystem (CephFS) and
+// object (RGW) storage classes, and S3 users whose keys are generated here and kept secret.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GeneratedSecret } from "../generated-secret";
+import { addonNamespace, AddonChartArgs, addonRelease } from "./helm";
+import { registry } from "./registry";
+
+export interface CephNode {
+    name: string;
+    devices: string[];
+    deviceFilter?: string;
+}
+
+export interface CephStorageArgs extends AddonChartArgs {
+    mons: number;
+    /** Copies of every object; the failure domain is the host. */
+    replication: number;
+    useAllNodes: boolean;
+    deviceFilter?: string;
+    nodes: CephNode[];
+    block: { enabled: boolean; defaultClass: boolean };
+    filesystem: { enabled: boolean };
+    object: { enabled: boolean; users: string[] };
+    /** prod: the cluster, its pools and their data survive a destroy or a replace. */
+    protectData: boolean;
+    cephImage?: string;
+}
+
+export interface S3Credentials {
+    accessKey: pulumi.Output<string>;
+    secretKey: pulumi.Output<string>;
+}
+
+export const cephStorageClasses = { block: "ceph-block", filesystem: "ceph-filesystem", object: "ceph-bucket" };
+const clusterName = "rook-ceph";
+const objectStore = "objectstore";
+
+export class CephStorage extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly storageClasses: pulumi.Output<string[]>;
+    readonly s3Endpoint?: pulumi.Output<string>;
+    readonly s3Users: Record<string, S3Credentials> = {};
+
+    constructor(name: string, args: CephStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubestrap:addons:CephStorage", name, {}, opts);
+        const addon = registry["rook-ceph"];
+        const ns = addonNamespace(addon, this);
+        const namespace = ns.metadata.name;
+        const keep: pulumi.CustomResourceOptions = { protect: args.protectData, retainOnDelete: args.protectData };
+        const operator = addonRelease({
+            addon, chart: "rook-ceph", namespace, args,
+            values: { crds: { enabled: true }, monitoring: { enabled: false }, csi: { enableCephfsDriver: args.filesystem.enabled } },
+        }, { parent: this, dependsOn: [ns] });
+
+        const replicated = { size: args.replication, requireSafeReplicaSize: args.replication > 1 };
+        const cluster = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
+            apiVersion: "ceph.rook.io/v1",
+            kind: "CephCluster",
+            metadata: { name: clusterName, namespace },
+            spec: {
+                cephVersion: { image: args.cephImage ?? "quay.io/ceph/ceph:v18.2.4" },
+                dataDirHostPath: "/var/lib/rook",
+                mon: { count: args.mons, allowMultiplePerNode: false },
+                mgr: { count: args.mons > 1 ? 2 : 1 },
+                dashboard: { enabled: true, ssl: true },
+                storage: {
+                    useAllNodes: args.useAllNodes,
+                    useAllDevices: false,
+                    ...(args.deviceFilter ? { deviceFilter: args.deviceFilter } : {}),
+                    nodes: args.nodes.map((n) => ({
+                        name: n.name,
+                        ...(n.devices.length ? { devices: n.devices.map((d) => ({ name: d })) } : {}),
+                        ...(n.deviceFilter ? { deviceFilter: n.deviceFilter } : {}),
+                    })),
+                },
+            },
+        }, { parent: this, dependsOn: [operator], ...keep });
+
+        const reclaimPolicy = args.protectData ? "Retain" : "Delete";
+        const csiSecrets = (driver: "rbd" | "cephfs") => ({
+            "csi.storage.k8s.io/provisioner-secret-name": `rook-csi-${driver}-provisioner`,
+            "csi.storage.k8s.io/provisioner-secret-namespace": namespace,
+            "csi.storage.k8s.io/controller-expand-secret-name": `rook-csi-${driver}-provisioner`,
+            "csi.storage.k8s.io/controller-expand-secret-namespace": namespace,
+            "csi.storage.k8s.io/node-stage-secret-name": `rook-csi-${driver}-node`,
+            "csi.storage.k8s.io/node-stage-secret-namespace": namespace,
+        });
+        const classes: k8s.storage.v1.StorageClass[] = [];
+
+        if (args.block.enabled) {
+            const pool = new k8s.apiextensions.CustomResource(`${name}-block-pool`, {
+                apiVersion: "ceph.rook.io/v1",
+                kind: "CephBlockPool",
+                metadata: { name: "replicapool", namespace },
+                spec: { failureDomain: "host", replicated },
+            }, { parent: this, dependsOn: [cluster], ...keep });
+            classes.push(new k8s.storage.v1.StorageClass(`${name}-block-class`, {
+                metadata: {
+                    name: cephStorageClasses.block,
+                    annotations: { "storageclass.kubernetes.io/is-default-class": String(args.block.defaultClass) },
+                },
+                provisioner: "rook-ceph.rbd.csi.ceph.com",
+                parameters: {
+                    clusterID: namespace, pool: "replicapool", imageFormat: "2", imageFeatures: "layering",
+                    "csi.storage.k8s.io/fstype": "ext4", ...csiSecrets("rbd"),
+                },
+                reclaimPolicy, allowVolumeExpansion: true,
+            }, { parent: this, dependsOn: [pool] }));
+        }
+
+        if (args.filesystem.enabled) {
+            const fs = new k8s.apiextensions.CustomResource(`${name}-filesystem`, {
+                apiVersion: "ceph.rook.io/v1",
+                kind: "CephFilesystem",
+                metadata: { name: "cephfs", namespace },
+                spec: {
+                    metadataPool: { replicated },
+                    dataPools: [{ name: "data0", replicated }],
+                    preserveFilesystemOnDelete: args.protectData,
+                    metadataServer: { activeCount: 1, activeStandby: true },
+                },
+            }, { parent: this, dependsOn: [cluster], ...keep });
+            classes.push(new k8s.storage.v1.StorageClass(`${name}-filesystem-class`, {
+                metadata: { name: cephStorageClasses.filesystem },
+                provisioner: "rook-ceph.cephfs.csi.ceph.com",
+                parameters: { clusterID: namespace, fsName: "cephfs", pool: "cephfs-data0", ...csiSecrets("cephfs") },
+                reclaimPolicy, allowVolumeExpansion: true,
+            }, { parent: this, dependsOn: [fs] }));
+        }
+
+        if (args.object.enabled) {
+            const store = new k8s.apiextensions.CustomResource(`${name}-object-store`, {
+                apiVersion: "ceph.rook.io/v1",
+                kind: "CephObjectStore",
+                metadata: { name: objectStore, namespace },
+                spec: {
+                    metadataPool: { failureDomain: "host", replicated },
+                    dataPool: { failureDomain: "host", replicated },
+                    preservePoolsOnDelete: args.protectData,
+                    gateway: { port: 80, instances: 1 },
+                },
+            }, { parent: this, dependsOn: [cluster], ...keep });
+            classes.push(new k8s.storage.v1.StorageClass(`${name}-object-class`, {
+                metadata: { name: cephStorageClasses.object },
+                provisioner: `${clusterName}.ceph.rook.io/bucket`,
+                parameters: { objectStoreName: objectStore, objectStoreNamespace: namespace },
+                reclaimPolicy,
+            }, { parent: this, dependsOn: [store] }));
+            this.s3Endpoint = pulumi.interpolate`http://rook-ceph-rgw-${objectStore}.${namespace}.svc`;
+            for (const user of args.object.users) {
+                this.s3Users[user] = this.objectUser(name, user, namespace, store, this.s3Endpoint);
+            }
+        }
+
+        this.namespace = namespace;
+        this.storageClasses = pulumi.all(classes.map((c) => c.metadata.name));
+        this.registerOutputs({ namespace: this.namespace, storageClasses: this.storageClasses, s3Endpoint: this.s3Endpoint });
+    }
+
+    /** An S3 user whose keys kubestrap makes: Rook takes them from the Secret marked as the source of truth. */
+    private objectUser(name: string, user: string, namespace: pulumi.Output<string>, store: pulumi.Resource, endpoint: pulumi.Output<string>): S3Credentials {
+        const accessKey = new GeneratedSecret(`${name}-s3-${user}-access-key`, { length: 20 }, { parent: this });
+        const secretKey = new GeneratedSecret(`${name}-s3-${user}-secret-key`, { length: 40 }, { parent: this });
+        const keys = new k8s.core.v1.Secret(`${name}-s3-${user}-keys`, {
+            metadata: {
+                name: `rook-ceph-object-user-${objectStore}-${user}`,
+                namespace,
+                annotations: { "administration.rook.io/source-of-truth": "secret" },
+            },
+            type: "kubernetes.io/rook",
+            stringData: { AccessKey: accessKey.value, SecretKey: secretKey.value, Endpoint: endpoint },
+        }, { parent: this });
+        new k8s.apiextensions.CustomResource(`${name}-s3-${user}`, {
+            apiVersion: "ceph.rook.io/v1",
+            kind: "CephObjectStoreUser",
+            metadata: { name: user, namespace },
+            spec: { store: objectStore, displayName: user },
+        }, { parent: this, dependsOn: [store, keys] });
+        return { accessKey: accessKey.value, secretKey: secretKey.value };
+    }
+}

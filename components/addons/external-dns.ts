@@ -1,0 +1,42 @@
+// ExternalDNS: Cloudflare DNS records that follow the cluster's Ingresses and Services.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { addonNamespace, AddonChartArgs, addonRelease } from "./helm";
+import { registry } from "./registry";
+
+export interface ExternalDnsArgs extends AddonChartArgs {
+    cloudflareApiToken: pulumi.Input<string>;
+    domainFilters: string[];
+    /** Marks the records this cluster owns, so two clusters never fight over one zone. */
+    txtOwnerId: string;
+    metrics: boolean;
+}
+
+export class ExternalDns extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+
+    constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubestrap:addons:ExternalDns", name, {}, opts);
+        const addon = registry["external-dns"];
+        const ns = addonNamespace(addon, this);
+        const token = new k8s.core.v1.Secret(`${name}-cloudflare-token`, {
+            metadata: { name: "cloudflare-api-token", namespace: ns.metadata.name },
+            type: "Opaque",
+            stringData: { "api-token": args.cloudflareApiToken },
+        }, { parent: this });
+        addonRelease({
+            addon, chart: "external-dns", namespace: ns.metadata.name, args,
+            values: {
+                provider: { name: "cloudflare" },
+                env: [{ name: "CF_API_TOKEN", valueFrom: { secretKeyRef: { name: "cloudflare-api-token", key: "api-token" } } }],
+                sources: ["ingress", "service"],
+                domainFilters: args.domainFilters,
+                txtOwnerId: args.txtOwnerId,
+                policy: "sync",
+                serviceMonitor: { enabled: args.metrics },
+            },
+        }, { parent: this, dependsOn: [ns, token] });
+        this.namespace = ns.metadata.name;
+        this.registerOutputs({ namespace: this.namespace });
+    }
+}

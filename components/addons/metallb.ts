@@ -1,0 +1,40 @@
+// MetalLB: LoadBalancer addresses on bare metal, announced over L2 from a pool in config.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { addonNamespace, AddonChartArgs, addonRelease } from "./helm";
+import { registry } from "./registry";
+
+export interface MetalLbArgs extends AddonChartArgs {
+    addresses: string[];
+    metrics: boolean;
+}
+
+export class MetalLb extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly pool: pulumi.Output<string>;
+
+    constructor(name: string, args: MetalLbArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubestrap:addons:MetalLb", name, {}, opts);
+        const addon = registry.metallb;
+        const ns = addonNamespace(addon, this);
+        const release = addonRelease({
+            addon, chart: "metallb", namespace: ns.metadata.name, args,
+            values: { prometheus: { serviceMonitor: { enabled: args.metrics } } },
+        }, { parent: this, dependsOn: [ns] });
+        const pool = new k8s.apiextensions.CustomResource(`${name}-pool`, {
+            apiVersion: "metallb.io/v1beta1",
+            kind: "IPAddressPool",
+            metadata: { name: "kubestrap", namespace: ns.metadata.name },
+            spec: { addresses: args.addresses },
+        }, { parent: this, dependsOn: [release] });
+        new k8s.apiextensions.CustomResource(`${name}-l2`, {
+            apiVersion: "metallb.io/v1beta1",
+            kind: "L2Advertisement",
+            metadata: { name: "kubestrap", namespace: ns.metadata.name },
+            spec: { ipAddressPools: ["kubestrap"] },
+        }, { parent: this, dependsOn: [pool] });
+        this.namespace = ns.metadata.name;
+        this.pool = pool.metadata.name;
+        this.registerOutputs({ namespace: this.namespace, pool: this.pool });
+    }
+}

@@ -1,0 +1,30 @@
+// Value types shared by every part of the stack config: checked strings and secret references.
+import { z } from "zod";
+import { byteQuantityProblem, cpuQuantityProblem, dnsLabelProblem, hostProblem, imageProblem } from "./formats";
+
+function checked(problem: (value: string) => string | undefined) {
+    return z.string().superRefine((value, ctx) => {
+        const message = problem(value);
+        if (message) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+        }
+    });
+}
+
+export const image = checked(imageProblem);
+export const byteQuantity = checked(byteQuantityProblem);
+export const cpuQuantity = checked(cpuQuantityProblem);
+export const dnsName = checked(dnsLabelProblem);
+export const host = checked(hostProblem);
+
+/** Where a secret comes from: a `pulumi config set --secret` key, an environment variable, or a file. */
+export const secretRef = z.union([
+    z.object({ fromConfig: z.string().min(1) }).strict(),
+    z.object({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not an environment variable name") }).strict(),
+    z.object({ fromFile: z.string().min(1) }).strict(),
+], {
+    errorMap: () => ({
+        message: 'a secret is one of {"fromConfig": "<key>"}, {"fromEnv": "<VAR>"} or {"fromFile": "<path>"}',
+    }),
+});
+export type SecretRef = z.infer<typeof secretRef>;
