@@ -20,7 +20,7 @@ const generator: pulumi.dynamic.ResourceProvider = {
                 }
             }
         }
-        return { id: randomUUID(), outs: { length: inputs.length, value } };
+        return { id: randomUUID(), outs: { length: inputs.length, generated: value } };
     },
     async diff(_id: string, olds: { length: number }, news: { length: number }) {
         const changed = olds.length !== news.length;
@@ -29,11 +29,12 @@ const generator: pulumi.dynamic.ResourceProvider = {
 };
 
 export class GeneratedSecret extends pulumi.dynamic.Resource {
-    // `declare`: a class field would overwrite the output the base constructor sets.
-    declare public readonly value: pulumi.Output<string>;
+    /** The secret; always marked secret, whatever the engine (or a test's mocks) hands back. */
+    readonly value: pulumi.Output<string>;
 
     constructor(name: string, args: GeneratedSecretArgs, opts?: pulumi.CustomResourceOptions) {
-        super(generator, name, { length: args.length, value: undefined }, { ...opts, additionalSecretOutputs: ["value"] },
+        super(generator, name, { length: args.length, generated: undefined }, { ...opts, additionalSecretOutputs: ["generated"] },
             "kubestrap", "GeneratedSecret");
+        this.value = pulumi.secret((this as unknown as { generated: pulumi.Output<string> }).generated);
     }
 }

@@ -72,8 +72,9 @@ export interface Platform {
 }
 
 /** Everything that runs in the cluster, created through `provider`. */
-export function composePlatform(config: KubestrapConfig, profile: EnvironmentProfile, provider: k8s.Provider): Platform {
-    const opts: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
+export function composePlatform(config: KubestrapConfig, profile: EnvironmentProfile, provider: k8s.Provider,
+    transformations: pulumi.ResourceTransformation[] = []): Platform {
+    const opts: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider }, transformations };
     const addons = installAddons(config.addons, { profile, demonNamespace: config.demon.enabled ? config.demon.namespace : undefined }, opts);
     // Ingresses need their controller, and their TLS annotations need cert-manager's issuers.
     const ingressReady = [addons.ingressNginx, addons.certManager].filter((c): c is NonNullable<typeof c> => !!c);
