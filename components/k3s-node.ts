@@ -95,7 +95,9 @@ export class K3sNode extends pulumi.ComponentResource {
             update: ["set -eu", ...writeFiles, restartIfInstalled(args.role, sudo)].join("\n"),
         }, { dependsOn: [preflight] });
 
-        const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo), triggers: [args.version] });
+        // After this host's preflight: a host that cannot be reached or fails its checks is never drained.
+        const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo), triggers: [args.version] },
+            { dependsOn: [preflight] });
         const install = installCommands(args, sudo);
         const installed = run("install", args.connection, { ...install, logging: "stderr" },
             { dependsOn: [preflight, token, config, drain, ...staged] });

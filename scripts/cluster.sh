@@ -145,7 +145,7 @@ up() {
         --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
         --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \
         --feature-gates WatchList=false
-    wait_for kube-apiserver healthy
+    wait_for kube-apiserver healthy 360  # up to 3 minutes: a busy machine (a Go build beside it) slows its start a lot
     start kube-controller-manager kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
         --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
         --use-service-account-credentials=false --bind-address 127.0.0.1 --secure-port 0 \

@@ -143,16 +143,28 @@ build_kwok() {
     fi
 }
 
-ensure_etcd() {
-    if ! command -v etcd >/dev/null; then
+# ensure_package COMMAND PACKAGE WHY: install a Debian package when COMMAND is missing.
+ensure_package() {
+    local cmd=$1 package=$2 why=$3
+    if ! command -v "$cmd" >/dev/null && [ ! -x "$cmd" ]; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-            say "installing etcd-server from Debian"
-            (apt-get install -y -qq etcd-server >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq etcd-server >/dev/null; }) ||
-                die "could not install etcd-server; install it with your package manager"
+            say "installing $package from Debian ($why)"
+            (apt-get install -y -qq "$package" >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq "$package" >/dev/null; }) ||
+                die "could not install $package; install it with your package manager"
         else
-            die "etcd is not installed; install Debian's etcd-server package (or any etcd 3.4+) and run again"
+            die "$cmd is not installed; install Debian's $package package ($why) and run again"
         fi
     fi
+}
+
+# kubestrap's own command-compatible provider: the upstream module is not on the Go proxy.
+# Cached under a hash of its source, installed as the version @pulumi/command expects.
+command_provider_build() {
+    echo "$COMMAND_PROVIDER_VERSION-$(cat "$here"/toolchain/command-provider/*.go "$here"/toolchain/command-provider/go.mod | sha256sum | cut -c1-10)"
+}
+
+build_command_provider() {
+    build_module pulumi-resource-command "$(command_provider_build)" "$here/toolchain/command-provider" .
 }
 
 install_plugins() {
@@ -162,6 +174,11 @@ install_plugins() {
         say "installing the kubernetes plugin $KUBERNETES_PROVIDER_VERSION into $pulumi_home"
         "$pulumi" plugin install resource kubernetes "$KUBERNETES_PROVIDER_VERSION" \
             --file "$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")" >/dev/null
+    fi
+    local command_bin; command_bin=$(tool_path pulumi-resource-command "$(command_provider_build)")
+    if ! cmp -s "$command_bin" "$pulumi_home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command"; then
+        say "installing kubestrap's command plugin as command $COMMAND_PROVIDER_VERSION into $pulumi_home"
+        "$pulumi" plugin install resource command "$COMMAND_PROVIDER_VERSION" --file "$command_bin" --reinstall >/dev/null
     fi
 }
 
@@ -188,7 +205,9 @@ is_built() {
         [ -x "$(tool_path kube-controller-manager "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kube-scheduler "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kwok "$KWOK_VERSION")" ] && [ -s "$(dirname "$(tool_path kwok "$KWOK_VERSION")")/stages.yaml" ] && command -v etcd >/dev/null &&
-        [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ]
+        [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ] &&
+        cmp -s "$(tool_path pulumi-resource-command "$(command_provider_build)")" "$pulumi_home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command" &&
+        [ -x /usr/sbin/sshd ]
 }
 
 case "${1:-build}" in
@@ -198,9 +217,11 @@ case "${1:-build}" in
         mkdir -p "$bin" "$build"
         start=$SECONDS
         command -v node >/dev/null || die "Node.js is not installed; install Node.js 20 or newer"
-        ensure_etcd
+        ensure_package etcd etcd-server "the local control plane's store"
+        ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test"
         build_pulumi
         build_kubernetes_provider
+        build_command_provider
         install_plugins
         build_control_plane
         build_kwok

@@ -1,0 +1,202 @@
+// K3sNode and K3sCluster under the real engine, over real SSH: three OpenSSH servers in network
+// namespaces, the k3s stand-in from tests/fixtures/k3s-standin installed air-gapped, and the
+// cluster's kubeconfig (served through the first host) pointing at the local control plane.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { E2eEnv, root } from "./harness";
+
+const standin = path.join(root, "tests", "fixtures", "k3s-standin");
+const token = "e2e-k3s-join-token-value";
+const hostsOf = (env: E2eEnv) => path.join(env.dir, "hosts");
+
+interface StandinEvent {
+    time: number;
+    host: string;
+    event: string;
+    [key: string]: any;
+}
+
+function stackConfig(env: E2eEnv, opts: { version?: string; agents?: string[]; labels?: Record<string, string> } = {}) {
+    const agents = (opts.agents ?? ["a1", "a2"]).map((name) => {
+        const host = { a1: "10.77.2.2", a2: "10.77.3.2", a3: "10.77.9.2" }[name];
+        return { name, host, ...(name === "a1" ? { labels: opts.labels ?? { tier: "apps" }, taints: [{ key: "dedicated", value: "apps", effect: "NoSchedule" }] } : {}) };
+    });
+    return {
+        "kubestrap:environment": "dev",
+        "kubestrap:cluster": {
+            target: "k3s",
+            k3s: {
+                version: opts.version ?? "v1.31.4+k3s1",
+                token: { fromEnv: "E2E_K3S_TOKEN" },
+                ssh: { user: "root", privateKey: { fromFile: path.join(hostsOf(env), "id_ed25519") }, sudo: false },
+                servers: [{ name: "s1", host: "10.77.1.2", labels: { role: "control" } }],
+                agents,
+                disable: ["traefik"],
+                airGap: { binary: path.join(standin, "k3s"), installScript: path.join(standin, "install.sh") },
+            },
+        },
+        "kubestrap:demon": { enabled: false },
+        "kubestrap:apps": [{ name: "hello", image: "nginxinc/nginx-unprivileged:1.27.3-alpine", port: 8080 }],
+    };
+}
+
+function events(env: E2eEnv): StandinEvent[] {
+    const file = path.join(hostsOf(env), "events");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
+/** What kubestrap left on a host: every file under its private k3s directories. */
+function hostFiles(env: E2eEnv, host: string): string[] {
+    const base = path.join(hostsOf(env), host, "root");
+    const files: string[] = [];
+    const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) {
+                walk(full);
+            } else if (!entry.isSymbolicLink()) {
+                files.push(full.slice(base.length));
+            }
+        }
+    };
+    walk(base);
+    return files.sort();
+}
+
+const hostFile = (env: E2eEnv, host: string, file: string) => fs.readFileSync(path.join(hostsOf(env), host, "root", file), "utf8");
+
+describe("k3s over SSH on the real engine", function () {
+    this.timeout(20 * 60 * 1000);
+    const env = new E2eEnv("e2e-k3s");
+    const baseline: Record<string, string[]> = {};
+
+    before(async () => {
+        await env.cluster("up");
+        env.env.E2E_K3S_TOKEN = token;
+        await env.sh(path.join(root, "tests", "e2e", "ssh-hosts.sh"), ["up", hostsOf(env), "3", env.kubeconfig]);
+        for (const host of ["h1", "h2", "h3"]) {
+            baseline[host] = hostFiles(env, host);
+        }
+        env.writeConfig(stackConfig(env));
+    });
+
+    after(async () => {
+        if (process.env.KUBESTRAP_E2E_KEEP !== "1") {
+            await env.sh(path.join(root, "tests", "e2e", "ssh-hosts.sh"), ["down", hostsOf(env), "3"]).catch(() => undefined);
+            await env.cluster("down").catch(() => undefined);
+            env.cleanup();
+        }
+    });
+
+    it("installs the server, then each agent, with the token over stdin and each host's own config", async () => {
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const starts = events(env).filter((e) => e.event === "start");
+        assert.deepStrictEqual(starts.map((e) => `${e.host}:${e.node}`), ["h1:s1", "h2:a1", "h3:a2"], "install order");
+        for (const e of starts) {
+            assert.strictEqual(e.registered, true, `${e.node} did not join`);
+            assert.strictEqual(e.version, "v1.31.4+k3s1");
+            assert.strictEqual(e.token_sha256, require("crypto").createHash("sha256").update(token).digest("hex"), `${e.node} has another token`);
+        }
+        assert.strictEqual(starts[1].server, "https://10.77.1.2:6443", "agents join through the first server");
+        const installs = events(env).filter((e) => e.event === "install");
+        assert.ok(installs.every((e) => e.staged), "the binary was not staged (air-gapped) before the install script ran");
+
+        const a1 = hostFile(env, "h2", "/etc/rancher/k3s/config.yaml");
+        assert.match(a1, /node-name: a1/);
+        assert.match(a1, /tier=apps/);
+        assert.match(a1, /dedicated=apps:NoSchedule/);
+        assert.match(a1, /server: https:\/\/10\.77\.1\.2:6443/);
+        assert.doesNotMatch(a1, new RegExp(token), "the token is in the config file");
+        assert.match(hostFile(env, "h1", "/etc/rancher/k3s/config.yaml"), /disable:\n\s+- traefik/);
+        assert.strictEqual(fs.statSync(path.join(hostsOf(env), "h3", "root", "etc/rancher/k3s/token")).mode & 0o777, 0o600);
+
+        const nodes = (await env.json("get", "nodes", "-l", "kubernetes.io/os=linux")).items.map((n: any) => n.metadata.name).sort();
+        assert.deepStrictEqual(nodes.filter((n: string) => n !== "kwok-node-0"), ["a1", "a2", "s1"]);
+        const a1Node = await env.json("get", "node", "a1");
+        assert.strictEqual(a1Node.metadata.labels.tier, "apps");
+        assert.ok(!a1Node.spec.unschedulable, "a1 was left cordoned");
+    });
+
+    it("exports the kubeconfig as a secret that reaches the cluster through the first server", async () => {
+        const { stdout } = await env.pulumi("stack", "export");
+        assert.ok(!stdout.includes(token), "the join token is in the state in plain text");
+        const outputs = JSON.parse((await env.pulumi("stack", "output", "--json", "--show-secrets")).stdout);
+        assert.match(outputs.kubeconfig, /server: https:\/\/10\.77\.1\.2:6443/);
+        assert.deepStrictEqual(outputs.nodes, ["s1", "a1", "a2"]);
+        const plain = JSON.parse((await env.pulumi("stack", "output", "--json")).stdout);
+        assert.strictEqual(plain.kubeconfig, "[secret]");
+        const file = path.join(env.dir, "k3s-kubeconfig");
+        fs.writeFileSync(file, outputs.kubeconfig);
+        const deployment = JSON.parse((await env.sh("kubectl", ["--kubeconfig", file, "get", "deployment", "hello", "-n", "apps", "-o", "json"])).stdout);
+        assert.strictEqual(deployment.status.readyReplicas, 1, "the app deployed through the k3s kubeconfig is not ready");
+    });
+
+    it("runs no remote command on a second up", async () => {
+        const before = events(env).length;
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+        assert.strictEqual(events(env).length, before);
+    });
+
+    it("rewrites one host's config and restarts only that host when its labels change", async () => {
+        const before = events(env).length;
+        env.writeConfig(stackConfig(env, { labels: { tier: "batch" } }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const after = events(env).slice(before);
+        assert.deepStrictEqual(after.filter((e) => e.event === "systemctl").map((e) => `${e.host}:${e.verb}`), ["h2:restart"]);
+        assert.match(hostFile(env, "h2", "/etc/rancher/k3s/config.yaml"), /tier=batch/);
+        assert.strictEqual((await env.json("get", "node", "a1")).metadata.labels.tier, "batch");
+    });
+
+    it("upgrades one host at a time: drain, install, uncordon, then the next", async () => {
+        const before = events(env).length;
+        env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1", labels: { tier: "batch" } }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const steps = events(env).slice(before).flatMap((e): string[] => {
+            if (e.event === "install") {
+                return [`install:${e.host}:${e.version}`];
+            }
+            if (e.event === "kubectl" && ["drain", "uncordon"].includes(e.args[0])) {
+                return [`${e.args[0]}:${e.args[1]}`];
+            }
+            return [];
+        });
+        assert.deepStrictEqual(steps, [
+            "drain:s1", "install:h1:v1.31.5+k3s1", "uncordon:s1",
+            "drain:a1", "install:h2:v1.31.5+k3s1", "uncordon:a1",
+            "drain:a2", "install:h3:v1.31.5+k3s1", "uncordon:a2",
+        ]);
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+    });
+
+    it("fails clearly on an unreachable host and changes nothing on the others", async () => {
+        const before = events(env).length;
+        const files = ["h1", "h2", "h3"].map((h) => hostFiles(env, h).map((f) => `${f}:${hostFile(env, h, f).length}`));
+        env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1", labels: { tier: "batch" }, agents: ["a1", "a2", "a3"] }));
+        await assert.rejects(env.pulumi("up", "--yes", "--skip-preview"), /cannot reach root@10\.77\.9\.2:22 over SSH/);
+        assert.strictEqual(events(env).length, before, "a reachable host was touched");
+        assert.deepStrictEqual(["h1", "h2", "h3"].map((h) => hostFiles(env, h).map((f) => `${f}:${hostFile(env, h, f).length}`)), files);
+        env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1", labels: { tier: "batch" } }));
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+    });
+
+    it("removes a node from config: drained, deleted from the cluster, k3s uninstalled from its host", async () => {
+        const before = events(env).length;
+        env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1", labels: { tier: "batch" }, agents: ["a1"] }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const after = events(env).slice(before);
+        assert.ok(after.some((e) => e.event === "kubectl" && e.args[0] === "delete" && e.args.includes("a2")), "a2 was not deleted from the cluster");
+        assert.ok(after.some((e) => e.event === "uninstall" && e.host === "h3"));
+        assert.ok(after.every((e) => e.host === "h3" || e.event === "kubectl"), "another host was touched");
+        assert.strictEqual(await env.kubectl("get", "node", "a2", "--ignore-not-found"), "");
+        assert.deepStrictEqual(hostFiles(env, "h3"), baseline.h3, "k3s left files on the removed host");
+    });
+
+    it("destroys the cluster and leaves every host as it was", async () => {
+        await env.pulumi("destroy", "--yes", "--skip-preview");
+        for (const host of ["h1", "h2", "h3"]) {
+            assert.deepStrictEqual(hostFiles(env, host), baseline[host], `${host} is not as it was`);
+        }
+        assert.deepStrictEqual((await env.stackResources()).length, 0);
+    });
+});

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Test hosts for the k3s end-to-end test: real OpenSSH servers, each in a network namespace of
+# its own (10.77.N.2, routed through this machine) and with private /etc/rancher,
+# /var/lib/rancher, /var/lib/kubestrap, /usr/local/{bin,sbin}, /etc/systemd/system and
+# /run/k3s-standin, so three "hosts" share one kernel without sharing k3s's files.
+#
+#   ssh-hosts.sh up DIR COUNT KUBECONFIG   start COUNT hosts; keys and state under DIR
+#   ssh-hosts.sh down DIR COUNT            stop them and remove every trace
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+standin=$(cd "$here/../fixtures/k3s-standin" && pwd)
+action=$1 dir=$2 count=$3
+private_dirs=(/etc/rancher /var/lib/rancher /var/lib/kubestrap /usr/local/bin /usr/local/sbin /etc/systemd/system /run/k3s-standin)
+
+say() { echo "[ssh-hosts] $*" >&2; }
+ns() { echo "ks-e2e-h$1"; }
+
+up() {
+    local kubeconfig=$4
+    mkdir -p "$dir" /run/sshd
+    [ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -f "$dir/id_ed25519" -C kubestrap-e2e
+    cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+    # Mount points must exist on the host; remember which ones this script made.
+    for d in "${private_dirs[@]}"; do
+        if [ ! -d "$d" ]; then mkdir -p "$d"; echo "$d" >> "$dir/made-dirs"; fi
+    done
+    cat /proc/sys/net/ipv4/ip_forward > "$dir/ip_forward"
+    echo 1 > /proc/sys/net/ipv4/ip_forward
+    local api; api=$(sed -n 's#.*server: https://\(.*\)#\1#p' "$kubeconfig" | head -1)
+    setsid /usr/bin/python3 "$here/api-bridge.py" "$dir/api.sock" "${api%:*}" "${api##*:}" > "$dir/api-bridge.log" 2>&1 < /dev/null &
+    echo $! > "$dir/api-bridge.pid"
+    for i in $(seq "$count"); do
+        local h=$dir/h$i netns; netns=$(ns "$i")
+        mkdir -p "$h"
+        for d in "${private_dirs[@]}"; do mkdir -p "$h/root$d"; done
+        install -m 755 "$standin/standin.py" "$h/root/usr/local/sbin/systemctl"
+        echo "h$i" > "$h/root/run/k3s-standin/host"
+        cp "$kubeconfig" "$h/root/run/k3s-standin/cluster-kubeconfig"
+        ln -sf "$dir/api.sock" "$h/root/run/k3s-standin/api.sock"
+        ln -sf "$dir/events" "$h/root/run/k3s-standin/events"
+        [ -f "$h/host_key" ] || ssh-keygen -q -t ed25519 -N "" -f "$h/host_key"
+        cat > "$h/sshd_config" <<CFG
+ListenAddress 10.77.$i.2
+Port 22
+HostKey $h/host_key
+PidFile $h/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+UsePAM no
+StrictModes no
+CFG
+        ip netns add "$netns"
+        ip link add "ks-h$i" type veth peer name eth0 netns "$netns"
+        ip addr add "10.77.$i.1/24" dev "ks-h$i" && ip link set "ks-h$i" up
+        ip -n "$netns" addr add "10.77.$i.2/24" dev eth0
+        ip -n "$netns" link set eth0 up && ip -n "$netns" link set lo up
+        ip -n "$netns" route add default via "10.77.$i.1"
+        local mounts=""
+        for d in "${private_dirs[@]}"; do mounts="$mounts mount --bind '$h/root$d' '$d' &&"; done
+        setsid ip netns exec "$netns" unshare --mount --propagation private \
+            sh -c "$mounts exec /usr/sbin/sshd -D -e -f '$h/sshd_config'" > "$h/sshd.log" 2>&1 < /dev/null &
+        echo $! > "$h/sshd.launcher.pid"
+    done
+    for i in $(seq "$count"); do
+        for _ in $(seq 60); do
+            ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=2 \
+                -i "$dir/id_ed25519" "root@10.77.$i.2" true 2>/dev/null && continue 2
+            sleep 0.5
+        done
+        say "host h$i (10.77.$i.2) did not come up; see $dir/h$i/sshd.log"; cat "$dir/h$i/sshd.log" >&2; exit 1
+    done
+    say "$count hosts up: 10.77.1.2 .. 10.77.$count.2, key $dir/id_ed25519"
+}
+
+down() {
+    for i in $(seq "$count"); do
+        local h=$dir/h$i netns; netns=$(ns "$i")
+        if [ -d "/run/netns" ] && [ -e "/run/netns/$netns" ]; then
+            # Everything started inside the namespace (sshd, the stand-in's API forwarder).
+            for pid in $(ip netns pids "$netns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+            ip netns del "$netns" 2>/dev/null || true
+        fi
+        ip link del "ks-h$i" 2>/dev/null || true
+    done
+    [ -f "$dir/api-bridge.pid" ] && kill "$(cat "$dir/api-bridge.pid")" 2>/dev/null || true
+    [ -f "$dir/ip_forward" ] && cat "$dir/ip_forward" > /proc/sys/net/ipv4/ip_forward
+    if [ -f "$dir/made-dirs" ]; then
+        tac "$dir/made-dirs" | while read -r d; do rmdir "$d" 2>/dev/null || true; done
+    fi
+    rm -rf "$dir"
+}
+
+case "$action" in
+    up) up "$@" ;;
+    down) down ;;
+    *) echo "usage: ssh-hosts.sh up DIR COUNT KUBECONFIG | down DIR COUNT" >&2; exit 2 ;;
+esac
