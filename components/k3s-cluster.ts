@@ -34,6 +34,8 @@ export interface K3sClusterArgs {
     etcdSnapshots?: EtcdSnapshots;
     airGap?: AirGap;
     restoreSnapshot?: string;
+    /** Keys for etcdSnapshots.s3. */
+    etcdS3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
 }
 
 export function k3sClusterProblems(args: K3sClusterArgs): { propertyPath: string; reason: string }[] {
@@ -98,6 +100,7 @@ export class K3sCluster extends pulumi.ComponentResource {
                 address: h.address ?? h.host,
                 control: connectionOf(first),
                 restoreSnapshot: isFirst ? args.restoreSnapshot : undefined,
+                etcdS3Credentials: args.etcdS3Credentials,
             }, { parent: this, dependsOn: previous ? [previous] : [] });
             nodes.push(node);
             previous = node;

@@ -2,8 +2,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
     auditPolicyYaml, drainScript, installCommands, k3sConfigYaml, k3sPaths, K3sNodeSettings, preflightScript, psaConfigYaml,
-    readKubeconfigScript, registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, uncordonScript, versionProblem,
-    writeFileScript,
+    readKubeconfigScript, registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, s3CredentialsYaml, uncordonScript,
+    versionProblem, writeFileScript,
 } from "./k3s-plan";
 
 /** How to reach a host: SSH, or the machine Pulumi runs on. */
@@ -26,6 +26,8 @@ export interface K3sNodeArgs extends K3sNodeSettings {
     control: HostConnection;
     /** Restore the embedded etcd from this snapshot (first server only); changing it restores again. */
     restoreSnapshot?: string;
+    /** Keys for etcdSnapshots.s3 (servers only); secrets end to end. */
+    etcdS3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
 }
 
 type CommandArgs = Omit<command.remote.CommandArgs, "connection">;
@@ -96,6 +98,18 @@ export class K3sNode extends pulumi.ComponentResource {
         }, { dependsOn: [preflight] });
 
         // After this host's preflight: a host that cannot be reached or fails its checks is never drained.
+        if (args.role === "server" && args.ha && args.etcdSnapshots?.s3 && args.etcdS3Credentials) {
+            const { accessKey, secretKey } = args.etcdS3Credentials;
+            const credentials = pulumi.secret(pulumi.all([accessKey, secretKey]).apply(([a, k]) => s3CredentialsYaml(a, k)));
+            const write = writeFileScript(k3sPaths.s3Credentials, sudo);
+            staged.push(run("s3-credentials", args.connection, {
+                create: write,
+                update: `set -eu\n${write}\n${restartIfInstalled(args.role, sudo)}`,
+                stdin: credentials,
+                logging: "none",
+            }, { dependsOn: [preflight] }));
+        }
+
         const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo), triggers: [args.version] },
             { dependsOn: [preflight] });
         const install = installCommands(args, sudo);

@@ -14,7 +14,8 @@ export interface EtcdSnapshots {
     /** Cron schedule, e.g. "0 0,6,12,18 * * *". */
     schedule: string;
     retention: number;
-    s3?: { endpoint: string; bucket: string; folder?: string; region?: string; accessKeyFile: string; secretKeyFile: string };
+    /** S3-compatible target; its keys go to the servers in a file of their own (s3CredentialsYaml). */
+    s3?: { endpoint: string; bucket: string; folder?: string; region?: string };
 }
 
 export interface AirGap {
@@ -55,7 +56,14 @@ export const k3sPaths = {
     audit: "/etc/rancher/k3s/audit-policy.yaml",
     staging: "/var/lib/kubestrap/k3s",
     kubeconfig: "/etc/rancher/k3s/k3s.yaml",
+    /** A config drop-in k3s merges into config.yaml: keeps the S3 keys out of the main file. */
+    s3Credentials: "/etc/rancher/k3s/config.yaml.d/etcd-s3-credentials.yaml",
 };
+
+/** The etcd snapshot S3 keys as a k3s config drop-in; written from stdin, never logged. */
+export function s3CredentialsYaml(accessKey: string, secretKey: string): string {
+    return stringify({ "etcd-s3-access-key": accessKey, "etcd-s3-secret-key": secretKey });
+}
 
 const versionPattern = /^v1\.\d+\.\d+\+k3s\d+$/;
 

@@ -22,9 +22,15 @@ export interface ResolvedDemon extends Omit<DemonConfig, "secrets"> {
     secrets?: { adminToken: Secret; githubToken?: Secret };
 }
 
-export interface ResolvedK3s extends Omit<K3sConfig, "token" | "ssh"> {
+type EtcdSnapshotsConfig = NonNullable<K3sConfig["etcdSnapshots"]>;
+type EtcdS3Config = NonNullable<EtcdSnapshotsConfig["s3"]>;
+
+export interface ResolvedK3s extends Omit<K3sConfig, "token" | "ssh" | "etcdSnapshots"> {
     token: Secret;
     ssh?: Omit<NonNullable<K3sConfig["ssh"]>, "privateKey"> & { privateKey: Secret };
+    etcdSnapshots?: Omit<EtcdSnapshotsConfig, "s3"> & {
+        s3?: Omit<EtcdS3Config, "accessKey" | "secretKey"> & { accessKey: Secret; secretKey: Secret };
+    };
 }
 
 export interface ResolvedCluster extends Omit<ClusterConfig, "k3s"> {
@@ -183,6 +189,14 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
             ...k3s,
             token: resolver.resolve(k3s.token, ["cluster", "k3s", "token"]),
             ssh: k3s.ssh && { ...k3s.ssh, privateKey: resolver.resolve(k3s.ssh.privateKey, ["cluster", "k3s", "ssh", "privateKey"]) },
+            etcdSnapshots: k3s.etcdSnapshots && {
+                ...k3s.etcdSnapshots,
+                s3: k3s.etcdSnapshots.s3 && {
+                    ...k3s.etcdSnapshots.s3,
+                    accessKey: resolver.resolve(k3s.etcdSnapshots.s3.accessKey, ["cluster", "k3s", "etcdSnapshots", "s3", "accessKey"]),
+                    secretKey: resolver.resolve(k3s.etcdSnapshots.s3.secretKey, ["cluster", "k3s", "etcdSnapshots", "s3", "secretKey"]),
+                },
+            },
         },
     };
     const addons = resolveAddons(config, resolver, problems);

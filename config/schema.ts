@@ -192,6 +192,14 @@ export const k3s = z.object({
     etcdSnapshots: z.object({
         schedule: z.string().min(1),
         retention: z.number().int().min(1).default(5),
+        s3: z.object({
+            endpoint: z.string().min(1),
+            bucket: z.string().min(1),
+            folder: z.string().min(1).optional(),
+            region: z.string().min(1).optional(),
+            accessKey: secretRef,
+            secretKey: secretRef,
+        }).strict().optional(),
     }).strict().optional(),
     airGap: z.object({
         binary: z.string().min(1),

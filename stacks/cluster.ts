@@ -48,7 +48,15 @@ export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile): K
         extraAgentArgs: k3s.extraAgentArgs,
         dataDir: k3s.dataDir,
         registries: k3s.registries,
-        etcdSnapshots: k3s.etcdSnapshots,
+        etcdSnapshots: k3s.etcdSnapshots && {
+            schedule: k3s.etcdSnapshots.schedule,
+            retention: k3s.etcdSnapshots.retention,
+            s3: k3s.etcdSnapshots.s3 && {
+                endpoint: k3s.etcdSnapshots.s3.endpoint, bucket: k3s.etcdSnapshots.s3.bucket,
+                folder: k3s.etcdSnapshots.s3.folder, region: k3s.etcdSnapshots.s3.region,
+            },
+        },
+        etcdS3Credentials: k3s.etcdSnapshots?.s3 && { accessKey: k3s.etcdSnapshots.s3.accessKey, secretKey: k3s.etcdSnapshots.s3.secretKey },
         airGap: k3s.airGap,
         restoreSnapshot: k3s.restoreSnapshot,
     };

@@ -8,6 +8,7 @@ import { E2eEnv, root } from "./harness";
 
 const standin = path.join(root, "tests", "fixtures", "k3s-standin");
 const token = "e2e-k3s-join-token-value";
+const s3Secret = "e2e-s3-secret-key-value";
 const hostsOf = (env: E2eEnv) => path.join(env.dir, "hosts");
 
 interface StandinEvent {
@@ -17,7 +18,7 @@ interface StandinEvent {
     [key: string]: any;
 }
 
-function stackConfig(env: E2eEnv, opts: { version?: string; agents?: string[]; labels?: Record<string, string> } = {}) {
+function stackConfig(env: E2eEnv, opts: { version?: string; agents?: string[]; labels?: Record<string, string>; restore?: string } = {}) {
     const agents = (opts.agents ?? ["a1", "a2"]).map((name) => {
         const host = { a1: "10.77.2.2", a2: "10.77.3.2", a3: "10.77.9.2" }[name];
         return { name, host, ...(name === "a1" ? { labels: opts.labels ?? { tier: "apps" }, taints: [{ key: "dedicated", value: "apps", effect: "NoSchedule" }] } : {}) };
@@ -30,6 +31,13 @@ function stackConfig(env: E2eEnv, opts: { version?: string; agents?: string[]; l
                 version: opts.version ?? "v1.31.4+k3s1",
                 token: { fromEnv: "E2E_K3S_TOKEN" },
                 ssh: { user: "root", privateKey: { fromFile: path.join(hostsOf(env), "id_ed25519") }, sudo: false },
+                // One server on embedded etcd: snapshots (to S3, keys as secrets) and restore apply.
+                ha: true,
+                etcdSnapshots: {
+                    schedule: "0 */6 * * *", retention: 4,
+                    s3: { endpoint: "s3.e2e.localhost", bucket: "k3s-snapshots", accessKey: { fromEnv: "E2E_S3_ACCESS_KEY" }, secretKey: { fromEnv: "E2E_S3_SECRET_KEY" } },
+                },
+                ...(opts.restore ? { restoreSnapshot: opts.restore } : {}),
                 servers: [{ name: "s1", host: "10.77.1.2", labels: { role: "control" } }],
                 agents,
                 disable: ["traefik"],
@@ -74,6 +82,8 @@ describe("k3s over SSH on the real engine", function () {
     before(async () => {
         await env.cluster("up");
         env.env.E2E_K3S_TOKEN = token;
+        env.env.E2E_S3_ACCESS_KEY = "e2e-s3-access";
+        env.env.E2E_S3_SECRET_KEY = s3Secret;
         await env.sh(path.join(root, "tests", "e2e", "ssh-hosts.sh"), ["up", hostsOf(env), "3", env.kubeconfig]);
         for (const host of ["h1", "h2", "h3"]) {
             baseline[host] = hostFiles(env, host);
@@ -86,6 +96,17 @@ describe("k3s over SSH on the real engine", function () {
             await env.sh(path.join(root, "tests", "e2e", "ssh-hosts.sh"), ["down", hostsOf(env), "3"]).catch(() => undefined);
             await env.cluster("down").catch(() => undefined);
             env.cleanup();
+        }
+    });
+
+    it("previews every host step and the in-cluster resources before any host is touched", async () => {
+        const creates = (await env.previewSteps()).filter((s) => s.op === "create").map((s) => s.name);
+        for (const name of ["k3s-s1-preflight", "k3s-s1-install", "k3s-a2-install", "k3s-s1-kubeconfig", "apps-hello-deployment"]) {
+            assert.ok(creates.includes(name), `${name} is not in the preview`);
+        }
+        assert.deepStrictEqual(events(env), [], "the preview ran something on a host");
+        for (const host of ["h1", "h2", "h3"]) {
+            assert.deepStrictEqual(hostFiles(env, host), baseline[host]);
         }
     });
 
@@ -108,7 +129,16 @@ describe("k3s over SSH on the real engine", function () {
         assert.match(a1, /dedicated=apps:NoSchedule/);
         assert.match(a1, /server: https:\/\/10\.77\.1\.2:6443/);
         assert.doesNotMatch(a1, new RegExp(token), "the token is in the config file");
-        assert.match(hostFile(env, "h1", "/etc/rancher/k3s/config.yaml"), /disable:\n\s+- traefik/);
+        const s1 = hostFile(env, "h1", "/etc/rancher/k3s/config.yaml");
+        assert.match(s1, /disable:\n\s+- traefik/);
+        assert.match(s1, /cluster-init: true/);
+        assert.match(s1, /etcd-snapshot-schedule-cron: 0 \*\/6 \* \* \*/);
+        assert.match(s1, /etcd-s3-bucket: k3s-snapshots/);
+        assert.doesNotMatch(s1, new RegExp(s3Secret), "the S3 key is in config.yaml");
+        const dropIn = "/etc/rancher/k3s/config.yaml.d/etcd-s3-credentials.yaml";
+        assert.match(hostFile(env, "h1", dropIn), new RegExp(`etcd-s3-secret-key: ${s3Secret}`));
+        assert.strictEqual(fs.statSync(path.join(hostsOf(env), "h1", "root", dropIn)).mode & 0o777, 0o600);
+        assert.ok(!fs.existsSync(path.join(hostsOf(env), "h2", "root", dropIn)), "an agent got the S3 keys");
         assert.strictEqual(fs.statSync(path.join(hostsOf(env), "h3", "root", "etc/rancher/k3s/token")).mode & 0o777, 0o600);
 
         const nodes = (await env.json("get", "nodes", "-l", "kubernetes.io/os=linux")).items.map((n: any) => n.metadata.name).sort();
@@ -121,6 +151,7 @@ describe("k3s over SSH on the real engine", function () {
     it("exports the kubeconfig as a secret that reaches the cluster through the first server", async () => {
         const { stdout } = await env.pulumi("stack", "export");
         assert.ok(!stdout.includes(token), "the join token is in the state in plain text");
+        assert.ok(!stdout.includes(s3Secret), "the S3 key is in the state in plain text");
         const outputs = JSON.parse((await env.pulumi("stack", "output", "--json", "--show-secrets")).stdout);
         assert.match(outputs.kubeconfig, /server: https:\/\/10\.77\.1\.2:6443/);
         assert.deepStrictEqual(outputs.nodes, ["s1", "a1", "a2"]);
@@ -169,6 +200,21 @@ describe("k3s over SSH on the real engine", function () {
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
     });
 
+    it("restores etcd from the declared snapshot, on the first server only", async () => {
+        const before = events(env).length;
+        env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1", labels: { tier: "batch" }, restore: "etcd-snapshot-s1-1763856000" }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const after = events(env).slice(before);
+        assert.deepStrictEqual(after.map((e) => `${e.host}:${e.event}:${e.event === "systemctl" ? e.verb : e.event === "cluster-reset" ? e.args.join(" ") : ""}`), [
+            "h1:systemctl:stop", "h1:stop:", "h1:cluster-reset:--cluster-reset --cluster-reset-restore-path=etcd-snapshot-s1-1763856000",
+            "h1:systemctl:start", "h1:start:",
+        ]);
+        // Back to no restore: the setting goes, nothing runs again.
+        env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1", labels: { tier: "batch" } }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        assert.strictEqual(events(env).length, before + after.length);
+    });
+
     it("fails clearly on an unreachable host and changes nothing on the others", async () => {
         const before = events(env).length;
         const files = ["h1", "h2", "h3"].map((h) => hostFiles(env, h).map((f) => `${f}:${hostFile(env, h, f).length}`));
@@ -176,7 +222,10 @@ describe("k3s over SSH on the real engine", function () {
         await assert.rejects(env.pulumi("up", "--yes", "--skip-preview"), /cannot reach root@10\.77\.9\.2:22 over SSH/);
         assert.strictEqual(events(env).length, before, "a reachable host was touched");
         assert.deepStrictEqual(["h1", "h2", "h3"].map((h) => hostFiles(env, h).map((f) => `${f}:${hostFile(env, h, f).length}`)), files);
+        // Taking the host out again only forgets the empty component the failed run recorded.
         env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1", labels: { tier: "batch" } }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        assert.strictEqual(events(env).length, before);
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
     });
 

@@ -63,7 +63,7 @@ describe("k3s plan", () => {
 
     it("schedules etcd snapshots, to S3 when configured", () => {
         const config = parse(k3sConfigYaml({ ...settings, etcdSnapshots: { schedule: "0 3 * * *", retention: 7,
-            s3: { endpoint: "s3.example.com", bucket: "snaps", accessKeyFile: "/a", secretKeyFile: "/b" } } }));
+            s3: { endpoint: "s3.example.com", bucket: "snaps" } } }));
         assert.deepStrictEqual([config["etcd-snapshot-schedule-cron"], config["etcd-snapshot-retention"], config["etcd-s3-bucket"]], ["0 3 * * *", 7, "snaps"]);
     });
 
@@ -109,6 +109,7 @@ describe("K3sCluster", () => {
         assert.deepStrictEqual(depNames(r, "k3s-s3"), ["k3s-s2"]);
         assert.deepStrictEqual(depNames(r, "k3s-a1"), ["k3s-s3"]);
         assert.deepStrictEqual(depNames(r, "k3s-s2-install").sort(), ["k3s-s2-config", "k3s-s2-drain", "k3s-s2-preflight", "k3s-s2-token"]);
+        assert.deepStrictEqual(depNames(r, "k3s-s2-drain"), ["k3s-s2-preflight"], "a node is drained before its host passed preflight");
     });
 
     it("joins every node but the first to the first server with the token, kept secret", async () => {
@@ -123,6 +124,25 @@ describe("K3sCluster", () => {
         const agentConfig = Buffer.from(/echo '([^']+)'/.exec(cmd(r, "k3s-a1-config").create)![1], "base64").toString();
         assert.strictEqual(parse(agentConfig).server, "https://10.0.0.1:6443");
         assert.deepStrictEqual(parse(agentConfig)["node-label"], ["role=worker"]);
+    });
+
+    it("sends the S3 snapshot keys to each server as a secret config drop-in, not in config.yaml", async () => {
+        const { r } = await cluster({
+            etcdSnapshots: { schedule: "0 3 * * *", retention: 7, s3: { endpoint: "s3.example.com", bucket: "snaps" } },
+            etcdS3Credentials: { accessKey: "AKIAEXAMPLE", secretKey: "s3-secret-key-value" },
+        });
+        for (const server of ["s1", "s2", "s3"]) {
+            const step = cmd(r, `k3s-${server}-s3-credentials`);
+            assert.ok(isSecretValue(step.stdin), "the S3 keys are not a secret");
+            assert.deepStrictEqual(parse(reveal(step.stdin)), { "etcd-s3-access-key": "AKIAEXAMPLE", "etcd-s3-secret-key": "s3-secret-key-value" });
+            assert.match(step.create, /config\.yaml\.d\/etcd-s3-credentials\.yaml/);
+            assert.strictEqual(step.logging, "none");
+            assert.ok(depNames(r, `k3s-${server}-install`).includes(`k3s-${server}-s3-credentials`), "k3s starts before its S3 keys are there");
+        }
+        assert.ok(!r.resources.some((x) => x.name === "k3s-a1-s3-credentials"), "an agent got the S3 keys");
+        for (const c of r.resources.filter((x) => x.type.startsWith("command:") && !x.name.endsWith("-s3-credentials"))) {
+            assert.ok(!JSON.stringify(reveal(c.inputs)).includes("s3-secret-key-value"), `the S3 key leaked into ${c.name}`);
+        }
     });
 
     it("drains, uncordons and removes nodes through the first server", async () => {
