@@ -16,7 +16,7 @@ hosts=$work/hosts
 trap 'tests/e2e/ssh-hosts.sh down "$hosts" 3 >/dev/null 2>&1 || true; scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work" Pulumi.bench-k3s.yaml' EXIT
 
 scripts/toolchain.sh check || scripts/toolchain.sh build
-scripts/cluster.sh up >/dev/null
+scripts/cluster.sh up >/dev/null 2>&1
 tests/e2e/ssh-hosts.sh up "$hosts" 3 "$work/cluster/kubeconfig" 2>/dev/null
 standin=$here/tests/fixtures/k3s-standin
 cat > "$work/Pulumi.bench-k3s.yaml" <<YAML
