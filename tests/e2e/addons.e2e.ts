@@ -29,7 +29,7 @@ const helmReleases = async (env: E2eEnv) =>
 
 describe("the add-on registry on the real engine", function () {
     this.timeout(15 * 60 * 1000);
-    const env = new E2eEnv("e2e-addons");
+    const env = new E2eEnv("e2e-addons", 1);
 
     before(async () => {
         await env.cluster("up");

@@ -17,13 +17,19 @@ export class E2eEnv {
     readonly configFile = path.join(this.dir, "Pulumi.e2e.yaml");
     readonly env: NodeJS.ProcessEnv;
 
-    constructor(readonly stack = "e2e") {
+    /**
+     * `slot` gives each suite its own control plane ports, so the suites can run side by side
+     * (mocha --parallel): etcd 23890 + 20 * slot (and its peer port, +10), API 16543 + slot.
+     */
+    constructor(readonly stack = "e2e", slot = 0) {
+        const etcdBase = Number(process.env.KUBESTRAP_E2E_ETCD_PORT ?? 23890);
+        const apiBase = Number(process.env.KUBESTRAP_E2E_API_PORT ?? 16543);
         this.env = {
             ...process.env,
             KUBESTRAP_STACK: stack,
             KUBESTRAP_LOCAL_DIR: this.clusterDir,
-            KUBESTRAP_ETCD_PORT: process.env.KUBESTRAP_E2E_ETCD_PORT ?? "23890",
-            KUBESTRAP_API_PORT: process.env.KUBESTRAP_E2E_API_PORT ?? "16543",
+            KUBESTRAP_ETCD_PORT: String(etcdBase + 20 * slot),
+            KUBESTRAP_API_PORT: String(apiBase + slot),
             PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: "kubestrap-e2e",
             DEMON_ADMIN_TOKEN: "e2e-admin-token-value",

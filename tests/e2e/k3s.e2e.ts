@@ -76,7 +76,7 @@ const hostFile = (env: E2eEnv, host: string, file: string) => fs.readFileSync(pa
 
 describe("k3s over SSH on the real engine", function () {
     this.timeout(20 * 60 * 1000);
-    const env = new E2eEnv("e2e-k3s");
+    const env = new E2eEnv("e2e-k3s", 2);
     const baseline: Record<string, string[]> = {};
 
     before(async () => {
