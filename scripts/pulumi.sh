@@ -24,5 +24,13 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
     export PULUMI_CONFIG_PASSPHRASE=kubestrap-dev
 fi
 
-pulumi stack select --create --secrets-provider passphrase "$stack" >/dev/null
-exec pulumi "$@"
+# The stack is named on each command rather than selected: a selection is shared by every
+# shell on this project, and the end-to-end suites run side by side.
+if ! pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; then
+    pulumi stack init --no-select --secrets-provider passphrase "$stack" >/dev/null
+fi
+case "${1:-} ${2:-}" in
+    "stack ls"* | "stack init"* | "stack select"* | "stack rm"*) exec pulumi "$@" ;;
+    preview* | up* | update* | destroy* | refresh* | cancel* | config* | import* | state* | stack*) exec pulumi "$@" --stack "$stack" ;;
+    *) exec pulumi "$@" ;;
+esac
