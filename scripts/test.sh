@@ -10,6 +10,12 @@ export KUBESTRAP_TEST_SUMMARY=$summary
 status=0
 npx --no-install tsc --noEmit -p . || { echo "type check failed"; status=1; }
 npx --no-install mocha || status=1
+if command -v go >/dev/null; then
+    # kubestrap's command provider (toolchain/command-provider) has Go tests of its own.
+    go_out=$(cd toolchain/command-provider && GOFLAGS=-mod=mod GOSUMDB=off GOTOOLCHAIN=local go test -v ./... 2>&1) || status=1
+    echo "$go_out" | grep -E '^(--- |ok|FAIL)' || true
+    echo "$(echo "$go_out" | grep -c '^--- PASS') $(echo "$go_out" | grep -c '^--- FAIL') 0" >> "$summary"
+fi
 if [ -f tests/e2e/run.sh ] && [ "${KUBESTRAP_SKIP_E2E:-}" != "1" ]; then
     bash tests/e2e/run.sh || status=1
 fi

@@ -160,7 +160,9 @@ ensure_package() {
 # kubestrap's own command-compatible provider: the upstream module is not on the Go proxy.
 # Cached under a hash of its source, installed as the version @pulumi/command expects.
 command_provider_build() {
-    echo "$COMMAND_PROVIDER_VERSION-$(cat "$here"/toolchain/command-provider/*.go "$here"/toolchain/command-provider/go.mod | sha256sum | cut -c1-10)"
+    local sources; sources=$(ls "$here"/toolchain/command-provider/*.go | grep -v '_test\.go$')
+    # shellcheck disable=SC2086
+    echo "$COMMAND_PROVIDER_VERSION-$(cat $sources "$here"/toolchain/command-provider/go.mod | sha256sum | cut -c1-10)"
 }
 
 build_command_provider() {
