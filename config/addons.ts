@@ -35,6 +35,8 @@ const addressRange = z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3}|-[0-9a-fA-F.:]+
 export const addonsSchema = z.object({
     metallb: addon({ addresses: z.array(addressRange).min(1).optional() }),
     "rook-ceph": addon({
+        /** protect + retainOnDelete on the cluster and pools; defaults to the environment (on in prod). */
+        protectData: z.boolean().optional(),
         mons: z.number().int().min(1).max(7).refine((n) => n % 2 === 1, "must be odd (1, 3 or 5) so the monitors keep quorum").default(3),
         replication: z.number().int().min(1).max(5).default(3),
         useAllNodes: z.boolean().default(false),
@@ -49,6 +51,7 @@ export const addonsSchema = z.object({
         object: z.object({ enabled: z.boolean().default(true), users: z.array(dnsName).default(["kubestrap"]) }).strict().default({}),
     }),
     longhorn: addon({
+        protectData: z.boolean().optional(),
         replicas: z.number().int().min(1).max(5).optional(),
         defaultClass: z.boolean().default(false),
     }),

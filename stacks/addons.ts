@@ -46,12 +46,12 @@ export function installAddons(addons: ResolvedAddons, context: AddonContext, opt
             return new CephStorage("ceph", {
                 ...charts("rook-ceph"), mons: ceph.mons, replication: ceph.replication, useAllNodes: ceph.useAllNodes,
                 deviceFilter: ceph.deviceFilter, nodes: ceph.nodes, block: ceph.block, filesystem: ceph.filesystem,
-                object: ceph.object, protectData: context.profile.protectData,
+                object: ceph.object, protectData: ceph.protectData ?? context.profile.protectData,
             }, optsFor("rook-ceph"));
         },
         longhorn: () => new Longhorn("longhorn", {
             ...charts("longhorn"), replicas: settings.longhorn.replicas ?? context.profile.storageReplicas,
-            defaultClass: settings.longhorn.defaultClass, protectData: context.profile.protectData, metrics,
+            defaultClass: settings.longhorn.defaultClass, protectData: settings.longhorn.protectData ?? context.profile.protectData, metrics,
         }, optsFor("longhorn")),
         observability: () => {
             const o = settings.observability;

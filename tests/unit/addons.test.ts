@@ -239,6 +239,17 @@ describe("add-ons on the mocks", () => {
     });
 });
 
+describe("data protection", () => {
+    it("follows the environment unless the add-on's protectData says otherwise", async () => {
+        const dev = await compose(configWith("dev", { "rook-ceph": { enabled: true, useAllNodes: true }, longhorn: { enabled: true, protectData: true } }, false));
+        assert.strictEqual(dev.r.options.get("ceph-cluster")?.protect, false);
+        assert.strictEqual(dev.r.one("kubernetes:storage.k8s.io/v1:StorageClass", "ceph-block-class").inputs.reclaimPolicy, "Delete");
+        assert.strictEqual(dev.r.options.get("longhorn-longhorn")?.protect, true);
+        const prod = await compose(configWith("prod", { "rook-ceph": { enabled: true, useAllNodes: true, protectData: false }, "cert-manager": { enabled: false } }, false));
+        assert.strictEqual(prod.r.options.get("ceph-cluster")?.protect, false);
+    });
+});
+
 describe("turning an add-on off", () => {
     it("removes exactly that add-on's resources", async () => {
         const on = await compose(configWith("dev", { "sealed-secrets": { enabled: true }, "ingress-nginx": { enabled: true } }, false));
