@@ -112,7 +112,7 @@ export class K3sNode extends pulumi.ComponentResource {
 
         const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo), triggers: [args.version] },
             { dependsOn: [preflight] });
-        const install = installCommands(args, sudo);
+        const install = installCommands(args, sudo, host);
         const installed = run("install", args.connection, { ...install, logging: "stderr" },
             { dependsOn: [preflight, token, config, drain, ...staged] });
         const uncordon = run("uncordon", args.control, { create: uncordonScript(args.nodeName, sudo), triggers: [args.version] },

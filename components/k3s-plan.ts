@@ -179,6 +179,7 @@ export function preflightScript(n: K3sNodeSettings, host: string): string {
         "[ \"$(uname -s)\" = Linux ] || fail \"k3s needs Linux, found $(uname -s)\"",
         "case \"$(uname -m)\" in x86_64|amd64|aarch64|arm64) ;; *) fail \"unsupported architecture $(uname -m); k3s runs on amd64 and arm64\" ;; esac",
         "command -v systemctl >/dev/null || fail 'systemd is required (systemctl not found)'",
+        ...(n.airGap ? [] : releaseCheck(n.version)),
         `mem=$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo); [ "$mem" -ge ${n.role === "server" ? 1536 : 512} ] || fail "only $mem MiB of memory; a ${n.role} needs ${n.role === "server" ? 1536 : 512} MiB"`,
         `free=$(df -Pm / | awk 'NR==2 {print $4}'); [ "$free" -ge 4096 ] || fail "only $free MiB free on /; k3s needs 4096 MiB"`,
         `for port in ${ports.join(" ")}; do`,
@@ -186,6 +187,25 @@ export function preflightScript(n: K3sNodeSettings, host: string): string {
         "done",
         "echo \"preflight on $host: ok\"",
     ].join("\n");
+}
+
+/** Online installs: the host can reach GitHub and the pinned version is a published release. */
+function releaseCheck(version: string): string[] {
+    const url = `https://github.com/k3s-io/k3s/releases/tag/${version.replace("+", "%2B")}`;
+    return [
+        "command -v curl >/dev/null || fail 'curl is required to install k3s online (or use airGap)'",
+        `code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 ${q(url)} || true)`,
+        `case "$code" in 2*|3*) ;; 404) fail ${q(`k3s ${version} is not a published release (${url}); pick one from https://github.com/k3s-io/k3s/releases`)} ;;`,
+        `  *) fail "cannot reach github.com to check k3s ${version} (HTTP $code); give the host internet access, or install air-gapped (airGap)" ;; esac`,
+    ];
+}
+
+/** Air-gapped installs: the staged binary is the pinned version, before anything is installed. */
+function stagedVersionCheck(version: string, host: string): string {
+    const binary = `${k3sPaths.staging}/k3s`;
+    return `${binary} --version 2>/dev/null | grep -qF -- ${q(version)} || ` +
+        `{ echo "preflight on ${host}: airGap.binary is not k3s ${version} (it says: $(${binary} --version 2>&1 | head -1)); ` +
+        `download that release's binary" >&2; exit 1; }`;
 }
 
 /** Writes stdin to `path` as root, mode 600, creating its directory. */
@@ -203,11 +223,12 @@ export interface InstallCommand {
  * Installs (or upgrades to) the node's version with the official install script, online or
  * from uploaded artifacts, and uninstalls on delete.
  */
-export function installCommands(n: K3sNodeSettings, sudo: string): InstallCommand {
+export function installCommands(n: K3sNodeSettings, sudo: string, host = "the host"): InstallCommand {
     const exec = [n.role, ...n.extraArgs].map(q).join(" ");
     const env = `INSTALL_K3S_VERSION=${q(n.version)} INSTALL_K3S_EXEC=${q(exec)}`;
     const install = n.airGap
         ? [
+            stagedVersionCheck(n.version, host),
             `${sudo}install -m 755 ${k3sPaths.staging}/k3s /usr/local/bin/k3s`,
             ...(n.airGap.images ? [`${sudo}mkdir -p /var/lib/rancher/k3s/agent/images`,
                 `${sudo}cp ${k3sPaths.staging}/images.tar* /var/lib/rancher/k3s/agent/images/`] : []),

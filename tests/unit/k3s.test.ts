@@ -79,6 +79,18 @@ describe("k3s plan", () => {
         assert.ok(installCommands({ ...settings, role: "agent" }, "").delete.includes("k3s-agent-uninstall.sh"));
     });
 
+    it("checks the pinned version exists: a published release online, the staged binary's own when air-gapped", () => {
+        const online = preflightScript(settings, "10.0.0.9");
+        assert.ok(online.includes("https://github.com/k3s-io/k3s/releases/tag/v1.31.4%2Bk3s1"));
+        assert.match(online, /is not a published release/);
+        const airGap = { binary: "/a/k3s", installScript: "/a/install.sh" };
+        assert.ok(!preflightScript({ ...settings, airGap }, "10.0.0.9").includes("github.com"), "an air-gapped host is sent to the internet");
+        const install = installCommands({ ...settings, airGap }, "", "10.0.0.9").create.split("\n");
+        assert.match(install[1], /\/var\/lib\/kubestrap\/k3s\/k3s --version .*grep -qF -- 'v1\.31\.4\+k3s1'/);
+        assert.match(install[1], /preflight on 10\.0\.0\.9: airGap\.binary is not k3s v1\.31\.4\+k3s1/);
+        assert.match(install[2], /^install -m 755/, "the version is checked before anything is installed");
+    });
+
     it("preflights OS, architecture, memory, disk, systemd and ports, naming the host", () => {
         const script = preflightScript(settings, "10.0.0.9");
         for (const check of ["uname -s", "uname -m", "MemTotal", "df -Pm", "systemctl", "2379"]) {
