@@ -40,7 +40,7 @@ export function installAddons(addons: ResolvedAddons, context: AddonContext, opt
     const charts = (name: AddonName) => ({ charts: settings[name].charts, values: settings[name].values });
 
     const create: Record<AddonName, () => pulumi.ComponentResource> = {
-        metallb: () => new MetalLb("metallb", { ...charts("metallb"), addresses: settings.metallb.addresses ?? [], metrics }, optsFor("metallb")),
+        metallb: () => new MetalLb("metallb", { ...charts("metallb"), addresses: settings.metallb.addresses ?? [] }, optsFor("metallb")),
         "rook-ceph": () => {
             const ceph = settings["rook-ceph"];
             return new CephStorage("ceph", {

@@ -6,7 +6,6 @@ import { registry } from "./registry";
 
 export interface MetalLbArgs extends AddonChartArgs {
     addresses: string[];
-    metrics: boolean;
 }
 
 export class MetalLb extends pulumi.ComponentResource {
@@ -18,8 +17,9 @@ export class MetalLb extends pulumi.ComponentResource {
         const addon = registry.metallb;
         const ns = addonNamespace(addon, this);
         const release = addonRelease({
-            addon, chart: "metallb", namespace: ns.metadata.name, args,
-            values: { prometheus: { serviceMonitor: { enabled: args.metrics } } },
+            // Its ServiceMonitor needs the Prometheus namespace and service account spelled out;
+            // left to values.metallb for those who want it.
+            addon, chart: "metallb", namespace: ns.metadata.name, args, values: {},
         }, { parent: this, dependsOn: [ns] });
         const pool = new k8s.apiextensions.CustomResource(`${name}-pool`, {
             apiVersion: "metallb.io/v1beta1",
