@@ -208,19 +208,19 @@ is_built() {
         [ -x "$(tool_path kube-scheduler "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kwok "$KWOK_VERSION")" ] && [ -s "$(dirname "$(tool_path kwok "$KWOK_VERSION")")/stages.yaml" ] && command -v etcd >/dev/null &&
         [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ] &&
-        cmp -s "$(tool_path pulumi-resource-command "$(command_provider_build)")" "$pulumi_home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command" &&
-        [ -x /usr/sbin/sshd ]
+        cmp -s "$(tool_path pulumi-resource-command "$(command_provider_build)")" "$pulumi_home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command"
 }
 
 case "${1:-build}" in
     env) print_env ;;
     check) is_built ;;
+    # What only the end-to-end suite needs on top: real SSH servers for the k3s tests.
+    test-tools) ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test" ;;
     build)
         mkdir -p "$bin" "$build"
         start=$SECONDS
         command -v node >/dev/null || die "Node.js is not installed; install Node.js 20 or newer"
         ensure_package etcd etcd-server "the local control plane's store"
-        ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test"
         build_pulumi
         build_kubernetes_provider
         build_command_provider
@@ -229,5 +229,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools]" ;;
 esac

@@ -12,5 +12,6 @@ if ! scripts/toolchain.sh check; then
     echo "[e2e] the toolchain is not built yet: building it now (cached under ~/.cache/kubestrap)" >&2
     scripts/toolchain.sh build
 fi
+scripts/toolchain.sh test-tools
 eval "$(scripts/toolchain.sh env)"
 exec npx --no-install mocha --config tests/e2e/.mocharc.json "$@"

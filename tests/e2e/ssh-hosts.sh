@@ -17,6 +17,7 @@ ns() { echo "ks-e2e-h$1"; }
 
 up() {
     local kubeconfig=$4
+    [ "$(id -u)" = 0 ] || { say "the k3s end-to-end test makes network namespaces and needs root; run the suite as root"; exit 1; }
     mkdir -p "$dir" /run/sshd
     [ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N "" -f "$dir/id_ed25519" -C kubestrap-e2e
     cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
