@@ -22,6 +22,14 @@ export class E2eEnv {
      * (mocha --parallel): etcd 23890 + 20 * slot (and its peer port, +10), API 16543 + slot.
      */
     constructor(readonly stack = "e2e", slot = 0) {
+        // A suite filtered out by --grep never runs its cleanup; its directory is still empty.
+        process.once("exit", () => {
+            try {
+                fs.rmdirSync(this.dir); // only succeeds while empty
+            } catch {
+                // in use or kept (KUBESTRAP_E2E_KEEP): leave it
+            }
+        });
         const etcdBase = Number(process.env.KUBESTRAP_E2E_ETCD_PORT ?? 23890);
         const apiBase = Number(process.env.KUBESTRAP_E2E_API_PORT ?? 16543);
         this.env = {
