@@ -71,6 +71,12 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	}, nil
 }
 
+// unknownOutput marks stdout and stderr as known only after the command runs (previews).
+func unknownOutput(outputs resource.PropertyMap) {
+	outputs["stdout"] = resource.MakeComputed(resource.NewStringProperty(""))
+	outputs["stderr"] = resource.MakeComputed(resource.NewStringProperty(""))
+}
+
 func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	inputs, err := unmarshal(req.GetProperties())
 	if err != nil {
@@ -81,8 +87,7 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	switch {
 	case req.GetPreview():
 		if kind != copyToRemote {
-			outputs["stdout"] = resource.MakeComputed(resource.NewStringProperty(""))
-			outputs["stderr"] = resource.MakeComputed(resource.NewStringProperty(""))
+			unknownOutput(outputs)
 		}
 	case kind == copyToRemote:
 		if err := copyFile(ctx, inputs); err != nil {
@@ -120,8 +125,7 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if kind != copyToRemote {
 		outputs["stdout"], outputs["stderr"] = olds["stdout"], olds["stderr"]
 		if rerun && req.GetPreview() {
-			outputs["stdout"] = resource.MakeComputed(resource.NewStringProperty(""))
-			outputs["stderr"] = resource.MakeComputed(resource.NewStringProperty(""))
+			unknownOutput(outputs)
 		} else if rerun {
 			which := "update"
 			if _, ok := news["update"]; !ok {

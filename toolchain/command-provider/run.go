@@ -154,7 +154,8 @@ func exports(env map[string]string) string {
 	return b.String()
 }
 
-func runRemote(inputs resource.PropertyMap, script string, env map[string]string, stdout, stderr *bytes.Buffer) error {
+// withSession runs use on a fresh SSH session to the resource's host, closing both after.
+func withSession(inputs resource.PropertyMap, use func(*ssh.Session) error) error {
 	client, err := dial(inputs)
 	if err != nil {
 		return err
@@ -165,9 +166,15 @@ func runRemote(inputs resource.PropertyMap, script string, env map[string]string
 		return fmt.Errorf("opening an SSH session: %w", err)
 	}
 	defer session.Close()
-	session.Stdin = strings.NewReader(str(inputs, "stdin"))
-	session.Stdout, session.Stderr = stdout, stderr
-	return session.Run(exports(env) + script)
+	return use(session)
+}
+
+func runRemote(inputs resource.PropertyMap, script string, env map[string]string, stdout, stderr *bytes.Buffer) error {
+	return withSession(inputs, func(session *ssh.Session) error {
+		session.Stdin = strings.NewReader(str(inputs, "stdin"))
+		session.Stdout, session.Stderr = stdout, stderr
+		return session.Run(exports(env) + script)
+	})
 }
 
 // dial connects with the resource's connection settings, retrying as dialErrorLimit allows.
@@ -244,22 +251,14 @@ func copyFile(_ context.Context, inputs resource.PropertyMap) error {
 		mode = info.Mode().Perm()
 	}
 	defer recordTiming(copyToRemote+" create", time.Now())
-	client, err := dial(inputs)
-	if err != nil {
-		return err
-	}
-	defer client.Close()
-	session, err := client.NewSession()
-	if err != nil {
-		return fmt.Errorf("opening an SSH session: %w", err)
-	}
-	defer session.Close()
-	var stderr bytes.Buffer
-	session.Stdin, session.Stderr = bytes.NewReader(content), &stderr
 	path := strings.ReplaceAll(str(inputs, "remotePath"), "'", `'\''`)
 	script := fmt.Sprintf("mkdir -p \"$(dirname '%s')\" && cat > '%s.partial' && chmod %o '%s.partial' && mv '%s.partial' '%s'", path, path, mode, path, path, path)
-	if err := session.Run(script); err != nil {
-		return fmt.Errorf("copying to %s: %v: %s", str(inputs, "remotePath"), err, strings.TrimSpace(stderr.String()))
-	}
-	return nil
+	return withSession(inputs, func(session *ssh.Session) error {
+		var stderr bytes.Buffer
+		session.Stdin, session.Stderr = bytes.NewReader(content), &stderr
+		if err := session.Run(script); err != nil {
+			return fmt.Errorf("copying to %s: %v: %s", str(inputs, "remotePath"), err, strings.TrimSpace(stderr.String()))
+		}
+		return nil
+	})
 }
