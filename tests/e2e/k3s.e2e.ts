@@ -246,6 +246,7 @@ describe("k3s over SSH on the real engine", function () {
         for (const host of ["h1", "h2", "h3"]) {
             assert.deepStrictEqual(hostFiles(env, host), baseline[host], `${host} is not as it was`);
         }
+        assert.strictEqual(await env.kubectl("get", "node", "s1", "a1", "--ignore-not-found"), "", "a node outlived its cluster");
         assert.deepStrictEqual((await env.stackResources()).length, 0);
     });
 });
