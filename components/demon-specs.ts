@@ -42,6 +42,44 @@ export function streamBootstrapScript(s: StreamSettings): string {
     ].join("\n");
 }
 
+/** Where the API server really listens: what the `kubernetes` EndpointSlice lists. */
+export interface ApiServerEndpoint {
+    ip: string;
+    port: number;
+}
+
+/**
+ * Egress from `selector` to the Kubernetes API server. A NetworkPolicy sees a connection after
+ * the Service's DNAT (on k3s, `kubernetes.default:443` becomes the server's address and 6443),
+ * so the rule names the API server's real endpoints, one rule per port, and nothing wider.
+ * No endpoints: no egress to the API server at all.
+ */
+export function apiServerEgress(name: string, selector: Record<string, string>, endpoints: ApiServerEndpoint[]): PolicyPlan {
+    const byPort = new Map<number, Set<string>>();
+    for (const { ip, port } of endpoints) {
+        byPort.set(port, (byPort.get(port) ?? new Set()).add(ip));
+    }
+    return {
+        name: `${name}-api-egress`,
+        spec: {
+            podSelector: { matchLabels: selector },
+            policyTypes: ["Egress"],
+            egress: [...byPort].sort(([a], [b]) => a - b).map(([port, ips]) => ({
+                to: [...ips].sort().map((ip) => ({ ipBlock: { cidr: ip.includes(":") ? `${ip}/128` : `${ip}/32` } })),
+                ports: [{ protocol: "TCP", port }],
+            })),
+        },
+    };
+}
+
+/** The endpoints in a `kubernetes` EndpointSlice (ready ones; all when none says). */
+export function endpointsFromSlice(slice: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[]; ports?: { port?: number }[] }): ApiServerEndpoint[] {
+    const ports = (slice.ports ?? []).map((p) => p.port).filter((p): p is number => typeof p === "number");
+    return (slice.endpoints ?? [])
+        .filter((e) => e.conditions?.ready !== false)
+        .flatMap((e) => e.addresses.flatMap((ip) => ports.map((port) => ({ ip, port }))));
+}
+
 const namespaceSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
 
 export interface PolicyPlan {

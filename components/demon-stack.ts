@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { demonNetworkPolicies, natsClientLabel, natsClientPort, natsMetricsPort, natsMonitorPort, StreamSettings, streamBootstrapScript } from "./demon-specs";
+import { ApiServerEndpoint, apiServerEgress, demonNetworkPolicies, natsClientLabel, natsClientPort, natsMetricsPort, natsMonitorPort, StreamSettings, streamBootstrapScript } from "./demon-specs";
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "./pod-security";
@@ -33,6 +33,11 @@ export interface DemonStackArgs {
     ingressControllerNamespace: string;
     /** Keep the NATS volume claim on destroy and refuse to replace it. */
     protectData?: boolean;
+    /**
+     * The API server's real endpoints (the `kubernetes` EndpointSlice): the engine and runtime
+     * talk to the API, and their egress policy admits exactly these.
+     */
+    apiServerEndpoints: pulumi.Input<ApiServerEndpoint[]>;
     /** Expose Prometheus metrics (the observability add-on is on): a NATS exporter sidecar, scrape access. */
     metrics?: { exporterImage: string };
 }
@@ -264,6 +269,15 @@ export class DemonStack extends pulumi.ComponentResource {
         })) {
             new k8s.networking.v1.NetworkPolicy(`${name}-${plan.name}`, {
                 metadata: meta(plan.name, "network-policy"),
+                spec: plan.spec,
+            }, child);
+        }
+
+        // The engine watches its ConfigMap and the runtime runs Jobs, both through the API server.
+        for (const [component, selector] of [["engine", engine.selector], ["runtime", runtime.selector]] as const) {
+            const plan = pulumi.output(args.apiServerEndpoints).apply((endpoints) => apiServerEgress(component, selector, endpoints));
+            new k8s.networking.v1.NetworkPolicy(`${name}-${component}-api-egress`, {
+                metadata: meta(`${component}-api-egress`, "network-policy"),
                 spec: plan.spec,
             }, child);
         }

@@ -216,6 +216,8 @@ export type K3sConfig = z.infer<typeof k3s>;
 
 export const cluster = z.object({
     target: z.enum(["local", "kubeconfig", "k3s"]).default("local"),
+    /** The local control plane's node: kwok (simulated, fast) or real (runs containers); read by scripts/cluster.sh. */
+    local: z.object({ nodes: z.enum(["kwok", "real"]).default("kwok") }).strict().default({}),
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
     k3s: k3s.optional(),
@@ -225,6 +227,13 @@ export const cluster = z.object({
             code: z.ZodIssueCode.custom,
             path: ["kubeconfig"],
             message: "target \"kubeconfig\" needs the path of a kubeconfig file, e.g. ~/.kube/config",
+        });
+    }
+    if (c.target !== "local" && c.local.nodes !== "kwok") {
+        ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ["local", "nodes"],
+            message: `applies only to target "local" (this stack's target is "${c.target}"); remove it`,
         });
     }
     if (c.target === "k3s" && !c.k3s) {

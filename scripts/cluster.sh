@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# A local Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager
-# and kube-scheduler built from k8s.io/kubernetes, with kwok simulating one node. Objects,
-# admission (Pod Security included), RBAC, controllers and scheduling are real; containers
-# do not run. Volume claims bind to pre-created PersistentVolumes of class `local-path`.
+# A local Kubernetes control plane: etcd, kube-apiserver, kube-controller-manager and
+# kube-scheduler built from k8s.io/kubernetes, and one node of either kind:
+#   KUBESTRAP_LOCAL_NODES=kwok (default): kwok simulates the node, on 127.0.0.1. Objects,
+#     admission (Pod Security included), RBAC, controllers and scheduling are real;
+#     containers do not run.
+#   KUBESTRAP_LOCAL_NODES=real: a node that runs containers (scripts/cluster-node.sh).
+# Volume claims bind to pre-created PersistentVolumes of class `local-path`.
 #
 #   scripts/cluster.sh up       start it (does nothing when it is already healthy)
 #   scripts/cluster.sh down     stop every process it started and delete its data
@@ -19,6 +22,10 @@ kubeconfig=$dir/kubeconfig
 pki=$dir/pki
 logs=$dir/logs
 pids=$dir/pids
+nodes=${KUBESTRAP_LOCAL_NODES:-kwok}
+case "$nodes" in kwok|real) ;; *) echo "[cluster] error: KUBESTRAP_LOCAL_NODES is \"$nodes\"; use kwok or real" >&2; exit 1 ;; esac
+api_host=127.0.0.1
+source "$here/scripts/cluster-node.sh"
 
 say() { printf '[cluster] %s\n' "$*" >&2; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
@@ -27,6 +34,17 @@ kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 healthy() { [ -f "$kubeconfig" ] && kc get --raw /readyz >/dev/null 2>&1; }
 
 alive() { [ -f "$pids/$1" ] && kill -0 "$(cat "$pids/$1")" 2>/dev/null; }
+
+stop_process() {
+    local name=$1 pid
+    if alive "$name"; then
+        pid=$(cat "$pids/$name")
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    rm -f "$pids/$name"
+}
 
 start() {
     local name=$1; shift
@@ -51,7 +69,7 @@ certificates() {
         cd "$pki"
         openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 -subj "/CN=kubestrap-local-ca" 2>/dev/null
         openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n' > san.ext
+        printf 'subjectAltName=IP:127.0.0.1,IP:10.250.0.2,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n' > san.ext
         openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out apiserver.crt -days 3650 -extfile san.ext 2>/dev/null
         openssl genrsa -out sa.key 2048 2>/dev/null
         openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
@@ -68,7 +86,7 @@ kind: Config
 clusters:
 - name: kubestrap-local
   cluster:
-    server: https://127.0.0.1:$api_port
+    server: https://$api_host:$api_port
     certificate-authority-data: $(base64 -w0 < "$pki/ca.crt")
 users:
 - name: admin
@@ -83,8 +101,8 @@ KUBECONFIG
 }
 
 seed_objects() {
-    # One simulated node, a default StorageClass, and volumes for claims to bind to.
-    kc apply -f - >/dev/null <<'YAML'
+    # One simulated node (kwok), a default StorageClass, and volumes for claims to bind to.
+    [ "$nodes" = kwok ] && kc apply -f - >/dev/null <<'YAML'
 apiVersion: v1
 kind: Node
 metadata:
@@ -94,7 +112,8 @@ metadata:
 status:
   allocatable: {cpu: "32", memory: 256Gi, pods: "250"}
   capacity: {cpu: "32", memory: 256Gi, pods: "250"}
----
+YAML
+    kc apply -f - >/dev/null <<'YAML'
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
@@ -104,46 +123,68 @@ provisioner: kubernetes.io/no-provisioner
 volumeBindingMode: Immediate
 reclaimPolicy: Delete
 YAML
-    local i
+    local i volumes=/tmp/kubestrap-local-pv-
+    [ "$nodes" = real ] && volumes=$node_dir/volumes/local-pv-
     for i in $(seq 0 19); do
-        printf 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: local-pv-%02d\n  labels: {kubestrap.io/local-volume: "true"}\nspec:\n  capacity: {storage: 50Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: local-path\n  hostPath: {path: /tmp/kubestrap-local-pv-%02d}\n---\n' "$i" "$i"
+        printf 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: local-pv-%02d\n  labels: {kubestrap.io/local-volume: "true"}\nspec:\n  capacity: {storage: 50Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: local-path\n  hostPath: {path: %s%02d}\n---\n' "$i" "$volumes" "$i"
     done | kc apply -f - >/dev/null
 }
 
-# A claim released by a deleted PVC keeps its PV in "Released"; make it available again.
+# A claim released by a deleted PVC keeps its PV in "Released"; make it available again (on
+# the real node, emptied first, as a provisioner's Delete would leave a fresh volume).
 recycle_volumes() {
     local pv
     for pv in $(kc get pv -l kubestrap.io/local-volume=true -o jsonpath='{range .items[?(@.status.phase=="Released")]}{.metadata.name}{" "}{end}' 2>/dev/null); do
+        [ "$nodes" = real ] && find "$node_dir/volumes/$pv" -mindepth 1 -delete 2>/dev/null
         kc patch pv "$pv" --type=json -p='[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null 2>&1 || true
     done
 }
 
 up() {
     "$here/scripts/toolchain.sh" check || "$here/scripts/toolchain.sh" build
+    if [ "$nodes" = real ]; then
+        "$here/scripts/toolchain.sh" node-check || "$here/scripts/toolchain.sh" node
+    fi
     eval "$("$here/scripts/toolchain.sh" env)"
-    if healthy && alive kwok && alive kube-controller-manager && alive kube-scheduler && alive loopback-lb; then
+    local node_process=kwok
+    [ "$nodes" = real ] && node_process=kubelet
+    if healthy && alive "$node_process" && alive kube-controller-manager && alive kube-scheduler && alive loopback-lb; then
         say "already running: $kubeconfig"
         return 0
     fi
     mkdir -p "$dir" "$logs" "$pids"
+    local start_s=$SECONDS in_ns=()
+    if [ "$nodes" = real ]; then
+        [ "$(id -u)" = 0 ] || die "the real-pod node needs root (network namespaces, containerd, iptables)"
+        api_host=$api_ip
+        in_ns=(ip netns exec "$api_ns")
+        up_real_node
+    fi
     certificates
+    [ "$nodes" = real ] && node_certificates
     write_kubeconfig
-    local start_s=$SECONDS
-    start etcd etcd --name local --data-dir "$dir/etcd" \
+    start etcd "${in_ns[@]}" etcd --name local --data-dir "$dir/etcd" \
         --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
         --listen-peer-urls "http://127.0.0.1:$((etcd_port + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 10))" \
         --initial-cluster "local=http://127.0.0.1:$((etcd_port + 10))" --quota-backend-bytes 4294967296
-    wait_for etcd "curl -sf http://127.0.0.1:$etcd_port/health >/dev/null"
+    wait_for etcd "${in_ns[*]} curl -sf http://127.0.0.1:$etcd_port/health >/dev/null"
     # WatchList=false: with it on, the apiserver turns every watch from resourceVersion 0 into a
     # streaming watch-list, which Debian's etcd 3.4.23 cannot serve (no RequestWatchProgress).
     # Those watches fail at once, so kwok only saw new pods at its next relist, 30-60 s late.
-    start kube-apiserver kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
-        --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    # The kwok node has no Service routing, so the API server publishes no endpoints there
+    # (they may not be loopback); the real node's pods reach it at its own address.
+    local endpoints=(--endpoint-reconciler-type none) node_flags=()
+    if [ "$nodes" = real ]; then
+        endpoints=()
+        node_flags=(--kubelet-client-certificate "$pki/kubelet-client.crt" --kubelet-client-key "$pki/kubelet-client.key")
+    fi
+    start kube-apiserver "${in_ns[@]}" kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
+        --bind-address "$api_host" --advertise-address "$api_host" --secure-port "$api_port" \
         --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
         --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC --allow-privileged=true \
         --service-account-issuer https://kubernetes.default.svc.cluster.local \
         --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
-        --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \
+        --service-cluster-ip-range 10.96.0.0/16 "${endpoints[@]}" "${node_flags[@]}" \
         --feature-gates WatchList=false
     wait_for kube-apiserver healthy 360  # up to 3 minutes: a busy machine (a Go build beside it) slows its start a lot
     start kube-controller-manager kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
@@ -151,15 +192,22 @@ up() {
         --use-service-account-credentials=false --bind-address 127.0.0.1 --secure-port 0 \
         --controllers '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller'
     start kube-scheduler kube-scheduler --kubeconfig "$kubeconfig" --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
-    start kwok kwok --kubeconfig "$kubeconfig" --config "$(dirname "$(command -v kwok)")/stages.yaml" --manage-all-nodes=false \
-        --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.244.0.0/16 --node-ip 10.0.0.10 \
-        --server-address 127.0.0.1:0
+    if [ "$nodes" = kwok ]; then
+        start kwok kwok --kubeconfig "$kubeconfig" --config "$(dirname "$(command -v kwok)")/stages.yaml" --manage-all-nodes=false \
+            --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.244.0.0/16 --node-ip 10.0.0.10 \
+            --server-address 127.0.0.1:0
+    fi
     start loopback-lb "$here/scripts/cluster.sh" loopback-lb
     wait_for "the default namespace" "kc get namespace default >/dev/null 2>&1"
     seed_objects
-    wait_for "the simulated node" "[ \"\$(kc get node kwok-node-0 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' 2>/dev/null)\" = True ]"
+    if [ "$nodes" = kwok ]; then
+        wait_for "the simulated node" "[ \"\$(kc get node kwok-node-0 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' 2>/dev/null)\" = True ]"
+    else
+        start_node
+        node_addons
+    fi
     recycle_volumes
-    say "control plane ready in $((SECONDS - start_s))s; kubeconfig: $kubeconfig"
+    say "control plane ready in $((SECONDS - start_s))s ($nodes node); kubeconfig: $kubeconfig"
 }
 
 # What an ingress controller or load balancer would do: give every Ingress and LoadBalancer
@@ -182,15 +230,10 @@ loopback_lb() {
 }
 
 down() {
-    local name pid
+    [ -d "$dir/node" ] && { eval "$("$here/scripts/toolchain.sh" env)"; down_real_node; }
+    local name
     for name in loopback-lb kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-        if alive "$name"; then
-            pid=$(cat "$pids/$name")
-            kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-            for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-            kill -KILL -- "-$pid" 2>/dev/null || true
-        fi
-        rm -f "$pids/$name"
+        stop_process "$name"
     done
     rm -rf "$dir"
     say "stopped; removed $dir"
@@ -203,5 +246,6 @@ case "${1:-}" in
     recycle-volumes) recycle_volumes ;;
     loopback-lb) loopback_lb ;;
     kubeconfig) echo "$kubeconfig" ;;
+    leftovers) node_leftovers ;;
     *) die "usage: scripts/cluster.sh up|down|status|kubeconfig" ;;
 esac

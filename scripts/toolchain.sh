@@ -10,6 +10,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$here/toolchain/versions.env"
+source "$here/scripts/toolchain-node.sh"
 
 cache=${KUBESTRAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubestrap}
 bin=$cache/bin
@@ -84,10 +85,13 @@ build_kubernetes_provider() {
         "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION"
 }
 
+# The control plane, and with `node` the real-pod node's kubelet and kube-proxy: one module
+# graph, resolved once, so the node binaries reuse the control plane's compiled packages.
+kubernetes_components=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+
 build_control_plane() {
     local dir=$build/kubernetes-$KUBERNETES_VERSION
-    local done_marker; done_marker=$(tool_path kube-apiserver "$KUBERNETES_VERSION")
-    if [ ! -x "$done_marker" ]; then
+    if ! grep -qs kube-proxy "$dir/tools.go"; then
         go_env
         mkdir -p "$dir"
         # k8s.io/kubernetes refers to its ~30 staging modules as v0.0.0 with local replaces;
@@ -105,8 +109,7 @@ build_control_plane() {
             echo
             grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging' "$mod" | awk -v v="$staging_version" '{print "replace " $1 " => " $1 " " v}'
         } > "$dir/go.mod"
-        printf 'package main\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n)\n' > "$dir/tools.go"
-        sed -i '1i //go:build tools\n' "$dir/tools.go"
+        { printf '//go:build tools\n\npackage main\n\nimport (\n'; printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "${kubernetes_components[@]}"; printf ')\n'; } > "$dir/tools.go"
         say "resolving k8s.io/kubernetes v$KUBERNETES_VERSION modules"
         (cd "$dir" && go mod tidy >"$build/kubernetes-mod.log" 2>&1) || {
             tail -20 "$build/kubernetes-mod.log" >&2
@@ -114,7 +117,8 @@ build_control_plane() {
         }
     fi
     local flags="-X k8s.io/component-base/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=${KUBERNETES_VERSION%%.*} -X k8s.io/component-base/version.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X k8s.io/component-base/version.gitTreeState=clean"
-    for component in kube-apiserver kube-controller-manager kube-scheduler; do
+    local components=("${@:-kube-apiserver}"); [ $# -eq 0 ] && components=(kube-apiserver kube-controller-manager kube-scheduler)
+    for component in "${components[@]}"; do
         build_module "$component" "$KUBERNETES_VERSION" "$dir" "k8s.io/kubernetes/cmd/$component" "$flags"
     done
 }
@@ -214,6 +218,9 @@ is_built() {
 case "${1:-build}" in
     env) print_env ;;
     check) is_built ;;
+    node) build_node ;;
+    node-check) node_is_built ;;
+    node-images) image_dir ;;
     # What only the end-to-end suite needs on top: real SSH servers for the k3s tests.
     test-tools) ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test" ;;
     build)
@@ -229,5 +236,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|node|node-check|node-images]" ;;
 esac

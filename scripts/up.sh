@@ -4,6 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stack=${KUBESTRAP_STACK:-dev}
+export KUBESTRAP_LOCAL_NODES=${KUBESTRAP_LOCAL_NODES:-$("$here/scripts/stack-target.sh" "$stack" nodes)}
 if [ "$("$here/scripts/stack-target.sh" "$stack")" = local ] && ! "$here/scripts/cluster.sh" status; then
     "$here/scripts/cluster.sh" up
     # A new control plane holds none of what an earlier run left in the stack's state.

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedCluster, ResolvedK3s } from "../config";
+import { ApiServerEndpoint, endpointsFromSlice } from "../components/demon-specs";
 import { K3sCluster, K3sClusterArgs } from "../components/k3s-cluster";
 import { EnvironmentProfile } from "./environments";
 
@@ -85,4 +86,13 @@ export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentPro
             ...(cluster.context ? { context: cluster.context } : {}),
         }),
     };
+}
+
+/**
+ * The API server's real endpoints, as the cluster publishes them in the `kubernetes`
+ * EndpointSlice (read through the engine, so a change shows in the diff of what uses them).
+ */
+export function apiServerEndpoints(provider: k8s.Provider): pulumi.Output<ApiServerEndpoint[]> {
+    const slice = k8s.discovery.v1.EndpointSlice.get("kubernetes-api-endpoints", "default/kubernetes", { provider });
+    return pulumi.all([slice.endpoints, slice.ports]).apply(([endpoints, ports]) => endpointsFromSlice({ endpoints, ports }));
 }

@@ -7,9 +7,11 @@ import { standardLabels } from "../components/labels";
 import { podSecurityLabels } from "../components/pod-security";
 import { WebApp, WebAppArgs } from "../components/web-app";
 import { ingressControllerNamespace, InstalledAddons, installAddons } from "./addons";
+import { apiServerEndpoints } from "./cluster";
 import { EnvironmentProfile } from "./environments";
 
-export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile, addons?: ResolvedAddons): DemonStackArgs {
+export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile, apiServer: DemonStackArgs["apiServerEndpoints"],
+    addons?: ResolvedAddons): DemonStackArgs {
     const workload = (w: ResolvedDemon["engine"], image: string, port: number): DemonWorkload => ({
         image,
         replicas: w.replicas ?? profile.demon.replicas,
@@ -37,6 +39,7 @@ export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile, add
         ingress: demon.ingress,
         ingressControllerNamespace: demon.ingressControllerNamespace ?? (addons ? ingressControllerNamespace(addons) : "kube-system"),
         protectData: profile.protectData,
+        apiServerEndpoints: apiServer,
         metrics: addons?.order.includes("observability") ? { exporterImage: demon.images.natsExporter } : undefined,
     };
 }
@@ -79,7 +82,7 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
     // Ingresses need their controller, and their TLS annotations need cert-manager's issuers.
     const ingressReady = [addons.ingressNginx, addons.certManager].filter((c): c is NonNullable<typeof c> => !!c);
     const demon = config.demon.enabled
-        ? new DemonStack("demon", demonArgs(config.demon, profile, config.addons), { ...opts, dependsOn: ingressReady })
+        ? new DemonStack("demon", demonArgs(config.demon, profile, apiServerEndpoints(provider), config.addons), { ...opts, dependsOn: ingressReady })
         : undefined;
 
     const namespaces = new Map<string, k8s.core.v1.Namespace>();

@@ -10,6 +10,8 @@ export interface Registered {
 
 export class Recorder implements pulumi.runtime.Mocks {
     readonly resources: Registered[] = [];
+    /** Existing objects the program read (`Resource.get`), not objects it manages. */
+    readonly reads: Registered[] = [];
     /** Resource name -> name of its parent, for resources created under `transformations: [recorder.track]`. */
     readonly parents = new Map<string, string | undefined>();
     /** Resource name -> options it was created with (protect, dependsOn, ...). */
@@ -23,12 +25,30 @@ export class Recorder implements pulumi.runtime.Mocks {
     };
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+        if (args.id !== undefined && args.id !== "") {
+            this.reads.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+            return { id: args.id, state: this.read(args.type, args.id) };
+        }
         this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         const state = { ...args.inputs };
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
             state.metadata = { ...state.metadata, name: `${args.name}-abc123` };
         }
         return { id: `${args.name}-id`, state };
+    }
+
+    /** Objects a program reads from the cluster (`.get`), as a k3s server would publish them. */
+    static readonly apiServerSlice = {
+        addressType: "IPv4",
+        endpoints: [{ addresses: ["192.168.1.11"], conditions: { ready: true } }, { addresses: ["192.168.1.12"], conditions: { ready: true } }],
+        ports: [{ name: "https", port: 6443, protocol: "TCP" }],
+    };
+
+    read(type: string, id: string): Record<string, any> {
+        if (type === "kubernetes:discovery.k8s.io/v1:EndpointSlice" && id === "default/kubernetes") {
+            return Recorder.apiServerSlice;
+        }
+        throw new Error(`unexpected read of ${type} ${id} in a unit test: mock it explicitly`);
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { DemonStack, DemonStackArgs } from "../../components/demon-stack";
-import { natsClientLabel, streamBootstrapScript } from "../../components/demon-specs";
+import { apiServerEgress, endpointsFromSlice, natsClientLabel, streamBootstrapScript } from "../../components/demon-specs";
 import { schemaErrors } from "../k8s-schema";
 import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
@@ -19,6 +19,7 @@ const args: DemonStackArgs = {
     operateUi: workload("ghcr.io/acme/ui:1.0.0", 3000),
     secrets: { adminToken: "admin-s3cret", githubToken: "gh-s3cret" },
     ingressControllerNamespace: "ingress-nginx",
+    apiServerEndpoints: [{ ip: "192.168.1.11", port: 6443 }, { ip: "192.168.1.12", port: 6443 }],
 };
 
 async function build(overrides: Partial<DemonStackArgs> = {}, preview = false): Promise<{ r: Recorder; demon: DemonStack }> {
@@ -136,8 +137,21 @@ describe("DemonStack", () => {
         assert.deepStrictEqual(ui.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "ingress-nginx" });
         assert.deepStrictEqual(ui.ingress[0].ports, [{ protocol: "TCP", port: 3000 }]);
         assert.deepStrictEqual(p["allow-dns"].egress[0].ports.map((x: any) => x.port), [53, 53]);
-        assert.deepStrictEqual(Object.keys(p).sort(), ["allow-dns", "clients-to-nats", "default-deny", "engine-https-egress",
-            "nats-from-clients", "operate-ui-from-ingress", "runtime-https-egress"]);
+        assert.deepStrictEqual(Object.keys(p).sort(), ["allow-dns", "clients-to-nats", "default-deny", "engine-api-egress", "engine-https-egress",
+            "nats-from-clients", "operate-ui-from-ingress", "runtime-api-egress", "runtime-https-egress"]);
+    });
+
+    it("lets only the engine and runtime reach the API server, at its real endpoints after the Service's DNAT", async () => {
+        const { r } = await build();
+        const p = policies(r);
+        for (const component of ["engine", "runtime"]) {
+            const policy = p[`${component}-api-egress`];
+            assert.deepStrictEqual(policy.podSelector.matchLabels, { "app.kubernetes.io/name": component, "app.kubernetes.io/instance": "demon" });
+            assert.deepStrictEqual(policy.egress, [{
+                to: [{ ipBlock: { cidr: "192.168.1.11/32" } }, { ipBlock: { cidr: "192.168.1.12/32" } }],
+                ports: [{ protocol: "TCP", port: 6443 }],
+            }]);
+        }
     });
 
     it("exposes operate-ui through an ingress with TLS and reports its URLs", async () => {
@@ -158,5 +172,28 @@ describe("DemonStack", () => {
     it("emits only objects that match the Kubernetes API schema", async () => {
         const { r } = await build({ ingress: { host: "demon.example.com", tls: {} } });
         assert.deepStrictEqual(await schemaErrors(r.kubernetesObjects()), []);
+    });
+});
+
+describe("API server egress", () => {
+    it("groups endpoints by port, one /32 or /128 per address", () => {
+        const plan = apiServerEgress("runtime", { app: "runtime" }, [
+            { ip: "10.0.0.2", port: 6443 }, { ip: "10.0.0.1", port: 6443 }, { ip: "fd00::1", port: 443 }, { ip: "10.0.0.1", port: 6443 },
+        ]);
+        assert.deepStrictEqual(plan.spec.egress, [
+            { to: [{ ipBlock: { cidr: "fd00::1/128" } }], ports: [{ protocol: "TCP", port: 443 }] },
+            { to: [{ ipBlock: { cidr: "10.0.0.1/32" } }, { ipBlock: { cidr: "10.0.0.2/32" } }], ports: [{ protocol: "TCP", port: 6443 }] },
+        ]);
+    });
+
+    it("allows nothing when the cluster publishes no endpoint (never an empty `to`, which would mean anywhere)", () => {
+        assert.deepStrictEqual(apiServerEgress("engine", { app: "engine" }, []).spec.egress, []);
+    });
+
+    it("reads the ready endpoints of the kubernetes EndpointSlice", () => {
+        assert.deepStrictEqual(endpointsFromSlice({
+            endpoints: [{ addresses: ["10.250.0.2"], conditions: { ready: true } }, { addresses: ["10.250.0.3"], conditions: { ready: false } }, { addresses: ["10.250.0.4"] }],
+            ports: [{ port: 16443 }],
+        }), [{ ip: "10.250.0.2", port: 16443 }, { ip: "10.250.0.4", port: 16443 }]);
     });
 });

@@ -30,6 +30,14 @@ describe("platform composition", () => {
         });
     }
 
+    it("reads the API server's endpoints from the cluster's kubernetes EndpointSlice, through the cluster provider", async () => {
+        const r = await composeStack("dev");
+        assert.deepStrictEqual(r.reads.map((x) => [x.type, x.provider?.includes("::cluster")]), [["kubernetes:discovery.k8s.io/v1:EndpointSlice", true]]);
+        const policy = r.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "demon-runtime-api-egress").inputs;
+        const published = Recorder.apiServerSlice.endpoints.map((e) => ({ ipBlock: { cidr: `${e.addresses[0]}/32` } }));
+        assert.deepStrictEqual(policy.spec.egress, [{ to: published, ports: [{ protocol: "TCP", port: Recorder.apiServerSlice.ports[0].port }] }]);
+    });
+
     it("applies the dev profile: one replica, small volumes, nothing protected", async () => {
         const r = await composeStack("dev");
         const sts = r.one("kubernetes:apps/v1:StatefulSet", "demon-nats").inputs;

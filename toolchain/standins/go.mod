@@ -1,0 +1,3 @@
+module kubestrap.local/toolchain/standins
+
+go 1.23
