@@ -1,32 +1,37 @@
 // kubestrap: the stack is composed from validated config; see README.md for the settings.
 import { loadConfig } from "./config";
-import { connectCluster } from "./stacks/cluster";
+import { apiServerEndpointsFor, connectCluster } from "./stacks/cluster";
 import { profiles } from "./stacks/environments";
 import { composePlatform } from "./stacks/platform";
 
 const config = loadConfig();
 const profile = profiles[config.environment];
 const cluster = connectCluster(config.cluster, profile);
-const platform = composePlatform(config, profile, cluster.provider);
 
-const outputs = {
-    environment: config.environment,
-    kubeconfig: cluster.kubeconfig,
-    nodes: cluster.k3s?.nodeNames,
-    demonNamespace: platform.demon?.namespace,
-    natsUrl: platform.demon?.natsUrl,
-    operateUiUrl: platform.demon?.uiUrl,
-    addons: platform.addons.order,
-    clusterIssuers: platform.addons.certManager?.issuers,
-    grafana: platform.addons.observability && {
-        url: platform.addons.observability.grafanaUrl,
-        adminPassword: platform.addons.observability.grafanaAdminPassword,
-    },
-    s3: platform.addons.ceph?.s3Endpoint && { endpoint: platform.addons.ceph.s3Endpoint, users: platform.addons.ceph.s3Users },
-    apps: Object.fromEntries(Object.entries(platform.apps).map(([key, app]) =>
-        [key, { internalUrl: app.internalUrl, url: app.url }])),
-};
+async function platformOutputs() {
+    const apiServer = config.demon.enabled ? await apiServerEndpointsFor(config.cluster, cluster.provider) : [];
+    const platform = composePlatform(config, profile, cluster.provider, [], () => apiServer);
+    const outputs = {
+        environment: config.environment,
+        kubeconfig: cluster.kubeconfig,
+        nodes: cluster.k3s?.nodeNames,
+        demonNamespace: platform.demon?.namespace,
+        natsUrl: platform.demon?.natsUrl,
+        operateUiUrl: platform.demon?.uiUrl,
+        addons: platform.addons.order,
+        clusterIssuers: platform.addons.certManager?.issuers,
+        grafana: platform.addons.observability && {
+            url: platform.addons.observability.grafanaUrl,
+            adminPassword: platform.addons.observability.grafanaAdminPassword,
+        },
+        s3: platform.addons.ceph?.s3Endpoint && { endpoint: platform.addons.ceph.s3Endpoint, users: platform.addons.ceph.s3Users },
+        apps: Object.fromEntries(Object.entries(platform.apps).map(([key, app]) =>
+            [key, { internalUrl: app.internalUrl, url: app.url }])),
+    };
 
-// Outputs that do not apply to this stack (no k3s, no Demon) are left out rather than exported
-// as undefined, which Pulumi would warn about on every run.
-export = Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
+    // Outputs that do not apply to this stack (no k3s, no Demon) are left out rather than
+    // exported as undefined, which Pulumi would warn about on every run.
+    return Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
+}
+
+export = platformOutputs();

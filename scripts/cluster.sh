@@ -171,20 +171,22 @@ up() {
     # WatchList=false: with it on, the apiserver turns every watch from resourceVersion 0 into a
     # streaming watch-list, which Debian's etcd 3.4.23 cannot serve (no RequestWatchProgress).
     # Those watches fail at once, so kwok only saw new pods at its next relist, 30-60 s late.
-    # The kwok node has no Service routing, so the API server publishes no endpoints there
-    # (they may not be loopback); the real node's pods reach it at its own address.
-    local endpoints=(--endpoint-reconciler-type none) node_flags=()
+    # The API server publishes its address in the `kubernetes` EndpointSlice, which kubestrap
+    # reads for the Demon's egress policy. Endpoints may not be loopback, so beside kwok it
+    # advertises 10.0.0.1, on the simulated node network (the kwok node is 10.0.0.10; nothing
+    # routes there); the real node's pods reach it at its own address.
+    local advertise=10.0.0.1 node_flags=()
     if [ "$nodes" = real ]; then
-        endpoints=()
+        advertise=$api_host
         node_flags=(--kubelet-client-certificate "$pki/kubelet-client.crt" --kubelet-client-key "$pki/kubelet-client.key")
     fi
     start kube-apiserver "${in_ns[@]}" kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
-        --bind-address "$api_host" --advertise-address "$api_host" --secure-port "$api_port" \
+        --bind-address "$api_host" --advertise-address "$advertise" --secure-port "$api_port" \
         --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
         --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC --allow-privileged=true \
         --service-account-issuer https://kubernetes.default.svc.cluster.local \
         --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
-        --service-cluster-ip-range 10.96.0.0/16 "${endpoints[@]}" "${node_flags[@]}" \
+        --service-cluster-ip-range 10.96.0.0/16 "${node_flags[@]}" \
         --feature-gates WatchList=false
     wait_for kube-apiserver healthy 360  # up to 3 minutes: a busy machine (a Go build beside it) slows its start a lot
     start kube-controller-manager kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
@@ -225,6 +227,8 @@ loopback_lb() {
                     -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
             done
         done
+        # The real node empties and frees released volumes, as a provisioner's Delete would.
+        [ "$nodes" = real ] && recycle_volumes
         sleep 1
     done
 }

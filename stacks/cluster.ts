@@ -1,9 +1,11 @@
 // The cluster the platform runs on, and the Kubernetes provider every in-cluster component uses.
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { ResolvedCluster, ResolvedK3s } from "../config";
 import { ApiServerEndpoint, endpointsFromSlice } from "../components/demon-specs";
 import { K3sCluster, K3sClusterArgs } from "../components/k3s-cluster";
@@ -95,4 +97,47 @@ export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentPro
 export function apiServerEndpoints(provider: k8s.Provider): pulumi.Output<ApiServerEndpoint[]> {
     const slice = k8s.discovery.v1.EndpointSlice.get("kubernetes-api-endpoints", "default/kubernetes", { provider });
     return pulumi.all([slice.endpoints, slice.ports]).apply(([endpoints, ports]) => endpointsFromSlice({ endpoints, ports }));
+}
+
+/** The API server URL of a kubeconfig's context (the current one unless named). */
+export function kubeconfigServer(kubeconfig: string, context?: string): URL | undefined {
+    try {
+        const doc = parse(kubeconfig);
+        const contextName = context ?? doc["current-context"];
+        const clusterName = doc.contexts?.find((c: any) => c.name === contextName)?.context?.cluster;
+        const server = doc.clusters?.find((c: any) => c.name === clusterName)?.cluster?.server;
+        return server ? new URL(server) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Why a TCP connection to `url` fails, or undefined when it connects. */
+export function unreachable(url: URL, timeoutMs = 3000): Promise<string | undefined> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 443) });
+        const done = (problem?: string) => { socket.destroy(); resolve(problem); };
+        socket.setTimeout(timeoutMs, () => done(`no answer in ${timeoutMs / 1000} s`));
+        socket.once("connect", () => done());
+        socket.once("error", (e) => done(e.message));
+    });
+}
+
+/**
+ * The API server's endpoints for this stack. A preview of a stack whose existing cluster does
+ * not answer shows them as unknown (with a warning) instead of failing on the read; `up` reads
+ * them, and fails there, naming the cluster. k3s stacks read through the provider built from
+ * the kubeconfig output, which the engine already treats as unknown before the cluster exists.
+ */
+export async function apiServerEndpointsFor(cluster: ResolvedCluster, provider: k8s.Provider): Promise<pulumi.Output<ApiServerEndpoint[]>> {
+    if (cluster.target !== "k3s" && pulumi.runtime.isDryRun()) {
+        const server = kubeconfigServer(readKubeconfig(cluster), cluster.context);
+        const problem = server && await unreachable(server);
+        if (problem) {
+            pulumi.log.warn(`kubestrap:cluster: the API server ${server.host} does not answer (${problem}); ` +
+                "the preview shows the Demon stack's API-server egress policy without its endpoints, which `up` reads from the cluster");
+            return pulumi.output(pulumi.unknown as unknown as ApiServerEndpoint[]);
+        }
+    }
+    return apiServerEndpoints(provider);
 }

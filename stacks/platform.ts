@@ -74,15 +74,19 @@ export interface Platform {
     appNamespaces: k8s.core.v1.Namespace[];
 }
 
-/** Everything that runs in the cluster, created through `provider`. */
+/**
+ * Everything that runs in the cluster, created through `provider`. `apiServer` gives the API
+ * server's endpoints when the Demon stack needs them (by default read from the cluster).
+ */
 export function composePlatform(config: KubestrapConfig, profile: EnvironmentProfile, provider: k8s.Provider,
-    transformations: pulumi.ResourceTransformation[] = []): Platform {
+    transformations: pulumi.ResourceTransformation[] = [],
+    apiServer: () => DemonStackArgs["apiServerEndpoints"] = () => apiServerEndpoints(provider)): Platform {
     const opts: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider }, transformations };
     const addons = installAddons(config.addons, { profile, demonNamespace: config.demon.enabled ? config.demon.namespace : undefined }, opts);
     // Ingresses need their controller, and their TLS annotations need cert-manager's issuers.
     const ingressReady = [addons.ingressNginx, addons.certManager].filter((c): c is NonNullable<typeof c> => !!c);
     const demon = config.demon.enabled
-        ? new DemonStack("demon", demonArgs(config.demon, profile, apiServerEndpoints(provider), config.addons), { ...opts, dependsOn: ingressReady })
+        ? new DemonStack("demon", demonArgs(config.demon, profile, apiServer(), config.addons), { ...opts, dependsOn: ingressReady })
         : undefined;
 
     const namespaces = new Map<string, k8s.core.v1.Namespace>();

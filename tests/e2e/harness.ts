@@ -21,7 +21,8 @@ export class E2eEnv {
      * `slot` gives each suite its own control plane ports, so the suites can run side by side
      * (mocha --parallel): etcd 23890 + 20 * slot (and its peer port, +10), API 16543 + slot.
      */
-    constructor(readonly stack = "e2e", slot = 0) {
+    /** `nodes`: the local control plane's node, kwok (simulated) or real (runs containers). */
+    constructor(readonly stack = "e2e", slot = 0, nodes: "kwok" | "real" = "kwok") {
         // A suite filtered out by --grep never runs its cleanup; its directory is still empty.
         process.once("exit", () => {
             try {
@@ -38,6 +39,7 @@ export class E2eEnv {
             KUBESTRAP_LOCAL_DIR: this.clusterDir,
             KUBESTRAP_ETCD_PORT: String(etcdBase + 20 * slot),
             KUBESTRAP_API_PORT: String(apiBase + slot),
+            KUBESTRAP_LOCAL_NODES: nodes,
             PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: "kubestrap-e2e",
             // npm test type-checks once (tsc --noEmit); type-checking again on every pulumi run

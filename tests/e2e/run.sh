@@ -13,5 +13,10 @@ if ! scripts/toolchain.sh check; then
     scripts/toolchain.sh build
 fi
 scripts/toolchain.sh test-tools
+# The real-pod node suite needs the node's binaries and images on top (tests/e2e/real-node.e2e.ts).
+if ! scripts/toolchain.sh node-check; then
+    echo "[e2e] building the real-pod node's tools and images (cached under ~/.cache/kubestrap)" >&2
+    scripts/toolchain.sh node
+fi
 eval "$(scripts/toolchain.sh env)"
 exec npx --no-install mocha --config tests/e2e/.mocharc.json "$@"

@@ -1,0 +1,211 @@
+// The runtime, not just the graph: the Demon stack and a WebApp on the real-pod local node
+// (containerd + runc, the CNI bridge, kube-proxy, CoreDNS, kube-network-policies). NATS and the
+// nats CLI are the real ones, built from their Go modules; the Demon engine, runtime and
+// operate-ui are kubestrap's stand-ins (toolchain/standins), doing what the real ones need of
+// the platform: NATS through its Service, the API server through `kubernetes.default`.
+import * as assert from "assert";
+import { stringify } from "yaml";
+import { E2eEnv, eventually, managedObjects } from "./harness";
+
+const stream = { name: "RITUAL_EVENTS", subjects: ["ritual.>", "approval.>"], dedupeWindowSeconds: 60 };
+const busybox = "kubestrap.local/busybox:1.35.0";
+const natsBox = "natsio/nats-box:0.14.5";
+const natsUrl = "nats://nats.demon-system.svc.cluster.local:4222";
+
+function stackConfig(env: E2eEnv, dedupe = stream.dedupeWindowSeconds) {
+    return {
+        "kubestrap:environment": "dev",
+        "kubestrap:cluster": { target: "kubeconfig", kubeconfig: env.kubeconfig },
+        "kubestrap:demon": {
+            enabled: true,
+            nats: { storageClass: "local-path" },
+            stream: { ...stream, dedupeWindowSeconds: dedupe },
+            secrets: { adminToken: { fromEnv: "DEMON_ADMIN_TOKEN" } },
+        },
+        "kubestrap:apps": [{
+            name: "notes", image: busybox, port: 8080,
+            command: ["sh", "-c", "echo \"$GREETING\" > /data/last-greeting; exec httpd -f -v -p 8080 -h /www"],
+            env: { GREETING: "hello from config" },
+            secretEnv: { API_KEY: { fromEnv: "DEMON_ADMIN_TOKEN" } },
+            config: { data: { "index.html": "notes are served" }, mountPath: "/www" },
+            persistence: { size: "1Gi", storageClass: "local-path", mountPath: "/data" },
+        }],
+    };
+}
+
+const restricted = {
+    securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+    container: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+};
+
+/** Runs `script` in a throwaway restricted pod and returns its exit code and output. */
+async function runPod(env: E2eEnv, namespace: string, name: string, image: string, script: string, labels: Record<string, string> = {}) {
+    const pod = {
+        apiVersion: "v1", kind: "Pod",
+        metadata: { name, namespace, labels: { "kubestrap.io/e2e-probe": "true", ...labels } },
+        spec: {
+            restartPolicy: "Never", automountServiceAccountToken: false, securityContext: restricted.securityContext,
+            containers: [{ name: "probe", image, command: ["sh", "-c", script], securityContext: restricted.container }],
+        },
+    };
+    await applyYaml(env, pod);
+    const phase = await eventually(`probe pod ${namespace}/${name} to finish`, async () => {
+        const p = (await env.json("get", "pod", name, "-n", namespace)).status.phase;
+        return p === "Succeeded" || p === "Failed" ? p : undefined;
+    }, 90000);
+    const logs = await env.kubectl("logs", name, "-n", namespace);
+    await env.kubectl("delete", "pod", name, "-n", namespace, "--wait=true");
+    return { ok: phase === "Succeeded", logs };
+}
+
+async function applyYaml(env: E2eEnv, object: unknown) {
+    const file = `${env.dir}/apply-${Date.now()}.yaml`;
+    require("fs").writeFileSync(file, stringify(object));
+    await env.kubectl("apply", "-f", file);
+}
+
+/** Whether a TCP connection from a pod in `namespace` (with `labels`) to host:port succeeds. */
+async function canConnect(env: E2eEnv, namespace: string, labels: Record<string, string>, host: string, port: number) {
+    const name = `probe-${Math.random().toString(36).slice(2, 8)}`;
+    return (await runPod(env, namespace, name, busybox, `nc -z -w 3 ${host} ${port}`, labels)).ok;
+}
+
+async function streamInfo(env: E2eEnv) {
+    const name = `stream-info-${Math.random().toString(36).slice(2, 8)}`;
+    const result = await runPod(env, "demon-system", name, natsBox,
+        `nats --server ${natsUrl} stream info ${stream.name} --json`, { "demon.kubestrap.io/nats-client": "true" });
+    assert.ok(result.ok, `nats stream info failed: ${result.logs}`);
+    return JSON.parse(result.logs);
+}
+
+/** What the node holds for pods: running containers, pod interfaces, kubelet pod directories. */
+async function nodeFootprint(env: E2eEnv) {
+    const ctr = async (...args: string[]) => (await env.sh("ctr", ["--address", `${env.clusterDir}/node/containerd/containerd.sock`, "-n", "k8s.io", ...args])).stdout;
+    const tasks = (await ctr("tasks", "ls")).split("\n").slice(1).filter((l) => /RUNNING/.test(l)).length;
+    const veths = (await env.sh("ip", ["-o", "link", "show", "master", "kubestrap0"])).stdout.split("\n").filter(Boolean).length;
+    const podDirs = require("fs").readdirSync(`${env.clusterDir}/node/kubelet/pods`).length;
+    return { tasks, veths, podDirs };
+}
+
+describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicies", function () {
+    this.timeout(20 * 60 * 1000);
+    const env = new E2eEnv("e2e-real", 3, "real");
+    let baseline: { tasks: number; veths: number; podDirs: number };
+
+    before(async () => {
+        await env.cluster("up");
+        env.writeConfig(stackConfig(env));
+        await applyYaml(env, { apiVersion: "v1", kind: "Namespace", metadata: { name: "e2e-outside", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+        baseline = await nodeFootprint(env);
+    });
+
+    after(async () => {
+        if (process.env.KUBESTRAP_E2E_KEEP !== "1") {
+            await env.cluster("down").catch(() => undefined);
+            const left = (await env.sh("bash", ["scripts/cluster.sh", "leftovers"])).stdout.trim();
+            env.cleanup();
+            assert.strictEqual(left, "", `cluster:down left this on the host:\n${left}`);
+        }
+    });
+
+    it("runs every pod of the Demon stack and the app, Ready by their own probes", async () => {
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const pods = (await env.json("get", "pods", "-n", "demon-system")).items;
+        const running = pods.filter((p: any) => p.status.phase === "Running");
+        assert.deepStrictEqual(running.map((p: any) => p.metadata.labels["app.kubernetes.io/name"]).sort(), ["engine", "nats", "operate-ui", "runtime"]);
+        for (const p of running) {
+            for (const c of p.status.containerStatuses) {
+                assert.ok(c.ready && c.state.running && c.containerID.startsWith("containerd://"), `${p.metadata.name}/${c.name} is not a running, ready container`);
+            }
+        }
+        const job = (await env.json("get", "jobs", "-n", "demon-system")).items[0];
+        assert.strictEqual(job.status.succeeded, 1);
+        const bootstrapLog = await env.kubectl("logs", `job/${job.metadata.name}`, "-n", "demon-system");
+        assert.match(bootstrapLog, /created stream RITUAL_EVENTS/);
+    });
+
+    it("bootstraps the stream NATS really holds: subjects, file storage, dedupe window", async () => {
+        const info = await streamInfo(env);
+        assert.deepStrictEqual(info.config.subjects, stream.subjects);
+        assert.strictEqual(info.config.storage, "file");
+        assert.strictEqual(info.config.duplicate_window, 60 * 1e9);
+    });
+
+    it("changes nothing when the bootstrap Job runs a second time", async () => {
+        const before = await streamInfo(env);
+        const job = (await env.json("get", "jobs", "-n", "demon-system")).items[0];
+        const template = job.spec.template;
+        delete template.metadata.labels["controller-uid"];
+        delete template.metadata.labels["batch.kubernetes.io/controller-uid"];
+        delete template.metadata.labels["batch.kubernetes.io/job-name"];
+        delete template.metadata.labels["job-name"];
+        await applyYaml(env, { apiVersion: "batch/v1", kind: "Job", metadata: { name: "bootstrap-again", namespace: "demon-system" }, spec: { backoffLimit: 2, template } });
+        await eventually("the second bootstrap to complete", async () => (await env.json("get", "job", "bootstrap-again", "-n", "demon-system")).status.succeeded === 1, 120000);
+        assert.match(await env.kubectl("logs", "job/bootstrap-again", "-n", "demon-system"), /updated stream RITUAL_EVENTS/);
+        await env.kubectl("delete", "job", "bootstrap-again", "-n", "demon-system", "--cascade=foreground");
+        const after = await streamInfo(env);
+        assert.deepStrictEqual(after.config, before.config);
+        assert.strictEqual(after.created, before.created);
+    });
+
+    it("updates the stream in NATS when its settings change in config", async () => {
+        env.writeConfig(stackConfig(env, 120));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        assert.strictEqual((await streamInfo(env)).config.duplicate_window, 120 * 1e9);
+    });
+
+    it("lets the engine and runtime use the API server through kubernetes.default, within their egress policy", async () => {
+        const runtimeLog = await env.kubectl("logs", "deployment/runtime", "-n", "demon-system");
+        assert.match(runtimeLog, /created job demon-system\/standin-probe-/);
+        assert.match(runtimeLog, /deleted job demon-system\/standin-probe-/);
+        assert.match(runtimeLog, /check job-create-delete is ok/);
+        const engineLog = await env.kubectl("logs", "deployment/engine", "-n", "demon-system");
+        assert.match(engineLog, /check configmap is ok/);
+        assert.match(engineLog, /check configmap-watch is ok/);
+        // Without the API-egress policy the same requests time out: the stand-ins' readiness says so.
+        await env.kubectl("delete", "networkpolicy", "runtime-api-egress", "-n", "demon-system");
+        await env.kubectl("rollout", "restart", "deployment/runtime", "-n", "demon-system");
+        await eventually("a restarted runtime to be refused the API server", async () => {
+            const pods = (await env.json("get", "pods", "-n", "demon-system", "-l", "app.kubernetes.io/name=runtime")).items;
+            const newest = pods.sort((a: any, b: any) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp))[0];
+            const log = await env.kubectl("logs", newest.metadata.name, "-n", "demon-system").catch(() => "");
+            return /check job-create-delete is FAILING/.test(log);
+        }, 120000);
+        await env.pulumi("up", "--yes", "--skip-preview");
+        await env.kubectl("rollout", "status", "deployment/runtime", "-n", "demon-system", "--timeout", "120s");
+    });
+
+    it("enforces the Demon stack's NetworkPolicies", async () => {
+        const client = { "demon.kubestrap.io/nats-client": "true" };
+        assert.strictEqual(await canConnect(env, "demon-system", client, "nats.demon-system.svc.cluster.local", 4222), true, "a NATS client cannot reach NATS");
+        assert.strictEqual(await canConnect(env, "demon-system", {}, "nats.demon-system.svc.cluster.local", 4222), false, "a pod without the client label reached NATS");
+        assert.strictEqual(await canConnect(env, "e2e-outside", client, "nats.demon-system.svc.cluster.local", 4222), false, "a pod in another namespace reached NATS");
+        assert.strictEqual(await canConnect(env, "kube-system", {}, "operate-ui.demon-system.svc.cluster.local", 3000), true, "the ingress controller's namespace cannot reach operate-ui");
+        assert.strictEqual(await canConnect(env, "e2e-outside", {}, "operate-ui.demon-system.svc.cluster.local", 3000), false, "another namespace reached operate-ui");
+    });
+
+    it("gives a WebApp its env, secret and config, and a volume that outlives its pod", async () => {
+        const exec = (script: string) => env.kubectl("exec", "deployment/notes", "-n", "apps", "--", "sh", "-c", script);
+        assert.strictEqual((await exec("echo \"$GREETING|$API_KEY\"; cat /data/last-greeting")).trim(), "hello from config|e2e-admin-token-value\nhello from config");
+        await exec("echo kept > /data/written-by-first-pod");
+        const first = (await env.json("get", "pods", "-n", "apps", "-l", "app.kubernetes.io/name=notes")).items[0].metadata.name;
+        await env.kubectl("delete", "pod", first, "-n", "apps", "--wait=true");
+        await env.kubectl("rollout", "status", "deployment/notes", "-n", "apps", "--timeout", "120s");
+        assert.strictEqual((await exec("cat /data/written-by-first-pod")).trim(), "kept");
+        const served = await runPod(env, "e2e-outside", "fetch-notes", busybox, "wget -q -O - http://notes.apps.svc.cluster.local:8080/index.html");
+        assert.deepStrictEqual([served.ok, served.logs.trim()], [true, "notes are served"]);
+    });
+
+    it("destroys everything: no pod, container, pod interface or volume data left", async () => {
+        await env.pulumi("destroy", "--yes", "--skip-preview");
+        assert.deepStrictEqual(await managedObjects(env), []);
+        await eventually("the node to hold no more than before the stack", async () => {
+            const now = await nodeFootprint(env);
+            return now.tasks === baseline.tasks && now.veths === baseline.veths && now.podDirs === baseline.podDirs;
+        }, 120000);
+        await eventually("released volumes to be emptied", async () => {
+            const dirs = (await env.sh("find", [`${env.clusterDir}/node/volumes`, "-mindepth", "2"])).stdout.trim();
+            return dirs === "";
+        }, 60000);
+    });
+});
