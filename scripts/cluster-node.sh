@@ -225,10 +225,10 @@ node_rules_cleanup() {
 # What a real node may leave on the host; empty when `down` cleaned up.
 node_leftovers() {
     {
-        ip link show "$bridge" 2>/dev/null | head -1
+        ip link show "$bridge" 2>/dev/null | head -1 || true
         ip -o link show type veth 2>/dev/null | grep -E 'veth|ks-api' | grep -v 'ks-h' || true
         ip netns list | grep -E "^($api_ns|cni-)" || true
-        findmnt -rn -o TARGET | grep -F "$dir" || true
+        findmnt -rn -o TARGET | grep -F "$node_dir" || true
         iptables-save 2>/dev/null | grep -E '^:KUBE-|-j KUBE-' || true
         nft list tables 2>/dev/null | grep kube-network-policies || true
         pgrep -af "containerd-shim|$node_dir" || true

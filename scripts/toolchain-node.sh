@@ -14,14 +14,18 @@ node_packages() {
     ensure_package /bin/busybox busybox-static "the shell inside the nats-box and test images"
 }
 
-# helper_module NAME DIR REQUIRE...: a throwaway module in the cache that requires the given
-# module versions, with `go.sum` resolved once.
+# helper_module NAME DIR "MODULE VERSION"... -- PACKAGE...: a throwaway module in the cache that
+# requires the given module versions and imports the main packages to build, resolved once.
 helper_module() {
     local name=$1 dir=$2; shift 2
     [ -f "$dir/.resolved" ] && return 0
     go_env
     mkdir -p "$dir"
-    { printf 'module kubestrap.local/toolchain/%s\n\ngo 1.23\n\n' "$name"; printf 'require %s\n' "$@"; } > "$dir/go.mod"
+    local requires=() packages=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do requires+=("$1"); shift; done
+    [ $# -gt 0 ] && shift && packages=("$@")
+    { printf 'module kubestrap.local/toolchain/%s\n\ngo 1.23\n\n' "$name"; printf 'require %s\n' "${requires[@]}"; } > "$dir/go.mod"
+    { printf '//go:build tools\n\npackage tools\n\nimport (\n'; printf '\t_ "%s"\n' "${packages[@]}"; printf ')\n'; } > "$dir/tools.go"
     (cd "$dir" && go mod tidy >"$build/$name-mod.log" 2>&1) || { tail -20 "$build/$name-mod.log" >&2; die "could not resolve the modules of $name"; }
     touch "$dir/.resolved"
 }
@@ -42,8 +46,9 @@ build_coredns() {
 # The kernel lacks nft_queue when its config says so and no module for it is installed.
 kernel_lacks_nft_queue() {
     ls "/lib/modules/$(uname -r)/kernel/net/netfilter/"nft_queue.ko* >/dev/null 2>&1 && return 1
-    [ -r /proc/config.gz ] && zcat /proc/config.gz | grep -q '^# CONFIG_NFT_QUEUE is not set' && return 0
-    [ -r "/boot/config-$(uname -r)" ] && grep -q '^# CONFIG_NFT_QUEUE is not set' "/boot/config-$(uname -r)"
+    local config=""
+    if [ -r /proc/config.gz ]; then config=$(zcat /proc/config.gz); elif [ -r "/boot/config-$(uname -r)" ]; then config=$(cat "/boot/config-$(uname -r)"); fi
+    [[ $config == *"# CONFIG_NFT_QUEUE is not set"* ]]
 }
 
 build_network_policies() {
@@ -68,7 +73,8 @@ build_network_policies() {
 # nats-server and the nats CLI share one module graph, so one resolve and one build cache.
 build_nats() {
     local dir=$build/nats-$NATS_SERVER_VERSION-$NATSCLI_VERSION
-    helper_module nats "$dir" "github.com/nats-io/nats-server/v2 v$NATS_SERVER_VERSION" "github.com/nats-io/natscli v$NATSCLI_VERSION"
+    helper_module nats "$dir" "github.com/nats-io/nats-server/v2 v$NATS_SERVER_VERSION" "github.com/nats-io/natscli v$NATSCLI_VERSION" \
+        -- github.com/nats-io/nats-server/v2 github.com/nats-io/natscli/nats
     local resolved; resolved=$(cd "$dir" && go list -m -f '{{.Version}}' github.com/nats-io/nats-server/v2)
     [ "$resolved" = "v$NATS_SERVER_VERSION" ] || die "the nats CLI v$NATSCLI_VERSION needs nats-server $resolved, not v$NATS_SERVER_VERSION: align the versions in toolchain/versions.env"
     CGO_ENABLED=0 build_module nats-server "$NATS_SERVER_VERSION" "$dir" github.com/nats-io/nats-server/v2
