@@ -52,6 +52,9 @@ export function resolveAddons(config: StackConfig, resolver: SecretResolver, pro
     if (on.includes("cert-manager") && !certManager.http01 && !certManager.cloudflare && !on.includes("ingress-nginx") && k3sDisables?.includes("traefik")) {
         problems.push(`${at("cert-manager", "http01")}: HTTP-01 challenges need an ingress controller, and traefik is disabled; enable ingress-nginx, or use cloudflare (DNS-01)`);
     }
+    if (on.includes("metallb") && k3sDisables && !k3sDisables.includes("servicelb")) {
+        problems.push(`${at("metallb")}: k3s's own servicelb (klipper-lb) would also answer for every LoadBalancer Service; add "servicelb" to kubestrap:cluster.k3s.disable, or turn metallb off`);
+    }
     if (on.includes("ingress-nginx") && k3sDisables && !k3sDisables.includes("traefik")) {
         problems.push(`${at("ingress-nginx")}: k3s's own Traefik would compete for ports 80 and 443; add "traefik" to kubestrap:cluster.k3s.disable, or turn ingress-nginx off`);
     }

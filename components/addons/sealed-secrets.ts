@@ -20,7 +20,17 @@ export class SealedSecrets extends pulumi.ComponentResource {
         const ns = addonNamespace(addon, this);
         const release = addonRelease({
             addon, chart: "sealed-secrets", namespace: ns.metadata.name, args,
-            values: { fullnameOverride: sealedSecretsController, metrics: { serviceMonitor: { enabled: args.metrics } } },
+            values: {
+                fullnameOverride: sealedSecretsController,
+                metrics: { serviceMonitor: { enabled: args.metrics } },
+                // The chart (2.16.x) leaves out what Pod Security "restricted" requires, and the
+                // namespace enforces it: without these the controller pod is refused.
+                podSecurityContext: { enabled: true, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+                containerSecurityContext: {
+                    enabled: true, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1001,
+                    allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] },
+                },
+            },
         }, { parent: this, dependsOn: [ns] });
         this.namespace = ns.metadata.name;
         this.controllerName = release.status.apply(() => sealedSecretsController);

@@ -54,6 +54,21 @@ function descendants(r: Recorder, root: string): string[] {
 const dependsOnNames = (r: Recorder, name: string) =>
     ([] as unknown[]).concat(r.options.get(name)?.dependsOn ?? []).map((d: any) => d.__name).sort();
 
+/** What Pod Security "restricted" refuses in a pod with one container (kubernetes.io/docs/concepts/security/pod-security-standards). */
+function restrictedViolations(pod: any, container: any): string[] {
+    const problems: string[] = [];
+    const seccomp = container.seccompProfile?.type ?? pod.seccompProfile?.type;
+    if (!["RuntimeDefault", "Localhost"].includes(seccomp)) problems.push("seccompProfile must be RuntimeDefault or Localhost");
+    if ((container.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push("runAsNonRoot must be true");
+    if ((container.runAsUser ?? pod.runAsUser) === 0) problems.push("runAsUser must not be 0");
+    if (container.allowPrivilegeEscalation !== false) problems.push("allowPrivilegeEscalation must be false");
+    if (!(container.capabilities?.drop ?? []).includes("ALL")) problems.push("capabilities must drop ALL");
+    const added = (container.capabilities?.add ?? []).filter((c: string) => c !== "NET_BIND_SERVICE");
+    if (added.length) problems.push(`capabilities may add only NET_BIND_SERVICE, not ${added}`);
+    if (container.privileged) problems.push("privileged must be false");
+    return problems;
+}
+
 describe("add-on registry", () => {
     it("orders add-ons after what they wait for, and only among those that are on", () => {
         const plan = planAddons({
@@ -125,6 +140,15 @@ describe("add-ons on the mocks", () => {
         }
         const privileged = Object.values(registry).filter((d) => d.podSecurity === "privileged").map((d) => d.namespace).sort();
         assert.deepStrictEqual(privileged, ["longhorn-system", "metallb-system", "monitoring", "rook-ceph"]);
+    });
+
+    it("gives the sealed-secrets controller what Pod Security restricted demands, as its chart renders the values", () => {
+        const values = r.one(release, "sealed-secrets-sealed-secrets").inputs.values;
+        // The chart (2.16.x) renders `omit .Values.<x>SecurityContext "enabled"` into the pod.
+        const { enabled: podOn, ...pod } = values.podSecurityContext;
+        const { enabled: containerOn, ...container } = values.containerSecurityContext;
+        assert.deepStrictEqual([podOn, containerOn], [true, true]);
+        assert.deepStrictEqual(restrictedViolations(pod, container), []);
     });
 
     it("installs pinned charts from their repositories, or from a local path when the stack says", () => {
