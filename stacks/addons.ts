@@ -57,7 +57,13 @@ export function installAddons(addons: ResolvedAddons, context: AddonContext, opt
             const o = settings.observability;
             return new ObservabilityStack("observability", {
                 ...charts("observability"), retention: o.retention, storageClass: o.storageClass, prometheusSize: o.prometheusSize,
-                logs: o.logs, grafanaHost: o.grafanaHost, certificateExpiryDays: o.certificateExpiryDays,
+                logs: o.logs, certificateExpiryDays: o.certificateExpiryDays,
+                ingressController: on("ingress-nginx") ? "ingress-nginx" : "traefik",
+                grafanaIngress: o.grafanaHost ? {
+                    host: o.grafanaHost,
+                    className: on("ingress-nginx") ? settings["ingress-nginx"].className : undefined,
+                    clusterIssuer: on("cert-manager") ? context.profile.clusterIssuer : undefined,
+                } : undefined,
                 demonNamespace: context.demonNamespace,
             }, optsFor("observability"));
         },

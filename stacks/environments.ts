@@ -7,6 +7,8 @@ export interface EnvironmentProfile {
     protectData: boolean;
     /** The k3s CIS hardening profile, unless kubestrap:cluster.k3s.hardened says otherwise. */
     hardenK3s: boolean;
+    /** The cert-manager issuer for Ingresses kubestrap makes itself (Grafana's). */
+    clusterIssuer: "letsencrypt-staging" | "letsencrypt-prod";
     /** Copies of each volume kept by replicated storage (Longhorn), unless its config says. */
     storageReplicas: number;
     demon: {
@@ -28,6 +30,7 @@ export const profiles: Record<Environment, EnvironmentProfile> = {
     dev: {
         protectData: false,
         hardenK3s: false,
+        clusterIssuer: "letsencrypt-staging",
         storageReplicas: 1,
         demon: { natsSize: "1Gi", replicas: 1, natsResources: small, serviceResources: small },
         apps: { replicas: 1, resources: small },
@@ -35,6 +38,7 @@ export const profiles: Record<Environment, EnvironmentProfile> = {
     prod: {
         protectData: true,
         hardenK3s: true,
+        clusterIssuer: "letsencrypt-prod",
         storageReplicas: 3,
         demon: {
             natsSize: "10Gi",

@@ -8,7 +8,26 @@ export interface AlertRule {
     annotations: { summary: string; description: string };
 }
 
-export function platformAlertRules(certificateExpiryDays: number): AlertRule[] {
+/** The controller serving Ingresses: ingress-nginx when that add-on is on, else k3s's Traefik. */
+export type IngressController = "ingress-nginx" | "traefik";
+
+/** The share of 5xx answers per route, in each controller's own metric names. */
+const ingressErrorRatio: Record<IngressController, { expr: string; route: string }> = {
+    "ingress-nginx": {
+        expr: 'sum by (ingress, exported_namespace) (rate(nginx_ingress_controller_requests{status=~"5.."}[5m]))'
+            + " / sum by (ingress, exported_namespace) (rate(nginx_ingress_controller_requests[5m])) > 0.05",
+        route: "Ingress {{ $labels.exported_namespace }}/{{ $labels.ingress }}",
+    },
+    // Traefik labels its request counter by service (namespace-name-port@kubernetes) and status code.
+    traefik: {
+        expr: 'sum by (service) (rate(traefik_service_requests_total{code=~"5.."}[5m]))'
+            + " / sum by (service) (rate(traefik_service_requests_total[5m])) > 0.05",
+        route: "Traefik service {{ $labels.service }}",
+    },
+};
+
+export function platformAlertRules(certificateExpiryDays: number, ingressController: IngressController): AlertRule[] {
+    const ingress = ingressErrorRatio[ingressController];
     return [
         {
             alert: "CertificateExpiresSoon",
@@ -22,13 +41,12 @@ export function platformAlertRules(certificateExpiryDays: number): AlertRule[] {
         },
         {
             alert: "IngressHighErrorRate",
-            expr: 'sum by (ingress, exported_namespace) (rate(nginx_ingress_controller_requests{status=~"5.."}[5m]))'
-                + " / sum by (ingress, exported_namespace) (rate(nginx_ingress_controller_requests[5m])) > 0.05",
+            expr: ingress.expr,
             for: "10m",
             labels: { severity: "warning" },
             annotations: {
                 summary: "More than 5% of requests through an Ingress fail with 5xx",
-                description: "Ingress {{ $labels.exported_namespace }}/{{ $labels.ingress }} answers {{ $value | humanizePercentage }} of requests with a server error.",
+                description: `${ingress.route} answers {{ $value | humanizePercentage }} of requests with a server error.`,
             },
         },
         {

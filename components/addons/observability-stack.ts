@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { monitoringNamespaceLabel } from "../demon-specs";
 import { GeneratedSecret } from "../generated-secret";
-import { platformAlertRules } from "./alert-rules";
+import { IngressController, platformAlertRules } from "./alert-rules";
 import { demonDashboard } from "./demon-dashboard";
 import { addonNamespace, AddonChartArgs, addonRelease } from "./helm";
 import { registry } from "./registry";
@@ -14,8 +14,11 @@ export interface ObservabilityStackArgs extends AddonChartArgs {
     storageClass?: string;
     prometheusSize: string;
     logs: { enabled: boolean; retention: string; size: string };
-    grafanaHost?: string;
+    /** Grafana behind an Ingress: TLS through cert-manager when an issuer is named. */
+    grafanaIngress?: { host: string; className?: string; clusterIssuer?: string };
     certificateExpiryDays: number;
+    /** The ingress controller whose metrics the 5xx alert reads. */
+    ingressController: IngressController;
     /** Where the Demon stack runs, to scrape it and chart it; absent when it is off. */
     demonNamespace?: pulumi.Input<string>;
 }
@@ -23,9 +26,15 @@ export interface ObservabilityStackArgs extends AddonChartArgs {
 export const grafanaAdminSecret = "grafana-admin";
 const lokiPushUrl = "http://loki.monitoring.svc:3100/loki/api/v1/push";
 
+/**
+ * Alloy runs on every node and each instance collects only its own node's pods (a field
+ * selector on the node name it gets from the downward API), so the API server and Loki carry
+ * each log line once, not once per node; no clustering is needed for that.
+ */
 function alloyConfig(): string {
     return [
-        'discovery.kubernetes "pods" {', '  role = "pod"', "}",
+        'discovery.kubernetes "pods" {', '  role = "pod"',
+        "  selectors {", '    role  = "pod"', '    field = "spec.nodeName=" + env("NODE_NAME")', "  }", "}",
         'discovery.relabel "pods" {',
         "  targets = discovery.kubernetes.pods.targets",
         '  rule {', '    source_labels = ["__meta_kubernetes_namespace"]', '    target_label  = "namespace"', "  }",
@@ -38,6 +47,21 @@ function alloyConfig(): string {
         "}",
         'loki.write "default" {', `  endpoint {`, `    url = "${lokiPushUrl}"`, "  }", "}",
     ].join("\n");
+}
+
+export const grafanaTlsSecret = "grafana-tls";
+
+/** The Grafana chart's ingress values: class, host, and TLS from cert-manager when an issuer is named. */
+export function grafanaIngressValues(ingress: NonNullable<ObservabilityStackArgs["grafanaIngress"]>) {
+    return {
+        enabled: true,
+        hosts: [ingress.host],
+        ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+        ...(ingress.clusterIssuer ? {
+            annotations: { "cert-manager.io/cluster-issuer": ingress.clusterIssuer },
+            tls: [{ secretName: grafanaTlsSecret, hosts: [ingress.host] }],
+        } : {}),
+    };
 }
 
 export class ObservabilityStack extends pulumi.ComponentResource {
@@ -86,7 +110,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 grafana: {
                     admin: { existingSecret: grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
                     sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
-                    ...(args.grafanaHost ? { ingress: { enabled: true, hosts: [args.grafanaHost] } } : {}),
+                    ...(args.grafanaIngress ? { ingress: grafanaIngressValues(args.grafanaIngress) } : {}),
                     ...(args.logs.enabled ? {
                         additionalDataSources: [{ name: "Loki", type: "loki", url: "http://loki.monitoring.svc:3100", access: "proxy" }],
                     } : {}),
@@ -115,13 +139,21 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                     },
                     read: { replicas: 0 }, write: { replicas: 0 }, backend: { replicas: 0 },
                     chunksCache: { enabled: false }, resultsCache: { enabled: false },
-                    monitoring: { selfMonitoring: { enabled: false }, lokiCanary: { enabled: false } },
+                    // Chart 6.x reads the canary switch at the top level and has no self-monitoring
+                    // (5.x had both under `monitoring`): a canary DaemonSet would run on every node.
+                    lokiCanary: { enabled: false },
                     test: { enabled: false },
                 },
             }, { parent: this, dependsOn: [ns] });
             addonRelease({
                 addon, chart: "alloy", namespace, args,
-                values: { controller: { type: "daemonset" }, alloy: { configMap: { create: true, content: alloyConfig() } } },
+                values: {
+                    controller: { type: "daemonset" },
+                    alloy: {
+                        configMap: { create: true, content: alloyConfig() },
+                        extraEnv: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+                    },
+                },
             }, { parent: this, dependsOn: [loki] });
         }
 
@@ -131,7 +163,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             apiVersion: "monitoring.coreos.com/v1",
             kind: "PrometheusRule",
             metadata: { name: "kubestrap-platform", namespace },
-            spec: { groups: [{ name: "kubestrap.platform", rules: platformAlertRules(args.certificateExpiryDays) }] },
+            spec: { groups: [{ name: "kubestrap.platform", rules: platformAlertRules(args.certificateExpiryDays, args.ingressController) }] },
         }, afterCrds);
 
         if (args.demonNamespace) {
@@ -159,8 +191,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
         this.namespace = namespace;
         this.grafanaAdminPassword = password.value;
-        this.grafanaUrl = args.grafanaHost
-            ? pulumi.output(`https://${args.grafanaHost}`)
+        this.grafanaUrl = args.grafanaIngress
+            ? pulumi.output(`${args.grafanaIngress.clusterIssuer ? "https" : "http"}://${args.grafanaIngress.host}`)
             : pulumi.interpolate`http://kube-prometheus-stack-grafana.${namespace}.svc`;
         this.registerOutputs({ namespace: this.namespace, grafanaAdminPassword: this.grafanaAdminPassword, grafanaUrl: this.grafanaUrl });
     }

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import { platformAlertRules } from "../../components/addons/alert-rules";
+import { grafanaIngressValues } from "../../components/addons/observability-stack";
 import * as k8s from "@pulumi/kubernetes";
 import { KubestrapConfig, parseConfig } from "../../config";
 import { mergeValues } from "../../components/addons/helm";
@@ -68,6 +70,24 @@ function restrictedViolations(pod: any, container: any): string[] {
     if (container.privileged) problems.push("privileged must be false");
     return problems;
 }
+
+describe("Grafana's ingress and the ingress alert", () => {
+    it("serves Grafana over TLS from cert-manager when an issuer is named, and says https only then", () => {
+        assert.deepStrictEqual(grafanaIngressValues({ host: "grafana.example.com", className: "nginx", clusterIssuer: "letsencrypt-prod" }), {
+            enabled: true, hosts: ["grafana.example.com"], ingressClassName: "nginx",
+            annotations: { "cert-manager.io/cluster-issuer": "letsencrypt-prod" },
+            tls: [{ secretName: "grafana-tls", hosts: ["grafana.example.com"] }],
+        });
+        assert.deepStrictEqual(grafanaIngressValues({ host: "grafana.lan" }), { enabled: true, hosts: ["grafana.lan"] });
+    });
+
+    it("alerts on 5xx in the metric names of the controller in use", () => {
+        const expr = (c: "ingress-nginx" | "traefik") => platformAlertRules(15, c).find((x) => x.alert === "IngressHighErrorRate")!.expr;
+        assert.match(expr("ingress-nginx"), /nginx_ingress_controller_requests\{status=~"5\.\."\}/);
+        assert.match(expr("traefik"), /traefik_service_requests_total\{code=~"5\.\."\}/);
+        assert.doesNotMatch(expr("traefik"), /nginx/);
+    });
+});
 
 describe("add-on registry", () => {
     it("orders add-ons after what they wait for, and only among those that are on", () => {
@@ -226,6 +246,13 @@ describe("add-ons on the mocks", () => {
         assert.strictEqual(kps.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, "ceph-block");
         assert.strictEqual(r.one(release, "observability-loki").inputs.values.loki.limits_config.retention_period, "72h");
         assert.deepStrictEqual(dependsOnNames(r, "observability-alloy"), ["observability-loki"]);
+        // Loki chart 6.x (production/helm/loki/values.yaml): `lokiCanary` is top-level, `monitoring.selfMonitoring` is gone.
+        const loki = r.one(release, "observability-loki").inputs.values;
+        assert.deepStrictEqual([loki.lokiCanary, loki.monitoring], [{ enabled: false }, undefined]);
+        // Each Alloy instance discovers only its own node's pods.
+        const alloy = r.one(release, "observability-alloy").inputs.values.alloy;
+        assert.match(alloy.configMap.content, /field = "spec\.nodeName=" \+ env\("NODE_NAME"\)/);
+        assert.deepStrictEqual(alloy.extraEnv, [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }]);
 
         const rules = r.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "observability-alert-rules").inputs.spec.groups[0].rules;
         assert.deepStrictEqual(rules.map((x: any) => x.alert),
