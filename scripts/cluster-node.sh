@@ -20,7 +20,7 @@ node_dir=$dir/node
 node_lock=/run/kubestrap-real-node
 containerd_sock=$node_dir/containerd/containerd.sock
 
-ctr_() { ctr --address "$containerd_sock" -n k8s.io "$@"; }
+ctr_() { alive containerd && timeout 10 ctr --address "$containerd_sock" -n k8s.io "$@"; }
 in_api_ns() { ip netns exec "$api_ns" "$@"; }
 
 claim_node() {
@@ -70,6 +70,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   address = "$containerd_sock"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
+  # Pods ask for negative OOM scores (-998 for sandboxes), which needs CAP_SYS_RESOURCE; where
+  # root lacks it (as in our CI VM), keep scores at containerd's own instead of failing the pod.
+  restrict_oom_score_adj = $( [ "$(( 0x$(awk '/^CapEff/{print $2}' /proc/self/status) >> 24 & 1 ))" = 1 ] && echo false || echo true )
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$node_dir/cni/net.d"
@@ -131,7 +134,7 @@ start_node() {
     start kube-proxy kube-proxy --kubeconfig "$kubeconfig" --hostname-override "$node_name" --proxy-mode iptables \
         --cluster-cidr 10.244.0.0/16 --conntrack-max-per-core 0 --conntrack-tcp-timeout-established 0 \
         --conntrack-tcp-timeout-close-wait 0 --metrics-bind-address 127.0.0.1:10249 --healthz-bind-address 127.0.0.1:10256
-    wait_for "the real node" "[ \"\$(kc get node $node_name -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' 2>/dev/null)\" = True ]" 240
+    wait_for "the real node" "alive kubelet && alive kube-proxy && [ \"\$(kc get node $node_name -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' 2>/dev/null)\" = True ]" 240
 }
 
 # CoreDNS and kube-network-policies run as pods, as on a real cluster (the policy agent as a
@@ -152,10 +155,25 @@ node_volumes() {
     done
 }
 
+# The kubelet puts every pod under this cgroup, in each (v1) hierarchy; `down` removes it.
+node_cgroups() {
+    local h
+    for h in /sys/fs/cgroup/*/; do
+        [ -f "$h/cgroup.procs" ] && mkdir -p "$h/kubestrap"
+    done
+    # A new v1 cpuset starts with no CPUs and no memory nodes, and nothing can run in it (runc's
+    # init dies with "can't get final child's PID from pipe"); give it its parent's.
+    local f
+    for f in cpuset.cpus cpuset.mems; do
+        [ -f "/sys/fs/cgroup/cpuset/$f" ] && cat "/sys/fs/cgroup/cpuset/$f" > "/sys/fs/cgroup/cpuset/kubestrap/$f"
+    done
+    return 0
+}
+
 up_real_node() {
     claim_node
+    node_cgroups
     node_network
-    node_certificates
     write_node_config
     node_volumes
     start_containerd
@@ -165,7 +183,7 @@ up_real_node() {
 # kubelet stops their sandboxes and CNI removes their interfaces), then the node's processes,
 # then whatever is left on the host: rules, mounts, links, cgroups, the API namespace.
 down_real_node() {
-    if healthy && alive kubelet; then
+    if healthy && alive kubelet && alive containerd; then
         kc delete deployments,statefulsets,daemonsets,replicasets,jobs --all -A --wait=false >/dev/null 2>&1 || true
         kc delete pods --all -A --grace-period 1 --wait=false >/dev/null 2>&1 || true
         for _ in $(seq 60); do
@@ -181,8 +199,8 @@ down_real_node() {
     pkill -f "containerd-shim-runc-v2 -namespace k8s.io -address $containerd_sock" 2>/dev/null || true
     command -v kube-proxy >/dev/null && kube-proxy --cleanup >/dev/null 2>&1 || true
     node_rules_cleanup
-    findmnt -rn -o TARGET | grep -F "$node_dir" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-    for id in $(ip netns list | awk '/^cni-/{print $1}'); do
+    { findmnt -rn -o TARGET | grep -F "$node_dir" || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    for id in $(ip netns list | awk '/^cni-/{print $1}' || true); do
         ip netns pids "$id" 2>/dev/null | grep -q . || ip netns del "$id" 2>/dev/null || true
     done
     ip link del "$bridge" 2>/dev/null || true

@@ -59,7 +59,7 @@ wait_for() {
         eval "$check" && return 0
         sleep 0.5
     done
-    die "$what did not come up; see $logs"
+    die "$what did not come up; see $logs ($(ls -t "$logs" 2>/dev/null | head -3 | tr '\n' ' '))"
 }
 
 certificates() {

@@ -101,7 +101,7 @@ build_images() {
     [ -f "$out/.complete" ] && return 0
     mkdir -p "$out"
     local img="python3 $here/toolchain/images/build-image.py" busybox=() applet
-    for applet in $(/bin/busybox --list); do busybox+=(--symlink "/bin/$applet:/bin/busybox"); done
+    for applet in $(/bin/busybox --list | grep -vx busybox); do busybox+=(--symlink "/bin/$applet:/bin/busybox"); done
     local standin; standin=$(tool_path demon-standin "$(standins_version)")
     $img --name "$PAUSE_IMAGE" --out "$out/pause.tar" --file "$(tool_path pause "$(standins_version)"):/pause:0755" \
         --entrypoint '["/pause"]' --user 65535

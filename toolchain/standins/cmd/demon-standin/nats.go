@@ -184,7 +184,7 @@ func keepNATSConnected(ctx context.Context, c *checks, natsURL, clientName strin
 		if ctx.Err() != nil {
 			return
 		}
-		log.Printf("nats: disconnected from %s: %v; reconnecting in %s", addr, err, natsBackoff)
+		log.Printf("nats: not connected to %s: %v; retrying in %s", addr, err, natsBackoff)
 		c.set(natsCheck, false, fmt.Sprintf("%s: %v", addr, err))
 		select {
 		case <-ctx.Done():
