@@ -178,7 +178,8 @@ up() {
     local advertise=10.0.0.1 node_flags=()
     if [ "$nodes" = real ]; then
         advertise=$api_host
-        node_flags=(--kubelet-client-certificate "$pki/kubelet-client.crt" --kubelet-client-key "$pki/kubelet-client.key")
+        node_flags=(--kubelet-client-certificate "$pki/kubelet-client.crt" --kubelet-client-key "$pki/kubelet-client.key"
+            --kubelet-preferred-address-types InternalIP)
     fi
     start kube-apiserver "${in_ns[@]}" kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
         --bind-address "$api_host" --advertise-address "$advertise" --secure-port "$api_port" \

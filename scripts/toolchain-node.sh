@@ -91,40 +91,42 @@ build_standins() {
     CGO_ENABLED=0 build_module demon-standin "$v" "$here/toolchain/standins" ./cmd/demon-standin
 }
 
-# The images the stacks name, packed from the binaries above (tools/images/build-image.py).
+# The images the stacks name, packed from the binaries above (toolchain/images/build-image.py).
 # Stand-ins: the Demon engine, runtime and operate-ui (no registry here has them) and
 # kubestrap.local/busybox (the end-to-end suite's probe pods).
 image_dir() { echo "$cache/images/$(cat "$here/toolchain/versions.env" "$here/toolchain/images/build-image.py" | sha256sum | cut -c1-10)-$(standins_version)"; }
+
+image() { python3 "$here/toolchain/images/build-image.py" "$@" >/dev/null; }
 
 build_images() {
     local out; out=$(image_dir)
     [ -f "$out/.complete" ] && return 0
     mkdir -p "$out"
-    local img="python3 $here/toolchain/images/build-image.py" busybox=() applet
+    local busybox=() applet
     for applet in $(/bin/busybox --list | grep -vx busybox); do busybox+=(--symlink "/bin/$applet:/bin/busybox"); done
     local standin; standin=$(tool_path demon-standin "$(standins_version)")
-    $img --name "$PAUSE_IMAGE" --out "$out/pause.tar" --file "$(tool_path pause "$(standins_version)"):/pause:0755" \
+    image --name "$PAUSE_IMAGE" --out "$out/pause.tar" --file "$(tool_path pause "$(standins_version)"):/pause:0755" \
         --entrypoint '["/pause"]' --user 65535
-    $img --name "registry.k8s.io/coredns/coredns:v$COREDNS_VERSION" --out "$out/coredns.tar" \
+    image --name "registry.k8s.io/coredns/coredns:v$COREDNS_VERSION" --out "$out/coredns.tar" \
         --file "$(tool_path coredns "$COREDNS_VERSION"):/coredns:0755" --entrypoint '["/coredns"]'
-    $img --name "nats:$NATS_SERVER_VERSION-alpine" --out "$out/nats.tar" \
+    image --name "nats:$NATS_SERVER_VERSION-alpine" --out "$out/nats.tar" \
         --file "$(tool_path nats-server "$NATS_SERVER_VERSION"):/usr/local/bin/nats-server:0755" \
         --file /bin/busybox:/bin/busybox:0755 "${busybox[@]}" --entrypoint '["/usr/local/bin/nats-server"]'
-    $img --name "natsio/nats-box:$NATS_BOX_VERSION" --out "$out/nats-box.tar" \
+    image --name "natsio/nats-box:$NATS_BOX_VERSION" --out "$out/nats-box.tar" \
         --file "$(tool_path nats "$NATSCLI_VERSION"):/usr/local/bin/nats:0755" \
         --file /bin/busybox:/bin/busybox:0755 "${busybox[@]}" --cmd '["sh"]' --env PATH=/usr/local/bin:/bin
-    $img --name kubestrap.local/busybox:1.35.0 --out "$out/busybox.tar" \
+    image --name kubestrap.local/busybox:1.35.0 --out "$out/busybox.tar" \
         --file /bin/busybox:/bin/busybox:0755 "${busybox[@]}" --cmd '["sh"]' --env PATH=/bin
     # Named kubestrap.local/... when patched (see build_network_policies): not upstream's image.
     local policies_variant=""; kernel_lacks_nft_queue && policies_variant=-xtqueue
     local policies_ref=registry.k8s.io/networking/kube-network-policies:v$NETWORK_POLICIES_VERSION
     [ -n "$policies_variant" ] && policies_ref=kubestrap.local/kube-network-policies:v$NETWORK_POLICIES_VERSION$policies_variant
-    $img --name "$policies_ref" --out "$out/network-policies.tar" \
+    image --name "$policies_ref" --out "$out/network-policies.tar" \
         --file "$(tool_path kube-network-policies "$NETWORK_POLICIES_VERSION$policies_variant"):/bin/netpol:0755" --entrypoint '["/bin/netpol"]'
     echo "$policies_ref" > "$out/network-policies.ref"
     local role
     for role in engine runtime operate-ui; do
-        $img --name "ghcr.io/afewell-hh/demon-$role:0.1.0" --out "$out/demon-$role.tar" \
+        image --name "ghcr.io/afewell-hh/demon-$role:0.1.0" --out "$out/demon-$role.tar" \
             --file "$standin:/demon-standin:0755" --entrypoint "[\"/demon-standin\", \"--role\", \"$role\"]" --user 65532
     done
     touch "$out/.complete"

@@ -49,13 +49,15 @@ async function runPod(env: E2eEnv, namespace: string, name: string, image: strin
         },
     };
     await applyYaml(env, pod);
-    const phase = await eventually(`probe pod ${namespace}/${name} to finish`, async () => {
-        const p = (await env.json("get", "pod", name, "-n", namespace)).status.phase;
-        return p === "Succeeded" || p === "Failed" ? p : undefined;
-    }, 90000);
-    const logs = await env.kubectl("logs", name, "-n", namespace);
-    await env.kubectl("delete", "pod", name, "-n", namespace, "--wait=true");
-    return { ok: phase === "Succeeded", logs };
+    try {
+        const phase = await eventually(`probe pod ${namespace}/${name} to finish`, async () => {
+            const p = (await env.json("get", "pod", name, "-n", namespace)).status.phase;
+            return p === "Succeeded" || p === "Failed" ? p : undefined;
+        }, 90000);
+        return { ok: phase === "Succeeded", logs: await env.kubectl("logs", name, "-n", namespace) };
+    } finally {
+        await env.kubectl("delete", "pod", name, "-n", namespace, "--wait=true", "--grace-period=1");
+    }
 }
 
 async function applyYaml(env: E2eEnv, object: unknown) {
@@ -67,7 +69,10 @@ async function applyYaml(env: E2eEnv, object: unknown) {
 /** Whether a TCP connection from a pod in `namespace` (with `labels`) to host:port succeeds. */
 async function canConnect(env: E2eEnv, namespace: string, labels: Record<string, string>, host: string, port: number) {
     const name = `probe-${Math.random().toString(36).slice(2, 8)}`;
-    return (await runPod(env, namespace, name, busybox, `nc -z -w 3 ${host} ${port}`, labels)).ok;
+    // busybox's nc has no -z: an empty stdin makes it connect, send nothing and exit 0.
+    // A new pod can open connections before the policy agent has learnt its address (policies
+    // apply from then on, as with most network plugins); give it a moment first.
+    return (await runPod(env, namespace, name, busybox, `sleep 3; nc -w 3 ${host} ${port} </dev/null`, labels)).ok;
 }
 
 async function streamInfo(env: E2eEnv) {
@@ -162,17 +167,19 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         const engineLog = await env.kubectl("logs", "deployment/engine", "-n", "demon-system");
         assert.match(engineLog, /check configmap is ok/);
         assert.match(engineLog, /check configmap-watch is ok/);
-        // Without the API-egress policy the same requests time out: the stand-ins' readiness says so.
+        // The runtime checks again every 10 s on a new connection; without its API egress policy
+        // the next check is refused, and `up --refresh` (drift repair) puts the policy back.
         await env.kubectl("delete", "networkpolicy", "runtime-api-egress", "-n", "demon-system");
-        await env.kubectl("rollout", "restart", "deployment/runtime", "-n", "demon-system");
-        await eventually("a restarted runtime to be refused the API server", async () => {
-            const pods = (await env.json("get", "pods", "-n", "demon-system", "-l", "app.kubernetes.io/name=runtime")).items;
-            const newest = pods.sort((a: any, b: any) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp))[0];
-            const log = await env.kubectl("logs", newest.metadata.name, "-n", "demon-system").catch(() => "");
-            return /check job-create-delete is FAILING/.test(log);
-        }, 120000);
-        await env.pulumi("up", "--yes", "--skip-preview");
-        await env.kubectl("rollout", "status", "deployment/runtime", "-n", "demon-system", "--timeout", "120s");
+        const runtimeChecks = async () => {
+            const log = await env.kubectl("logs", "deployment/runtime", "-n", "demon-system");
+            return { failing: log.lastIndexOf("check job-create-delete is FAILING"), ok: log.lastIndexOf("check job-create-delete is ok") };
+        };
+        await eventually("the runtime to be refused the API server", async () => (await runtimeChecks()).failing >= 0, 90000);
+        await env.pulumi("up", "--yes", "--skip-preview", "--refresh");
+        await eventually("the runtime to reach the API server again", async () => {
+            const { failing, ok } = await runtimeChecks();
+            return ok > failing;
+        }, 90000);
     });
 
     it("enforces the Demon stack's NetworkPolicies", async () => {
@@ -182,6 +189,8 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         assert.strictEqual(await canConnect(env, "e2e-outside", client, "nats.demon-system.svc.cluster.local", 4222), false, "a pod in another namespace reached NATS");
         assert.strictEqual(await canConnect(env, "kube-system", {}, "operate-ui.demon-system.svc.cluster.local", 3000), true, "the ingress controller's namespace cannot reach operate-ui");
         assert.strictEqual(await canConnect(env, "e2e-outside", {}, "operate-ui.demon-system.svc.cluster.local", 3000), false, "another namespace reached operate-ui");
+        assert.strictEqual(await canConnect(env, "demon-system", client, "kubernetes.default.svc.cluster.local", 443), false, "a pod with no API egress policy reached the API server");
+        assert.strictEqual(await canConnect(env, "e2e-outside", {}, "kubernetes.default.svc.cluster.local", 443), true, "a namespace without policies cannot reach the API server");
     });
 
     it("gives a WebApp its env, secret and config, and a volume that outlives its pod", async () => {
@@ -192,7 +201,7 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         await env.kubectl("delete", "pod", first, "-n", "apps", "--wait=true");
         await env.kubectl("rollout", "status", "deployment/notes", "-n", "apps", "--timeout", "120s");
         assert.strictEqual((await exec("cat /data/written-by-first-pod")).trim(), "kept");
-        const served = await runPod(env, "e2e-outside", "fetch-notes", busybox, "wget -q -O - http://notes.apps.svc.cluster.local:8080/index.html");
+        const served = await runPod(env, "e2e-outside", "fetch-notes", busybox, "timeout 20 wget -q -O - http://notes.apps.svc.cluster.local/index.html");
         assert.deepStrictEqual([served.ok, served.logs.trim()], [true, "notes are served"]);
     });
 

@@ -22,7 +22,7 @@ const (
 	serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 	kubeTimeout       = 5 * time.Second
 	kubeRetryEvery    = 3 * time.Second
-	kubeRecheckEvery  = 30 * time.Second
+	kubeRecheckEvery  = 10 * time.Second
 	demonConfigMap    = "demon-config"
 	defaultProbeImage = "registry.k8s.io/pause:3.10"
 )
@@ -65,6 +65,9 @@ func newKubeClient(server, tokenPath, namespace string, caPEM []byte) (*kubeClie
 		DialContext:           (&net.Dialer{Timeout: kubeTimeout}).DialContext,
 		TLSHandshakeTimeout:   kubeTimeout,
 		ResponseHeaderTimeout: kubeTimeout,
+		// A fresh connection for every check, as a NetworkPolicy judges each new connection:
+		// a kept-alive one opened before a policy changed would hide the change.
+		DisableKeepAlives: true,
 	}
 	return &kubeClient{server: server, tokenPath: tokenPath, namespace: namespace, http: &http.Client{Transport: transport}}, nil
 }
