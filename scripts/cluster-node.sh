@@ -200,13 +200,21 @@ down_real_node() {
     command -v kube-proxy >/dev/null && kube-proxy --cleanup >/dev/null 2>&1 || true
     node_rules_cleanup
     { findmnt -rn -o TARGET | grep -F "$node_dir" || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    # Whatever still runs in the node's cgroups (containers whose shim died) is the node's too.
+    local c pid
+    for c in /sys/fs/cgroup/*/kubestrap; do
+        [ -d "$c" ] || continue
+        for pid in $(find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    done
+    sleep 0.5
+    # Pod network namespaces of this node: empty now, with an address on its pod subnet.
     for id in $(ip netns list | awk '/^cni-/{print $1}' || true); do
-        ip netns pids "$id" 2>/dev/null | grep -q . || ip netns del "$id" 2>/dev/null || true
+        ip netns pids "$id" 2>/dev/null | grep -q . && continue
+        ip -n "$id" -4 -o addr show 2>/dev/null | grep -q " inet ${pod_subnet%.0/24}\." && ip netns del "$id" 2>/dev/null
     done
     ip link del "$bridge" 2>/dev/null || true
     ip link del ks-api 2>/dev/null || true
     ip netns del "$api_ns" 2>/dev/null || true
-    local c
     for c in /sys/fs/cgroup/*/kubestrap; do
         [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
     done

@@ -49,7 +49,8 @@ stop_process() {
 start() {
     local name=$1; shift
     alive "$name" && return 0
-    setsid "$@" >"$logs/$name.log" 2>&1 < /dev/null &
+    # 8>&-: the cluster lock stays with this script, not with what it starts.
+    setsid "$@" >"$logs/$name.log" 2>&1 < /dev/null 8>&- &
     echo $! > "$pids/$name"
 }
 
@@ -140,7 +141,20 @@ recycle_volumes() {
     done
 }
 
+# One `up` at a time per cluster directory: a second one (two `npm run up`s) waits for the
+# first and then finds the cluster running, instead of starting a second etcd beside it.
+lock_cluster() {
+    mkdir -p "$(dirname "$dir")"
+    exec 8>>"$dir.lock"
+    if ! flock -n 8; then
+        say "waiting for $(cat "$dir.lock" 2>/dev/null || echo "another run"), which is starting or stopping this cluster"
+        flock 8
+    fi
+    echo "pid $$ (scripts/cluster.sh ${FUNCNAME[1]}, since $(date -u +%H:%M:%SZ))" > "$dir.lock"
+}
+
 up() {
+    lock_cluster
     "$here/scripts/toolchain.sh" check || "$here/scripts/toolchain.sh" build
     if [ "$nodes" = real ]; then
         "$here/scripts/toolchain.sh" node-check || "$here/scripts/toolchain.sh" node
@@ -235,12 +249,13 @@ loopback_lb() {
 }
 
 down() {
+    lock_cluster
     [ -d "$dir/node" ] && { eval "$("$here/scripts/toolchain.sh" env)"; down_real_node; }
     local name
     for name in loopback-lb kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
         stop_process "$name"
     done
-    rm -rf "$dir"
+    rm -rf "$dir" "$dir.lock"
     say "stopped; removed $dir"
 }
 
