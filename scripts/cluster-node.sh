@@ -210,7 +210,7 @@ down_real_node() {
     # Pod network namespaces of this node: empty now, with an address on its pod subnet.
     for id in $(ip netns list | awk '/^cni-/{print $1}' || true); do
         ip netns pids "$id" 2>/dev/null | grep -q . && continue
-        ip -n "$id" -4 -o addr show 2>/dev/null | grep -q " inet ${pod_subnet%.0/24}\." && ip netns del "$id" 2>/dev/null
+        ip -n "$id" -4 -o addr show 2>/dev/null | grep -q " inet ${pod_subnet%.0/24}\." && { ip netns del "$id" 2>/dev/null || true; }
     done
     ip link del "$bridge" 2>/dev/null || true
     ip link del ks-api 2>/dev/null || true
