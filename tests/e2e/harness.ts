@@ -129,3 +129,20 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     }
     throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
 }
+
+/** The Demon stream the end-to-end suites configure. */
+export const e2eStream = { name: "RITUAL_EVENTS", subjects: ["ritual.>", "approval.>"], dedupeWindowSeconds: 60 };
+
+/** A dev stack on this suite's control plane with the Demon stack on (secrets from the environment). */
+export function demonStackConfig(env: E2eEnv, dedupeWindowSeconds = e2eStream.dedupeWindowSeconds) {
+    return {
+        "kubestrap:environment": "dev",
+        "kubestrap:cluster": { target: "kubeconfig", kubeconfig: env.kubeconfig },
+        "kubestrap:demon": {
+            enabled: true,
+            nats: { storageClass: "local-path" },
+            stream: { ...e2eStream, dedupeWindowSeconds },
+            secrets: { adminToken: { fromEnv: "DEMON_ADMIN_TOKEN" } },
+        },
+    };
+}

@@ -1,20 +1,11 @@
 // The real Pulumi engine against a real local API server: preview, up, a no-op up, in-place
 // changes, an interrupted up that converges, and a destroy that leaves nothing behind.
 import * as assert from "assert";
-import { E2eEnv, eventually, managedObjects, sleep } from "./harness";
-
-const stream = { name: "RITUAL_EVENTS", subjects: ["ritual.>", "approval.>"], dedupeWindowSeconds: 60 };
+import { demonStackConfig, E2eEnv, eventually, managedObjects, sleep } from "./harness";
 
 function stackConfig(env: E2eEnv, overrides: { dedupe?: number; helloReplicas?: number } = {}) {
     return {
-        "kubestrap:environment": "dev",
-        "kubestrap:cluster": { target: "kubeconfig", kubeconfig: env.kubeconfig },
-        "kubestrap:demon": {
-            enabled: true,
-            nats: { storageClass: "local-path" },
-            stream: { ...stream, dedupeWindowSeconds: overrides.dedupe ?? stream.dedupeWindowSeconds },
-            secrets: { adminToken: { fromEnv: "DEMON_ADMIN_TOKEN" } },
-        },
+        ...demonStackConfig(env, overrides.dedupe),
         "kubestrap:apps": [
             {
                 name: "hello", image: "nginxinc/nginx-unprivileged:1.27.3-alpine", port: 8080, replicas: overrides.helloReplicas ?? 1,

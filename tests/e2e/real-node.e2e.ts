@@ -5,23 +5,15 @@
 // the platform: NATS through its Service, the API server through `kubernetes.default`.
 import * as assert from "assert";
 import { stringify } from "yaml";
-import { E2eEnv, eventually, managedObjects } from "./harness";
+import { demonStackConfig, E2eEnv, e2eStream as stream, eventually, managedObjects } from "./harness";
 
-const stream = { name: "RITUAL_EVENTS", subjects: ["ritual.>", "approval.>"], dedupeWindowSeconds: 60 };
 const busybox = "kubestrap.local/busybox:1.35.0";
 const natsBox = "natsio/nats-box:0.14.5";
 const natsUrl = "nats://nats.demon-system.svc.cluster.local:4222";
 
 function stackConfig(env: E2eEnv, dedupe = stream.dedupeWindowSeconds) {
     return {
-        "kubestrap:environment": "dev",
-        "kubestrap:cluster": { target: "kubeconfig", kubeconfig: env.kubeconfig },
-        "kubestrap:demon": {
-            enabled: true,
-            nats: { storageClass: "local-path" },
-            stream: { ...stream, dedupeWindowSeconds: dedupe },
-            secrets: { adminToken: { fromEnv: "DEMON_ADMIN_TOKEN" } },
-        },
+        ...demonStackConfig(env, dedupe),
         "kubestrap:apps": [{
             name: "notes", image: busybox, port: 8080,
             command: ["sh", "-c", "echo \"$GREETING\" > /data/last-greeting; exec httpd -f -v -p 8080 -h /www"],
