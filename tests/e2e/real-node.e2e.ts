@@ -64,7 +64,7 @@ async function canConnect(env: E2eEnv, namespace: string, labels: Record<string,
     // busybox's nc has no -z: an empty stdin makes it connect, send nothing and exit 0.
     // A new pod can open connections before the policy agent has learnt its address (policies
     // apply from then on, as with most network plugins); give it a moment first.
-    return (await runPod(env, namespace, name, busybox, `sleep 3; nc -w 3 ${host} ${port} </dev/null`, labels)).ok;
+    return (await runPod(env, namespace, name, busybox, `sleep 5; nc -w 3 ${host} ${port} </dev/null`, labels)).ok;
 }
 
 async function streamInfo(env: E2eEnv) {
