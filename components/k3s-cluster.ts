@@ -41,7 +41,7 @@ export interface K3sClusterArgs {
 export function k3sClusterProblems(args: K3sClusterArgs): { propertyPath: string; reason: string }[] {
     const problems = args.servers.length === 0 ? [{ propertyPath: "servers", reason: "a cluster needs at least one server" }] : [];
     return [...problems, ...topologyProblems({ ...args, hasSsh: !!args.ssh })
-        .map((p) => ({ propertyPath: p.path.join("."), reason: p.message }))];
+        .map((p) => ({ propertyPath: p.path.map((x, i) => typeof x === "number" ? `[${x}]` : i ? `.${x}` : x).join(""), reason: p.message }))];
 }
 
 /**

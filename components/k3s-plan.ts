@@ -305,7 +305,7 @@ export function nodeOrder<T extends NodeOrderEntry>(nodes: T[]): T[] {
 
 export interface TopologyProblem {
     /** Path relative to the cluster's settings, e.g. ["ha"]. */
-    path: string[];
+    path: (string | number)[];
     message: string;
 }
 
@@ -324,12 +324,15 @@ export function topologyProblems(t: {
     if (t.ha && t.servers.length % 2 === 0) {
         problems.push({ path: ["servers"], message: `embedded etcd needs an odd number of servers (1, 3, 5), not ${t.servers.length}` });
     }
-    const names = new Set<string>();
-    for (const h of [...t.servers, ...t.agents]) {
-        if (names.has(h.name)) {
-            problems.push({ path: ["agents"], message: `node name "${h.name}" is used twice; node names must be unique` });
+    const seen = new Map<string, string>();
+    const hosts = [...t.servers.map((h, i) => ({ h, at: ["servers", i] as const })), ...t.agents.map((h, i) => ({ h, at: ["agents", i] as const }))];
+    for (const { h, at } of hosts) {
+        const first = seen.get(h.name);
+        if (first) {
+            problems.push({ path: [...at, "name"], message: `node name "${h.name}" is already used by ${first}; node names must be unique` });
+        } else {
+            seen.set(h.name, `${at[0]}[${at[1]}]`);
         }
-        names.add(h.name);
     }
     if ([...t.servers, ...t.agents].some((h) => h.host !== "localhost") && !t.hasSsh) {
         problems.push({ path: ["ssh"], message: 'remote hosts need ssh settings: {"user": "...", "privateKey": {"fromFile": "~/.ssh/id_ed25519"}}' });

@@ -64,3 +64,26 @@ export function hostProblem(value: string): string | undefined {
         labels.every((l, i) => (i === 0 && l === "*") || (l.length <= 63 && dnsLabel.test(l)));
     return ok ? undefined : `"${value}" is not a DNS host name; use something like app.example.com`;
 }
+
+const byteUnits: Record<string, number> = {
+    "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** A valid CPU or byte quantity as a number (cores, bytes), to compare a limit with its request. */
+export function quantityValue(value: string, kind: "cpu" | "memory"): number {
+    if (kind === "cpu") {
+        return value.endsWith("m") ? Number(value.slice(0, -1)) / 1000 : Number(value);
+    }
+    const m = /^(\d+(?:\.\d+)?)([a-zA-Z]*)$/.exec(value);
+    return m ? Number(m[1]) * (byteUnits[m[2]] ?? NaN) : NaN;
+}
+
+/** Why an SSH host is not a bare host (a `user@` prefix), or undefined. */
+export function sshHostProblem(value: string): string | undefined {
+    const at = value.lastIndexOf("@");
+    if (at < 0) {
+        return undefined;
+    }
+    return `"${value}" names a user; give the host alone ("${value.slice(at + 1)}") and the user as kubestrap:cluster.k3s.ssh.user ("${value.slice(0, at)}")`;
+}

@@ -1,6 +1,6 @@
 // Value types shared by every part of the stack config: checked strings and secret references.
 import { z } from "zod";
-import { byteQuantityProblem, cpuQuantityProblem, dnsLabelProblem, hostProblem, imageProblem } from "./formats";
+import { byteQuantityProblem, cpuQuantityProblem, dnsLabelProblem, hostProblem, imageProblem, sshHostProblem } from "./formats";
 
 function checked(problem: (value: string) => string | undefined) {
     return z.string().superRefine((value, ctx) => {
@@ -16,6 +16,8 @@ export const byteQuantity = checked(byteQuantityProblem);
 export const cpuQuantity = checked(cpuQuantityProblem);
 export const dnsName = checked(dnsLabelProblem);
 export const host = checked(hostProblem);
+/** A host to reach over SSH: an address or name, never `user@host`. */
+export const sshHost = z.string().min(1).pipe(checked(sshHostProblem));
 
 /** Where a secret comes from: a `pulumi config set --secret` key, an environment variable, or a file. */
 export const secretRef = z.union([

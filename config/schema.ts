@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
-import { byteQuantity, cpuQuantity, dnsName, host, image, secretRef } from "./primitives";
+import { byteQuantityProblem, cpuQuantityProblem, quantityValue } from "./formats";
+import { byteQuantity, cpuQuantity, dnsName, host, image, secretRef, sshHost } from "./primitives";
 
 export * from "./primitives";
 
@@ -12,7 +13,21 @@ const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: byteQuan
 export const resources = z.object({
     requests: resourceAmounts.optional(),
     limits: resourceAmounts.optional(),
-}).strict();
+}).strict().superRefine((r, ctx) => {
+    for (const kind of ["cpu", "memory"] as const) {
+        const request = r.requests?.[kind];
+        const limit = r.limits?.[kind];
+        const problem = kind === "cpu" ? cpuQuantityProblem : byteQuantityProblem;
+        if (request && limit && !problem(request) && !problem(limit) &&
+            quantityValue(limit, kind) < quantityValue(request, kind)) {
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["limits", kind],
+                message: `${limit} is below the request of ${request}; the API server refuses a limit under its request: raise the limit or lower the request`,
+            });
+        }
+    }
+});
 export type ResourcesConfig = z.infer<typeof resources>;
 
 const port = z.number().int().min(1).max(65535);
@@ -162,7 +177,7 @@ const taint = z.object({
 
 const k3sHost = z.object({
     name: dnsName,
-    host: z.string().min(1),
+    host: sshHost,
     address: z.string().min(1).optional(),
     labels: z.record(z.string()).default({}),
     taints: z.array(taint).default([]),

@@ -1,7 +1,22 @@
 import * as assert from "assert";
-import { byteQuantityProblem, cpuQuantityProblem, hostProblem, imageProblem } from "../../config/formats";
+import { byteQuantityProblem, cpuQuantityProblem, hostProblem, imageProblem, quantityValue, sshHostProblem } from "../../config/formats";
 
 describe("format checks", () => {
+    it("compares quantities across units as the API server does", () => {
+        assert.strictEqual(quantityValue("500m", "cpu"), 0.5);
+        assert.strictEqual(quantityValue("1.5", "cpu"), 1.5);
+        assert.strictEqual(quantityValue("1Gi", "memory"), 1073741824);
+        assert.ok(quantityValue("1000Mi", "memory") < quantityValue("1Gi", "memory"));
+        assert.ok(quantityValue("1G", "memory") < quantityValue("1Gi", "memory"));
+        assert.strictEqual(quantityValue("128974848", "memory"), 128974848);
+    });
+
+    it("takes SSH hosts without a user", () => {
+        assert.strictEqual(sshHostProblem("10.0.0.5"), undefined);
+        assert.strictEqual(sshHostProblem("node-1.lan"), undefined);
+        assert.match(sshHostProblem("root@node-1.lan")!, /give the host alone \("node-1.lan"\) and the user as kubestrap:cluster.k3s.ssh.user \("root"\)/);
+    });
+
     it("accepts the image references people pin", () => {
         for (const ok of ["nginx:1.27", "ghcr.io/acme/app:v1.2.3", "localhost:5000/app:1", "registry.example.com:8443/team/app:2024.01.02",
             "app@sha256:" + "a".repeat(64), "ghcr.io/acme/app:1.0@sha256:" + "0".repeat(64)]) {

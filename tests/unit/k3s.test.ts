@@ -192,7 +192,7 @@ describe("K3sCluster", () => {
     it("refuses impossible topologies before creating anything", async () => {
         const r = await withMocks(false);
         assert.throws(() => new K3sCluster("bad", { ...clusterArgs, ha: false, agents: [{ name: "s1", host: "x" }] }), (e: any) =>
-            e.errors.some((x: any) => x.propertyPath === "ha") && e.errors.some((x: any) => /used twice/.test(x.reason)));
+            e.errors.some((x: any) => x.propertyPath === "ha") && e.errors.some((x: any) => x.propertyPath === "agents[0].name" && /already used by servers\[0\]/.test(x.reason)));
         assert.throws(() => new K3sCluster("even", { ...clusterArgs, servers: clusterArgs.servers.slice(0, 2) }), /invalid arguments/);
         assert.throws(() => new K3sCluster("ver", { ...clusterArgs, version: "latest" }), /invalid arguments/);
         assert.strictEqual(r.resources.filter((x) => x.type.startsWith("command:")).length, 0);
