@@ -149,9 +149,10 @@ node_addons() {
 }
 
 node_volumes() {
-    local i
+    local i volume
     for i in $(seq 0 19); do
-        mkdir -p "$node_dir/volumes/local-pv-$(printf %02d "$i")" && chmod 0777 "$node_dir/volumes/local-pv-$(printf %02d "$i")"
+        volume=$node_dir/volumes/local-pv-$(printf %02d "$i")
+        mkdir -p "$volume" && chmod 0777 "$volume"
     done
 }
 

@@ -51,10 +51,18 @@ kernel_lacks_nft_queue() {
     [[ $config == *"# CONFIG_NFT_QUEUE is not set"* ]]
 }
 
-build_network_policies() {
-    local version=$NETWORK_POLICIES_VERSION variant=""
+# The build kube-network-policies gets on this kernel: its version, and "-xtqueue" without nft_queue.
+network_policies_build() {
+    local variant=""
     kernel_lacks_nft_queue && variant=-xtqueue
-    [ -x "$(tool_path kube-network-policies "$version$variant")" ] && return 0
+    echo "$NETWORK_POLICIES_VERSION$variant"
+}
+
+build_network_policies() {
+    local version=$NETWORK_POLICIES_VERSION build_id variant
+    build_id=$(network_policies_build)
+    variant=${build_id#"$version"}
+    [ -x "$(tool_path kube-network-policies "$build_id")" ] && return 0
     local src=$build/kube-network-policies-$version$variant
     module_copy sigs.k8s.io/kube-network-policies "v$version" "$src"
     if [ -n "$variant" ] && [ ! -f "$src/pkg/networkpolicy/xt_queue.go" ]; then
@@ -67,7 +75,7 @@ build_network_policies() {
             -e 's|queue.Flag = expr.QueueFlagBypass|_ = queue // bypass is part of xtQueue|' "$controller"
         cp "$here/toolchain/network-policies/xt_queue.go" "$src/pkg/networkpolicy/"
     fi
-    CGO_ENABLED=0 build_module kube-network-policies "$version$variant" "$src" ./cmd
+    CGO_ENABLED=0 build_module kube-network-policies "$build_id" "$src" ./cmd
 }
 
 # nats-server and the nats CLI share one module graph, so one resolve and one build cache.
@@ -118,11 +126,11 @@ build_images() {
     image --name kubestrap.local/busybox:1.35.0 --out "$out/busybox.tar" \
         --file /bin/busybox:/bin/busybox:0755 "${busybox[@]}" --cmd '["sh"]' --env PATH=/bin
     # Named kubestrap.local/... when patched (see build_network_policies): not upstream's image.
-    local policies_variant=""; kernel_lacks_nft_queue && policies_variant=-xtqueue
-    local policies_ref=registry.k8s.io/networking/kube-network-policies:v$NETWORK_POLICIES_VERSION
-    [ -n "$policies_variant" ] && policies_ref=kubestrap.local/kube-network-policies:v$NETWORK_POLICIES_VERSION$policies_variant
+    local policies; policies=$(network_policies_build)
+    local policies_ref=registry.k8s.io/networking/kube-network-policies:v$policies
+    [ "$policies" != "$NETWORK_POLICIES_VERSION" ] && policies_ref=kubestrap.local/kube-network-policies:v$policies
     image --name "$policies_ref" --out "$out/network-policies.tar" \
-        --file "$(tool_path kube-network-policies "$NETWORK_POLICIES_VERSION$policies_variant"):/bin/netpol:0755" --entrypoint '["/bin/netpol"]'
+        --file "$(tool_path kube-network-policies "$policies"):/bin/netpol:0755" --entrypoint '["/bin/netpol"]'
     echo "$policies_ref" > "$out/network-policies.ref"
     local role
     for role in engine runtime operate-ui; do
@@ -144,9 +152,8 @@ build_node() {
 }
 
 node_is_built() {
-    local lacks=""; kernel_lacks_nft_queue && lacks=-xtqueue
     [ -x "$(tool_path kubelet "$KUBERNETES_VERSION")" ] && [ -x "$(tool_path kube-proxy "$KUBERNETES_VERSION")" ] &&
-        [ -x "$(tool_path kube-network-policies "$NETWORK_POLICIES_VERSION$lacks")" ] &&
+        [ -x "$(tool_path kube-network-policies "$(network_policies_build)")" ] &&
         [ -f "$(image_dir)/.complete" ] && command -v containerd >/dev/null && command -v runc >/dev/null &&
         [ -x /usr/lib/cni/bridge ] && command -v iptables >/dev/null && command -v nft >/dev/null
 }
