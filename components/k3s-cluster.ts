@@ -11,6 +11,8 @@ export interface K3sHost {
     address?: string;
     labels?: Record<string, string>;
     taints?: Taint[];
+    /** The host's SSH public key or its SHA256 fingerprint; unset, the first key seen is pinned. */
+    hostKey?: string;
 }
 
 export interface K3sClusterArgs {
@@ -36,7 +38,14 @@ export interface K3sClusterArgs {
     restoreSnapshot?: string;
     /** Keys for etcdSnapshots.s3. */
     etcdS3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
+    /** Bound on each upgrade's drain. */
+    drainTimeoutSeconds: number;
+    /** Changing it issues kubestrap's kubeconfig a new token. */
+    kubeconfigRotation?: string;
 }
+
+const withHostKey = (c: HostConnection, hostKey: pulumi.Input<string | undefined> | undefined): HostConnection =>
+    c.kind === "ssh" ? { ...c, hostKey } : c;
 
 export function k3sClusterProblems(args: K3sClusterArgs): { propertyPath: string; reason: string }[] {
     const problems = args.servers.length === 0 ? [{ propertyPath: "servers", reason: "a cluster needs at least one server" }] : [];
@@ -62,7 +71,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         }
         const connectionOf = (h: K3sHost): HostConnection => h.host === "localhost"
             ? { kind: "local" }
-            : { kind: "ssh", host: h.host, port: args.ssh!.port, user: args.ssh!.user, privateKey: args.ssh!.privateKey };
+            : { kind: "ssh", host: h.host, port: args.ssh!.port, user: args.ssh!.user, privateKey: args.ssh!.privateKey, hostKey: h.hostKey };
         const first = args.servers[0];
         const firstAddress = first.address ?? first.host;
         this.serverUrl = `https://${firstAddress}:6443`;
@@ -98,7 +107,10 @@ export class K3sCluster extends pulumi.ComponentResource {
                 sudo: args.ssh?.sudo ?? false,
                 token: args.token,
                 address: h.address ?? h.host,
-                control: connectionOf(first),
+                // kubectl steps run on the first server, over the connection its preflight pinned.
+                control: isFirst ? connectionOf(first) : withHostKey(connectionOf(first), nodes[0].hostKey),
+                drainTimeoutSeconds: args.drainTimeoutSeconds,
+                kubeconfigRotation: isFirst ? args.kubeconfigRotation : undefined,
                 restoreSnapshot: isFirst ? args.restoreSnapshot : undefined,
                 etcdS3Credentials: args.etcdS3Credentials,
             }, { parent: this, dependsOn: previous ? [previous] : [] });

@@ -1,14 +1,22 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { drainScript } from "./k3s-drain";
+import { applyKernelParametersScript, restoreKernelParametersScript } from "./k3s-kernel";
+import { adminKubeconfigScript } from "./k3s-kubeconfig";
 import {
-    auditPolicyYaml, drainScript, installCommands, k3sConfigYaml, k3sPaths, K3sNodeSettings, preflightScript, psaConfigYaml,
-    readKubeconfigScript, registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, s3CredentialsYaml, uncordonScript,
+    auditPolicyYaml, installCommands, k3sConfigYaml, k3sPaths, K3sNodeSettings, preflightScript, psaConfigYaml,
+    registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, s3CredentialsYaml, uncordonScript,
     versionProblem, writeFileScript,
 } from "./k3s-plan";
+import { RemoteCommand } from "./remote-command";
 
 /** How to reach a host: SSH, or the machine Pulumi runs on. */
 export type HostConnection =
-    | { kind: "ssh"; host: string; port?: number; user: string; privateKey: pulumi.Input<string> }
+    | {
+        kind: "ssh"; host: string; port?: number; user: string; privateKey: pulumi.Input<string>;
+        /** The host's public key or SHA256 fingerprint; unset, the key seen first is trusted and pinned. */
+        hostKey?: pulumi.Input<string | undefined>;
+    }
     | { kind: "local" };
 
 export interface K3sNodeArgs extends K3sNodeSettings {
@@ -28,6 +36,8 @@ export interface K3sNodeArgs extends K3sNodeSettings {
     restoreSnapshot?: string;
     /** Keys for etcdSnapshots.s3 (servers only); secrets end to end. */
     etcdS3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
+    /** Changing it issues kubestrap's kubeconfig a new token (first server only). */
+    kubeconfigRotation?: string;
 }
 
 type CommandArgs = Omit<command.remote.CommandArgs, "connection">;
@@ -41,6 +51,8 @@ export class K3sNode extends pulumi.ComponentResource {
     readonly version: pulumi.Output<string>;
     /** The admin kubeconfig, server URL pointing at this host (first server only). */
     readonly kubeconfig?: pulumi.Output<string>;
+    /** The host key every SSH step after preflight insists on: configured, or the one preflight saw first. */
+    readonly hostKey?: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubestrap:cluster:K3sNode", name, {}, opts);
@@ -49,18 +61,27 @@ export class K3sNode extends pulumi.ComponentResource {
             throw new pulumi.InputPropertiesError({ message: `K3sNode ${name} has invalid arguments`, errors: [{ propertyPath: "version", reason: problem }] });
         }
         const sudo = args.sudo ? "sudo " : "";
-        const ssh = (on: Extract<HostConnection, { kind: "ssh" }>) =>
-            ({ host: on.host, port: on.port ?? 22, user: on.user, privateKey: on.privateKey, dialErrorLimit: 3 });
+        const ssh = (on: Extract<HostConnection, { kind: "ssh" }>, hostKey: pulumi.Input<string | undefined>) =>
+            ({ host: on.host, port: on.port ?? 22, user: on.user, privateKey: on.privateKey, dialErrorLimit: 3, hostKey });
+        // Preflight is the first connection to a host: it checks the configured key, or records
+        // the one it sees. Every later step on this host (and, for the first server, every
+        // kubectl step run through it) must then see that same key.
+        let pinned = args.connection.kind === "ssh" ? args.connection.hostKey : undefined;
+        const keyFor = (on: Extract<HostConnection, { kind: "ssh" }>) =>
+            on === args.connection || (args.clusterInit && on === args.control) ? pinned : on.hostKey;
         const run = (role: string, on: HostConnection, cmd: CommandArgs, extra: pulumi.CustomResourceOptions = {}) =>
             on.kind === "local"
                 ? new command.local.Command(`${name}-${role}`, { ...cmd, interpreter: ["/bin/sh", "-c"] }, { parent: this, ...extra })
-                : new command.remote.Command(`${name}-${role}`, {
-                    ...cmd,
-                    connection: ssh(on),
-                }, { parent: this, ...extra });
+                : new RemoteCommand(`${name}-${role}`, { ...cmd, connection: ssh(on, keyFor(on)) }, { parent: this, ...extra });
 
         const host = args.connection.kind === "ssh" ? args.connection.host : "localhost";
         const preflight = run("preflight", args.connection, { create: preflightScript(args, host), logging: "stderr" });
+        if (args.connection.kind === "ssh") {
+            const configured = args.connection.hostKey;
+            const seen = (preflight as RemoteCommand).hostKey;
+            pinned = pulumi.all([configured, seen]).apply(([c, s]) => c ?? s);
+            this.hostKey = pulumi.output(pinned);
+        }
 
         const staged: pulumi.Resource[] = [];
         if (args.airGap) {
@@ -70,7 +91,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 staged.push(args.connection.kind === "local"
                     ? run(`stage-${target.replace(/\W/g, "-")}`, args.connection, { create: `${sudo}install -D -m 755 '${source}' '${remotePath}'`, triggers: [source] }, { dependsOn: [preflight] })
                     : new command.remote.CopyToRemote(`${name}-stage-${target.replace(/\W/g, "-")}`, {
-                        connection: ssh(args.connection),
+                        connection: ssh(args.connection, pinned) as command.types.input.remote.ConnectionArgs,
                         source: new pulumi.asset.FileAsset(source!),
                         remotePath,
                     }, { parent: this, dependsOn: [preflight] }));
@@ -110,7 +131,16 @@ export class K3sNode extends pulumi.ComponentResource {
             }, { dependsOn: [preflight] }));
         }
 
-        const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo), triggers: [args.version] },
+        if (args.hardened) {
+            // kubelet exits at start under protect-kernel-defaults unless these are already set.
+            staged.push(run("kernel-parameters", args.connection, {
+                create: applyKernelParametersScript(sudo),
+                update: applyKernelParametersScript(sudo),
+                delete: restoreKernelParametersScript(sudo),
+            }, { dependsOn: [preflight] }));
+        }
+
+        const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo, args.drainTimeoutSeconds), triggers: [args.version] },
             { dependsOn: [preflight] });
         const install = installCommands(args, sudo, host);
         const installed = run("install", args.connection, { ...install, logging: "stderr" },
@@ -127,13 +157,16 @@ export class K3sNode extends pulumi.ComponentResource {
                 { dependsOn: [uncordon] });
         }
         if (args.role === "server" && args.clusterInit) {
-            const read = run("kubeconfig", args.connection, { create: readKubeconfigScript(args.address, sudo), logging: "none" },
-                { dependsOn: [uncordon], additionalSecretOutputs: ["stdout"] });
+            const read = run("kubeconfig", args.connection, {
+                create: adminKubeconfigScript(args.address, sudo),
+                logging: "none",
+                ...(args.kubeconfigRotation ? { triggers: [args.kubeconfigRotation] } : {}),
+            }, { dependsOn: [uncordon], additionalSecretOutputs: ["stdout"] });
             this.kubeconfig = pulumi.secret(read.stdout);
         }
 
         this.nodeName = pulumi.output(args.nodeName);
         this.version = pulumi.output(args.version);
-        this.registerOutputs({ nodeName: this.nodeName, version: this.version, kubeconfig: this.kubeconfig });
+        this.registerOutputs({ nodeName: this.nodeName, version: this.version, kubeconfig: this.kubeconfig, hostKey: this.hostKey });
     }
 }

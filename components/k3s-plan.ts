@@ -1,6 +1,7 @@
 // Pure planning for k3s nodes: the config file, the scripts each lifecycle step runs on a
 // host, and the order of the nodes. Nothing here talks to a host.
 import { stringify } from "yaml";
+import { kernelParametersPreflight } from "./k3s-kernel";
 
 export type K3sRole = "server" | "agent";
 
@@ -46,6 +47,8 @@ export interface K3sNodeSettings {
     registries?: Record<string, { endpoints: string[] }>;
     etcdSnapshots?: EtcdSnapshots;
     airGap?: AirGap;
+    /** How long an upgrade's drain may take before it fails, naming the pods that held it. */
+    drainTimeoutSeconds: number;
 }
 
 export const k3sPaths = {
@@ -179,6 +182,7 @@ export function preflightScript(n: K3sNodeSettings, host: string): string {
         "[ \"$(uname -s)\" = Linux ] || fail \"k3s needs Linux, found $(uname -s)\"",
         "case \"$(uname -m)\" in x86_64|amd64|aarch64|arm64) ;; *) fail \"unsupported architecture $(uname -m); k3s runs on amd64 and arm64\" ;; esac",
         "command -v systemctl >/dev/null || fail 'systemd is required (systemctl not found)'",
+        ...(n.hardened ? kernelParametersPreflight() : []),
         ...(n.airGap ? [] : releaseCheck(n.version)),
         `mem=$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo); [ "$mem" -ge ${n.role === "server" ? 1536 : 512} ] || fail "only $mem MiB of memory; a ${n.role} needs ${n.role === "server" ? 1536 : 512} MiB"`,
         `free=$(df -Pm / | awk 'NR==2 {print $4}'); [ "$free" -ge 4096 ] || fail "only $free MiB free on /; k3s needs 4096 MiB"`,
@@ -250,18 +254,8 @@ export function restartIfInstalled(role: K3sRole, sudo: string): string {
     return `if systemctl list-unit-files ${service}.service >/dev/null 2>&1 && [ -x /usr/local/bin/k3s ]; then ${sudo}systemctl restart ${service}; fi`;
 }
 
-/** Run on a server: prints the admin kubeconfig with its server URL pointing at `address`. */
-export function readKubeconfigScript(address: string, sudo: string): string {
-    return `${sudo}cat ${k3sPaths.kubeconfig} | sed -e 's#https://127.0.0.1:6443#https://${address}:6443#'`;
-}
-
 /** Kubectl on a server host, for node lifecycle steps run through the first server. */
 const kubectl = (sudo: string) => `${sudo}k3s kubectl`;
-
-export function drainScript(nodeName: string, sudo: string): string {
-    const k = kubectl(sudo);
-    return `if ${k} get node ${q(nodeName)} >/dev/null 2>&1; then ${k} drain ${q(nodeName)} --ignore-daemonsets --delete-emptydir-data --timeout=300s; fi`;
-}
 
 export function uncordonScript(nodeName: string, sudo: string): string {
     const k = kubectl(sudo);

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
+import { duration, sshHostKey } from "./duration";
 import { byteQuantityProblem, cpuQuantityProblem, quantityValue } from "./formats";
 import { byteQuantity, cpuQuantity, dnsName, host, image, secretRef, sshHost } from "./primitives";
 
@@ -181,6 +182,7 @@ const k3sHost = z.object({
     address: z.string().min(1).optional(),
     labels: z.record(z.string()).default({}),
     taints: z.array(taint).default([]),
+    hostKey: sshHostKey.optional(),
 }).strict();
 
 export const k3s = z.object({
@@ -222,6 +224,10 @@ export const k3s = z.object({
         images: z.string().min(1).optional(),
     }).strict().optional(),
     restoreSnapshot: z.string().min(1).optional(),
+    /** How long an upgrade waits for a node to drain before it stops, naming the pods that held it. */
+    drainTimeout: duration.default("5m"),
+    /** Change it (any new value) to give kubestrap's kubeconfig a new token and revoke the old one. */
+    kubeconfigRotation: z.union([z.string().min(1), z.number()]).transform(String).optional(),
 }).strict().superRefine((k, ctx) => {
     for (const problem of topologyProblems({ ...k, hasSsh: !!k.ssh })) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });

@@ -62,6 +62,8 @@ export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile): K
         etcdS3Credentials: k3s.etcdSnapshots?.s3 && { accessKey: k3s.etcdSnapshots.s3.accessKey, secretKey: k3s.etcdSnapshots.s3.secretKey },
         airGap: k3s.airGap,
         restoreSnapshot: k3s.restoreSnapshot,
+        drainTimeoutSeconds: k3s.drainTimeout,
+        kubeconfigRotation: k3s.kubeconfigRotation,
     };
 }
 

@@ -31,10 +31,19 @@ export class Recorder implements pulumi.runtime.Mocks {
         }
         this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         const state = { ...args.inputs };
+        if (args.type === "command:remote:Command") {
+            // kubestrap's command provider records the key the host offered.
+            state.hostKey = Recorder.hostKeyOf(reveal(state.connection)?.host);
+        }
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
             state.metadata = { ...state.metadata, name: `${args.name}-abc123` };
         }
         return { id: `${args.name}-id`, state };
+    }
+
+    /** The fingerprint the mocked command provider reports for a host's key. */
+    static hostKeyOf(host: string): string {
+        return `SHA256:${Buffer.from(`host key of ${host}`).toString("base64").replace(/=+$/, "")}`;
     }
 
     /** Objects a program reads from the cluster (`.get`), as a k3s server would publish them. */

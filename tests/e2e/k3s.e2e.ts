@@ -18,10 +18,17 @@ interface StandinEvent {
     [key: string]: any;
 }
 
-function stackConfig(env: E2eEnv, opts: { version?: string; agents?: string[]; labels?: Record<string, string>; restore?: string } = {}) {
+/** Settings a test changes and every later step keeps, as a user's stack config would. */
+const kept: { hostKeys: Record<string, string>; kubeconfigRotation?: string } = { hostKeys: {} };
+
+function stackConfig(env: E2eEnv, opts: { version?: string; agents?: string[]; labels?: Record<string, string>; restore?: string; drainTimeout?: string } = {}) {
     const agents = (opts.agents ?? ["a1", "a2"]).map((name) => {
         const host = { a1: "10.77.2.2", a2: "10.77.3.2", a3: "10.77.9.2" }[name];
-        return { name, host, ...(name === "a1" ? { labels: opts.labels ?? { tier: "apps" }, taints: [{ key: "dedicated", value: "apps", effect: "NoSchedule" }] } : {}) };
+        return {
+            name, host,
+            ...(kept.hostKeys[name] ? { hostKey: kept.hostKeys[name] } : {}),
+            ...(name === "a1" ? { labels: opts.labels ?? { tier: "apps" }, taints: [{ key: "dedicated", value: "apps", effect: "NoSchedule" }] } : {}),
+        };
     });
     return {
         "kubestrap:environment": "dev",
@@ -33,6 +40,10 @@ function stackConfig(env: E2eEnv, opts: { version?: string; agents?: string[]; l
                 ssh: { user: "root", privateKey: { fromFile: path.join(hostsOf(env), "id_ed25519") }, sudo: false },
                 // One server on embedded etcd: snapshots (to S3, keys as secrets) and restore apply.
                 ha: true,
+                // The CIS profile: kernel parameters set before k3s starts, which the stand-in checks as kubelet does.
+                hardened: true,
+                ...(opts.drainTimeout ? { drainTimeout: opts.drainTimeout } : {}),
+                ...(kept.kubeconfigRotation ? { kubeconfigRotation: kept.kubeconfigRotation } : {}),
                 etcdSnapshots: {
                     schedule: "0 */6 * * *", retention: 4,
                     s3: { endpoint: "s3.e2e.localhost", bucket: "k3s-snapshots", accessKey: { fromEnv: "E2E_S3_ACCESS_KEY" }, secretKey: { fromEnv: "E2E_S3_SECRET_KEY" } },
@@ -73,6 +84,14 @@ function hostFiles(env: E2eEnv, host: string): string[] {
 }
 
 const hostFile = (env: E2eEnv, host: string, file: string) => fs.readFileSync(path.join(hostsOf(env), host, "root", file), "utf8");
+
+/** A command on a test host, over SSH as the suite's key. */
+const onHost = (env: E2eEnv, ip: string, script: string) => env.sh("ssh", ["-q", "-i", path.join(hostsOf(env), "id_ed25519"), "-o", "BatchMode=yes",
+    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", `root@${ip}`, script]);
+
+/** The SHA256 fingerprint of a test host's SSH key, as `ssh-keygen -lf` prints it. */
+const fingerprintOf = async (env: E2eEnv, host: string) =>
+    (await env.sh("ssh-keygen", ["-lf", path.join(hostsOf(env), host, "host_key.pub")])).stdout.split(" ")[1];
 
 describe("k3s over SSH on the real engine", function () {
     this.timeout(20 * 60 * 1000);
@@ -122,6 +141,12 @@ describe("k3s over SSH on the real engine", function () {
         assert.strictEqual(starts[1].server, "https://10.77.1.2:6443", "agents join through the first server");
         const installs = events(env).filter((e) => e.event === "install");
         assert.ok(installs.every((e) => e.staged), "the binary was not staged (air-gapped) before the install script ran");
+        // Under the CIS profile the stand-in, like kubelet, starts only with the kernel parameters set.
+        assert.ok(starts.every((e) => /protect-kernel-defaults: true/.test(e.config)), "the CIS profile is not on");
+        assert.deepStrictEqual(events(env).filter((e) => e.event === "start-refused"), []);
+        for (const host of ["h1", "h2", "h3"]) {
+            assert.match(hostFile(env, host, "/etc/sysctl.d/90-kubelet.conf"), /^vm\.panic_on_oom=0\nvm\.overcommit_memory=1\nkernel\.panic=10\nkernel\.panic_on_oops=1\n/);
+        }
 
         const a1 = hostFile(env, "h2", "/etc/rancher/k3s/config.yaml");
         assert.match(a1, /node-name: a1/);
@@ -161,12 +186,65 @@ describe("k3s over SSH on the real engine", function () {
         fs.writeFileSync(file, outputs.kubeconfig);
         const deployment = JSON.parse((await env.sh("kubectl", ["--kubeconfig", file, "get", "deployment", "hello", "-n", "apps", "-o", "json"])).stdout);
         assert.strictEqual(deployment.status.readyReplicas, 1, "the app deployed through the k3s kubeconfig is not ready");
+        // A ServiceAccount token, not k3s's client certificate, which k3s rotates on restart near its expiry.
+        assert.doesNotMatch(outputs.kubeconfig, /client-certificate-data|client-key-data/);
+        assert.match(outputs.kubeconfig, /token: \S+/);
+    });
+
+    it("rotates kubestrap's kubeconfig token on request: the old one stops working, nothing in the cluster is replaced", async () => {
+        const oldFile = path.join(env.dir, "k3s-kubeconfig");
+        const uids = async (kubeconfig: string) => (await env.sh("kubectl", ["--kubeconfig", kubeconfig, "get", "namespace/apps", "deployment/hello", "service/hello",
+            "-n", "apps", "-o", "jsonpath={.items[*].metadata.uid}"])).stdout;
+        const before = await uids(env.kubeconfig);
+        kept.kubeconfigRotation = "2026-11";
+        env.writeConfig(stackConfig(env));
+        const preview = await env.previewSteps();
+        assert.ok(preview.some((s) => s.name === "k3s-s1-kubeconfig" && /replace/.test(s.op)), "the rotation does not issue a new token");
+        console.log(`      rotation preview: ${JSON.stringify(preview.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`))}`);
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const outputs = JSON.parse((await env.pulumi("stack", "output", "--json", "--show-secrets")).stdout);
+        assert.notStrictEqual(outputs.kubeconfig, fs.readFileSync(oldFile, "utf8"), "the token did not change");
+        await assert.rejects(env.sh("kubectl", ["--kubeconfig", oldFile, "get", "namespaces"]), /Unauthorized|must be logged in/);
+        const newFile = path.join(env.dir, "k3s-kubeconfig-rotated");
+        fs.writeFileSync(newFile, outputs.kubeconfig);
+        assert.strictEqual(await uids(newFile), before, "the app's objects were recreated");
     });
 
     it("runs no remote command on a second up", async () => {
         const before = events(env).length;
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
         assert.strictEqual(events(env).length, before);
+    });
+
+    it("refuses to start k3s, as k3s does, without the CIS kernel parameters", async () => {
+        await assert.rejects(onHost(env, "10.77.3.2", "sysctl -w vm.overcommit_memory=0 && systemctl restart k3s-agent"),
+            /invalid kernel flag: vm\/overcommit_memory, expected value: 1, actual value: 0/);
+        await onHost(env, "10.77.3.2", "sysctl -p /etc/sysctl.d/90-kubelet.conf && systemctl start k3s-agent");
+        assert.strictEqual(events(env).at(-1)?.event, "start");
+    });
+
+    it("pins each host's SSH key at first contact, and refuses a host whose key changed until the new key is accepted", async () => {
+        const state = JSON.parse((await env.pulumi("stack", "export", "--show-secrets")).stdout).deployment.resources;
+        for (const [node, host] of [["s1", "h1"], ["a1", "h2"], ["a2", "h3"]]) {
+            const preflight = state.find((r: any) => r.urn.endsWith(`::k3s-${node}-preflight`));
+            assert.strictEqual(preflight.outputs.hostKey, await fingerprintOf(env, host), `${node}'s key was not recorded`);
+        }
+        await env.sh(path.join(root, "tests", "e2e", "ssh-hosts.sh"), ["rekey", hostsOf(env), "2"]);
+        const newKey = await fingerprintOf(env, "h2");
+        const before = events(env).length;
+        const config = hostFile(env, "h2", "/etc/rancher/k3s/config.yaml");
+        env.writeConfig(stackConfig(env, { labels: { tier: "rekeyed" } }));
+        await assert.rejects(env.pulumi("up", "--yes", "--skip-preview"),
+            (e: Error) => /host key mismatch for 10\.77\.2\.2:22/.test(e.message) && e.message.includes(newKey) && /hostKey/.test(e.message));
+        assert.strictEqual(events(env).length, before, "a command ran on a host whose key changed");
+        assert.strictEqual(hostFile(env, "h2", "/etc/rancher/k3s/config.yaml"), config);
+        // The user checks the new key out of band and accepts it in config.
+        kept.hostKeys.a1 = newKey;
+        env.writeConfig(stackConfig(env, { labels: { tier: "rekeyed" } }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        assert.match(hostFile(env, "h2", "/etc/rancher/k3s/config.yaml"), /tier=rekeyed/);
+        const ran = events(env).slice(before);
+        assert.deepStrictEqual(ran.filter((e) => e.event === "install"), [], "accepting a key reinstalled k3s");
     });
 
     it("rewrites one host's config and restarts only that host when its labels change", async () => {
@@ -177,6 +255,26 @@ describe("k3s over SSH on the real engine", function () {
         assert.deepStrictEqual(after.filter((e) => e.event === "systemctl").map((e) => `${e.host}:${e.verb}`), ["h2:restart"]);
         assert.match(hostFile(env, "h2", "/etc/rancher/k3s/config.yaml"), /tier=batch/);
         assert.strictEqual((await env.json("get", "node", "a1")).metadata.labels.tier, "batch");
+    });
+
+    it("stops an upgrade whose drain a PodDisruptionBudget holds, naming the pod; nothing is upgraded", async () => {
+        const held = path.join(env.dir, "held.yaml");
+        fs.writeFileSync(held, JSON.stringify({ apiVersion: "v1", kind: "List", items: [
+            { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "held", namespace: "default" }, spec: {
+                replicas: 1, selector: { matchLabels: { app: "held" } },
+                template: { metadata: { labels: { app: "held" } }, spec: { nodeName: "s1", containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }] } } } },
+            { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "held", namespace: "default" },
+                spec: { minAvailable: 1, selector: { matchLabels: { app: "held" } } } },
+        ] }));
+        await env.kubectl("apply", "-f", held);
+        await env.kubectl("rollout", "status", "deployment/held", "-n", "default", "--timeout=60s");
+        const before = events(env).length;
+        env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1", labels: { tier: "batch" }, drainTimeout: "5s" }));
+        await assert.rejects(env.pulumi("up", "--yes", "--skip-preview"),
+            /draining s1 did not finish within 5s; these pods did not leave: default\/held-[a-z0-9]+-[a-z0-9]+ /);
+        assert.deepStrictEqual(events(env).slice(before).filter((e) => e.event === "install"), [], "a host was upgraded");
+        assert.ok(!(await env.json("get", "node", "s1")).spec.unschedulable, "s1 was left cordoned");
+        await env.kubectl("delete", "-f", held, "--wait=true");
     });
 
     it("upgrades one host at a time: drain, install, uncordon, then the next", async () => {

@@ -6,11 +6,12 @@
 #
 #   ssh-hosts.sh up DIR COUNT KUBECONFIG   start COUNT hosts; keys and state under DIR
 #   ssh-hosts.sh down DIR COUNT            stop them and remove every trace
+#   ssh-hosts.sh rekey DIR N               give host N a new SSH host key (a reinstall, or a man in the middle)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 standin=$(cd "$here/../fixtures/k3s-standin" && pwd)
 action=$1 dir=$2 count=$3
-private_dirs=(/etc/rancher /var/lib/rancher /var/lib/kubestrap /usr/local/bin /usr/local/sbin /etc/systemd/system /run/k3s-standin)
+private_dirs=(/etc/rancher /var/lib/rancher /var/lib/kubestrap /usr/local/bin /usr/local/sbin /etc/systemd/system /etc/sysctl.d /run/k3s-standin)
 
 say() { echo "[ssh-hosts] $*" >&2; }
 ns() { echo "ks-e2e-h$1"; }
@@ -35,6 +36,10 @@ up() {
         mkdir -p "$h"
         for d in "${private_dirs[@]}"; do mkdir -p "$h/root$d"; done
         install -m 755 "$standin/standin.py" "$h/root/usr/local/sbin/systemctl"
+        install -m 755 "$standin/standin.py" "$h/root/usr/local/sbin/sysctl"
+        # The host's kernel parameters, as the stand-in's sysctl keeps them (the hosts share one kernel).
+        echo '{}' > "$h/kernel.json"
+        ln -sf "$h/kernel.json" "$h/root/run/k3s-standin/kernel"
         echo "h$i" > "$h/root/run/k3s-standin/host"
         cp "$kubeconfig" "$h/root/run/k3s-standin/cluster-kubeconfig"
         ln -sf "$dir/api.sock" "$h/root/run/k3s-standin/api.sock"
@@ -92,8 +97,22 @@ down() {
     rm -rf "$dir"
 }
 
+rekey() {
+    local i=$3 h=$dir/h$3
+    rm -f "$h/host_key" "$h/host_key.pub"
+    ssh-keygen -q -t ed25519 -N "" -f "$h/host_key"
+    local old; old=$(cat "$h/sshd.pid")
+    kill -HUP "$old"   # sshd re-executes itself and reads its host keys again
+    for _ in $(seq 60); do
+        ssh-keyscan -T 2 -t ed25519 "10.77.$i.2" 2>/dev/null | grep -qF "$(cut -d' ' -f2 "$h/host_key.pub")" && { say "h$i has a new host key"; return; }
+        sleep 0.5
+    done
+    say "h$i did not come back with its new host key; see $h/sshd.log"; exit 1
+}
+
 case "$action" in
     up) up "$@" ;;
+    rekey) rekey "$@" ;;
     down) down ;;
-    *) echo "usage: ssh-hosts.sh up DIR COUNT KUBECONFIG | down DIR COUNT" >&2; exit 2 ;;
+    *) echo "usage: ssh-hosts.sh up DIR COUNT KUBECONFIG | down DIR COUNT | rekey DIR N" >&2; exit 2 ;;
 esac

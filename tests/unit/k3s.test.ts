@@ -8,7 +8,7 @@ import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../
 const settings: K3sNodeSettings = {
     role: "server", clusterInit: true, ha: true, nodeName: "s1", version: "v1.31.4+k3s1", labels: { zone: "a" },
     taints: [{ key: "dedicated", value: "control", effect: "NoSchedule" }], disable: ["traefik", "servicelb"], tlsSans: ["10.0.0.1"],
-    extraArgs: [], hardened: false,
+    extraArgs: [], hardened: false, drainTimeoutSeconds: 300,
 };
 
 const clusterArgs: K3sClusterArgs = {
@@ -16,7 +16,7 @@ const clusterArgs: K3sClusterArgs = {
     ssh: { user: "ops", privateKey: "PRIVATE KEY", sudo: true },
     servers: [{ name: "s1", host: "10.0.0.1" }, { name: "s2", host: "10.0.0.2" }, { name: "s3", host: "10.0.0.3" }],
     agents: [{ name: "a1", host: "10.0.0.4", labels: { role: "worker" } }],
-    disable: ["traefik"], tlsSans: [], extraServerArgs: [], extraAgentArgs: [],
+    disable: ["traefik"], tlsSans: [], extraServerArgs: [], extraAgentArgs: [], drainTimeoutSeconds: 300,
 };
 
 async function cluster(args: Partial<K3sClusterArgs> = {}): Promise<{ r: Recorder; c: K3sCluster }> {
@@ -120,7 +120,7 @@ describe("K3sCluster", () => {
         assert.deepStrictEqual(depNames(r, "k3s-s2"), ["k3s-s1"]);
         assert.deepStrictEqual(depNames(r, "k3s-s3"), ["k3s-s2"]);
         assert.deepStrictEqual(depNames(r, "k3s-a1"), ["k3s-s3"]);
-        assert.deepStrictEqual(depNames(r, "k3s-s2-install").sort(), ["k3s-s2-config", "k3s-s2-drain", "k3s-s2-preflight", "k3s-s2-token"]);
+        assert.deepStrictEqual(depNames(r, "k3s-s2-install").sort(), ["k3s-s2-config", "k3s-s2-drain", "k3s-s2-kernel-parameters", "k3s-s2-preflight", "k3s-s2-token"]);
         assert.deepStrictEqual(depNames(r, "k3s-s2-drain"), ["k3s-s2-preflight"], "a node is drained before its host passed preflight");
     });
 

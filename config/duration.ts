@@ -1,0 +1,28 @@
+// Durations as kubectl and Go print them ("90s", "5m", "1h30m"), for timeouts in config.
+import { z } from "zod";
+
+const unitSeconds: Record<string, number> = { h: 3600, m: 60, s: 1 };
+const durationPattern = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+export function durationSeconds(text: string): number | undefined {
+    const match = durationPattern.exec(text);
+    if (!match || text === "") {
+        return undefined;
+    }
+    return ["h", "m", "s"].reduce((total, unit, i) => total + Number(match[i + 1] ?? 0) * unitSeconds[unit], 0);
+}
+
+/** A positive duration like "5m" or "1h30m", read as seconds. */
+export const duration = z.string().superRefine((text, ctx) => {
+    const seconds = durationSeconds(text);
+    if (seconds === undefined || seconds === 0) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" is not a duration; write it like "90s", "5m" or "1h30m"` });
+    }
+}).transform((text) => durationSeconds(text)!);
+
+const fingerprint = /^SHA256:[A-Za-z0-9+/]{43}$/;
+const publicKey = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2}( .*)?$/;
+
+/** An SSH host key as `ssh-keyscan` or `ssh-keygen -lf` print it. */
+export const sshHostKey = z.string().refine((k) => fingerprint.test(k) || publicKey.test(k),
+    "is not an SSH host key; give the public key (\"ssh-ed25519 AAAA...\", from `ssh-keyscan -t ed25519 HOST`) or its fingerprint (\"SHA256:...\", from `ssh-keygen -lf KEYFILE`)");
