@@ -1,6 +1,7 @@
 // The `kubestrap:addons` settings: one optional block per add-on in the registry.
 import { z } from "zod";
 import { addonNames } from "../components/addons/registry";
+import { alerting } from "./alerting";
 import { byteQuantity, cpuQuantity, dnsName, host, secretRef } from "./primitives";
 
 const chartSource = z.object({
@@ -71,6 +72,7 @@ export const addonsSchema = z.object({
         }).strict().default({}),
         grafanaHost: host.optional(),
         certificateExpiryDays: z.number().int().min(1).default(15),
+        alerting,
     }),
     "ingress-nginx": addon({
         className: dnsName.default("nginx"),

@@ -2,6 +2,7 @@
 // order, the rules that span add-ons, and their secrets.
 import { AddonName, addonNames, planAddons, registry } from "../components/addons/registry";
 import { resolveAddonResources } from "./addon-resources";
+import { resolveAlertReceivers, ResolvedAlertReceiver } from "./alert-receivers";
 import { AddonsConfig } from "./addons";
 import { configPath } from "./problems";
 import { Secret, SecretResolver } from "./secrets";
@@ -9,8 +10,10 @@ import { StackConfig } from "./schema";
 
 type CertManagerSettings = AddonsConfig["cert-manager"];
 type ExternalDnsSettings = AddonsConfig["external-dns"];
+type ObservabilitySettings = AddonsConfig["observability"];
 
-export interface ResolvedAddonSettings extends Omit<AddonsConfig, "cert-manager" | "external-dns"> {
+export interface ResolvedAddonSettings extends Omit<AddonsConfig, "cert-manager" | "external-dns" | "observability"> {
+    observability: Omit<ObservabilitySettings, "alerting"> & { alerting: { receivers: ResolvedAlertReceiver[] } };
     "cert-manager": Omit<CertManagerSettings, "cloudflare"> & {
         cloudflare?: Omit<NonNullable<CertManagerSettings["cloudflare"]>, "apiToken"> & { apiToken: Secret };
     };
@@ -91,6 +94,12 @@ export function resolveAddons(config: StackConfig, resolver: SecretResolver, pro
         waitsFor: plan.waitsFor as ResolvedAddons["waitsFor"],
         settings: {
             ...addonSettings,
+            observability: {
+                ...addonSettings.observability,
+                alerting: {
+                    receivers: on.includes("observability") ? resolveAlertReceivers(config.addons.observability.alerting.receivers, resolver) : [],
+                },
+            },
             "cert-manager": {
                 ...addonSettings["cert-manager"],
                 cloudflare: cloudflare && on.includes("cert-manager")

@@ -67,7 +67,7 @@ export function installAddons(addons: ResolvedAddons, context: AddonContext, opt
                     className: on("ingress-nginx") ? settings["ingress-nginx"].className : undefined,
                     clusterIssuer: on("cert-manager") ? context.profile.clusterIssuer : undefined,
                 } : undefined,
-                demonNamespace: context.demonNamespace,
+                demonNamespace: context.demonNamespace, alertReceivers: o.alerting.receivers,
             }, optsFor("observability"));
         },
         "ingress-nginx": () => {
