@@ -1,7 +1,8 @@
 // The `kubestrap:addons` settings: one optional block per add-on in the registry.
 import { z } from "zod";
 import { addonNames } from "../components/addons/registry";
-import { byteQuantity, dnsName, host, secretRef } from "./primitives";
+import { alerting } from "./alerting";
+import { byteQuantity, cpuQuantity, dnsName, host, secretRef } from "./primitives";
 
 const chartSource = z.object({
     repository: z.string().url().optional(),
@@ -16,6 +17,9 @@ const chartSource = z.object({
 
 const addonName = z.enum(addonNames);
 const helmValues = z.record(z.unknown());
+const amounts = z.object({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() }).strict();
+/** Laid over the environment's default for that container; limits below requests are caught once merged. */
+const containerResources = z.object({ requests: amounts.optional(), limits: amounts.optional() }).strict();
 
 /** What every add-on accepts: on/off, chart sources and Helm values per chart, extra ordering. */
 function addon<T extends z.ZodRawShape>(shape: T) {
@@ -24,6 +28,8 @@ function addon<T extends z.ZodRawShape>(shape: T) {
         charts: z.record(chartSource).default({}),
         values: z.record(helmValues).default({}),
         dependsOn: z.array(addonName).default([]),
+        /** Per container (components/addons/resources.ts names them): requests and limits over the environment's. */
+        resources: z.record(containerResources).default({}),
         ...shape,
     }).strict());
 }
@@ -66,6 +72,7 @@ export const addonsSchema = z.object({
         }).strict().default({}),
         grafanaHost: host.optional(),
         certificateExpiryDays: z.number().int().min(1).default(15),
+        alerting,
     }),
     "ingress-nginx": addon({
         className: dnsName.default("nginx"),

@@ -1,6 +1,8 @@
 // Resolves the add-on settings: which are on (config, else the environment's default), in what
 // order, the rules that span add-ons, and their secrets.
 import { AddonName, addonNames, planAddons, registry } from "../components/addons/registry";
+import { resolveAddonResources } from "./addon-resources";
+import { resolveAlertReceivers, ResolvedAlertReceiver } from "./alert-receivers";
 import { AddonsConfig } from "./addons";
 import { configPath } from "./problems";
 import { Secret, SecretResolver } from "./secrets";
@@ -8,8 +10,10 @@ import { StackConfig } from "./schema";
 
 type CertManagerSettings = AddonsConfig["cert-manager"];
 type ExternalDnsSettings = AddonsConfig["external-dns"];
+type ObservabilitySettings = AddonsConfig["observability"];
 
-export interface ResolvedAddonSettings extends Omit<AddonsConfig, "cert-manager" | "external-dns"> {
+export interface ResolvedAddonSettings extends Omit<AddonsConfig, "cert-manager" | "external-dns" | "observability"> {
+    observability: Omit<ObservabilitySettings, "alerting"> & { alerting: { receivers: ResolvedAlertReceiver[] } };
     "cert-manager": Omit<CertManagerSettings, "cloudflare"> & {
         cloudflare?: Omit<NonNullable<CertManagerSettings["cloudflare"]>, "apiToken"> & { apiToken: Secret };
     };
@@ -78,20 +82,32 @@ export function resolveAddons(config: StackConfig, resolver: SecretResolver, pro
     }])), addonNames);
     problems.push(...plan.problems.map((p) => `${at(p.addon as AddonName, "dependsOn")}: ${p.message}`));
 
+    // From here on, each add-on's `resources` is every container's, defaults and overrides merged.
+    const addonSettings = Object.fromEntries(addonNames.map((name) => [name, {
+        ...config.addons[name],
+        resources: resolveAddonResources(name, config.environment, config.addons[name].resources, on.includes(name) ? problems : []),
+    }])) as AddonsConfig;
+
     const cloudflare = certManager.cloudflare;
     return {
         order: plan.order as AddonName[],
         waitsFor: plan.waitsFor as ResolvedAddons["waitsFor"],
         settings: {
-            ...config.addons,
+            ...addonSettings,
+            observability: {
+                ...addonSettings.observability,
+                alerting: {
+                    receivers: on.includes("observability") ? resolveAlertReceivers(config.addons.observability.alerting.receivers, resolver) : [],
+                },
+            },
             "cert-manager": {
-                ...certManager,
+                ...addonSettings["cert-manager"],
                 cloudflare: cloudflare && on.includes("cert-manager")
                     ? { ...cloudflare, apiToken: resolver.resolve(cloudflare.apiToken, ["addons", "cert-manager", "cloudflare", "apiToken"]) }
                     : undefined,
             },
             "external-dns": {
-                ...externalDns,
+                ...addonSettings["external-dns"],
                 cloudflareApiToken: externalDns.cloudflareApiToken && on.includes("external-dns")
                     ? resolver.resolve(externalDns.cloudflareApiToken, ["addons", "external-dns", "cloudflareApiToken"])
                     : undefined,

@@ -9,6 +9,7 @@ import { Longhorn } from "../components/addons/longhorn";
 import { MetalLb } from "../components/addons/metallb";
 import { ObservabilityStack } from "../components/addons/observability-stack";
 import { AddonName, registry } from "../components/addons/registry";
+import { resourceValues } from "../components/addons/resources";
 import { SealedSecrets } from "../components/addons/sealed-secrets";
 import { EnvironmentProfile } from "./environments";
 
@@ -37,7 +38,9 @@ export function installAddons(addons: ResolvedAddons, context: AddonContext, opt
         ...opts,
         dependsOn: (addons.waitsFor[name] ?? []).map((dep) => components[dep]!),
     });
-    const charts = (name: AddonName) => ({ charts: settings[name].charts, values: settings[name].values });
+    const charts = (name: AddonName) => ({
+        charts: settings[name].charts, values: settings[name].values, resources: resourceValues(name, settings[name].resources),
+    });
 
     const create: Record<AddonName, () => pulumi.ComponentResource> = {
         metallb: () => new MetalLb("metallb", { ...charts("metallb"), addresses: settings.metallb.addresses ?? [] }, optsFor("metallb")),
@@ -64,7 +67,7 @@ export function installAddons(addons: ResolvedAddons, context: AddonContext, opt
                     className: on("ingress-nginx") ? settings["ingress-nginx"].className : undefined,
                     clusterIssuer: on("cert-manager") ? context.profile.clusterIssuer : undefined,
                 } : undefined,
-                demonNamespace: context.demonNamespace,
+                demonNamespace: context.demonNamespace, alertReceivers: o.alerting.receivers,
             }, optsFor("observability"));
         },
         "ingress-nginx": () => {

@@ -24,10 +24,11 @@ export function demonDashboard(namespace: string): Record<string, unknown> {
             list: [{ name: "datasource", type: "datasource", query: "prometheus", current: { text: "Prometheus", value: "prometheus" } }],
         },
         panels: [
-            panel(1, "JetStream messages stored", `sum by (pod) (nats_stream_total_messages{${ns}})`, "short", 0, 0),
-            panel(2, "JetStream bytes stored", `sum by (pod) (nats_stream_total_bytes{${ns}})`, "bytes", 12, 0),
-            panel(3, "NATS messages in per second", `sum by (pod) (rate(nats_varz_in_msgs{${ns}}[5m]))`, "ops", 0, 8),
-            panel(4, "NATS client connections", `sum by (pod) (nats_varz_connections{${ns}})`, "short", 12, 8),
+            // prometheus-nats-exporter's names: JetStream totals per server (jsz), core counters from /varz.
+            panel(1, "JetStream messages stored", `sum by (pod) (jetstream_server_total_messages{${ns}})`, "short", 0, 0),
+            panel(2, "JetStream bytes stored", `sum by (pod) (jetstream_server_total_message_bytes{${ns}})`, "bytes", 12, 0),
+            panel(3, "NATS messages in per second", `sum by (pod) (rate(gnatsd_varz_in_msgs{${ns}}[5m]))`, "ops", 0, 8),
+            panel(4, "NATS client connections", `sum by (pod) (gnatsd_varz_connections{${ns}})`, "short", 12, 8),
             panel(5, "Service restarts", `sum by (pod) (increase(kube_pod_container_status_restarts_total{${ns}}[1h]))`, "short", 0, 16),
             panel(6, "Service CPU", `sum by (pod) (rate(container_cpu_usage_seconds_total{${ns}, container!=""}[5m]))`, "cores", 12, 16),
         ],

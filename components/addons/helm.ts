@@ -14,6 +14,8 @@ export interface AddonChartArgs {
     charts?: Record<string, ChartSource>;
     /** Per chart: Helm values laid over kubestrap's own. */
     values?: Record<string, HelmValues>;
+    /** Per chart: the containers' requests and limits, where the chart reads them (resources.ts). */
+    resources?: Record<string, HelmValues>;
 }
 
 const isPlainObject = (v: unknown): v is HelmValues => !!v && typeof v === "object" && !Array.isArray(v);
@@ -60,7 +62,8 @@ export function addonRelease(request: ReleaseRequest, opts: pulumi.CustomResourc
         chart: source.path ?? source.name!,
         version: source.path ? undefined : source.version,
         repositoryOpts: source.repository ? { repo: source.repository } : undefined,
-        values: pulumi.output(request.values).apply((ours) => mergeValues(ours, args.values?.[chart])),
+        values: pulumi.output(request.values)
+            .apply((ours) => mergeValues(mergeValues(args.resources?.[chart] ?? {}, ours), args.values?.[chart])),
         createNamespace: false,
         cleanupOnFail: true,
         maxHistory: 5,

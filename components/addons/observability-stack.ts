@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { monitoringNamespaceLabel } from "../demon-specs";
 import { GeneratedSecret } from "../generated-secret";
 import { IngressController, platformAlertRules } from "./alert-rules";
+import { AlertReceiver, alertmanagerSetup, receiversSecret } from "./alertmanager-config";
 import { demonDashboard } from "./demon-dashboard";
 import { addonNamespace, AddonChartArgs, addonRelease } from "./helm";
 import { registry } from "./registry";
@@ -21,6 +22,8 @@ export interface ObservabilityStackArgs extends AddonChartArgs {
     ingressController: IngressController;
     /** Where the Demon stack runs, to scrape it and chart it; absent when it is off. */
     demonNamespace?: pulumi.Input<string>;
+    /** Where Alertmanager sends alerts, by severity; none: every alert goes to the "null" receiver. */
+    alertReceivers: AlertReceiver[];
 }
 
 export const grafanaAdminSecret = "grafana-admin";
@@ -84,6 +87,14 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             stringData: { "admin-user": "admin", "admin-password": password.value },
         }, child);
 
+        const alerting = alertmanagerSetup(args.alertReceivers);
+        const hasCredentials = Object.keys(alerting.secretData).length > 0;
+        const credentials = hasCredentials ? [new k8s.core.v1.Secret(`${name}-alertmanager-receivers`, {
+            metadata: { name: receiversSecret, namespace },
+            type: "Opaque",
+            stringData: pulumi.secret(alerting.secretData),
+        }, child)] : [];
+
         const volume = (size: string) => ({
             volumeClaimTemplate: {
                 spec: {
@@ -106,7 +117,10 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                         ruleSelectorNilUsesHelmValues: false,
                     },
                 },
-                alertmanager: { alertmanagerSpec: { storage: volume("1Gi") } },
+                alertmanager: {
+                    config: alerting.config,
+                    alertmanagerSpec: { storage: volume("1Gi"), ...(hasCredentials ? { secrets: [receiversSecret] } : {}) },
+                },
                 grafana: {
                     admin: { existingSecret: grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
                     sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
@@ -116,7 +130,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                     } : {}),
                 },
             },
-        }, { parent: this, dependsOn: [ns, admin] });
+        }, { parent: this, dependsOn: [ns, admin, ...credentials] });
 
         if (args.logs.enabled) {
             const loki = addonRelease({
