@@ -74,6 +74,39 @@ function hostFiles(env: E2eEnv, host: string): string[] {
 
 const hostFile = (env: E2eEnv, host: string, file: string) => fs.readFileSync(path.join(hostsOf(env), host, "root", file), "utf8");
 
+/** A host key's fingerprint as `ssh-keygen -lf` prints it. */
+async function fingerprint(env: E2eEnv, pub: string): Promise<string> {
+    return (await env.sh("ssh-keygen", ["-lf", pub])).stdout.split(" ")[1];
+}
+
+/**
+ * Gives a test host a new SSH host key, as a reinstall (or a man in the middle) would, or puts
+ * back the one given; sshd rereads its keys on SIGHUP. Returns the key it replaced.
+ */
+async function replaceHostKey(env: E2eEnv, host: string, address: string, back?: { key: Buffer; pub: Buffer }) {
+    const dir = path.join(hostsOf(env), host);
+    const key = path.join(dir, "host_key");
+    const old = { key: fs.readFileSync(key), pub: fs.readFileSync(`${key}.pub`) };
+    fs.rmSync(key);
+    fs.rmSync(`${key}.pub`);
+    if (back) {
+        fs.writeFileSync(key, back.key, { mode: 0o600 });
+        fs.writeFileSync(`${key}.pub`, back.pub);
+    } else {
+        await env.sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    }
+    await env.sh("sh", ["-c", `kill -HUP "$(cat '${dir}/sshd.pid')"`]);
+    const want = fs.readFileSync(`${key}.pub`, "utf8").split(" ")[1];
+    for (let i = 0; i < 60; i++) {
+        const scan = await env.sh("sh", ["-c", `ssh-keyscan -t ed25519 -T 2 ${address} 2>/dev/null || true`]);
+        if (scan.stdout.includes(want)) {
+            return old;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`sshd on ${host} did not come back with its new host key`);
+}
+
 describe("k3s over SSH on the real engine", function () {
     this.timeout(20 * 60 * 1000);
     const env = new E2eEnv("e2e-k3s", 2);
@@ -167,6 +200,26 @@ describe("k3s over SSH on the real engine", function () {
         const before = events(env).length;
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
         assert.strictEqual(events(env).length, before);
+    });
+
+    it("refuses a host whose SSH host key changed since it was first trusted, and runs nothing there", async () => {
+        const before = events(env).length;
+        const key = path.join(hostsOf(env), "h2", "host_key.pub");
+        const trusted = await fingerprint(env, key);
+        const original = await replaceHostKey(env, "h2", "10.77.2.2");
+        try {
+            const now = await fingerprint(env, key);
+            const files = hostFiles(env, "h2").map((f) => `${f}:${hostFile(env, "h2", f).length}`);
+            env.writeConfig(stackConfig(env, { labels: { tier: "batch" } })); // a change that runs a command on h2
+            const expected = `host key mismatch for 10.77.2.2:22: the key changed since it was first trusted (was ${trusted}, now ssh-ed25519 ${now})`;
+            await assert.rejects(env.pulumi("up", "--yes", "--skip-preview"), (e: Error) => e.message.includes(expected) && e.message.includes(`to "${now}" and run up again`));
+            assert.strictEqual(events(env).length, before, "a command ran on a host with a changed key");
+            assert.deepStrictEqual(hostFiles(env, "h2").map((f) => `${f}:${hostFile(env, "h2", f).length}`), files);
+        } finally {
+            await replaceHostKey(env, "h2", "10.77.2.2", original);
+            env.writeConfig(stackConfig(env));
+        }
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
     });
 
     it("rewrites one host's config and restarts only that host when its labels change", async () => {
