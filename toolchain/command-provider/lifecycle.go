@@ -2,109 +2,97 @@ package main
 
 import (
 	"context"
-	"sort"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// The inputs of each resource type; outputs are these plus stdout and stderr for commands.
-var inputKeys = map[string][]string{
-	localCommand:  {"create", "update", "delete", "dir", "environment", "stdin", "triggers", "interpreter", "logging", "addPreviousOutputInEnv", "assetPaths", "archivePaths"},
-	remoteCommand: {"connection", "create", "update", "delete", "environment", "stdin", "triggers", "logging", "addPreviousOutputInEnv"},
-	copyToRemote:  {"connection", "source", "remotePath", "triggers"},
+// defaultTimeout bounds every command that has no customTimeouts for its operation. Upstream
+// pulumi-command runs a command until it ends (pulumi/pulumi-command#199, #201: hangs).
+const defaultTimeout = 20 * time.Minute
+
+func timeoutOf(seconds float64) time.Duration {
+	if seconds <= 0 {
+		return defaultTimeout
+	}
+	return time.Duration(seconds * float64(time.Second))
 }
 
-// Changing these replaces the resource; the SDK also asks for it with replaceOnChanges.
-var replaceKeys = map[string]bool{"triggers": true, "source": true, "remotePath": true}
-
-// What a command runs depends on these; a change to anything else (the connection, logging)
-// is recorded without running anything.
-var commandKeys = map[string]bool{"create": true, "update": true, "environment": true, "stdin": true, "dir": true, "interpreter": true}
-
-func changedKeys(kind string, olds, news resource.PropertyMap) []string {
-	var changed []string
-	for _, key := range inputKeys[kind] {
-		k := resource.PropertyKey(key)
-		o, hasOld := olds[k]
-		n, hasNew := news[k]
-		if hasOld != hasNew || (hasNew && (n.ContainsUnknowns() || !o.DeepEquals(n))) {
-			changed = append(changed, key)
-		}
+// operation collects what one request runs with. full and previousFull keep secrets marked.
+func (p *provider) operation(urn string, full, previousFull resource.PropertyMap, timeout float64) *operation {
+	op := &operation{kind: resourceType(urn), urn: urn, inputs: reveal(full), timeout: timeoutOf(timeout), engine: &p.engine}
+	if previousFull != nil {
+		op.previous = reveal(previousFull)
 	}
-	sort.Strings(changed)
-	return changed
+	for _, key := range []resource.PropertyKey{"create", "update", "delete", "environment", "stdin"} {
+		op.secret = op.secret || full[key].ContainsSecrets()
+	}
+	if previousFull != nil && addPreviousOutput(op.inputs) {
+		op.secret = op.secret || previousFull["stdout"].ContainsSecrets() || previousFull["stderr"].ContainsSecrets()
+	}
+	return op
 }
 
-func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(req.GetOldInputs())
-	if err != nil {
-		return nil, err
+func isRemote(kind string) bool { return kind == remoteCommand || kind == copyToRemote }
+
+// hostKeyOutput is the key the server offered this time, else the one recorded before.
+func hostKeyOutput(outputs, olds resource.PropertyMap, offered string) {
+	if offered != "" {
+		outputs["hostKey"] = resource.NewStringProperty(offered)
+	} else if v, ok := olds["hostKey"]; ok {
+		outputs["hostKey"] = v
 	}
-	if len(olds) == 0 {
-		if olds, err = unmarshal(req.GetOlds()); err != nil {
-			return nil, err
-		}
-	}
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	changed := changedKeys(resourceType(req.GetUrn()), olds, news)
-	if len(changed) == 0 {
-		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, HasDetailedDiff: true}, nil
-	}
-	detailed := map[string]*pulumirpc.PropertyDiff{}
-	var replaces []string
-	for _, key := range changed {
-		kind := pulumirpc.PropertyDiff_UPDATE
-		if replaceKeys[key] {
-			kind = pulumirpc.PropertyDiff_UPDATE_REPLACE
-			replaces = append(replaces, key)
-		}
-		detailed[key] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
-	}
-	return &pulumirpc.DiffResponse{
-		Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replaces,
-		DetailedDiff: detailed, HasDetailedDiff: true,
-	}, nil
 }
 
-// unknownOutput marks stdout and stderr as known only after the command runs (previews).
-func unknownOutput(outputs resource.PropertyMap) {
-	outputs["stdout"] = resource.MakeComputed(resource.NewStringProperty(""))
-	outputs["stderr"] = resource.MakeComputed(resource.NewStringProperty(""))
+// unknownOutput marks outputs known only after a command runs (previews).
+func unknownOutput(outputs resource.PropertyMap, keys ...resource.PropertyKey) {
+	for _, key := range keys {
+		outputs[key] = resource.MakeComputed(resource.NewStringProperty(""))
+	}
 }
 
 func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	inputs, err := unmarshal(req.GetProperties())
+	full, err := unmarshal(req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	kind := resourceType(req.GetUrn())
-	outputs := inputs.Copy()
+	op := p.operation(req.GetUrn(), full, nil, req.GetTimeout())
+	outputs := full.Copy()
 	switch {
+	case req.GetPreview() && op.kind == localCommand:
+		unknownOutput(outputs, "stdout", "stderr")
+	case req.GetPreview() && op.kind == copyToRemote:
+		unknownOutput(outputs, "hostKey")
 	case req.GetPreview():
-		if kind != copyToRemote {
-			unknownOutput(outputs)
-		}
-	case kind == copyToRemote:
-		if err := copyFile(ctx, inputs); err != nil {
-			return nil, err
-		}
-	default:
-		result, err := runCommand(ctx, kind, inputs, "create", nil)
+		unknownOutput(outputs, "stdout", "stderr", "hostKey")
+	case op.kind == copyToRemote:
+		hostKey, err := copyFile(p.context(ctx), op)
 		if err != nil {
 			return nil, err
 		}
-		result.into(outputs)
+		hostKeyOutput(outputs, nil, hostKey)
+	default:
+		result, err := runCommand(p.context(ctx), op, "create")
+		if err != nil {
+			return nil, err
+		}
+		result.into(op.kind, outputs, nil)
 	}
 	props, err := marshal(outputs)
 	if err != nil {
 		return nil, err
 	}
 	return &pulumirpc.CreateResponse{Id: newID(), Properties: props}, nil
+}
+
+func (r result) into(kind string, outputs, olds resource.PropertyMap) {
+	outputs["stdout"] = resource.NewStringProperty(r.stdout)
+	outputs["stderr"] = resource.NewStringProperty(r.stderr)
+	if isRemote(kind) {
+		hostKeyOutput(outputs, olds, r.hostKey)
+	}
 }
 
 func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
@@ -116,26 +104,29 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	kind := resourceType(req.GetUrn())
+	op := p.operation(req.GetUrn(), news, olds, req.GetTimeout())
 	outputs := news.Copy()
 	rerun := false
-	for _, key := range changedKeys(kind, olds, news) {
+	for _, key := range changedKeys(op.kind, op.previous, op.inputs) {
 		rerun = rerun || commandKeys[key]
 	}
-	if kind != copyToRemote {
+	if isRemote(op.kind) {
+		hostKeyOutput(outputs, olds, "")
+	}
+	if op.kind != copyToRemote {
 		outputs["stdout"], outputs["stderr"] = olds["stdout"], olds["stderr"]
 		if rerun && req.GetPreview() {
-			unknownOutput(outputs)
+			unknownOutput(outputs, "stdout", "stderr")
 		} else if rerun {
 			which := "update"
 			if _, ok := news["update"]; !ok {
 				which = "create"
 			}
-			result, err := runCommand(ctx, kind, news, which, olds)
+			result, err := runCommand(p.context(ctx), op, which)
 			if err != nil {
 				return nil, err
 			}
-			result.into(outputs)
+			result.into(op.kind, outputs, olds)
 		}
 	}
 	props, err := marshal(outputs)
@@ -150,10 +141,10 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 	if err != nil {
 		return nil, err
 	}
-	kind := resourceType(req.GetUrn())
-	if kind != copyToRemote {
+	op := p.operation(req.GetUrn(), state, state, req.GetTimeout())
+	if op.kind != copyToRemote {
 		if _, ok := state["delete"]; ok {
-			if _, err := runCommand(ctx, kind, state, "delete", state); err != nil {
+			if _, err := runCommand(p.context(ctx), op, "delete"); err != nil {
 				return nil, err
 			}
 		}

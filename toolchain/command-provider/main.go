@@ -6,6 +6,20 @@
 // command:remote:Command (over SSH) and command:remote:CopyToRemote (file assets), with the
 // same inputs, outputs and lifecycle: create on create, update (or create again) when command
 // inputs change, delete on delete, replace when triggers change, nothing re-run otherwise.
+// Output lines stream to the engine as upstream's do (as `logging` allows).
+//
+// Where it differs from upstream, on purpose:
+//   - Host keys are verified. connection.hostKey pins a key ("ssh-ed25519 AAAA...", as upstream
+//     takes it) or a fingerprint ("SHA256:...", as ssh-keygen -lf prints it). Without a pin the
+//     first key a resource sees is recorded in its hostKey output and any other key refuses
+//     later operations (upstream ignores host keys unless pinned). See hostkey.go.
+//   - Remote environment values never appear in an argument list: they reach the remote shell
+//     on stdin ahead of the resource's stdin (upstream uses SSH env requests, which sshd
+//     refuses unless AcceptEnv allows them). See remote.go.
+//   - Every command has a timeout: the operation's customTimeouts, else 20 minutes; a command
+//     that outlives it is stopped with its process group (upstream waits forever).
+//   - Output is not streamed, nor shown in errors, when the command, environment or stdin
+//     holds a secret (upstream streams it as `logging` says).
 package main
 
 import (
@@ -35,16 +49,30 @@ const (
 
 type provider struct {
 	pulumirpc.UnimplementedResourceProviderServer
+	engine engine
+	// stop ends every running command when the engine cancels (nil: never).
+	stop    context.Context
+	stopAll context.CancelFunc
+}
+
+func newProvider(engineAddress string) *provider {
+	p := &provider{}
+	p.stop, p.stopAll = context.WithCancel(context.Background())
+	p.engine.connect(engineAddress)
+	return p
 }
 
 func main() {
+	// The engine starts plugins as `<plugin> [flags] <engine address>`.
 	flag.String("tracing", "", "ignored")
+	flag.Bool("logtostderr", false, "ignored")
+	flag.Bool("logflow", false, "ignored")
+	flag.Int("v", 0, "ignored")
 	flag.Parse()
-	cancel := make(chan bool)
+	p := newProvider(flag.Arg(0))
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterResourceProviderServer(srv, &provider{})
+			pulumirpc.RegisterResourceProviderServer(srv, p)
 			return nil
 		},
 	})
@@ -59,14 +87,52 @@ func main() {
 	}
 }
 
-var unmarshalOpts = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true}
+// Secrets are kept marked: outputs must stay secret where inputs were, and a command whose
+// inputs hold one streams nothing. reveal gives the values commands run with.
+var unmarshalOpts = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true, KeepSecrets: true}
 
 func unmarshal(s *structpb.Struct) (resource.PropertyMap, error) {
 	return plugin.UnmarshalProperties(s, unmarshalOpts)
 }
 
 func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
-	return plugin.MarshalProperties(m, plugin.MarshalOptions{KeepUnknowns: true})
+	return plugin.MarshalProperties(m, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true})
+}
+
+// reveal is m with every secret replaced by its value.
+func reveal(m resource.PropertyMap) resource.PropertyMap {
+	out := make(resource.PropertyMap, len(m))
+	for k, v := range m {
+		out[k] = revealValue(v)
+	}
+	return out
+}
+
+func revealValue(v resource.PropertyValue) resource.PropertyValue {
+	switch {
+	case v.IsSecret():
+		return revealValue(v.SecretValue().Element)
+	case v.IsObject():
+		return resource.NewObjectProperty(reveal(v.ObjectValue()))
+	case v.IsArray():
+		items := make([]resource.PropertyValue, len(v.ArrayValue()))
+		for i, item := range v.ArrayValue() {
+			items[i] = revealValue(item)
+		}
+		return resource.NewArrayProperty(items)
+	}
+	return v
+}
+
+// context is ctx, also ended when the engine cancels.
+func (p *provider) context(ctx context.Context) context.Context {
+	if p.stop == nil {
+		return ctx
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	unregister := context.AfterFunc(p.stop, cancel)
+	context.AfterFunc(ctx, func() { unregister() })
+	return ctx
 }
 
 func (p *provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
@@ -77,8 +143,9 @@ func (p *provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pul
 	return &pulumirpc.GetSchemaResponse{Schema: fmt.Sprintf(`{"name":"command","version":%q}`, version)}, nil
 }
 
-func (p *provider) Handshake(context.Context, *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
-	return &pulumirpc.ProviderHandshakeResponse{AcceptSecrets: false, AcceptResources: false}, nil
+func (p *provider) Handshake(_ context.Context, req *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
+	p.engine.connect(req.GetEngineAddress())
+	return &pulumirpc.ProviderHandshakeResponse{AcceptSecrets: true, AcceptResources: false}, nil
 }
 
 func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
@@ -90,39 +157,20 @@ func (p *provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumir
 }
 
 func (p *provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: false, SupportsPreview: true}, nil
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
-func (p *provider) Attach(context.Context, *pulumirpc.PluginAttach) (*emptypb.Empty, error) {
+func (p *provider) Attach(_ context.Context, req *pulumirpc.PluginAttach) (*emptypb.Empty, error) {
+	p.engine.connect(req.GetAddress())
 	return &emptypb.Empty{}, nil
 }
 
 func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	if p.stopAll != nil {
+		p.stopAll()
+	}
 	return &emptypb.Empty{}, nil
 }
-
-func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	var failures []*pulumirpc.CheckFailure
-	switch resourceType(req.GetUrn()) {
-	case localCommand, remoteCommand:
-		if v, ok := news["logging"]; ok && v.IsString() && !validLogging[v.StringValue()] {
-			failures = append(failures, &pulumirpc.CheckFailure{Property: "logging", Reason: "must be one of stdout, stderr, stdoutAndStderr, none"})
-		}
-	case copyToRemote:
-		if _, ok := news["remotePath"]; !ok {
-			failures = append(failures, &pulumirpc.CheckFailure{Property: "remotePath", Reason: "is required"})
-		}
-	default:
-		return nil, fmt.Errorf("kubestrap's command provider does not implement %s", resourceType(req.GetUrn()))
-	}
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
-}
-
-var validLogging = map[string]bool{"stdout": true, "stderr": true, "stdoutAndStderr": true, "none": true}
 
 func resourceType(urn string) string {
 	u, err := resource.ParseURN(urn)

@@ -18,6 +18,11 @@ func props(t *testing.T, m map[string]interface{}) resource.PropertyMap {
 
 func diff(t *testing.T, olds, news map[string]interface{}) *pulumirpc.DiffResponse {
 	t.Helper()
+	return diffAt(t, urn, olds, news)
+}
+
+func diffAt(t *testing.T, urn string, olds, news map[string]interface{}) *pulumirpc.DiffResponse {
+	t.Helper()
 	o, err := marshal(props(t, olds))
 	if err != nil {
 		t.Fatal(err)
@@ -82,22 +87,14 @@ func TestUpdateRunsUpdateWithThePreviousOutput(t *testing.T) {
 
 func TestFailuresHideOutputWhenLoggingIsNone(t *testing.T) {
 	in := props(t, map[string]interface{}{"create": "echo the-secret; exit 3", "logging": "none"})
-	_, err := runCommand(context.Background(), localCommand, in, "create", nil)
+	_, err := create(t, &provider{}, urn, in, 0)
 	if err == nil || strings.Contains(err.Error(), "the-secret") || !strings.Contains(err.Error(), "exit status 3") {
 		t.Fatalf("want an exit status without the output, got %v", err)
 	}
 	in["logging"] = resource.NewStringProperty("stdoutAndStderr")
-	_, err = runCommand(context.Background(), localCommand, in, "create", nil)
+	_, err = create(t, &provider{}, urn, in, 0)
 	if err == nil || !strings.Contains(err.Error(), "the-secret") {
 		t.Fatalf("want the output when logging allows it, got %v", err)
-	}
-}
-
-func TestExportsQuoteValues(t *testing.T) {
-	got := exports(map[string]string{"B": "it's", "A": "x y"})
-	want := "export A='x y'\nexport B='it'\\''s'\n"
-	if got != want {
-		t.Fatalf("got %q want %q", got, want)
 	}
 }
 
@@ -105,7 +102,7 @@ func TestUnreachableHostNamesTheAddress(t *testing.T) {
 	in := props(t, map[string]interface{}{"create": "true", "connection": map[string]interface{}{
 		"host": "127.0.0.1", "port": 1, "user": "ops", "password": "x", "dialErrorLimit": 1, "perDialTimeout": 1,
 	}})
-	_, err := runCommand(context.Background(), remoteCommand, in, "create", nil)
+	_, err := create(t, &provider{}, remoteURN, in, 0)
 	if err == nil || !strings.Contains(err.Error(), "cannot reach ops@127.0.0.1:1 over SSH") {
 		t.Fatalf("got %v", err)
 	}

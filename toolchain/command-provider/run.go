@@ -5,22 +5,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
-	"sort"
+	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"golang.org/x/crypto/ssh"
 )
 
-type result struct{ stdout, stderr string }
-
-func (r result) into(outputs resource.PropertyMap) {
-	outputs["stdout"] = resource.NewStringProperty(r.stdout)
-	outputs["stderr"] = resource.NewStringProperty(r.stderr)
+// operation is one create, update or delete the engine asked for.
+type operation struct {
+	kind, urn string
+	inputs    resource.PropertyMap // the resource's inputs (state when deleting), secrets unwrapped
+	previous  resource.PropertyMap // the recorded outputs when updating or deleting, else nil
+	secret    bool                 // the command, its environment or its stdin holds a secret
+	timeout   time.Duration
+	engine    *engine
 }
+
+type result struct{ stdout, stderr, hostKey string }
 
 func str(m resource.PropertyMap, key string) string {
 	if v, ok := m[resource.PropertyKey(key)]; ok && v.IsString() {
@@ -36,26 +42,43 @@ func num(m resource.PropertyMap, key string, fallback int) int {
 	return fallback
 }
 
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // environment is the resource's own variables, plus the previous output when updating or
 // deleting (PULUMI_COMMAND_STDOUT/STDERR), as pulumi-command does unless told not to.
-func environment(inputs, previous resource.PropertyMap) map[string]string {
+func environment(inputs, previous resource.PropertyMap) (map[string]string, error) {
 	env := map[string]string{}
 	if v, ok := inputs["environment"]; ok && v.IsObject() {
 		for k, val := range v.ObjectValue() {
-			if val.IsString() {
-				env[string(k)] = val.StringValue()
+			if problem := envProblem(string(k), val); problem != "" {
+				return nil, errors.New(problem)
 			}
+			env[string(k)] = val.StringValue()
 		}
 	}
-	addPrevious := true
-	if v, ok := inputs["addPreviousOutputInEnv"]; ok && v.IsBool() {
-		addPrevious = v.BoolValue()
-	}
-	if previous != nil && addPrevious {
+	if previous != nil && addPreviousOutput(inputs) {
 		env["PULUMI_COMMAND_STDOUT"] = str(previous, "stdout")
 		env["PULUMI_COMMAND_STDERR"] = str(previous, "stderr")
 	}
-	return env
+	return env, nil
+}
+
+func addPreviousOutput(inputs resource.PropertyMap) bool {
+	v, ok := inputs["addPreviousOutputInEnv"]
+	return !ok || !v.IsBool() || v.BoolValue()
+}
+
+// envProblem says what is wrong with one environment entry ("" when nothing is).
+func envProblem(key string, val resource.PropertyValue) string {
+	switch {
+	case !envName.MatchString(key):
+		return fmt.Sprintf("environment: %q is not a variable name (letters, digits and _, not starting with a digit)", key)
+	case !val.IsString():
+		return fmt.Sprintf("environment.%s must be a string", key)
+	case strings.ContainsRune(val.StringValue(), 0):
+		return fmt.Sprintf("environment.%s holds a NUL byte, which no process environment can hold", key)
+	}
+	return ""
 }
 
 // recordTiming appends how long one remote or local operation took, for bench/k3s.sh, when
@@ -71,57 +94,111 @@ func recordTiming(what string, start time.Time) {
 	}
 }
 
-func runCommand(ctx context.Context, kind string, inputs resource.PropertyMap, which string, previous resource.PropertyMap) (result, error) {
-	script := str(inputs, which)
+func runCommand(ctx context.Context, op *operation, which string) (result, error) {
+	script := str(op.inputs, which)
 	if script == "" {
 		return result{}, nil
 	}
-	defer recordTiming(kind+" "+which, time.Now())
-	env := environment(inputs, previous)
-	var stdout, stderr bytes.Buffer
-	var err error
-	if kind == localCommand {
-		err = runLocal(ctx, inputs, script, env, &stdout, &stderr)
-	} else {
-		err = runRemote(inputs, script, env, &stdout, &stderr)
-	}
-	r := result{stdout: strings.TrimSuffix(stdout.String(), "\n"), stderr: strings.TrimSuffix(stderr.String(), "\n")}
+	defer recordTiming(op.kind+" "+which, time.Now())
+	env, err := environment(op.inputs, op.previous)
 	if err != nil {
-		return r, commandError(which, inputs, r, err)
+		return result{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, op.timeout)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	outW, errW := io.Writer(&stdout), io.Writer(&stderr)
+	if client := op.engine.logClient(); client != nil && (op.shows("stdout") || op.shows("stderr")) {
+		log := newOutputLog(client, op.urn)
+		if op.shows("stdout") {
+			outW = io.MultiWriter(&stdout, log.writer())
+		}
+		if op.shows("stderr") {
+			errW = io.MultiWriter(&stderr, log.writer())
+		}
+		defer log.close()
+	}
+	var hostKey string
+	if op.kind == localCommand {
+		err = runLocal(ctx, op.inputs, script, env, outW, errW)
+	} else {
+		hostKey, err = runRemote(ctx, op, script, env, outW, errW)
+	}
+	r := result{stdout: strings.TrimSuffix(stdout.String(), "\n"), stderr: strings.TrimSuffix(stderr.String(), "\n"), hostKey: hostKey}
+	if err != nil {
+		return r, op.failure(ctx, which, script, r, err)
 	}
 	return r, nil
 }
 
-// commandError says what failed with the output tail the resource's logging setting allows,
-// so output that may hold secrets (logging: none) never reaches the engine's log.
-func commandError(which string, inputs resource.PropertyMap, r result, err error) error {
-	logging := str(inputs, "logging")
+// shows says whether a stream may reach the engine (streamed, or in an error): as the
+// logging input allows, and never when the command's inputs hold a secret.
+func (op *operation) shows(stream string) bool {
+	logging := str(op.inputs, "logging")
 	if logging == "" {
 		logging = "stdoutAndStderr"
 	}
+	return !op.secret && (logging == stream || logging == "stdoutAndStderr")
+}
+
+// failure says what failed with the output tail shows allows, so output that may hold
+// secrets never reaches the engine's log.
+func (op *operation) failure(ctx context.Context, which, script string, r result, err error) error {
+	var mismatch *hostKeyMismatch
+	if errors.As(err, &mismatch) {
+		return mismatch
+	}
 	msg := fmt.Sprintf("the %s command failed: %v", which, err)
-	tail := func(label, text string) {
+	if ctx.Err() != nil {
+		msg = op.stopped(ctx, script)
+	}
+	tail := func(stream, text string) {
 		lines := strings.Split(strings.TrimSpace(text), "\n")
 		if len(lines) > 30 {
 			lines = lines[len(lines)-30:]
 		}
-		if strings.TrimSpace(text) != "" {
-			msg += fmt.Sprintf("\n%s:\n%s", label, strings.Join(lines, "\n"))
+		if strings.TrimSpace(text) != "" && op.shows(stream) {
+			msg += fmt.Sprintf("\n%s:\n%s", stream, strings.Join(lines, "\n"))
 		}
 	}
-	if logging == "stdout" || logging == "stdoutAndStderr" {
-		tail("stdout", r.stdout)
-	}
-	if logging == "stderr" || logging == "stdoutAndStderr" {
-		tail("stderr", r.stderr)
-	}
-	if logging == "none" {
+	tail("stdout", r.stdout)
+	tail("stderr", r.stderr)
+	if op.secret {
+		msg += "\n(output hidden: this command's inputs hold secrets)"
+	} else if str(op.inputs, "logging") == "none" {
 		msg += "\n(output hidden: this command's logging is none)"
 	}
 	return errors.New(msg)
 }
 
-func runLocal(ctx context.Context, inputs resource.PropertyMap, script string, env map[string]string, stdout, stderr *bytes.Buffer) error {
+// stopped says why a command was stopped before it finished: its timeout, or the engine.
+func (op *operation) stopped(ctx context.Context, script string) string {
+	line := "(secret)"
+	if !op.secret {
+		line = firstLine(script)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Sprintf("command timed out after %s: %s; raise it with the customTimeouts resource option", op.timeout, line)
+	}
+	return fmt.Sprintf("command cancelled: %s", line)
+}
+
+// firstLine names a script by its first line that does something (not `set -eu` or a comment).
+func firstLine(script string) string {
+	lines := strings.Split(strings.TrimSpace(script), "\n")
+	for _, line := range lines {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "set -") {
+			return line
+		}
+	}
+	return strings.TrimSpace(lines[0])
+}
+
+// stopGrace is how long a stopped command has to exit before its pipes are closed.
+const stopGrace = 5 * time.Second
+
+func runLocal(ctx context.Context, inputs resource.PropertyMap, script string, env map[string]string, stdout, stderr io.Writer) error {
 	interpreter := []string{"/bin/sh", "-c"}
 	if v, ok := inputs["interpreter"]; ok && v.IsArray() && len(v.ArrayValue()) > 0 {
 		interpreter = nil
@@ -137,128 +214,9 @@ func runLocal(ctx context.Context, inputs resource.PropertyMap, script string, e
 	}
 	cmd.Stdin = strings.NewReader(str(inputs, "stdin"))
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// Its own process group, so that stopping it stops what it started too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = stopGrace
 	return cmd.Run()
-}
-
-// exports prefixes a remote script with its variables: sshd refuses most SetEnv requests.
-func exports(env map[string]string) string {
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "export %s='%s'\n", k, strings.ReplaceAll(env[k], "'", `'\''`))
-	}
-	return b.String()
-}
-
-// withSession runs use on a fresh SSH session to the resource's host, closing both after.
-func withSession(inputs resource.PropertyMap, use func(*ssh.Session) error) error {
-	client, err := dial(inputs)
-	if err != nil {
-		return err
-	}
-	defer client.Close()
-	session, err := client.NewSession()
-	if err != nil {
-		return fmt.Errorf("opening an SSH session: %w", err)
-	}
-	defer session.Close()
-	return use(session)
-}
-
-func runRemote(inputs resource.PropertyMap, script string, env map[string]string, stdout, stderr *bytes.Buffer) error {
-	return withSession(inputs, func(session *ssh.Session) error {
-		session.Stdin = strings.NewReader(str(inputs, "stdin"))
-		session.Stdout, session.Stderr = stdout, stderr
-		return session.Run(exports(env) + script)
-	})
-}
-
-// dial connects with the resource's connection settings, retrying as dialErrorLimit allows.
-func dial(inputs resource.PropertyMap) (*ssh.Client, error) {
-	v, ok := inputs["connection"]
-	if !ok || !v.IsObject() {
-		return nil, errors.New("connection is required")
-	}
-	conn := v.ObjectValue()
-	host := str(conn, "host")
-	user := str(conn, "user")
-	if user == "" {
-		user = "root"
-	}
-	address := fmt.Sprintf("%s:%d", host, num(conn, "port", 22))
-	var auth []ssh.AuthMethod
-	if key := str(conn, "privateKey"); key != "" {
-		var signer ssh.Signer
-		var err error
-		if pass := str(conn, "privateKeyPassword"); pass != "" {
-			signer, err = ssh.ParsePrivateKeyWithPassphrase([]byte(key), []byte(pass))
-		} else {
-			signer, err = ssh.ParsePrivateKey([]byte(key))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("connection.privateKey for %s@%s cannot be parsed: %w", user, address, err)
-		}
-		auth = append(auth, ssh.PublicKeys(signer))
-	}
-	if pass := str(conn, "password"); pass != "" {
-		auth = append(auth, ssh.Password(pass))
-	}
-	if len(auth) == 0 {
-		return nil, fmt.Errorf("connection to %s@%s has neither privateKey nor password", user, address)
-	}
-	config := &ssh.ClientConfig{
-		User: user, Auth: auth,
-		// As pulumi-command does: hosts are named by the stack's own config, not discovered.
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
-		Timeout:         time.Duration(num(conn, "perDialTimeout", 15)) * time.Second,
-	}
-	attempts := num(conn, "dialErrorLimit", 10)
-	var last error
-	for i := 0; i < attempts || attempts <= 0 && i == 0; i++ {
-		client, err := ssh.Dial("tcp", address, config)
-		if err == nil {
-			return client, nil
-		}
-		last = err
-		if strings.Contains(err.Error(), "unable to authenticate") {
-			break
-		}
-		time.Sleep(time.Duration(i+1) * 500 * time.Millisecond)
-	}
-	return nil, fmt.Errorf("cannot reach %s@%s over SSH: %v", user, address, last)
-}
-
-// copyFile sends a file asset to remotePath, keeping its permission bits.
-func copyFile(_ context.Context, inputs resource.PropertyMap) error {
-	source, ok := inputs["source"]
-	if !ok || !source.IsAsset() {
-		return errors.New("source must be a file or string asset (kubestrap's command provider does not copy archives)")
-	}
-	asset := source.AssetValue()
-	content, mode := []byte(asset.Text), os.FileMode(0o644)
-	if asset.Path != "" {
-		info, err := os.Stat(asset.Path)
-		if err != nil {
-			return fmt.Errorf("source %s: %w", asset.Path, err)
-		}
-		if content, err = os.ReadFile(asset.Path); err != nil {
-			return fmt.Errorf("source %s: %w", asset.Path, err)
-		}
-		mode = info.Mode().Perm()
-	}
-	defer recordTiming(copyToRemote+" create", time.Now())
-	path := strings.ReplaceAll(str(inputs, "remotePath"), "'", `'\''`)
-	script := fmt.Sprintf("mkdir -p \"$(dirname '%s')\" && cat > '%s.partial' && chmod %o '%s.partial' && mv '%s.partial' '%s'", path, path, mode, path, path, path)
-	return withSession(inputs, func(session *ssh.Session) error {
-		var stderr bytes.Buffer
-		session.Stdin, session.Stderr = bytes.NewReader(content), &stderr
-		if err := session.Run(script); err != nil {
-			return fmt.Errorf("copying to %s: %v: %s", str(inputs, "remotePath"), err, strings.TrimSpace(stderr.String()))
-		}
-		return nil
-	})
 }
