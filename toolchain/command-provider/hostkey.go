@@ -77,7 +77,7 @@ func (c *hostKeyCheck) callback(_ string, _ net.Addr, key ssh.PublicKey) error {
 }
 
 // hostKeyConfig is where kubestrap's stack config pins a host's key, for the fix a mismatch names.
-const hostKeyConfig = "kubestrap:cluster.k3s.nodes[].hostKey"
+const hostKeyConfig = "kubestrap:cluster.k3s.servers[N].hostKey or agents[N].hostKey"
 
 type hostKeyMismatch struct {
 	address, expected string

@@ -18,7 +18,7 @@ func remoteInputs(conn map[string]interface{}, create string) resource.PropertyM
 
 func fixFor(fingerprint string) string {
 	return `If the host was reinstalled and ` + fingerprint + ` is its genuine new key, set its hostKey in the stack config ` +
-		`(kubestrap:cluster.k3s.nodes[].hostKey) to "` + fingerprint + `" and run up again.`
+		`(kubestrap:cluster.k3s.servers[N].hostKey or agents[N].hostKey) to "` + fingerprint + `" and run up again.`
 }
 
 func TestFirstConnectionRecordsTheHostKeyAndAChangedKeyIsRefused(t *testing.T) {

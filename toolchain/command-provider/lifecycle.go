@@ -37,12 +37,15 @@ func (p *provider) operation(urn string, full, previousFull resource.PropertyMap
 
 func isRemote(kind string) bool { return kind == remoteCommand || kind == copyToRemote }
 
-// hostKeyOutput is the key the server offered this time, else the one recorded before.
+// hostKeyOutput is the key the server offered this time, else the one recorded before, else
+// "" (nothing recorded yet). Always present, so a preview reads it as known, not as computed.
 func hostKeyOutput(outputs, olds resource.PropertyMap, offered string) {
 	if offered != "" {
 		outputs["hostKey"] = resource.NewStringProperty(offered)
 	} else if v, ok := olds["hostKey"]; ok {
 		outputs["hostKey"] = v
+	} else {
+		outputs["hostKey"] = resource.NewStringProperty("")
 	}
 }
 
