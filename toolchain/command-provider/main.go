@@ -62,12 +62,25 @@ func newProvider(engineAddress string) *provider {
 	return p
 }
 
+// engineFlags accepts the flags the engine starts plugins with (`<plugin> [flags] <engine
+// address>`). Some are already defined by packages linked in (glog's logtostderr and v):
+// defining a flag twice panics, so only the missing ones are added.
+func engineFlags(fs *flag.FlagSet) {
+	for _, name := range []string{"logtostderr", "logflow"} {
+		if fs.Lookup(name) == nil {
+			fs.Bool(name, false, "ignored")
+		}
+	}
+	if fs.Lookup("tracing") == nil {
+		fs.String("tracing", "", "ignored")
+	}
+	if fs.Lookup("v") == nil {
+		fs.Int("v", 0, "ignored")
+	}
+}
+
 func main() {
-	// The engine starts plugins as `<plugin> [flags] <engine address>`.
-	flag.String("tracing", "", "ignored")
-	flag.Bool("logtostderr", false, "ignored")
-	flag.Bool("logflow", false, "ignored")
-	flag.Int("v", 0, "ignored")
+	engineFlags(flag.CommandLine)
 	flag.Parse()
 	p := newProvider(flag.Arg(0))
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
