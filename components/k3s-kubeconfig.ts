@@ -4,11 +4,21 @@
 // ServiceAccount bound to cluster-admin with a long-lived token Secret: the token does not
 // expire and does not change when k3s rotates certificates, and the cluster CA it trusts is
 // valid for ten years. Revoke it by deleting the Secret; `kubeconfigRotation` issues a new one.
-export const adminIdentity = { namespace: "kube-system", serviceAccount: "kubestrap-admin", secret: "kubestrap-admin-token" };
+import { createHash } from "crypto";
 
-const { namespace, serviceAccount, secret } = adminIdentity;
+export const adminIdentity = { namespace: "kube-system", serviceAccount: "kubestrap-admin", tokenLabel: "kubestrap.dev/admin-token" };
 
-const manifests = `apiVersion: v1
+const { namespace, serviceAccount, tokenLabel } = adminIdentity;
+
+/**
+ * A legacy ServiceAccount token has no issue time: a Secret recreated under the same name gets
+ * the very same token. So each rotation value names a Secret of its own.
+ */
+export function adminTokenSecret(rotation?: string): string {
+    return rotation ? `${serviceAccount}-token-${createHash("sha256").update(rotation).digest("hex").slice(0, 8)}` : `${serviceAccount}-token`;
+}
+
+const manifests = (secret: string) => `apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: ${serviceAccount}
@@ -32,23 +42,26 @@ kind: Secret
 metadata:
   name: ${secret}
   namespace: ${namespace}
+  labels:
+    ${tokenLabel}: "true"
   annotations:
     kubernetes.io/service-account.name: ${serviceAccount}
 type: kubernetes.io/service-account-token
 `;
 
 /**
- * Run on the first server (at install, and again when `kubeconfigRotation` changes): issues a
- * fresh token for kubestrap's ServiceAccount, revoking the one before, and prints a kubeconfig
- * for https://<address>:6443 with the cluster's CA and that token.
+ * Run on the first server (at install, and again when `kubeconfigRotation` changes): issues the
+ * token of this rotation for kubestrap's ServiceAccount, revokes every other one, and prints a
+ * kubeconfig for https://<address>:6443 with the cluster's CA and that token.
  */
-export function adminKubeconfigScript(address: string, sudo: string): string {
+export function adminKubeconfigScript(address: string, sudo: string, rotation?: string): string {
+    const secret = adminTokenSecret(rotation);
     const k = `${sudo}k3s kubectl`;
     const cluster = (field: string) => `$(${k} config view --raw --flatten --minify -o jsonpath='{.clusters[0].cluster.${field}}')`;
     return [
         "set -eu",
-        `${k} -n ${namespace} delete secret ${secret} --ignore-not-found >/dev/null`,
-        `echo '${Buffer.from(manifests).toString("base64")}' | base64 -d | ${k} apply -f - >/dev/null`,
+        `echo '${Buffer.from(manifests(secret)).toString("base64")}' | base64 -d | ${k} apply -f - >/dev/null`,
+        `${k} -n ${namespace} delete secret -l ${tokenLabel} --field-selector metadata.name!=${secret} >/dev/null`,
         "token=''",
         "for i in $(seq 60); do",
         `  token=$(${k} -n ${namespace} get secret ${secret} -o jsonpath='{.data.token}' | base64 -d)`,

@@ -158,7 +158,7 @@ export class K3sNode extends pulumi.ComponentResource {
         }
         if (args.role === "server" && args.clusterInit) {
             const read = run("kubeconfig", args.connection, {
-                create: adminKubeconfigScript(args.address, sudo),
+                create: adminKubeconfigScript(args.address, sudo, args.kubeconfigRotation),
                 logging: "none",
                 ...(args.kubeconfigRotation ? { triggers: [args.kubeconfigRotation] } : {}),
             }, { dependsOn: [uncordon], additionalSecretOutputs: ["stdout"] });

@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { K3sCluster, K3sClusterArgs } from "../../components/k3s-cluster";
 import { drainScript } from "../../components/k3s-drain";
 import { kernelParametersPreflight, kubeletKernelParameters, kubeletSysctlConf } from "../../components/k3s-kernel";
-import { adminKubeconfigScript } from "../../components/k3s-kubeconfig";
+import { adminKubeconfigScript, adminTokenSecret } from "../../components/k3s-kubeconfig";
 import { Recorder, reveal, settle, withMocks } from "../mocks";
 
 interface FakeCluster {
@@ -114,12 +114,16 @@ describe("k3s kernel parameters (CIS profile)", () => {
 });
 
 describe("kubestrap's k3s kubeconfig", () => {
-    it("issues a fresh ServiceAccount token (revoking the last) and prints a kubeconfig with the cluster CA", () => {
-        const run = runWithFakeK3s(adminKubeconfigScript("10.0.0.1", ""), { token: "eyJhbGciOi.token" });
+    it("issues a ServiceAccount token of its own for each rotation, revokes the others, and prints a kubeconfig with the cluster CA", () => {
+        const run = runWithFakeK3s(adminKubeconfigScript("10.0.0.1", "", "2026-11"), { token: "eyJhbGciOi.token" });
         assert.strictEqual(run.status, 0, run.stderr);
-        const deleteAt = run.calls.findIndex((c) => c.startsWith("kubectl -n kube-system delete secret kubestrap-admin-token"));
+        const secret = adminTokenSecret("2026-11");
+        assert.notStrictEqual(secret, adminTokenSecret(), "a rotation reuses the Secret name, and so the very same legacy token");
+        assert.notStrictEqual(secret, adminTokenSecret("2027-01"));
         const applyAt = run.calls.findIndex((c) => c.startsWith("kubectl apply"));
-        assert.ok(deleteAt >= 0 && deleteAt < applyAt, "the previous token is not revoked before a new one is issued");
+        const revokeAt = run.calls.findIndex((c) => c === `kubectl -n kube-system delete secret -l kubestrap.dev/admin-token --field-selector metadata.name!=${secret}`);
+        assert.ok(applyAt >= 0 && revokeAt > applyAt, `the other tokens are not revoked once the new one exists: ${run.calls.join("; ")}`);
+        assert.ok(run.calls.includes(`kubectl -n kube-system get secret ${secret} -o jsonpath={.data.token}`));
         const config = parse(run.stdout);
         assert.strictEqual(config.clusters[0].cluster.server, "https://10.0.0.1:6443");
         assert.strictEqual(config.clusters[0].cluster["certificate-authority-data"], "Q0EgREFUQQ==");
@@ -186,6 +190,6 @@ describe("K3sCluster host steps", () => {
     it("issues the kubeconfig's token again when kubeconfigRotation changes", async () => {
         const r = await build({ kubeconfigRotation: "2026-11" });
         assert.deepStrictEqual(cmd(r, "k3s-s1-kubeconfig").triggers, ["2026-11"]);
-        assert.match(cmd(r, "k3s-s1-kubeconfig").create, /kubestrap-admin-token/);
+        assert.match(cmd(r, "k3s-s1-kubeconfig").create, new RegExp(adminTokenSecret("2026-11")));
     });
 });
