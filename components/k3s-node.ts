@@ -77,9 +77,9 @@ export class K3sNode extends pulumi.ComponentResource {
         const host = args.connection.kind === "ssh" ? args.connection.host : "localhost";
         const preflight = run("preflight", args.connection, { create: preflightScript(args, host), logging: "stderr" });
         if (args.connection.kind === "ssh") {
-            const configured = args.connection.hostKey;
-            const seen = (preflight as RemoteCommand).hostKey;
-            pinned = pulumi.all([configured, seen]).apply(([c, s]) => c ?? s);
+            // A configured key is used as given: the recorded one is read only when there is none
+            // (upstream's plugin records nothing, and would leave the connection unknown in previews).
+            pinned = args.connection.hostKey ?? (preflight as RemoteCommand).hostKey;
             this.hostKey = pulumi.output(pinned);
         }
 
