@@ -34,6 +34,8 @@ export interface S3Credentials {
 
 export const cephStorageClasses = { block: "ceph-block", filesystem: "ceph-filesystem", object: "ceph-bucket" };
 const clusterName = "rook-ceph";
+/** The Ceph release Rook v1.17.9's own examples run (Squid). */
+export const defaultCephImage = "quay.io/ceph/ceph:v19.2.3";
 const objectStore = "objectstore";
 
 export class CephStorage extends pulumi.ComponentResource {
@@ -59,7 +61,7 @@ export class CephStorage extends pulumi.ComponentResource {
             kind: "CephCluster",
             metadata: { name: clusterName, namespace },
             spec: {
-                cephVersion: { image: args.cephImage ?? "quay.io/ceph/ceph:v18.2.4" },
+                cephVersion: { image: args.cephImage ?? defaultCephImage },
                 dataDirHostPath: "/var/lib/rook",
                 mon: { count: args.mons, allowMultiplePerNode: false },
                 mgr: { count: args.mons > 1 ? 2 : 1 },
@@ -149,7 +151,7 @@ export class CephStorage extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [store] }));
             this.s3Endpoint = pulumi.interpolate`http://rook-ceph-rgw-${objectStore}.${namespace}.svc`;
             for (const user of args.object.users) {
-                this.s3Users[user] = this.objectUser(name, user, namespace, store, this.s3Endpoint);
+                this.s3Users[user] = this.objectUser(name, user, namespace, store);
             }
         }
 
@@ -158,25 +160,35 @@ export class CephStorage extends pulumi.ComponentResource {
         this.registerOutputs({ namespace: this.namespace, storageClasses: this.storageClasses, s3Endpoint: this.s3Endpoint });
     }
 
-    /** An S3 user whose keys kubestrap makes: Rook takes them from the Secret marked as the source of truth. */
-    private objectUser(name: string, user: string, namespace: pulumi.Output<string>, store: pulumi.Resource, endpoint: pulumi.Output<string>): S3Credentials {
+    /**
+     * An S3 user whose keys kubestrap makes. Rook (1.17 and later) takes them from the Secret
+     * that `spec.keys` points at, and writes them, with the endpoint, into its own
+     * `rook-ceph-object-user-<store>-<user>` Secret. Our Secret has another name: Rook owns that one.
+     */
+    private objectUser(name: string, user: string, namespace: pulumi.Output<string>, store: pulumi.Resource): S3Credentials {
         const accessKey = new GeneratedSecret(`${name}-s3-${user}-access-key`, { length: 20 }, { parent: this });
         const secretKey = new GeneratedSecret(`${name}-s3-${user}-secret-key`, { length: 40 }, { parent: this });
         const keys = new k8s.core.v1.Secret(`${name}-s3-${user}-keys`, {
-            metadata: {
-                name: `rook-ceph-object-user-${objectStore}-${user}`,
-                namespace,
-                annotations: { "administration.rook.io/source-of-truth": "secret" },
-            },
-            type: "kubernetes.io/rook",
-            stringData: { AccessKey: accessKey.value, SecretKey: secretKey.value, Endpoint: endpoint },
+            metadata: { name: s3KeysSecretName(user), namespace },
+            stringData: { [s3KeyFields.accessKey]: accessKey.value, [s3KeyFields.secretKey]: secretKey.value },
         }, { parent: this });
         new k8s.apiextensions.CustomResource(`${name}-s3-${user}`, {
             apiVersion: "ceph.rook.io/v1",
             kind: "CephObjectStoreUser",
             metadata: { name: user, namespace },
-            spec: { store: objectStore, displayName: user },
+            spec: {
+                store: objectStore,
+                displayName: user,
+                keys: [{
+                    accessKeyRef: { name: keys.metadata.name, key: s3KeyFields.accessKey },
+                    secretKeyRef: { name: keys.metadata.name, key: s3KeyFields.secretKey },
+                }],
+            },
         }, { parent: this, dependsOn: [store, keys] });
         return { accessKey: accessKey.value, secretKey: secretKey.value };
     }
 }
+
+/** The Secret kubestrap keeps an S3 user's keys in (not Rook's own `rook-ceph-object-user-*`). */
+export const s3KeysSecretName = (user: string) => `s3-user-${user}-keys`;
+export const s3KeyFields = { accessKey: "access-key", secretKey: "secret-key" };

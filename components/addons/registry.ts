@@ -45,7 +45,7 @@ const definitions: AddonDefinition[] = [
     {
         name: "rook-ceph", installs: "the Rook operator and a CephCluster with block, filesystem and object storage classes",
         namespace: "rook-ceph", podSecurity: "privileged",
-        charts: { "rook-ceph": { repository: "https://charts.rook.io/release", name: "rook-ceph", version: "v1.15.6" } },
+        charts: { "rook-ceph": { repository: "https://charts.rook.io/release", name: "rook-ceph", version: "v1.17.9" } },
         defaultIn: { dev: false, prod: false }, after: [],
     },
     {
