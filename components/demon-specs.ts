@@ -80,7 +80,7 @@ export function endpointsFromSlice(slice: { endpoints?: { addresses: string[]; c
         .flatMap((e) => e.addresses.flatMap((ip) => ports.map((port) => ({ ip, port }))));
 }
 
-const namespaceSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
+export const namespaceSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
 
 export interface PolicyPlan {
     name: string;

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { imageProblem } from "../config/formats";
+import { appNetworkPolicies, AppPolicyArgs } from "./app-network-policies";
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { podSecurityContext, SecurityOverrides } from "./pod-security";
@@ -33,6 +34,11 @@ export interface WebAppArgs {
     partOf?: string;
     /** Keep the PersistentVolumeClaim on delete and refuse to replace it. */
     protectData?: boolean;
+    /**
+     * Deny all traffic to and from the app's pods but DNS and these flows. The ingress
+     * controller's namespace is let in when the app has an Ingress. Unset: no policies.
+     */
+    networkPolicy?: Omit<AppPolicyArgs, "app" | "selector" | "port" | "ingressControllerNamespace"> & { ingressControllerNamespace: string };
 }
 
 /** Problems with the args that Kubernetes would only reject later, or not at all. */
@@ -181,6 +187,20 @@ export class WebApp extends pulumi.ComponentResource {
                 metadata: meta(),
                 spec: { ...args.disruptionBudget, selector: { matchLabels: selector } },
             }, child);
+        }
+
+        if (args.networkPolicy) {
+            const plans = appNetworkPolicies({
+                ...args.networkPolicy,
+                app, selector, port,
+                ingressControllerNamespace: args.ingress ? args.networkPolicy.ingressControllerNamespace : undefined,
+            });
+            for (const plan of plans) {
+                new k8s.networking.v1.NetworkPolicy(`${name}-${plan.name.slice(app.length + 1)}`, {
+                    metadata: { name: plan.name, namespace: args.namespace, labels },
+                    spec: plan.spec,
+                }, child);
+            }
         }
 
         this.serviceName = service.metadata.name;

@@ -1,5 +1,6 @@
 // The shape of kubestrap's stack config (`kubestrap:*` keys), with defaults that hold in
 // every environment. What differs between dev and prod lives in stacks/.
+import { isIP } from "net";
 import { z } from "zod";
 import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
@@ -65,6 +66,23 @@ const securityOverrides = z.object({
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name");
 
+/** An IPv4 or IPv6 CIDR, checked for real (octets, prefix length). */
+const cidr = z.string().refine((c) => {
+    const [address, prefix, ...rest] = c.split("/");
+    const family = isIP(address);
+    return rest.length === 0 && family !== 0 && /^\d+$/.test(prefix ?? "") && Number(prefix) <= (family === 4 ? 32 : 128);
+}, "is not a CIDR; write it like 10.0.0.0/8 or fd00::/64");
+
+/** Apps deny all traffic but the flows they need; this names the ones config adds. */
+const appNetworkPolicy = z.object({
+    /** Apps this app calls, as "name" (same namespace) or "namespace/name": egress to them, and their ingress from it. */
+    dependsOn: z.array(z.string().regex(/^([a-z0-9-]+\/)?[a-z0-9-]+$/, 'names an app as "name" or "namespace/name"')).default([]),
+    /** Destinations outside the cluster's apps: a CIDR and the TCP ports. */
+    egress: z.array(z.object({ cidr, ports: z.array(port).min(1) }).strict()).default([]),
+    /** Namespaces whose pods may call the app (the ingress controller's and dependents' are added anyway). */
+    allowFromNamespaces: z.array(dnsName).default([]),
+}).strict().default({});
+
 export const app = z.object({
     name: dnsName,
     namespace: dnsName.default("apps"),
@@ -101,10 +119,24 @@ export const app = z.object({
         message: 'set one of {"minAvailable": N} or {"maxUnavailable": N}',
     }).optional(),
     security: securityOverrides.default({}),
+    networkPolicy: appNetworkPolicy,
 }).strict();
 export type AppConfig = z.infer<typeof app>;
 
+/** "name" or "namespace/name" in an app's dependsOn, as namespace/name. */
+export const appRef = (ref: string, from: { namespace: string }) => ref.includes("/") ? ref : `${from.namespace}/${ref}`;
+
 export const apps = z.array(app).default([]).superRefine((list, ctx) => {
+    const known = new Set(list.map((a) => `${a.namespace}/${a.name}`));
+    list.forEach((a, i) => a.networkPolicy.dependsOn.forEach((ref, j) => {
+        if (!known.has(appRef(ref, a))) {
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: [i, "networkPolicy", "dependsOn", j],
+                message: `there is no app "${appRef(ref, a)}"; name one of kubestrap:apps (${[...known].join(", ") || "none"}) as "name" or "namespace/name"`,
+            });
+        }
+    }));
     const seen = new Map<string, number>();
     list.forEach((a, i) => {
         const key = `${a.namespace}/${a.name}`;

@@ -1,9 +1,10 @@
 // Composes the platform from validated config: stacks only compose, components do the work.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubestrapConfig, ResolvedAddons, ResolvedApp, ResolvedDemon } from "../config";
+import { appRef, KubestrapConfig, ResolvedAddons, ResolvedApp, ResolvedDemon } from "../config";
 import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-stack";
-import { standardLabels } from "../components/labels";
+import { AppPeer } from "../components/app-network-policies";
+import { selectorLabels, standardLabels } from "../components/labels";
 import { podSecurityLabels } from "../components/pod-security";
 import { WebApp, WebAppArgs } from "../components/web-app";
 import { ingressControllerNamespace, InstalledAddons, installAddons } from "./addons";
@@ -41,6 +42,24 @@ export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile, api
         protectData: profile.protectData,
         apiServerEndpoints: apiServer,
         metrics: addons?.order.includes("observability") ? { exporterImage: demon.images.natsExporter } : undefined,
+    };
+}
+
+/** Where an app's pods are and what port they serve on, for other apps' policies. */
+export function appPeer(app: ResolvedApp): AppPeer {
+    return { name: app.name, namespace: app.namespace, selector: selectorLabels({ name: app.name, instance: `${app.namespace}-${app.name}` }), port: app.port };
+}
+
+/** An app's NetworkPolicy flows: who it calls, who calls it, and what config adds. */
+export function appPolicy(app: ResolvedApp, all: ResolvedApp[], ingressControllerNamespace: string): WebAppArgs["networkPolicy"] {
+    const key = (a: ResolvedApp) => `${a.namespace}/${a.name}`;
+    const byKey = new Map(all.map((a) => [key(a), a]));
+    return {
+        ingressControllerNamespace,
+        dependencies: app.networkPolicy.dependsOn.map((ref) => appPeer(byKey.get(appRef(ref, app))!)),
+        dependents: all.filter((other) => other.networkPolicy.dependsOn.some((ref) => appRef(ref, other) === key(app))).map(appPeer),
+        egress: app.networkPolicy.egress,
+        allowFromNamespaces: app.networkPolicy.allowFromNamespaces,
     };
 }
 
@@ -104,8 +123,9 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
     const apps: Record<string, WebApp> = {};
     for (const app of config.apps) {
         const ns = namespaces.get(app.namespace)!;
+        const networkPolicy = appPolicy(app, config.apps, config.demon.ingressControllerNamespace ?? ingressControllerNamespace(config.addons));
         apps[`${app.namespace}/${app.name}`] = new WebApp(`${app.namespace}-${app.name}`,
-            { ...webAppArgs(app, profile), namespace: ns.metadata.name }, { ...opts, dependsOn: [ns, ...ingressReady] });
+            { ...webAppArgs(app, profile), namespace: ns.metadata.name, networkPolicy }, { ...opts, dependsOn: [ns, ...ingressReady] });
     }
     return { addons, demon, apps, appNamespaces: [...namespaces.values()] };
 }

@@ -1,4 +1,4 @@
-// The runtime, not just the graph: the Demon stack and a WebApp on the real-pod local node
+// The runtime, not just the graph: the Demon stack and two WebApps on the real-pod local node
 // (containerd + runc, the CNI bridge, kube-proxy, CoreDNS, kube-network-policies). NATS and the
 // nats CLI are the real ones, built from their Go modules; the Demon engine, runtime and
 // operate-ui are kubestrap's stand-ins (toolchain/standins), doing what the real ones need of
@@ -21,6 +21,12 @@ function stackConfig(env: E2eEnv, dedupe = stream.dedupeWindowSeconds) {
             secretEnv: { API_KEY: { fromEnv: "DEMON_ADMIN_TOKEN" } },
             config: { data: { "index.html": "notes are served" }, mountPath: "/www" },
             persistence: { size: "1Gi", storageClass: "local-path", mountPath: "/data" },
+        }, {
+            // Calls notes: its policies let it out to notes (and notes' let it in), nothing else.
+            name: "reader", image: busybox, port: 9000,
+            command: ["httpd", "-f", "-p", "9000", "-h", "/www"],
+            config: { data: { "index.html": "reader is up" }, mountPath: "/www" },
+            networkPolicy: { dependsOn: ["notes"] },
         }],
     };
 }
@@ -193,8 +199,21 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         await env.kubectl("delete", "pod", first, "-n", "apps", "--wait=true");
         await env.kubectl("rollout", "status", "deployment/notes", "-n", "apps", "--timeout", "120s");
         assert.strictEqual((await exec("cat /data/written-by-first-pod")).trim(), "kept");
-        const served = await runPod(env, "e2e-outside", "fetch-notes", busybox, "timeout 20 wget -q -O - http://notes.apps.svc.cluster.local/index.html");
-        assert.deepStrictEqual([served.ok, served.logs.trim()], [true, "notes are served"]);
+    });
+
+    it("enforces an app's NetworkPolicies: DNS and the calls it declares work, nothing else", async () => {
+        const inReader = (script: string) => env.kubectl("exec", "deployment/reader", "-n", "apps", "--", "sh", "-c", script);
+        assert.strictEqual((await inReader("timeout 20 wget -q -O - http://notes.apps.svc.cluster.local/index.html")).trim(), "notes are served",
+            "an app cannot call the app it declares");
+        assert.match(await inReader("nslookup kubernetes.default.svc.cluster.local"), /Address:? .*10\.96\.0\.1/, "an app cannot resolve names");
+        // The API server takes any pod without an egress policy (see the Demon's test): only the app's own policy refuses it.
+        const undeclared = await inReader("timeout 10 nc -w 3 kubernetes.default.svc.cluster.local 443 </dev/null && echo reached || echo refused");
+        assert.strictEqual(undeclared.trim(), "refused", "an app reached a destination it did not declare");
+        const inNotes = await env.kubectl("exec", "deployment/notes", "-n", "apps", "--", "sh", "-c",
+            "timeout 10 nc -w 3 reader.apps.svc.cluster.local 80 </dev/null && echo reached || echo refused");
+        assert.strictEqual(inNotes.trim(), "refused", "the called app reached its caller, which it did not declare");
+        assert.strictEqual(await canConnect(env, "e2e-outside", {}, "notes.apps.svc.cluster.local", 80), false, "a pod in another namespace reached an app");
+        assert.strictEqual(await canConnect(env, "apps", {}, "notes.apps.svc.cluster.local", 80), false, "an undeclared pod in the app's own namespace reached it");
     });
 
     it("destroys everything: no pod, container, pod interface or volume data left", async () => {
