@@ -96,6 +96,8 @@ export function demonNetworkPolicies(opts: {
     operateUiSelector: Record<string, string>;
     operateUiPort: number;
     ingressControllerNamespace: string;
+    /** The runtime's Jobs namespace: its NATS clients may reach NATS too. */
+    jobsNamespace?: string;
     httpsEgress: { name: string; selector: Record<string, string> }[];
     /** Services Prometheus scrapes on their HTTP port (only when the observability add-on is on). */
     scraped?: { selector: Record<string, string>; port: number }[];
@@ -121,7 +123,10 @@ export function demonNetworkPolicies(opts: {
                 podSelector: { matchLabels: opts.natsSelector },
                 policyTypes: ["Ingress"],
                 ingress: [
-                    { from: [{ podSelector: clients }], ports: [{ protocol: "TCP", port: natsClientPort }] },
+                    {
+                        from: [{ podSelector: clients }, ...(opts.jobsNamespace ? [{ namespaceSelector: namespaceSelector(opts.jobsNamespace) }] : [])],
+                        ports: [{ protocol: "TCP", port: natsClientPort }],
+                    },
                     {
                         from: fromMonitoring,
                         ports: [{ protocol: "TCP", port: natsMonitorPort }, { protocol: "TCP", port: natsMetricsPort }],

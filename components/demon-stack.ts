@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DemonJobs } from "./demon-jobs";
 import { ApiServerEndpoint, apiServerEgress, demonNetworkPolicies, natsClientLabel, natsClientPort, natsMetricsPort, natsMonitorPort, StreamSettings, streamBootstrapScript } from "./demon-specs";
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
@@ -31,6 +32,8 @@ export interface DemonStackArgs {
     ingress?: IngressSettings;
     /** Namespace of the ingress controller, the only one allowed to reach operate-ui. */
     ingressControllerNamespace: string;
+    /** The namespace the runtime runs its Jobs in, with nothing else in it. */
+    jobsNamespace: string;
     /** Keep the NATS volume claim on destroy and refuse to replace it. */
     protectData?: boolean;
     /**
@@ -208,10 +211,11 @@ export class DemonStack extends pulumi.ComponentResource {
             }, child);
             return sa;
         };
-        const runtimeSa = accountWith("runtime", [
-            { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "delete"] },
-            { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
-        ]);
+        // The runtime's Jobs run in a namespace of their own; it has no rights here.
+        const runtimeSa = serviceAccount("runtime", true);
+        const jobs = new DemonJobs(`${name}-jobs`, {
+            namespace: args.jobsNamespace, demonNamespace: args.namespace, runtimeServiceAccount: runtimeSa.metadata.name, natsSelector,
+        }, child);
         const engineSa = accountWith("engine", [
             { apiGroups: [""], resources: ["configmaps"], resourceNames: ["demon-config"], verbs: ["get", "watch"] },
         ]);
@@ -234,6 +238,10 @@ export class DemonStack extends pulumi.ComponentResource {
                                 image: w.image,
                                 ports: [{ name: "http", containerPort: w.port }],
                                 envFrom: [{ configMapRef: { name: config.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
+                                ...(component === "runtime" ? { env: [
+                                    { name: "DEMON_JOBS_NAMESPACE", value: jobs.namespace },
+                                    { name: "DEMON_JOBS_SERVICE_ACCOUNT", value: jobs.serviceAccount },
+                                ] } : {}),
                                 livenessProbe: probe("liveness", { path: w.healthPath }, w.port),
                                 readinessProbe: probe("readiness", { path: w.healthPath }, w.port),
                                 resources: w.resources,
@@ -260,6 +268,7 @@ export class DemonStack extends pulumi.ComponentResource {
             operateUiSelector: ui.selector,
             operateUiPort: args.operateUi.port,
             ingressControllerNamespace: args.ingressControllerNamespace,
+            jobsNamespace: args.jobsNamespace,
             httpsEgress: [{ name: "engine", selector: engine.selector }, { name: "runtime", selector: runtime.selector }],
             scraped: args.metrics ? [
                 { selector: engine.selector, port: args.engine.port },

@@ -163,6 +163,8 @@ const workload = z.object({
 export const demon = z.object({
     enabled: z.boolean().default(true),
     namespace: dnsName.default("demon-system"),
+    /** Where the runtime runs its Jobs: a namespace with nothing else in it. */
+    jobsNamespace: dnsName.default("demon-jobs"),
     images: z.object({
         nats: image.default("nats:2.10.22-alpine"),
         natsBox: image.default("natsio/nats-box:0.14.5"),

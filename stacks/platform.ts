@@ -25,6 +25,7 @@ export function demonArgs(demon: ResolvedDemon, profile: EnvironmentProfile, api
     }
     return {
         namespace: demon.namespace,
+        jobsNamespace: demon.jobsNamespace,
         nats: {
             image: demon.images.nats,
             storageClass: demon.nats.storageClass,

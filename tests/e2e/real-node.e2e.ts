@@ -159,8 +159,13 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
 
     it("lets the engine and runtime use the API server through kubernetes.default, within their egress policy", async () => {
         const runtimeLog = await env.kubectl("logs", "deployment/runtime", "-n", "demon-system");
-        assert.match(runtimeLog, /created job demon-system\/standin-probe-/);
-        assert.match(runtimeLog, /deleted job demon-system\/standin-probe-/);
+        // The runtime's Jobs run in a namespace of their own; in the Demon's namespace it may not create any.
+        assert.match(runtimeLog, /created job demon-jobs\/standin-probe-/);
+        assert.match(runtimeLog, /deleted job demon-jobs\/standin-probe-/);
+        const canI = async (ns: string) => (await env.sh("kubectl", ["--kubeconfig", env.kubeconfig, "auth", "can-i", "create", "jobs", "-n", ns,
+            "--as", "system:serviceaccount:demon-system:runtime"]).catch((e) => ({ stdout: String(e.message) }))).stdout.trim();
+        assert.match(await canI("demon-jobs"), /^yes/);
+        assert.match(await canI("demon-system"), /\bno\b/, "the runtime may run Jobs (as any ServiceAccount) in the Demon's namespace");
         assert.match(runtimeLog, /check job-create-delete is ok/);
         const engineLog = await env.kubectl("logs", "deployment/engine", "-n", "demon-system");
         assert.match(engineLog, /check configmap is ok/);

@@ -19,6 +19,7 @@ const args: DemonStackArgs = {
     operateUi: workload("ghcr.io/acme/ui:1.0.0", 3000),
     secrets: { adminToken: "admin-s3cret", githubToken: "gh-s3cret" },
     ingressControllerNamespace: "ingress-nginx",
+    jobsNamespace: "demon-jobs",
     apiServerEndpoints: [{ ip: "192.168.1.11", port: 6443 }, { ip: "192.168.1.12", port: 6443 }],
 };
 
@@ -29,8 +30,17 @@ async function build(overrides: Partial<DemonStackArgs> = {}, preview = false): 
     return { r, demon };
 }
 
-const policies = (r: Recorder) => Object.fromEntries(r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
-    .map((p) => [p.inputs.metadata.name, p.inputs.spec]));
+const policies = (r: Recorder, namespace = "demon-system") => Object.fromEntries(r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    .filter((p) => p.inputs.metadata.namespace === namespace).map((p) => [p.inputs.metadata.name, p.inputs.spec]));
+
+/** What RBAC would allow a ServiceAccount, from the Roles and RoleBindings the stack records (no ClusterRoles here). */
+function allowed(r: Recorder, sa: { name: string; namespace: string }, verb: string, resource: string, namespace: string): boolean {
+    const roles = r.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").map((x) => x.inputs);
+    return r.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((x) => x.inputs)
+        .filter((b) => b.metadata.namespace === namespace && b.subjects.some((s: any) => s.kind === "ServiceAccount" && s.name === sa.name && s.namespace === sa.namespace))
+        .map((b) => roles.find((role) => role.metadata.namespace === namespace && role.metadata.name === b.roleRef.name))
+        .some((role) => role?.rules.some((rule: any) => rule.resources.includes(resource) && rule.verbs.includes(verb)));
+}
 
 describe("DemonStack", () => {
     for (const preview of [false, true]) {
@@ -39,7 +49,8 @@ describe("DemonStack", () => {
             const objects = r.kubernetesObjects();
             assert.ok(objects.length >= 25, `only ${objects.length} objects`);
             for (const o of objects) {
-                assert.strictEqual(r.parents.get(o.name), "demon", `${o.name} is not parented to the DemonStack`);
+                const parent = r.parents.get(o.name)!;
+                assert.ok(parent === "demon" || r.parents.get(parent) === "demon", `${o.name} is not under the DemonStack`);
                 assert.ok(o.name.startsWith("demon-"), `${o.name} is not prefixed with the component name`);
             }
         });
@@ -113,11 +124,26 @@ describe("DemonStack", () => {
         }
     });
 
-    it("grants the runtime only namespaced Job and Pod access, and the engine only its ConfigMap", async () => {
+    it("lets the runtime run Jobs only in a namespace of their own, as a ServiceAccount with no rights; the engine reads only its ConfigMap", async () => {
         const { r } = await build();
-        const runtime = r.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "demon-runtime-role").inputs;
-        assert.deepStrictEqual(runtime.rules.map((x: any) => x.resources).flat().sort(), ["jobs", "pods", "pods/log"]);
-        assert.ok(!JSON.stringify(runtime.rules).includes("*"));
+        const runtime = { name: "runtime", namespace: "demon-system" };
+        assert.strictEqual(allowed(r, runtime, "create", "jobs", "demon-jobs"), true, "the runtime cannot run Jobs");
+        assert.strictEqual(allowed(r, runtime, "get", "pods/log", "demon-jobs"), true);
+        assert.strictEqual(allowed(r, runtime, "create", "jobs", "demon-system"), false, "the runtime can run Jobs as any ServiceAccount of the Demon's namespace");
+        const inJobs = r.resources.filter((x) => x.type.startsWith("kubernetes:") && x.inputs.metadata?.namespace === "demon-jobs");
+        assert.deepStrictEqual([...new Set(inJobs.map((x) => x.type.split(":").pop()))].sort(), ["NetworkPolicy", "Role", "RoleBinding", "ServiceAccount"],
+            "something else lives in the Jobs' namespace");
+        const jobSa = inJobs.find((x) => x.type === "kubernetes:core/v1:ServiceAccount")!.inputs;
+        assert.strictEqual(jobSa.automountServiceAccountToken, false);
+        assert.ok(!r.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").some((b) => b.inputs.subjects.some((s: any) => s.name === jobSa.metadata.name)),
+            "the Jobs' ServiceAccount has rights");
+        const jobsNs = r.one("kubernetes:core/v1:Namespace", "demon-jobs-namespace").inputs.metadata;
+        assert.strictEqual(jobsNs.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        const env = r.one("kubernetes:apps/v1:Deployment", "demon-runtime").inputs.spec.template.spec.containers[0].env;
+        assert.deepStrictEqual(env.map((e: any) => [e.name, e.value]), [["DEMON_JOBS_NAMESPACE", "demon-jobs"], ["DEMON_JOBS_SERVICE_ACCOUNT", jobSa.metadata.name]]);
+        const jobPolicies = policies(r, "demon-jobs");
+        assert.deepStrictEqual(jobPolicies["default-deny"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        assert.deepStrictEqual(jobPolicies["jobs-egress"].egress.map((e: any) => e.ports.map((p: any) => p.port)), [[53, 53], [4222]]);
         const engine = r.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "demon-engine-role").inputs;
         assert.deepStrictEqual(engine.rules, [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["demon-config"], verbs: ["get", "watch"] }]);
         assert.strictEqual(r.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 0);
@@ -131,7 +157,8 @@ describe("DemonStack", () => {
         assert.deepStrictEqual(p["default-deny"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
         const nats = p["nats-from-clients"];
         assert.deepStrictEqual(nats.podSelector.matchLabels, { "app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": "demon" });
-        assert.deepStrictEqual(nats.ingress[0].from, [{ podSelector: { matchLabels: { [natsClientLabel]: "true" } } }]);
+        assert.deepStrictEqual(nats.ingress[0].from, [{ podSelector: { matchLabels: { [natsClientLabel]: "true" } } },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "demon-jobs" } } }]);
         assert.deepStrictEqual(nats.ingress[0].ports, [{ protocol: "TCP", port: 4222 }]);
         const ui = p["operate-ui-from-ingress"];
         assert.deepStrictEqual(ui.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "ingress-nginx" });

@@ -57,7 +57,7 @@ describe("platform composition", () => {
     it("creates each app namespace once, restricted", async () => {
         const r = await composeStack("dev");
         const ns = r.ofType("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata);
-        assert.deepStrictEqual(ns.map((n) => n.name).sort(), ["apps", "demon-system"]);
+        assert.deepStrictEqual(ns.map((n) => n.name).sort(), ["apps", "demon-jobs", "demon-system"]);
         for (const n of ns) {
             assert.strictEqual(n.labels["pod-security.kubernetes.io/enforce"], "restricted");
         }

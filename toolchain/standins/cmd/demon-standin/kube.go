@@ -189,9 +189,16 @@ func (k *kubeClient) watchConfigMap(ctx context.Context, opened func(string)) er
 	}
 }
 
+// jobsTarget is where the runtime runs Jobs: a namespace of their own (DEMON_JOBS_NAMESPACE),
+// as the ServiceAccount the Job's pods run as (DEMON_JOBS_SERVICE_ACCOUNT).
+type jobsTarget struct {
+	namespace      string
+	serviceAccount string
+}
+
 // probeJob is a suspended Job (no pod ever runs) whose pod template passes Pod Security
 // "restricted", so creating it proves the runtime's RBAC and the namespace's admission.
-func probeJob(image string) map[string]any {
+func probeJob(image, serviceAccount string) map[string]any {
 	labels := map[string]any{"app.kubernetes.io/managed-by": "kubestrap-standin"}
 	return map[string]any{
 		"apiVersion": "batch/v1",
@@ -203,7 +210,9 @@ func probeJob(image string) map[string]any {
 			"template": map[string]any{
 				"metadata": map[string]any{"labels": labels},
 				"spec": map[string]any{
-					"restartPolicy": "Never",
+					"restartPolicy":                "Never",
+					"serviceAccountName":           serviceAccount,
+					"automountServiceAccountToken": false,
 					"securityContext": map[string]any{
 						"runAsNonRoot":   true,
 						"runAsUser":      65532,
@@ -225,19 +234,26 @@ func probeJob(image string) map[string]any {
 	}
 }
 
-func (k *kubeClient) createAndDeleteJob(ctx context.Context, image string) (string, error) {
-	jobs := fmt.Sprintf("/apis/batch/v1/namespaces/%s/jobs", k.namespace)
+func (k *kubeClient) createAndDeleteJob(ctx context.Context, image string, target jobsTarget) (string, error) {
+	namespace := target.namespace
+	if namespace == "" {
+		namespace = k.namespace
+	}
+	if target.serviceAccount == "" {
+		target.serviceAccount = "default"
+	}
+	jobs := fmt.Sprintf("/apis/batch/v1/namespaces/%s/jobs", namespace)
 	var created objectMeta
-	if err := k.call(ctx, http.MethodPost, jobs, probeJob(image), &created, http.StatusCreated, http.StatusOK); err != nil {
+	if err := k.call(ctx, http.MethodPost, jobs, probeJob(image, target.serviceAccount), &created, http.StatusCreated, http.StatusOK); err != nil {
 		return "", err
 	}
 	name := created.Metadata.Name
-	log.Printf("job-create-delete: created job %s/%s", k.namespace, name)
+	log.Printf("job-create-delete: created job %s/%s", namespace, name)
 	if err := k.call(ctx, http.MethodDelete, jobs+"/"+name+"?propagationPolicy=Background", nil, nil, http.StatusOK, http.StatusAccepted); err != nil {
 		return "", fmt.Errorf("created job %s but could not delete it: %w", name, err)
 	}
-	log.Printf("job-create-delete: deleted job %s/%s", k.namespace, name)
-	return fmt.Sprintf("created and deleted job %s/%s", k.namespace, name), nil
+	log.Printf("job-create-delete: deleted job %s/%s", namespace, name)
+	return fmt.Sprintf("created and deleted job %s/%s", namespace, name), nil
 }
 
 // keepChecking runs attempt every kubeRetryEvery until it succeeds, then every kubeRecheckEvery.

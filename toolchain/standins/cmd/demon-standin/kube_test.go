@@ -31,7 +31,7 @@ func field(doc any, path ...string) any {
 }
 
 func TestProbeJobIsSuspendedAndRestricted(t *testing.T) {
-	encoded, err := json.Marshal(probeJob("registry.k8s.io/pause:3.10"))
+	encoded, err := json.Marshal(probeJob("registry.k8s.io/pause:3.10", "ritual-job"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +47,8 @@ func TestProbeJobIsSuspendedAndRestricted(t *testing.T) {
 		{[]string{"metadata", "labels", "app.kubernetes.io/managed-by"}, "kubestrap-standin"},
 		{[]string{"spec", "suspend"}, true},
 		{append(pod, "restartPolicy"), "Never"},
+		{append(pod, "serviceAccountName"), "ritual-job"},
+		{append(pod, "automountServiceAccountToken"), false},
 		{append(pod, "securityContext", "runAsNonRoot"), true},
 		{append(pod, "securityContext", "runAsUser"), float64(65532)},
 		{append(pod, "securityContext", "seccompProfile", "type"), "RuntimeDefault"},
@@ -98,7 +100,7 @@ func TestCreateAndDeleteJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	detail, err := client.createAndDeleteJob(context.Background(), "img")
+	detail, err := client.createAndDeleteJob(context.Background(), "img", jobsTarget{namespace: "demon-jobs", serviceAccount: "ritual-job"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +108,8 @@ func TestCreateAndDeleteJob(t *testing.T) {
 		t.Errorf("detail %q does not name the job", detail)
 	}
 	want := []string{
-		"POST /apis/batch/v1/namespaces/demon-system/jobs",
-		"DELETE /apis/batch/v1/namespaces/demon-system/jobs/standin-probe-abcde?propagationPolicy=Background",
+		"POST /apis/batch/v1/namespaces/demon-jobs/jobs",
+		"DELETE /apis/batch/v1/namespaces/demon-jobs/jobs/standin-probe-abcde?propagationPolicy=Background",
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("calls = %q, want %q", calls, want)

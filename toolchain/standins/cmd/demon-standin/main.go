@@ -73,13 +73,14 @@ func main() {
 		run(func() { keepWatching(ctx, c, kube) })
 	case "runtime":
 		image := envOr("STANDIN_PROBE_IMAGE", defaultProbeImage)
+		target := jobsTarget{namespace: os.Getenv("DEMON_JOBS_NAMESPACE"), serviceAccount: os.Getenv("DEMON_JOBS_SERVICE_ACCOUNT")}
 		run(func() {
 			keepChecking(ctx, c, "job-create-delete", func(ctx context.Context) (string, error) {
 				client, err := kube()
 				if err != nil {
 					return "", err
 				}
-				return client.createAndDeleteJob(ctx, image)
+				return client.createAndDeleteJob(ctx, image, target)
 			})
 		})
 	}
