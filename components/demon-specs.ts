@@ -7,12 +7,16 @@ export interface StreamSettings {
     name: string;
     subjects: string[];
     dedupeWindowSeconds: number;
+    /** Copies JetStream keeps (one per server, at most the number of servers). */
+    replicas?: number;
 }
 
 export const natsClientPort = 4222;
 export const natsMonitorPort = 8222;
 /** prometheus-nats-exporter's port: NATS's own monitoring endpoint speaks JSON, not Prometheus. */
 export const natsMetricsPort = 7777;
+/** Where JetStream cluster servers route to each other. */
+export const natsClusterPort = 6222;
 /** Pods with this label may reach NATS, and NATS only admits pods with it. */
 export const natsClientLabel = "demon.kubestrap.io/nats-client";
 /** Namespaces with this label may scrape NATS monitoring (the observability stack sets it). */
@@ -26,7 +30,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  */
 export function streamBootstrapScript(s: StreamSettings): string {
     const subjects = s.subjects.map(shellQuote).join(" ");
-    const common = `--subjects ${shellQuote(s.subjects.join(","))} --dupe-window ${s.dedupeWindowSeconds}s`;
+    const common = `--subjects ${shellQuote(s.subjects.join(","))} --dupe-window ${s.dedupeWindowSeconds}s --replicas ${s.replicas ?? 1}`;
     return [
         "set -eu",
         `stream=${shellQuote(s.name)}`,
@@ -35,7 +39,7 @@ export function streamBootstrapScript(s: StreamSettings): string {
         `  nats --server "$NATS_URL" stream edit "$stream" ${common} --force`,
         "  echo \"updated stream $stream\"",
         "else",
-        `  nats --server "$NATS_URL" stream add "$stream" ${common} --storage file --retention limits --replicas 1 --defaults`,
+        `  nats --server "$NATS_URL" stream add "$stream" ${common} --storage file --retention limits --defaults`,
         "  echo \"created stream $stream\"",
         "fi",
         `echo "subjects: ${subjects.replace(/'/g, "")}"`,
@@ -98,6 +102,8 @@ export function demonNetworkPolicies(opts: {
     ingressControllerNamespace: string;
     /** The runtime's Jobs namespace: its NATS clients may reach NATS too. */
     jobsNamespace?: string;
+    /** A JetStream cluster: its servers route to each other on the cluster port. */
+    natsClustered?: boolean;
     httpsEgress: { name: string; selector: Record<string, string> }[];
     /** Services Prometheus scrapes on their HTTP port (only when the observability add-on is on). */
     scraped?: { selector: Record<string, string>; port: number }[];
@@ -134,6 +140,15 @@ export function demonNetworkPolicies(opts: {
                 ],
             },
         },
+        ...(opts.natsClustered ? [{
+            name: "nats-routes",
+            spec: {
+                podSelector: { matchLabels: opts.natsSelector },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ from: [{ podSelector: { matchLabels: opts.natsSelector } }], ports: [{ protocol: "TCP", port: natsClusterPort }] }],
+                egress: [{ to: [{ podSelector: { matchLabels: opts.natsSelector } }], ports: [{ protocol: "TCP", port: natsClusterPort }] }],
+            },
+        } satisfies PolicyPlan] : []),
         {
             name: "clients-to-nats",
             spec: {

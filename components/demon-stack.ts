@@ -1,7 +1,9 @@
+import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DemonJobs } from "./demon-jobs";
-import { ApiServerEndpoint, apiServerEgress, demonNetworkPolicies, natsClientLabel, natsClientPort, natsMetricsPort, natsMonitorPort, StreamSettings, streamBootstrapScript } from "./demon-specs";
+import { NatsJetStream } from "./nats-jetstream";
+import { ApiServerEndpoint, apiServerEgress, demonNetworkPolicies, natsClientLabel, StreamSettings, streamBootstrapScript } from "./demon-specs";
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "./pod-security";
@@ -19,6 +21,8 @@ export interface DemonStackArgs {
     namespace: string;
     nats: {
         image: string;
+        /** 1, or 3 or 5 for a JetStream cluster. */
+        replicas: number;
         storageClass?: string;
         size: string;
         resources: Resources;
@@ -85,89 +89,26 @@ export class DemonStack extends pulumi.ComponentResource {
             },
         }, child);
 
-        // NATS JetStream.
+        // NATS JetStream, a component of its own (its objects were the stack's children before: aliased).
         const natsSelector = selectorFor("nats");
-        const natsSa = serviceAccount("nats", false);
-        const natsHeadless = new k8s.core.v1.Service(`${name}-nats-headless`, {
-            metadata: meta("nats-headless", "nats"),
-            spec: {
-                clusterIP: "None",
-                publishNotReadyAddresses: true,
-                selector: natsSelector,
-                ports: [{ name: "client", port: natsClientPort, targetPort: "client" }],
-            },
-        }, child);
-        const natsService = new k8s.core.v1.Service(`${name}-nats`, {
-            metadata: meta("nats", "nats"),
-            spec: {
-                type: "ClusterIP",
-                selector: natsSelector,
-                ports: [
-                    { name: "client", port: natsClientPort, targetPort: "client" },
-                    { name: "monitor", port: natsMonitorPort, targetPort: "monitor" },
-                    ...(args.metrics ? [{ name: "metrics", port: natsMetricsPort, targetPort: "metrics" }] : []),
-                ],
-            },
-        }, child);
-        const nats = new k8s.apps.v1.StatefulSet(`${name}-nats`, {
-            metadata: meta("nats", "nats"),
-            spec: {
-                serviceName: natsHeadless.metadata.name,
-                replicas: 1,
-                selector: { matchLabels: natsSelector },
-                template: {
-                    metadata: { labels: labelsFor("nats") },
-                    spec: {
-                        serviceAccountName: natsSa.metadata.name,
-                        automountServiceAccountToken: false,
-                        securityContext: podSecurityContext({ runAsUser: 1000 }),
-                        containers: [{
-                            name: "nats",
-                            image: args.nats.image,
-                            args: ["--jetstream", "--store_dir", "/data", "--http_port", String(natsMonitorPort)],
-                            ports: [
-                                { name: "client", containerPort: natsClientPort },
-                                { name: "monitor", containerPort: natsMonitorPort },
-                            ],
-                            livenessProbe: { ...probe("liveness", { path: "/healthz?js-enabled-only=true", port: natsMonitorPort }, natsMonitorPort) },
-                            readinessProbe: probe("readiness", { path: "/healthz", port: natsMonitorPort }, natsMonitorPort),
-                            resources: args.nats.resources,
-                            securityContext: containerSecurityContext(),
-                            volumeMounts: [{ name: "data", mountPath: "/data" }],
-                        }, ...(args.metrics ? [{
-                            name: "metrics",
-                            image: args.metrics.exporterImage,
-                            args: ["-port", String(natsMetricsPort), "-varz", "-connz", "-jsz=all", `http://localhost:${natsMonitorPort}`],
-                            ports: [{ name: "metrics", containerPort: natsMetricsPort }],
-                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-                            securityContext: containerSecurityContext(),
-                        }] : [])],
-                    },
-                },
-                volumeClaimTemplates: [{
-                    metadata: { name: "data", labels: labelsFor("nats") },
-                    spec: {
-                        accessModes: ["ReadWriteOnce"],
-                        ...(args.nats.storageClass ? { storageClassName: args.nats.storageClass } : {}),
-                        resources: { requests: { storage: args.nats.size } },
-                    },
-                }],
-            },
-        }, { ...child, protect: args.protectData });
-
-        const natsUrl = pulumi.interpolate`nats://${natsService.metadata.name}.${namespace}.svc.cluster.local:${natsClientPort}`;
+        const nats = new NatsJetStream(`${name}-nats`, {
+            namespace, namespaceName: args.namespace, labels: labelsFor("nats"), selector: natsSelector,
+            image: args.nats.image, replicas: args.nats.replicas, storageClass: args.nats.storageClass, size: args.nats.size,
+            resources: args.nats.resources, metrics: args.metrics, protectData: args.protectData ?? false, previousParent: this,
+        }, { parent: this, dependsOn: [ns] });
+        const natsUrl = nats.url;
         const uiInternalUrl = pulumi.interpolate`http://operate-ui.${namespace}.svc.cluster.local:${args.operateUi.port}`;
 
-        const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: meta("demon-config", "config"),
-            data: {
-                NATS_URL: natsUrl,
-                // Only what clients need: subjects and dedupe window are the stream's own
-                // settings, kept by the bootstrap Job, so changing them restarts no client.
-                STREAM_NAME: args.stream.name,
-                UI_URL: uiInternalUrl,
-            },
-        }, child);
+        const configData = {
+            NATS_URL: natsUrl,
+            // Only what clients need: subjects and dedupe window are the stream's own
+            // settings, kept by the bootstrap Job, so changing them restarts no client.
+            STREAM_NAME: args.stream.name,
+            UI_URL: uiInternalUrl,
+        };
+        const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta("demon-config", "config"), data: configData }, child);
+        // The services read demon-config at start: a change to it rolls them.
+        const configHash = pulumi.output(configData).apply((d) => createHash("sha256").update(JSON.stringify(d)).digest("hex").slice(0, 16));
 
         // The stream, created or updated in-cluster. Its settings are in the pod template, so a
         // change replaces the Job and the bootstrap runs again; an unchanged stack leaves it be.
@@ -197,7 +138,7 @@ export class DemonStack extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...child, dependsOn: [nats] });
+        }, { ...child, dependsOn: [nats.statefulSet] });
 
         // The Demon services.
         // A ServiceAccount bound to a namespaced Role with exactly `rules`.
@@ -229,7 +170,7 @@ export class DemonStack extends pulumi.ComponentResource {
                     replicas: w.replicas,
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels: { ...labelsFor(component), [natsClientLabel]: "true" } },
+                        metadata: { labels: { ...labelsFor(component), [natsClientLabel]: "true" }, annotations: { "kubestrap.dev/config-hash": configHash } },
                         spec: {
                             serviceAccountName: sa.metadata.name,
                             securityContext: podSecurityContext(),
@@ -269,6 +210,7 @@ export class DemonStack extends pulumi.ComponentResource {
             operateUiPort: args.operateUi.port,
             ingressControllerNamespace: args.ingressControllerNamespace,
             jobsNamespace: args.jobsNamespace,
+            natsClustered: args.nats.replicas > 1,
             httpsEgress: [{ name: "engine", selector: engine.selector }, { name: "runtime", selector: runtime.selector }],
             scraped: args.metrics ? [
                 { selector: engine.selector, port: args.engine.port },

@@ -2,7 +2,7 @@
 // every problem at once before any resource is registered.
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, formatIssue, namespace } from "./problems";
-import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, StackConfig, stackConfig, topLevel } from "./schema";
+import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, StackConfig, stackConfig, streamReplicaProblems, topLevel } from "./schema";
 import { ResolvedAddons, resolveAddons } from "./resolve-addons";
 import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } from "./secrets";
 
@@ -93,6 +93,10 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
     }
 
     const config = parsed.data;
+    const crossProblems = streamReplicaProblems(config);
+    if (crossProblems.length > 0) {
+        throw new ConfigError(crossProblems);
+    }
     const resolver = new SecretResolver(values, sources);
     const demon: ResolvedDemon = {
         ...config.demon,

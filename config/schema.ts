@@ -160,6 +160,24 @@ const workload = z.object({
     resources: resources.optional(),
 }).strict();
 
+/** NATS servers per environment when config does not say: prod runs a JetStream cluster. */
+export const defaultNatsReplicas = { dev: 1, prod: 3 } as const;
+
+/** A stream cannot keep more copies than there are servers to hold them. */
+export function streamReplicaProblems(c: { environment: "dev" | "prod"; demon: { enabled: boolean; nats: { replicas?: number }; stream: { replicas?: number } } }): string[] {
+    const servers = c.demon.nats.replicas ?? defaultNatsReplicas[c.environment];
+    const copies = c.demon.stream.replicas;
+    if (!c.demon.enabled || copies === undefined || copies <= servers) {
+        return [];
+    }
+    const from = c.demon.nats.replicas === undefined ? `the ${c.environment} default` : "kubestrap:demon.nats.replicas";
+    return [`kubestrap:demon.stream.replicas: ${copies} copies need at least ${copies} NATS servers, and this stack runs ${servers} (${from}); ` +
+        `set kubestrap:demon.nats.replicas to ${copies} or more, or lower stream.replicas`];
+}
+
+/** JetStream's Raft groups: 1, 3 or 5 members (an even count adds no tolerance). */
+const raftSize = z.number().int().refine((n) => [1, 3, 5].includes(n), "must be 1, 3 or 5: a JetStream cluster keeps a majority, so an even count survives no more failures than one less");
+
 export const demon = z.object({
     enabled: z.boolean().default(true),
     namespace: dnsName.default("demon-system"),
@@ -177,11 +195,15 @@ export const demon = z.object({
         storageClass: z.string().min(1).optional(),
         size: byteQuantity.optional(),
         resources: resources.optional(),
+        /** Servers: 1, or a JetStream cluster of 3 or 5. Defaults to the environment's (prod: 3). */
+        replicas: raftSize.optional(),
     }).strict().default({}),
     stream: z.object({
         name: z.string().regex(/^[A-Za-z0-9_-]+$/, "stream names use letters, digits, '_' and '-'").default("RITUAL_EVENTS"),
         subjects: z.array(z.string().regex(/^[^\s]+$/, "subjects contain no spaces")).min(1).default(["ritual.>", "approval.>"]),
         dedupeWindowSeconds: z.number().int().min(1).max(86400).default(60),
+        /** Copies of the stream: at most the NATS servers. Defaults to the number of servers. */
+        replicas: raftSize.optional(),
     }).strict().default({}),
     engine: workload.default({}),
     runtime: workload.default({}),

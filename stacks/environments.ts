@@ -1,5 +1,5 @@
 // What differs between dev and prod when the stack config does not say.
-import { Environment } from "../config";
+import { defaultNatsReplicas, Environment } from "../config";
 import { Resources } from "../components/web-app-specs";
 
 export interface EnvironmentProfile {
@@ -13,6 +13,8 @@ export interface EnvironmentProfile {
     storageReplicas: number;
     demon: {
         natsSize: string;
+        /** NATS servers: 1, or a JetStream cluster. */
+        natsReplicas: number;
         replicas: number;
         natsResources: Resources;
         serviceResources: Resources;
@@ -32,7 +34,7 @@ export const profiles: Record<Environment, EnvironmentProfile> = {
         hardenK3s: false,
         clusterIssuer: "letsencrypt-staging",
         storageReplicas: 1,
-        demon: { natsSize: "1Gi", replicas: 1, natsResources: small, serviceResources: small },
+        demon: { natsSize: "1Gi", natsReplicas: defaultNatsReplicas.dev, replicas: 1, natsResources: small, serviceResources: small },
         apps: { replicas: 1, resources: small },
     },
     prod: {
@@ -42,6 +44,7 @@ export const profiles: Record<Environment, EnvironmentProfile> = {
         storageReplicas: 3,
         demon: {
             natsSize: "10Gi",
+            natsReplicas: defaultNatsReplicas.prod,
             replicas: 2,
             natsResources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
             serviceResources: medium,

@@ -18,8 +18,16 @@ export class Recorder implements pulumi.runtime.Mocks {
     readonly options = new Map<string, pulumi.ResourceOptions>();
 
     /** A transformation that records parents and options; pass it to the component under test. */
+    /** "type::name" -> the options it was created with. */
+    readonly optionsOf = new Map<string, pulumi.ResourceOptions>();
+    /** "type::name" -> "type::name" of its parent: unambiguous where a component and its child share a name. */
+    readonly ancestry = new Map<string, string | undefined>();
+
     readonly track: pulumi.ResourceTransformation = (args) => {
         this.parents.set(args.name, (args.opts.parent as any)?.__name);
+        const parent = args.opts.parent as any;
+        this.ancestry.set(`${args.type}::${args.name}`, parent ? `${parent.__pulumiType}::${parent.__name}` : undefined);
+        this.optionsOf.set(`${args.type}::${args.name}`, args.opts);
         this.options.set(args.name, args.opts);
         return undefined;
     };

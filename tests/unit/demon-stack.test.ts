@@ -11,7 +11,7 @@ const workload = (image: string, port = 8080) => ({
 
 const args: DemonStackArgs = {
     namespace: "demon-system",
-    nats: { image: "nats:2.10.22-alpine", storageClass: "local-path", size: "3Gi", resources: {} },
+    nats: { image: "nats:2.10.22-alpine", replicas: 1, storageClass: "local-path", size: "3Gi", resources: {} },
     natsBoxImage: "natsio/nats-box:0.14.5",
     stream: { name: "RITUAL_EVENTS", subjects: ["ritual.>", "approval.>"], dedupeWindowSeconds: 60 },
     engine: workload("ghcr.io/acme/engine:1.0.0"),
@@ -48,9 +48,10 @@ describe("DemonStack", () => {
             const { r } = await build({}, preview);
             const objects = r.kubernetesObjects();
             assert.ok(objects.length >= 25, `only ${objects.length} objects`);
+            const stack = "kubestrap:platform:DemonStack::demon";
             for (const o of objects) {
-                const parent = r.parents.get(o.name)!;
-                assert.ok(parent === "demon" || r.parents.get(parent) === "demon", `${o.name} is not under the DemonStack`);
+                const parent = r.ancestry.get(`${o.type}::${o.name}`);
+                assert.ok(parent === stack || (parent !== undefined && r.ancestry.get(parent) === stack), `${o.name} is not under the DemonStack`);
                 assert.ok(o.name.startsWith("demon-"), `${o.name} is not prefixed with the component name`);
             }
         });
@@ -70,11 +71,66 @@ describe("DemonStack", () => {
         const claim = sts.spec.volumeClaimTemplates[0].spec;
         assert.deepStrictEqual([claim.storageClassName, claim.resources.requests.storage], ["local-path", "3Gi"]);
         const c = sts.spec.template.spec.containers[0];
-        assert.ok(c.args.includes("--jetstream"));
-        assert.deepStrictEqual(c.volumeMounts, [{ name: "data", mountPath: "/data" }]);
+        const [flag, confPath] = c.args;
+        assert.strictEqual(flag, "--config");
+        const configMount = c.volumeMounts.find((m: any) => confPath.startsWith(`${m.mountPath}/`));
+        const configVolume = sts.spec.template.spec.volumes.find((v: any) => v.name === configMount.name);
+        const conf = r.ofType("kubernetes:core/v1:ConfigMap").find((m) => m.inputs.metadata.name === configVolume.configMap.name)!.inputs.data[confPath.split("/").pop()!];
+        assert.match(conf, /jetstream \{\n\s+store_dir: \/data/);
+        assert.ok(c.volumeMounts.some((m: any) => m.name === "data" && m.mountPath === "/data"), "JetStream's store is not on the claim");
+        assert.doesNotMatch(conf, /cluster \{/, "one server runs a cluster block");
         assert.strictEqual(c.livenessProbe.httpGet.port, 8222);
         assert.strictEqual(c.readinessProbe.httpGet.path, "/healthz");
         assert.strictEqual(sts.spec.template.spec.securityContext.runAsNonRoot, true);
+    });
+
+    it("runs a 3-server JetStream cluster when asked: routes to every pod, spread over nodes, a budget, GOMEMLIMIT under the limit", async () => {
+        const { r } = await build({ nats: { ...args.nats, replicas: 3, resources: { limits: { memory: "1Gi" } } }, stream: { ...args.stream, replicas: 3 } });
+        const sts = r.one("kubernetes:apps/v1:StatefulSet", "demon-nats").inputs;
+        assert.strictEqual(sts.spec.replicas, 3);
+        const conf = r.ofType("kubernetes:core/v1:ConfigMap").find((m) => m.inputs.metadata.name === "nats-config")!.inputs.data["nats.conf"];
+        const headless = r.one("kubernetes:core/v1:Service", "demon-nats-headless").inputs;
+        for (let i = 0; i < 3; i++) {
+            // The pod's DNS name under the StatefulSet's headless Service, on the port the Service and the container name "cluster".
+            assert.ok(conf.includes(`nats://${sts.metadata.name}-${i}.${headless.metadata.name}.demon-system.svc.cluster.local:6222`), `no route to pod ${i}`);
+        }
+        assert.ok(headless.spec.ports.some((p: any) => p.port === 6222 && p.targetPort === "cluster"));
+        const container = sts.spec.template.spec.containers[0];
+        assert.ok(container.ports.some((p: any) => p.name === "cluster" && p.containerPort === 6222));
+        assert.match(conf, /server_name: \$POD_NAME/);
+        assert.ok(container.env.some((e: any) => e.name === "POD_NAME" && e.valueFrom.fieldRef.fieldPath === "metadata.name"), "servers share a name");
+        const memLimit = container.env.find((e: any) => e.name === "GOMEMLIMIT").value;
+        assert.ok(parseInt(memLimit, 10) * 1024 * 1024 < 1024 ** 3 && parseInt(memLimit, 10) >= 900, `GOMEMLIMIT ${memLimit} is not just under 1Gi`);
+        const spread = sts.spec.template.spec.topologySpreadConstraints.find((t: any) => t.topologyKey === "kubernetes.io/hostname");
+        assert.deepStrictEqual([spread.whenUnsatisfiable, spread.labelSelector.matchLabels], ["DoNotSchedule", sts.spec.selector.matchLabels]);
+        const pdb = r.one("kubernetes:policy/v1:PodDisruptionBudget", "demon-nats-pdb").inputs.spec;
+        assert.deepStrictEqual([pdb.maxUnavailable, pdb.selector.matchLabels], [1, sts.spec.template.metadata.labels["app.kubernetes.io/name"] && sts.spec.selector.matchLabels]);
+        const routes = policies(r)["nats-routes"];
+        assert.deepStrictEqual([routes.ingress[0].ports[0].port, routes.egress[0].ports[0].port], [6222, 6222], "servers cannot route to each other under default-deny");
+        const bootstrap = r.one("kubernetes:batch/v1:Job", "demon-stream-bootstrap").inputs.spec.template.spec.containers[0].command[2];
+        assert.match(bootstrap, /stream add "\$stream" .*--replicas 3/);
+    });
+
+    it("rolls the services when demon-config changes, and NATS when its config does", async () => {
+        const annotation = async (overrides: Partial<DemonStackArgs>, name: string) => {
+            const { r } = await build(overrides);
+            return r.one(name === "demon-nats" ? "kubernetes:apps/v1:StatefulSet" : "kubernetes:apps/v1:Deployment", name).inputs.spec.template.metadata.annotations["kubestrap.dev/config-hash"];
+        };
+        for (const service of ["demon-engine", "demon-runtime", "demon-operate-ui"]) {
+            assert.notStrictEqual(await annotation({}, service), await annotation({ stream: { ...args.stream, name: "OTHER" } }, service), `${service} keeps running with the old config`);
+            assert.strictEqual(await annotation({}, service), await annotation({}, service));
+        }
+        assert.notStrictEqual(await annotation({}, "demon-nats"), await annotation({ nats: { ...args.nats, replicas: 3 } }, "demon-nats"));
+    });
+
+    it("keeps NATS's objects in an existing stack: aliased to the DemonStack they were created under", async () => {
+        const { r, demon } = await build();
+        for (const key of ["kubernetes:apps/v1:StatefulSet::demon-nats", "kubernetes:core/v1:Service::demon-nats",
+            "kubernetes:core/v1:Service::demon-nats-headless", "kubernetes:core/v1:ServiceAccount::demon-nats-sa"]) {
+            assert.strictEqual(r.ancestry.get(key), "kubestrap:platform:NatsJetStream::demon-nats", `${key} is not under NatsJetStream`);
+            const aliases = (r.optionsOf.get(key)?.aliases ?? []) as any[];
+            assert.ok(aliases.some((a) => a.parent === demon && a.name === undefined), `${key} would be replaced in a stack made before NatsJetStream`);
+        }
     });
 
     it("protects the NATS data when asked", async () => {
