@@ -107,7 +107,9 @@ export class E2eEnv {
 /** Kinds to look through for leftovers: everything namespaced or not that can be listed. */
 export async function managedObjects(env: E2eEnv): Promise<string[]> {
     const kinds = (await env.kubectl("api-resources", "--verbs=list", "-o", "name")).split("\n").filter((k) => k && !k.startsWith("events"));
-    const out = await env.kubectl("get", kinds.join(","), "-A", "-l", "app.kubernetes.io/managed-by=kubestrap", "-o", "name", "--ignore-not-found");
+    // Kind, namespace and name: two namespaces may each hold a "default-deny" policy.
+    const out = await env.kubectl("get", kinds.join(","), "-A", "-l", "app.kubernetes.io/managed-by=kubestrap", "--ignore-not-found",
+        "-o", "jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}");
     return out.split("\n").filter(Boolean);
 }
 
