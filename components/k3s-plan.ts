@@ -148,7 +148,8 @@ export function registriesYaml(n: K3sNodeSettings): string | undefined {
     if (!n.registries || Object.keys(n.registries).length === 0) {
         return undefined;
     }
-    return stringify({ mirrors: n.registries });
+    // k3s reads `endpoint` (singular) for a mirror's list of URLs.
+    return stringify({ mirrors: Object.fromEntries(Object.entries(n.registries).map(([name, r]) => [name, { endpoint: r.endpoints }])) });
 }
 
 /** Pod Security admission defaults for the CIS profile: restricted unless a namespace says otherwise. */

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { addonNames } from "../components/addons/registry";
 import { alerting } from "./alerting";
-import { byteQuantity, cpuQuantity, dnsName, host, secretRef } from "./primitives";
+import { addressRange, byteQuantity, cpuQuantity, dnsName, host, secretRef } from "./primitives";
 
 const chartSource = z.object({
     repository: z.string().url().optional(),
@@ -35,8 +35,6 @@ function addon<T extends z.ZodRawShape>(shape: T) {
 }
 
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, "is not a duration; use a number and a unit, e.g. 15d or 168h");
-const addressRange = z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3}|-[0-9a-fA-F.:]+)$/,
-    "is not an address range; use a CIDR (192.168.1.240/28) or a range (192.168.1.240-192.168.1.250)");
 
 export const addonsSchema = z.object({
     metallb: addon({ addresses: z.array(addressRange).min(1).optional() }),

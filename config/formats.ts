@@ -1,4 +1,5 @@
 // Checks for the string formats Kubernetes itself insists on, with messages that say how to fix them.
+import { isIP } from "net";
 
 const binaryUnits = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
 const quantityPattern = /^(\d+(\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
@@ -34,6 +35,11 @@ const imagePattern = new RegExp(
 /** Returns why `value` is not a pinned image reference (tag other than latest, or digest), or undefined. */
 export function imageProblem(value: string): string | undefined {
     const match = imagePattern.exec(value);
+    const at = value.indexOf("@");
+    if (!match && at >= 0 && imagePattern.test(value.slice(0, at))) {
+        return `"${value}" has a malformed digest "${value.slice(at + 1)}"; a digest is sha256: and 64 lower-case hex digits ` +
+            "(`docker buildx imagetools inspect <image>` prints it)";
+    }
     if (!match) {
         return `"${value}" is not a valid image reference; write registry/name:tag, e.g. ghcr.io/acme/app:1.4.2`;
     }
@@ -86,4 +92,114 @@ export function sshHostProblem(value: string): string | undefined {
         return undefined;
     }
     return `"${value}" names a user; give the host alone ("${value.slice(at + 1)}") and the user as kubestrap:cluster.k3s.ssh.user ("${value.slice(0, at)}")`;
+}
+
+const looksLikeIPv4 = /^[\d.]+$/;
+
+/** Why `value` is neither an IP address nor a host name (an IPv4 with an octet over 255 is neither), or undefined. */
+export function addressProblem(value: string): string | undefined {
+    if (isIP(value) !== 0) {
+        return undefined;
+    }
+    if (looksLikeIPv4.test(value)) {
+        return `"${value}" is not an IPv4 address; four numbers from 0 to 255, like 192.168.1.10`;
+    }
+    if (value.includes(":")) {
+        return `"${value}" is not an IPv6 address; write it like fd7a:115c:a1e0::1, without brackets or a port`;
+    }
+    const labels = value.split(".");
+    const ok = value.length <= 253 && labels.every((l) => l.length <= 63 && /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/.test(l));
+    return ok ? undefined : `"${value}" is neither an IP address nor a host name; use an address like 10.0.0.5 or a name like node1.lan`;
+}
+
+/** Why `value` is not an IPv4 or IPv6 CIDR (real octets, prefix within the family's length), or undefined. */
+export function cidrProblem(value: string): string | undefined {
+    const [address, prefix, ...rest] = value.split("/");
+    const family = isIP(address);
+    const ok = rest.length === 0 && family !== 0 && /^\d+$/.test(prefix ?? "") && Number(prefix) <= (family === 4 ? 32 : 128);
+    return ok ? undefined : `"${value}" is not a CIDR; write it like 10.0.0.0/8 or fd00::/64`;
+}
+
+function ipv4Number(address: string): number {
+    return address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function ipv6Number(address: string): bigint {
+    const [head, tail = ""] = address.split("::");
+    const groups = (part: string) => part === "" ? [] : part.split(":");
+    const missing = 8 - groups(head).length - groups(tail).length;
+    const all = address.includes("::") ? [...groups(head), ...Array(missing).fill("0"), ...groups(tail)] : groups(head);
+    return all.reduce((n, g) => (n << 16n) + BigInt(parseInt(g, 16)), 0n);
+}
+
+/** Why `value` is not an address pool: a CIDR, or first-last of one family in ascending order. */
+export function addressRangeProblem(value: string): string | undefined {
+    if (value.includes("/")) {
+        return cidrProblem(value);
+    }
+    const [first, last, ...rest] = value.split("-");
+    const family = isIP(first ?? "");
+    if (rest.length > 0 || family === 0 || isIP(last ?? "") !== family) {
+        return `"${value}" is not an address range; use a CIDR (192.168.1.240/28) or first-last of one family (192.168.1.240-192.168.1.250)`;
+    }
+    const ascending = family === 4 ? ipv4Number(first) <= ipv4Number(last) : ipv6Number(first) <= ipv6Number(last);
+    return ascending ? undefined : `"${value}" runs backwards; put the lower address first (${last}-${first})`;
+}
+
+const labelName = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Why `value` is not a Kubernetes label (or taint) key: an optional DNS-subdomain prefix and a name of 63 characters. */
+export function labelKeyProblem(value: string): string | undefined {
+    const parts = value.split("/");
+    const name = parts[parts.length - 1];
+    const prefix = parts.length === 2 ? parts[0] : undefined;
+    const prefixOk = prefix === undefined ||
+        (prefix.length <= 253 && prefix.split(".").every((l) => l.length <= 63 && dnsLabel.test(l)));
+    if (parts.length > 2 || !prefixOk || name.length > 63 || !labelName.test(name)) {
+        return `"${value}" is not a label key; use an optional DNS prefix and a name of at most 63 letters, digits, '-', '_' and '.', ` +
+            "starting and ending with a letter or digit, like node-role.example.com/storage";
+    }
+    return undefined;
+}
+
+/** Why `value` is not a Kubernetes label (or taint) value: empty, or 63 characters of the label-name alphabet. */
+export function labelValueProblem(value: string): string | undefined {
+    if (value !== "" && (value.length > 63 || !labelName.test(value))) {
+        return `"${value}" is not a label value; use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`;
+    }
+    return undefined;
+}
+
+/** Why `value` is not a registry mirror endpoint k3s can use (an http(s) URL of a host), or undefined. */
+export function registryEndpointProblem(value: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return `"${value}" is not a URL; write the mirror as https://registry.example.com:5000`;
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+        return `"${value}" uses ${url.protocol.replace(/:$/, "")}; a registry mirror is reached over https:// (or http:// on a trusted network)`;
+    }
+    if (url.username || url.password) {
+        return `"${value}" carries credentials in the URL, which k3s would write into registries.yaml in plain text; drop them from the URL`;
+    }
+    return undefined;
+}
+
+/** Why `value` is not a registry name k3s mirrors (a host with an optional port, or "*"), or undefined. */
+export function registryNameProblem(value: string): string | undefined {
+    if (value === "*" || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.test(value)) {
+        return undefined;
+    }
+    return `"${value}" is not a registry name; use its host as images name it (docker.io, ghcr.io, registry.lan:5000) or "*" for all`;
+}
+
+/** Why `value` is not an environment variable name (letters, digits, '_'; no leading digit), with a name that would do. */
+export function envNameProblem(value: string): string | undefined {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+        return undefined;
+    }
+    const suggestion = value.toUpperCase().replace(/[^A-Z0-9_]+/g, "_").replace(/^(?=\d)/, "_");
+    return `"${value}" is not an environment variable name; use letters, digits and '_', not starting with a digit: ${suggestion}`;
 }

@@ -1,13 +1,17 @@
 // The one place kubestrap reads stack config: parse, validate, resolve secrets, and fail with
 // every problem at once before any resource is registered.
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, formatIssue, namespace } from "./problems";
-import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, StackConfig, stackConfig, streamReplicaProblems, topLevel } from "./schema";
+import { ConfigError, configPath, formatIssue, namespace } from "./problems";
+import { z } from "zod";
+import { crossProblems } from "./cross-checks";
+import { salvage } from "./salvage";
+import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, secretRef, StackConfig, topLevel } from "./schema";
 import { ResolvedAddons, resolveAddons } from "./resolve-addons";
 import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } from "./secrets";
 
 export { ConfigError } from "./problems";
 export * from "./schema";
+export { addonIsOn, streamReplicaProblems } from "./cross-checks";
 export { ResolvedAddons, ResolvedAddonSettings } from "./resolve-addons";
 export { defaultSources, Secret, SecretSources } from "./secrets";
 
@@ -49,9 +53,47 @@ function decode(raw: string): unknown {
     }
 }
 
+type Section = keyof StackConfig;
+
+/** Secret references anywhere under `value` (skipping parts switched off), with their paths. */
+function secretRefsIn(value: unknown, at: (string | number)[]): { ref: SecretRef; at: (string | number)[] }[] {
+    if (!value || typeof value !== "object") {
+        return [];
+    }
+    if (secretRef.safeParse(value).success) {
+        return [{ ref: value as SecretRef, at }];
+    }
+    if ((value as { enabled?: unknown }).enabled === false) {
+        return [];
+    }
+    return Object.entries(value).flatMap(([key, v]) => secretRefsIn(v, [...at, Array.isArray(value) ? Number(key) : key]));
+}
+
+function unknownKeyProblems(values: Record<string, string>, input: Record<string, unknown>, known: Set<string>): string[] {
+    const referenced = new Set(secretRefsIn(input, []).map(({ ref }) => secretKeyName(ref)).filter((k) => k !== undefined));
+    const problems: string[] = [];
+    for (const key of Object.keys(values)) {
+        const [ns, name] = key.split(":", 2);
+        if (ns !== namespace || known.has(name) || referenced.has(key)) {
+            continue;
+        }
+        const [head, ...rest] = name.split(".");
+        if (rest.length > 0 && known.has(head)) {
+            problems.push(`${key}: a nested setting stored as a key of its own, which kubestrap does not read; ` +
+                `set it inside ${namespace}:${head} with \`pulumi config set --path '${name}' <value>\`, ` +
+                `then remove this key with \`pulumi config rm '${name}'\``);
+        } else {
+            problems.push(`${key}: unknown setting; known settings are ${[...known].join(", ")}, ` +
+                "plus secret keys named by a fromConfig reference; remove it with `pulumi config rm " + name + "`");
+        }
+    }
+    return problems;
+}
+
 /**
  * Validates the `kubestrap:*` config values (as Pulumi hands them over: strings, JSON for
- * objects) and resolves secrets. Throws ConfigError listing every problem found.
+ * objects) and resolves secrets. Throws ConfigError listing every problem found: each section
+ * is checked on its own, so a bad section does not hide the problems of the others.
  */
 export function parseConfig(values: Record<string, string>, sources: SecretSources): KubestrapConfig {
     const known = new Set(Object.keys(topLevel));
@@ -63,77 +105,88 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
         }
     }
 
-    const problems: string[] = [];
-    const parsed = stackConfig.safeParse(input);
-    if (!parsed.success) {
-        problems.push(...parsed.error.issues.map(formatIssue));
-    }
-
-    const referenced = new Set<string>();
-    const collectRefs = (value: unknown): void => {
-        if (value && typeof value === "object") {
-            const name = "fromConfig" in value ? secretKeyName(value as SecretRef) : undefined;
-            if (name) {
-                referenced.add(name);
-            }
-            Object.values(value).forEach(collectRefs);
+    const problems = unknownKeyProblems(values, input, known);
+    const complete = new Set<Section>();
+    const available = new Set<Section>();
+    const sections: Record<string, unknown> = {};
+    const dropped: { raw: unknown; at: (string | number)[] }[] = [];
+    for (const [name, schema] of Object.entries(topLevel) as [Section, z.ZodTypeAny][]) {
+        const result = schema.safeParse(input[name]);
+        if (result.success) {
+            complete.add(name);
+            available.add(name);
+            sections[name] = result.data;
+            continue;
         }
-    };
-    collectRefs(input);
-    for (const key of Object.keys(values)) {
-        const [ns, name] = key.split(":", 2);
-        if (ns === namespace && !known.has(name) && !referenced.has(key)) {
-            problems.push(`${key}: unknown setting; known settings are ${[...known].join(", ")}, ` +
-                "plus secret keys named by a fromConfig reference; remove it with `pulumi config rm " + name + "`");
+        problems.push(...result.error.issues.map((issue) => formatIssue({ ...issue, path: [name, ...issue.path] })));
+        const part = salvage(name, input[name]);
+        dropped.push(...part?.dropped ?? []);
+        if (part?.value !== undefined) {
+            available.add(name);
+            sections[name] = part.value;
         }
     }
+    const config = sections as StackConfig;
+    problems.push(...crossProblems(config, available));
 
-    if (!parsed.success) {
+    const resolver = new SecretResolver(values, sources);
+    // The parts that did not parse still have their secrets checked, so those are not the next run's news.
+    dropped.forEach(({ raw, at }) => secretRefsIn(raw, at).forEach(({ ref, at: where }) => resolver.resolve(ref, where)));
+    const demon = complete.has("demon") ? resolveDemon(config.demon, resolver) : undefined;
+    const apps = available.has("apps") ? resolveApps(config.apps, resolver) : undefined;
+    const cluster = complete.has("cluster") ? resolveCluster(config.cluster, resolver) : undefined;
+    let addons: ResolvedAddons | undefined;
+    if ((["environment", "cluster", "addons"] as Section[]).every((s) => available.has(s))) {
+        const addonProblems: string[] = [];
+        addons = resolveAddons(config, resolver, addonProblems);
+        // An add-on whose settings failed was judged on its defaults: only what others say of it counts.
+        const failed = dropped.filter(({ at }) => at[0] === "addons").map(({ at }) => `${configPath(at)}`);
+        problems.push(...addonProblems.filter((p) => !failed.some((f) => p.startsWith(`${f}:`) || p.startsWith(`${f}.`))));
+    }
+    problems.push(...resolver.problems);
+    if (problems.length > 0 || !demon || !apps || !cluster || !addons || !complete.has("apps") || !complete.has("addons")) {
         throw new ConfigError(problems);
     }
+    return { ...config, cluster, demon, apps, addons };
+}
 
-    const config = parsed.data;
-    const crossProblems = streamReplicaProblems(config);
-    if (crossProblems.length > 0) {
-        throw new ConfigError(crossProblems);
-    }
-    const resolver = new SecretResolver(values, sources);
-    const demon: ResolvedDemon = {
-        ...config.demon,
-        secrets: config.demon.enabled && config.demon.secrets ? {
-            adminToken: resolver.resolve(config.demon.secrets.adminToken, ["demon", "secrets", "adminToken"]),
-            githubToken: config.demon.secrets.githubToken &&
-                resolver.resolve(config.demon.secrets.githubToken, ["demon", "secrets", "githubToken"]),
+function resolveDemon(demon: DemonConfig, resolver: SecretResolver): ResolvedDemon {
+    return {
+        ...demon,
+        secrets: demon.enabled && demon.secrets ? {
+            adminToken: resolver.resolve(demon.secrets.adminToken, ["demon", "secrets", "adminToken"]),
+            githubToken: demon.secrets.githubToken && resolver.resolve(demon.secrets.githubToken, ["demon", "secrets", "githubToken"]),
         } : undefined,
     };
-    const apps = config.apps.map((app, i): ResolvedApp => ({
+}
+
+function resolveApps(apps: AppConfig[], resolver: SecretResolver): ResolvedApp[] {
+    return apps.map((app, i): ResolvedApp => ({
         ...app,
         secretEnv: Object.fromEntries(Object.entries(app.secretEnv).map(([name, ref]) =>
             [name, resolver.resolve(ref, ["apps", i, "secretEnv", name])])),
     }));
-    const k3s = config.cluster.target === "k3s" ? config.cluster.k3s : undefined;
-    const cluster: ResolvedCluster = {
-        ...config.cluster,
+}
+
+function resolveCluster(cluster: ClusterConfig, resolver: SecretResolver): ResolvedCluster {
+    const k3s = cluster.target === "k3s" ? cluster.k3s : undefined;
+    const at = (...path: string[]) => ["cluster", "k3s", ...path];
+    return {
+        ...cluster,
         k3s: k3s && {
             ...k3s,
-            token: resolver.resolve(k3s.token, ["cluster", "k3s", "token"]),
-            ssh: k3s.ssh && { ...k3s.ssh, privateKey: resolver.resolve(k3s.ssh.privateKey, ["cluster", "k3s", "ssh", "privateKey"]) },
+            token: resolver.resolve(k3s.token, at("token")),
+            ssh: k3s.ssh && { ...k3s.ssh, privateKey: resolver.resolve(k3s.ssh.privateKey, at("ssh", "privateKey")) },
             etcdSnapshots: k3s.etcdSnapshots && {
                 ...k3s.etcdSnapshots,
                 s3: k3s.etcdSnapshots.s3 && {
                     ...k3s.etcdSnapshots.s3,
-                    accessKey: resolver.resolve(k3s.etcdSnapshots.s3.accessKey, ["cluster", "k3s", "etcdSnapshots", "s3", "accessKey"]),
-                    secretKey: resolver.resolve(k3s.etcdSnapshots.s3.secretKey, ["cluster", "k3s", "etcdSnapshots", "s3", "secretKey"]),
+                    accessKey: resolver.resolve(k3s.etcdSnapshots.s3.accessKey, at("etcdSnapshots", "s3", "accessKey")),
+                    secretKey: resolver.resolve(k3s.etcdSnapshots.s3.secretKey, at("etcdSnapshots", "s3", "secretKey")),
                 },
             },
         },
     };
-    const addons = resolveAddons(config, resolver, problems);
-    problems.push(...resolver.problems);
-    if (problems.length > 0) {
-        throw new ConfigError(problems);
-    }
-    return { ...config, cluster, demon, apps, addons };
 }
 
 /** Reads this stack's config; on bad config, stops the program with every problem listed. */

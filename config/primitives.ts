@@ -1,6 +1,9 @@
 // Value types shared by every part of the stack config: checked strings and secret references.
 import { z } from "zod";
-import { byteQuantityProblem, cpuQuantityProblem, dnsLabelProblem, hostProblem, imageProblem, sshHostProblem } from "./formats";
+import {
+    addressProblem, addressRangeProblem, byteQuantityProblem, cidrProblem, cpuQuantityProblem, dnsLabelProblem, envNameProblem, hostProblem, imageProblem,
+    labelKeyProblem, labelValueProblem, registryEndpointProblem, registryNameProblem, sshHostProblem,
+} from "./formats";
 
 function checked(problem: (value: string) => string | undefined) {
     return z.string().superRefine((value, ctx) => {
@@ -17,7 +20,17 @@ export const cpuQuantity = checked(cpuQuantityProblem);
 export const dnsName = checked(dnsLabelProblem);
 export const host = checked(hostProblem);
 /** A host to reach over SSH: an address or name, never `user@host`. */
-export const sshHost = z.string().min(1).pipe(checked(sshHostProblem));
+export const sshHost = z.string().min(1).pipe(checked((v) => sshHostProblem(v) ?? addressProblem(v)));
+/** An IPv4 or IPv6 address (checked for real) or a host name. */
+export const address = checked(addressProblem);
+export const cidr = checked(cidrProblem);
+/** A pool of addresses: a CIDR, or first-last. */
+export const addressRange = checked(addressRangeProblem);
+export const labelKey = checked(labelKeyProblem);
+export const labelValue = checked(labelValueProblem);
+export const envName = checked(envNameProblem);
+export const registryName = checked(registryNameProblem);
+export const registryEndpoint = checked(registryEndpointProblem);
 
 /** Where a secret comes from: a `pulumi config set --secret` key, an environment variable, or a file. */
 export const secretRef = z.union([

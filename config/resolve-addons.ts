@@ -4,6 +4,7 @@ import { AddonName, addonNames, planAddons, registry } from "../components/addon
 import { resolveAddonResources } from "./addon-resources";
 import { resolveAlertReceivers, ResolvedAlertReceiver } from "./alert-receivers";
 import { AddonsConfig } from "./addons";
+import { addonIsOn } from "./cross-checks";
 import { configPath } from "./problems";
 import { Secret, SecretResolver } from "./secrets";
 import { StackConfig } from "./schema";
@@ -27,14 +28,10 @@ export interface ResolvedAddons {
     settings: ResolvedAddonSettings;
 }
 
-function isOn(config: StackConfig, name: AddonName): boolean {
-    return config.addons[name].enabled ?? registry[name].defaultIn[config.environment];
-}
-
 /** Which add-ons are on and in what order, their secrets, and the rules that span add-ons. */
 export function resolveAddons(config: StackConfig, resolver: SecretResolver, problems: string[]): ResolvedAddons {
     const at = (name: AddonName, ...rest: string[]) => configPath(["addons", name, ...rest]);
-    const on = addonNames.filter((name) => isOn(config, name));
+    const on = addonNames.filter((name) => addonIsOn(config, name));
     const { metallb, longhorn } = config.addons;
     const ceph = config.addons["rook-ceph"];
     const certManager = config.addons["cert-manager"];

@@ -1,12 +1,11 @@
 // The shape of kubestrap's stack config (`kubestrap:*` keys), with defaults that hold in
 // every environment. What differs between dev and prod lives in stacks/.
-import { isIP } from "net";
 import { z } from "zod";
 import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
 import { duration, sshHostKey } from "./duration";
 import { byteQuantityProblem, cpuQuantityProblem, quantityValue } from "./formats";
-import { byteQuantity, cpuQuantity, dnsName, host, image, secretRef, sshHost } from "./primitives";
+import { address, byteQuantity, cidr, cpuQuantity, dnsName, envName, host, image, labelKey, labelValue, registryEndpoint, registryName, secretRef, sshHost } from "./primitives";
 
 export * from "./primitives";
 
@@ -64,14 +63,6 @@ const securityOverrides = z.object({
     addCapabilities: z.array(z.string().regex(/^[A-Z_]+$/, "capabilities are upper-case, like NET_BIND_SERVICE")).optional(),
 }).strict();
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name");
-
-/** An IPv4 or IPv6 CIDR, checked for real (octets, prefix length). */
-const cidr = z.string().refine((c) => {
-    const [address, prefix, ...rest] = c.split("/");
-    const family = isIP(address);
-    return rest.length === 0 && family !== 0 && /^\d+$/.test(prefix ?? "") && Number(prefix) <= (family === 4 ? 32 : 128);
-}, "is not a CIDR; write it like 10.0.0.0/8 or fd00::/64");
 
 /** Apps deny all traffic but the flows they need; this names the ones config adds. */
 const appNetworkPolicy = z.object({
@@ -162,18 +153,8 @@ const workload = z.object({
 
 /** NATS servers per environment when config does not say: prod runs a JetStream cluster. */
 export const defaultNatsReplicas = { dev: 1, prod: 3 } as const;
-
-/** A stream cannot keep more copies than there are servers to hold them. */
-export function streamReplicaProblems(c: { environment: "dev" | "prod"; demon: { enabled: boolean; nats: { replicas?: number }; stream: { replicas?: number } } }): string[] {
-    const servers = c.demon.nats.replicas ?? defaultNatsReplicas[c.environment];
-    const copies = c.demon.stream.replicas;
-    if (!c.demon.enabled || copies === undefined || copies <= servers) {
-        return [];
-    }
-    const from = c.demon.nats.replicas === undefined ? `the ${c.environment} default` : "kubestrap:demon.nats.replicas";
-    return [`kubestrap:demon.stream.replicas: ${copies} copies need at least ${copies} NATS servers, and this stack runs ${servers} (${from}); ` +
-        `set kubestrap:demon.nats.replicas to ${copies} or more, or lower stream.replicas`];
-}
+/** An app's replicas per environment when config does not say. */
+export const defaultAppReplicas = { dev: 1, prod: 2 } as const;
 
 /** JetStream's Raft groups: 1, 3 or 5 members (an even count adds no tolerance). */
 const raftSize = z.number().int().refine((n) => [1, 3, 5].includes(n), "must be 1, 3 or 5: a JetStream cluster keeps a majority, so an even count survives no more failures than one less");
@@ -227,16 +208,16 @@ export const demon = z.object({
 export type DemonConfig = z.infer<typeof demon>;
 
 const taint = z.object({
-    key: z.string().min(1),
-    value: z.string().optional(),
+    key: labelKey,
+    value: labelValue.optional(),
     effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 }).strict();
 
 const k3sHost = z.object({
     name: dnsName,
     host: sshHost,
-    address: z.string().min(1).optional(),
-    labels: z.record(z.string()).default({}),
+    address: address.optional(),
+    labels: z.record(labelKey, labelValue).default({}),
     taints: z.array(taint).default([]),
     hostKey: sshHostKey.optional(),
 }).strict();
@@ -257,11 +238,12 @@ export const k3s = z.object({
     agents: z.array(k3sHost).default([]),
     disable: z.array(z.enum(["traefik", "servicelb", "local-storage", "metrics-server", "coredns"])).default([]),
     flannel: z.object({ iface: z.string().optional(), backend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional() }).strict().default({}),
-    tlsSans: z.array(z.string()).default([]),
+    tlsSans: z.array(address).default([]),
     extraServerArgs: z.array(z.string().regex(/^--/, "extra args are flags like --kubelet-arg=max-pods=200")).default([]),
     extraAgentArgs: z.array(z.string().regex(/^--/, "extra args are flags like --kubelet-arg=max-pods=200")).default([]),
     dataDir: z.string().regex(/^\//, "must be an absolute path").optional(),
-    registries: z.record(z.object({ endpoints: z.array(z.string().url()).min(1) }).strict()).optional(),
+    /** Mirrors per registry, written to k3s's registries.yaml. */
+    registries: z.record(registryName, z.object({ endpoints: z.array(registryEndpoint).min(1) }).strict()).optional(),
     etcdSnapshots: z.object({
         schedule: z.string().min(1),
         retention: z.number().int().min(1).default(5),

@@ -15,6 +15,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$here/toolchain/versions.env"
+source "$here/scripts/lock.sh"
 dir=${KUBESTRAP_LOCAL_DIR:-$here/.kubestrap/local}
 etcd_port=${KUBESTRAP_ETCD_PORT:-23790}
 api_port=${KUBESTRAP_API_PORT:-16443}
@@ -143,15 +144,7 @@ recycle_volumes() {
 
 # One `up` at a time per cluster directory: a second one (two `npm run up`s) waits for the
 # first and then finds the cluster running, instead of starting a second etcd beside it.
-lock_cluster() {
-    mkdir -p "$(dirname "$dir")"
-    exec 8>>"$dir.lock"
-    if ! flock -n 8; then
-        say "waiting for $(cat "$dir.lock" 2>/dev/null || echo "another run"), which is starting or stopping this cluster"
-        flock 8
-    fi
-    echo "pid $$ (scripts/cluster.sh ${FUNCNAME[1]}, since $(date -u +%H:%M:%SZ))" > "$dir.lock"
-}
+lock_cluster() { take_lock "$dir.lock" 8 "starting or stopping this cluster"; }
 
 up() {
     lock_cluster
@@ -255,7 +248,7 @@ down() {
     for name in loopback-lb kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
         stop_process "$name"
     done
-    rm -rf "$dir" "$dir.lock"
+    rm -rf "$dir" "$dir.lock" "$dir.lock.owner"
     say "stopped; removed $dir"
 }
 

@@ -216,27 +216,20 @@ is_built() {
 }
 
 # One build at a time per cache: a second run (another `npm test`, `npm run up` or suite)
-# waits for the first instead of racing it on the same files, and says who holds the lock.
-take_lock() {
-    mkdir -p "$cache"
-    exec 9>"$cache/.lock"
-    if ! flock -n 9; then
-        say "waiting for $(cat "$cache/.lock.owner" 2>/dev/null || echo "another run"), which is building in $cache"
-        flock 9
-    fi
-    echo "pid $$ (scripts/toolchain.sh $1, since $(date -u +%H:%M:%SZ))" > "$cache/.lock.owner"
-}
+# waits for the first instead of racing it on the same files.
+source "$(dirname "${BASH_SOURCE[0]}")/lock.sh"
+lock_cache() { take_lock "$cache/.lock" 9 "building in $cache"; }
 
 case "${1:-build}" in
     env) print_env ;;
     check) is_built ;;
-    node) take_lock node; build_node ;;
+    node) lock_cache; build_node ;;
     node-check) node_is_built ;;
     node-images) image_dir ;;
     # What only the end-to-end suite needs on top: real SSH servers for the k3s tests.
     test-tools) ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test" ;;
     build)
-        take_lock build
+        lock_cache
         mkdir -p "$bin" "$build"
         start=$SECONDS
         command -v node >/dev/null || die "Node.js is not installed; install Node.js 20 or newer"

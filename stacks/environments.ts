@@ -1,5 +1,5 @@
 // What differs between dev and prod when the stack config does not say.
-import { defaultNatsReplicas, Environment } from "../config";
+import { defaultAppReplicas, defaultNatsReplicas, Environment } from "../config";
 import { Resources } from "../components/web-app-specs";
 
 export interface EnvironmentProfile {
@@ -35,7 +35,7 @@ export const profiles: Record<Environment, EnvironmentProfile> = {
         clusterIssuer: "letsencrypt-staging",
         storageReplicas: 1,
         demon: { natsSize: "1Gi", natsReplicas: defaultNatsReplicas.dev, replicas: 1, natsResources: small, serviceResources: small },
-        apps: { replicas: 1, resources: small },
+        apps: { replicas: defaultAppReplicas.dev, resources: small },
     },
     prod: {
         protectData: true,
@@ -49,6 +49,6 @@ export const profiles: Record<Environment, EnvironmentProfile> = {
             natsResources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
             serviceResources: medium,
         },
-        apps: { replicas: 2, resources: medium },
+        apps: { replicas: defaultAppReplicas.prod, resources: medium },
     },
 };
