@@ -15,6 +15,7 @@ async function platformOutputs() {
         environment: config.environment,
         kubeconfig: cluster.kubeconfig,
         nodes: cluster.k3s?.nodeNames,
+        mesh: cluster.mesh && { headscaleUrl: cluster.mesh.serverUrl, addresses: cluster.mesh.addresses, keys: cluster.mesh.keys },
         demonNamespace: platform.demon?.namespace,
         natsUrl: platform.demon?.natsUrl,
         operateUiUrl: platform.demon?.uiUrl,

@@ -42,6 +42,8 @@ export interface K3sClusterArgs {
     drainTimeoutSeconds: number;
     /** Changing it issues kubestrap's kubeconfig a new token. */
     kubeconfigRotation?: string;
+    /** The tailnet k3s runs over (MeshNetwork): each node's tailnet IPv4 by name, and the host keys the mesh pinned. */
+    mesh?: { nodeIps: Record<string, pulumi.Input<string>>; hostKeys: Record<string, pulumi.Input<string | undefined>>; iface: string };
 }
 
 const withHostKey = (c: HostConnection, hostKey: pulumi.Input<string | undefined> | undefined): HostConnection =>
@@ -71,7 +73,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         }
         const connectionOf = (h: K3sHost): HostConnection => h.host === "localhost"
             ? { kind: "local" }
-            : { kind: "ssh", host: h.host, port: args.ssh!.port, user: args.ssh!.user, privateKey: args.ssh!.privateKey, hostKey: h.hostKey };
+            : { kind: "ssh", host: h.host, port: args.ssh!.port, user: args.ssh!.user, privateKey: args.ssh!.privateKey, hostKey: args.mesh?.hostKeys[h.host] ?? h.hostKey };
         const first = args.servers[0];
         const firstAddress = first.address ?? first.host;
         this.serverUrl = `https://${firstAddress}:6443`;
@@ -113,6 +115,7 @@ export class K3sCluster extends pulumi.ComponentResource {
                 kubeconfigRotation: isFirst ? args.kubeconfigRotation : undefined,
                 restoreSnapshot: isFirst ? args.restoreSnapshot : undefined,
                 etcdS3Credentials: args.etcdS3Credentials,
+                mesh: args.mesh && { nodeIp: args.mesh.nodeIps[h.name], firstServerIp: args.mesh.nodeIps[first.name], iface: args.mesh.iface },
             }, { parent: this, dependsOn: previous ? [previous] : [] });
             nodes.push(node);
             previous = node;

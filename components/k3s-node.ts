@@ -28,6 +28,11 @@ export interface K3sNodeArgs extends K3sNodeSettings {
     /** The address other machines use for this host (kubeconfig server URL, join URL). */
     address: string;
     /**
+     * On a mesh: this node's tailnet IPv4 and the first server's, known once Tailscale is up.
+     * k3s registers the node, advertises the API and joins over them, with flannel on the tailnet.
+     */
+    mesh?: { nodeIp: pulumi.Input<string>; firstServerIp: pulumi.Input<string>; iface: string };
+    /**
      * Where kubectl steps run (drain, uncordon, removing the node): the first server. The
      * first server itself uses its own connection.
      */
@@ -104,18 +109,23 @@ export class K3sNode extends pulumi.ComponentResource {
             logging: "none",
         }, { dependsOn: [preflight] });
 
-        const files: [string, string | undefined][] = [
-            [k3sPaths.config, k3sConfigYaml(args)],
-            [k3sPaths.registries, registriesYaml(args)],
-            [k3sPaths.psa, args.hardened && args.role === "server" ? psaConfigYaml : undefined],
-            [k3sPaths.audit, args.hardened && args.role === "server" ? auditPolicyYaml : undefined],
-        ];
-        const writeFiles = files.filter(([, content]) => content !== undefined).map(([path, content]) =>
-            `echo '${Buffer.from(content!).toString("base64")}' | base64 -d | ${writeFileScript(path, sudo)}`);
+        // Only the plain settings: wrapping the token or the SSH key would make every file a secret.
+        const { connection: _c, token: _t, control: _ctl, etcdS3Credentials: _s3, mesh, ...plain } = args;
+        const settings = mesh ? meshSettings(plain, mesh) : pulumi.output(plain);
+        const writeFiles = settings.apply((n) => {
+            const files: [string, string | undefined][] = [
+                [k3sPaths.config, k3sConfigYaml(n)],
+                [k3sPaths.registries, registriesYaml(n)],
+                [k3sPaths.psa, n.hardened && n.role === "server" ? psaConfigYaml : undefined],
+                [k3sPaths.audit, n.hardened && n.role === "server" ? auditPolicyYaml : undefined],
+            ];
+            return files.filter(([, content]) => content !== undefined).map(([path, content]) =>
+                `echo '${Buffer.from(content!).toString("base64")}' | base64 -d | ${writeFileScript(path, sudo)}`);
+        });
         const config = run("config", args.connection, {
-            create: ["set -eu", ...writeFiles].join("\n"),
+            create: writeFiles.apply((w) => ["set -eu", ...w].join("\n")),
             // A changed config file restarts k3s on this host only; the cluster stays.
-            update: ["set -eu", ...writeFiles, restartIfInstalled(args.role, sudo)].join("\n"),
+            update: writeFiles.apply((w) => ["set -eu", ...w, restartIfInstalled(args.role, sudo)].join("\n")),
         }, { dependsOn: [preflight] });
 
         // After this host's preflight: a host that cannot be reached or fails its checks is never drained.
@@ -158,7 +168,7 @@ export class K3sNode extends pulumi.ComponentResource {
         }
         if (args.role === "server" && args.clusterInit) {
             const read = run("kubeconfig", args.connection, {
-                create: adminKubeconfigScript(args.address, sudo, args.kubeconfigRotation),
+                create: settings.apply((n) => adminKubeconfigScript(n.address, sudo, args.kubeconfigRotation)),
                 logging: "none",
                 ...(args.kubeconfigRotation ? { triggers: [args.kubeconfigRotation] } : {}),
             }, { dependsOn: [uncordon], additionalSecretOutputs: ["stdout"] });
@@ -169,4 +179,18 @@ export class K3sNode extends pulumi.ComponentResource {
         this.version = pulumi.output(args.version);
         this.registerOutputs({ nodeName: this.nodeName, version: this.version, kubeconfig: this.kubeconfig, hostKey: this.hostKey });
     }
+}
+
+/** A node's settings on the mesh: its tailnet address for k3s, the first server's for joining and the kubeconfig. */
+type PlainSettings = Omit<K3sNodeArgs, "connection" | "token" | "control" | "etcdS3Credentials" | "mesh">;
+
+function meshSettings(args: PlainSettings, mesh: NonNullable<K3sNodeArgs["mesh"]>): pulumi.Output<PlainSettings> {
+    return pulumi.all([mesh.nodeIp, mesh.firstServerIp]).apply(([nodeIp, first]) => ({
+        ...args,
+        nodeIp,
+        address: nodeIp,
+        serverUrl: args.clusterInit ? undefined : `https://${first}:6443`,
+        flannelIface: mesh.iface,
+        tlsSans: [...new Set([first, ...args.tlsSans])],
+    }));
 }

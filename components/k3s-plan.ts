@@ -35,6 +35,8 @@ export interface K3sNodeSettings {
     version: string;
     /** https://<first server>:6443 for every node but the first server. */
     serverUrl?: string;
+    /** The address k3s registers the node with and, on servers, advertises the API on (a tailnet address on a mesh). */
+    nodeIp?: string;
     labels: Record<string, string>;
     taints: Taint[];
     disable: string[];
@@ -98,10 +100,16 @@ export function k3sConfigYaml(n: K3sNodeSettings): string {
     if (n.taints.length) {
         config["node-taint"] = n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`);
     }
+    if (n.nodeIp) {
+        config["node-ip"] = n.nodeIp;
+    }
     if (n.flannelIface) {
         config["flannel-iface"] = n.flannelIface;
     }
     if (n.role === "server") {
+        if (n.nodeIp) {
+            config["advertise-address"] = n.nodeIp;
+        }
         if (n.disable.length) {
             config.disable = n.disable;
         }

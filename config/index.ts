@@ -11,6 +11,7 @@ import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } 
 
 export { ConfigError } from "./problems";
 export * from "./schema";
+export { MeshConfig } from "./mesh";
 export { addonIsOn, streamReplicaProblems } from "./cross-checks";
 export { ResolvedAddons, ResolvedAddonSettings } from "./resolve-addons";
 export { defaultSources, Secret, SecretSources } from "./secrets";

@@ -1,8 +1,11 @@
 // The shape of kubestrap's stack config (`kubestrap:*` keys), with defaults that hold in
 // every environment. What differs between dev and prod lives in stacks/.
 import { z } from "zod";
+import { k3sFlagProblem } from "../components/k3s-flags";
 import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
+import { mesh } from "./mesh";
+import { meshProblems } from "./mesh-checks";
 import { duration, sshHostKey } from "./duration";
 import { byteQuantityProblem, cpuQuantityProblem, quantityValue } from "./formats";
 import { address, byteQuantity, cidr, cpuQuantity, dnsName, envName, host, image, labelKey, labelValue, registryEndpoint, registryName, secretRef, sshHost } from "./primitives";
@@ -270,6 +273,14 @@ export const k3s = z.object({
     for (const problem of topologyProblems({ ...k, hasSsh: !!k.ssh })) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });
     }
+    for (const [field, role] of [["extraServerArgs", "server"], ["extraAgentArgs", "agent"]] as const) {
+        k[field].forEach((arg, i) => {
+            const message = k3sFlagProblem(arg, role, k.version);
+            if (message) {
+                ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field, i], message });
+            }
+        });
+    }
 });
 export type K3sConfig = z.infer<typeof k3s>;
 
@@ -280,7 +291,12 @@ export const cluster = z.object({
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
     k3s: k3s.optional(),
+    /** A Headscale tailnet the k3s nodes join before k3s: see README, "Mesh". */
+    mesh: mesh.optional(),
 }).strict().superRefine((c, ctx) => {
+    for (const problem of meshProblems(c)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });
+    }
     if (c.target === "kubeconfig" && !c.kubeconfig) {
         ctx.addIssue({
             code: z.ZodIssueCode.custom,

@@ -6,9 +6,12 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { ResolvedCluster, ResolvedK3s } from "../config";
+import { MeshConfig, ResolvedCluster, ResolvedK3s } from "../config";
 import { ApiServerEndpoint, endpointsFromSlice } from "../components/demon-specs";
 import { K3sCluster, K3sClusterArgs } from "../components/k3s-cluster";
+import { HostConnection } from "../components/k3s-node";
+import { MeshNetwork, MeshNetworkArgs } from "../components/mesh-network";
+import { meshInterface } from "../components/mesh-plan";
 import { EnvironmentProfile } from "./environments";
 
 /** Where `npm run cluster:up` writes the local control plane's kubeconfig. */
@@ -67,19 +70,59 @@ export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile): K
     };
 }
 
+/** The mesh of a k3s stack with `kubestrap:cluster.mesh`: Headscale on the coordinator, Tailscale on every node. */
+export function meshNetworkArgs(k3s: ResolvedK3s, mesh: MeshConfig): MeshNetworkArgs {
+    const ssh = k3s.ssh!;
+    const hosts = [...k3s.servers.map((h) => ({ ...h, group: "servers" as const })), ...k3s.agents.map((h) => ({ ...h, group: "agents" as const }))];
+    const connection = (host: string, hostKey?: string): HostConnection =>
+        ({ kind: "ssh", host, port: ssh.port, user: ssh.user, privateKey: ssh.privateKey, hostKey });
+    const hs = mesh.headscale;
+    const coordinatorNode = hs.host ? undefined : hosts.find((h) => h.name === (hs.node ?? k3s.servers[0].name))!;
+    const address = hs.address ?? coordinatorNode?.address ?? coordinatorNode!.host;
+    return {
+        headscale: {
+            version: hs.version,
+            address,
+            port: hs.port,
+            serverUrl: hs.serverUrl ?? `http://${address.includes(":") ? `[${address}]` : address}:${hs.port}`,
+            baseDomain: hs.baseDomain,
+            prefixes: hs.prefixes,
+            derp: hs.derp,
+        },
+        coordinator: coordinatorNode ? connection(coordinatorNode.host, coordinatorNode.hostKey) : connection(hs.host!),
+        policy: { groups: mesh.acl.groups, rules: mesh.acl.rules },
+        tailscaleVersion: mesh.tailscale.version,
+        nodes: hosts.map((h) => ({ name: h.name, group: h.group, connection: connection(h.host, h.hostKey) })),
+        sudo: ssh.sudo,
+        keyExpirySeconds: mesh.keys.expiry,
+        keyRotation: mesh.keys.rotation,
+        airGap: { headscale: hs.airGap?.binary, tailscale: mesh.tailscale.airGap?.tailscale, tailscaled: mesh.tailscale.airGap?.tailscaled },
+    };
+}
+
 export interface ConnectedCluster {
     provider: k8s.Provider;
     /** The admin kubeconfig, when kubestrap installed the cluster (a secret). */
     kubeconfig?: pulumi.Output<string>;
     k3s?: K3sCluster;
+    mesh?: MeshNetwork;
 }
 
 /** Installs k3s when the stack says so, and returns the provider for everything in the cluster. */
 export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentProfile): ConnectedCluster {
     if (cluster.target === "k3s") {
-        const k3s = new K3sCluster("k3s", k3sClusterArgs(cluster.k3s!, profile));
+        const mesh = cluster.mesh && new MeshNetwork("mesh", meshNetworkArgs(cluster.k3s!, cluster.mesh));
+        const k3s = new K3sCluster("k3s", {
+            ...k3sClusterArgs(cluster.k3s!, profile),
+            mesh: mesh && {
+                nodeIps: Object.fromEntries(Object.entries(mesh.addresses).map(([name, a]) => [name, a.apply((x) => x.ipv4)])),
+                hostKeys: mesh.hostKeys,
+                iface: meshInterface,
+            },
+        }, { dependsOn: mesh ? mesh.ready : [] });
         return {
             k3s,
+            mesh,
             kubeconfig: k3s.kubeconfig,
             provider: new k8s.Provider("cluster", { kubeconfig: k3s.kubeconfig }, { dependsOn: [k3s] }),
         };

@@ -23,6 +23,9 @@ export class Recorder implements pulumi.runtime.Mocks {
     /** "type::name" -> "type::name" of its parent: unambiguous where a component and its child share a name. */
     readonly ancestry = new Map<string, string | undefined>();
 
+    /** What a mocked command prints, by resource name (the real one's stdout); undefined: nothing. */
+    stdoutFor: (name: string) => string | undefined = () => undefined;
+
     readonly track: pulumi.ResourceTransformation = (args) => {
         this.parents.set(args.name, (args.opts.parent as any)?.__name);
         const parent = args.opts.parent as any;
@@ -42,6 +45,9 @@ export class Recorder implements pulumi.runtime.Mocks {
         if (args.type === "command:remote:Command") {
             // kubestrap's command provider records the key the host offered.
             state.hostKey = Recorder.hostKeyOf(reveal(state.connection)?.host);
+        }
+        if (args.type.startsWith("command:") && this.stdoutFor(args.name) !== undefined) {
+            state.stdout = this.stdoutFor(args.name);
         }
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
             state.metadata = { ...state.metadata, name: `${args.name}-abc123` };

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { K3sCluster, K3sClusterArgs } from "../../components/k3s-cluster";
-import { installCommands, k3sConfigYaml, K3sNodeSettings, preflightScript, versionProblem } from "../../components/k3s-plan";
+import { installCommands, k3sConfigYaml, K3sNodeSettings, preflightScript, registriesYaml, versionProblem } from "../../components/k3s-plan";
 import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
 const settings: K3sNodeSettings = {
@@ -47,6 +47,12 @@ describe("k3s plan", () => {
         assert.strictEqual(config["cluster-init"], undefined);
         assert.strictEqual(config.disable, undefined);
         assert.strictEqual(config["tls-san"], undefined);
+    });
+
+    it("writes registry mirrors as k3s's registries.yaml reads them (mirrors.<registry>.endpoint)", () => {
+        assert.strictEqual(registriesYaml(settings), undefined);
+        const yaml = parse(registriesYaml({ ...settings, registries: { "docker.io": { endpoints: ["https://mirror.lan:5000"] } } })!);
+        assert.deepStrictEqual(yaml, { mirrors: { "docker.io": { endpoint: ["https://mirror.lan:5000"] } } });
     });
 
     it("uses SQLite for a single non-HA server", () => {

@@ -1,0 +1,53 @@
+// k3s's `server` and `agent` flags per minor release, from the lists in k3s-flags/ (written from
+// k3s's own flag definitions). A config.yaml key or an extra arg outside them would be skipped
+// with a warning or stop k3s on the host, so kubestrap refuses it in config instead.
+import * as fs from "fs";
+import * as path from "path";
+
+export type K3sRole = "server" | "agent";
+
+const lists = path.join(__dirname, "k3s-flags");
+
+/** "v1.31.4+k3s1" -> "v1.31" */
+export const k3sMinor = (version: string) => version.split(".").slice(0, 2).join(".");
+
+/** The flags k3s `role` takes at this version, or undefined when kubestrap has no list for it. */
+export function k3sFlags(role: K3sRole, version: string): Set<string> | undefined {
+    const file = path.join(lists, `${role}-${k3sMinor(version)}.txt`);
+    if (!fs.existsSync(file)) {
+        return undefined;
+    }
+    return new Set(fs.readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")));
+}
+
+/** The minor releases kubestrap has flag lists for. */
+export function knownK3sMinors(): string[] {
+    return [...new Set(fs.readdirSync(lists).map((f) => /-(v\d+\.\d+)\.txt$/.exec(f)?.[1]).filter((v): v is string => !!v))].sort();
+}
+
+function distance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+
+/** Why `arg` (--name or --name=value) is not a flag of k3s `role` at `version`, or undefined. */
+export function k3sFlagProblem(arg: string, role: K3sRole, version: string): string | undefined {
+    const flags = k3sFlags(role, version);
+    const name = arg.replace(/^--?/, "").split("=", 1)[0];
+    if (!flags || flags.has(name)) {
+        return undefined;
+    }
+    const closest = [...flags].map((f) => ({ f, d: distance(name, f) })).sort((x, y) => x.d - y.d)[0];
+    const hint = closest && closest.d <= 3 ? `; did you mean --${closest.f}?` : "";
+    const where = role === "agent" && k3sFlags("server", version)?.has(name) ? " (it is a server flag: put it in extraServerArgs)" : "";
+    return `"--${name}" is not a flag of k3s ${role} ${k3sMinor(version)}${where}${hint} (k3s's flags: https://docs.k3s.io/cli/${role})`;
+}

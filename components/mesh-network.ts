@@ -1,0 +1,149 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { HostConnection } from "./k3s-node";
+import {
+    createKeyScript, deleteNodeScript, ensureUserScript, expireKeyScript, headscaleInstallScript, HeadscaleSettings,
+    headscaleUninstallScript, MeshGroup, meshPaths, MeshPolicySettings, parseAddresses, removeUserScript,
+    tailscaleJoinScript, tailscaleLeaveScript, tailscaleUpdateScript,
+} from "./mesh-plan";
+import { RemoteCommand } from "./remote-command";
+
+export interface MeshHost {
+    /** The node's name: its tailnet host name and MagicDNS name. */
+    name: string;
+    group: MeshGroup;
+    connection: HostConnection;
+}
+
+export interface MeshNetworkArgs {
+    headscale: HeadscaleSettings;
+    /** Where Headscale runs: one of the nodes' hosts, or a host of its own. */
+    coordinator: HostConnection;
+    policy: MeshPolicySettings;
+    tailscaleVersion: string;
+    nodes: MeshHost[];
+    /** Prefix root commands with sudo (for a non-root SSH user). */
+    sudo: boolean;
+    keyExpirySeconds: number;
+    /** Changing it issues new keys; nodes already on the mesh stay registered. */
+    keyRotation?: string;
+    /** Staged binaries on the machine running Pulumi; unset, hosts download the releases. */
+    airGap?: { headscale?: string; tailscale?: string; tailscaled?: string };
+}
+
+type Ssh = Extract<HostConnection, { kind: "ssh" }>;
+type CommandArgs = Omit<command.remote.CommandArgs, "connection">;
+
+/** Checks a host can run the mesh: Linux, systemd, a TUN device. */
+function meshPreflight(host: string): string {
+    return [
+        "set -eu",
+        `fail() { echo "mesh preflight on ${host}: $*" >&2; exit 1; }`,
+        "[ \"$(uname -s)\" = Linux ] || fail \"Tailscale here needs Linux, found $(uname -s)\"",
+        "command -v systemctl >/dev/null || fail 'systemd is required (systemctl not found)'",
+        "[ -c /dev/net/tun ] || fail 'no TUN device (/dev/net/tun): load the tun module (modprobe tun), or give the container --device /dev/net/tun'",
+        `mkdir -p '${meshPaths.staging}' 2>/dev/null || sudo mkdir -p '${meshPaths.staging}'`,
+        `echo "mesh preflight on ${host}: ok"`,
+    ].join("\n");
+}
+
+/**
+ * A Headscale tailnet: Headscale on the coordinator with its config and ACL policy, one user
+ * and one reusable, expiring pre-auth key per node group, and Tailscale on every node, joined
+ * with its group's key and tag. k3s then runs over the tailnet (K3sCluster's `mesh`).
+ */
+export class MeshNetwork extends pulumi.ComponentResource {
+    readonly serverUrl: pulumi.Output<string>;
+    /** Each node's tailnet addresses, by node name. */
+    readonly addresses: Record<string, pulumi.Output<{ ipv4: string; ipv6: string }>>;
+    /** The pre-auth key of each group: secret. */
+    readonly keys: pulumi.Output<Record<string, string>>;
+    /** The host key each host's preflight pinned (configured, or seen first), by SSH host. */
+    readonly hostKeys: Record<string, pulumi.Output<string | undefined>>;
+    /** What k3s waits for: every node on the mesh. */
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: MeshNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubestrap:mesh:MeshNetwork", name, {}, opts);
+        const sudo = args.sudo ? "sudo " : "";
+        const hostOf = (c: HostConnection) => c.kind === "ssh" ? c.host : "localhost";
+        const preflights = new Map<string, pulumi.Resource>();
+        this.hostKeys = {};
+
+        const run = (id: string, on: HostConnection, cmd: CommandArgs, extra: pulumi.CustomResourceOptions = {}) => on.kind === "local"
+            ? new command.local.Command(`${name}-${id}`, { ...cmd, interpreter: ["/bin/sh", "-c"] }, { parent: this, ...extra })
+            : new RemoteCommand(`${name}-${id}`, { ...cmd, connection: sshArgs(on, this.hostKeys[on.host]) }, { parent: this, ...extra });
+        const sshArgs = (on: Ssh, hostKey: pulumi.Input<string | undefined> | undefined) =>
+            ({ host: on.host, port: on.port ?? 22, user: on.user, privateKey: on.privateKey, dialErrorLimit: 3, hostKey: hostKey ?? on.hostKey });
+
+        // One preflight per host: the first connection, which checks or records its host key.
+        const preflight = (on: HostConnection): pulumi.Resource => {
+            const host = hostOf(on);
+            if (!preflights.has(host)) {
+                const check = run(`preflight-${host.replace(/[^\w.-]/g, "-")}`, on, { create: meshPreflight(host), logging: "stderr" });
+                preflights.set(host, check);
+                if (on.kind === "ssh") {
+                    this.hostKeys[host] = pulumi.output(on.hostKey ?? (check as RemoteCommand).hostKey);
+                }
+            }
+            return preflights.get(host)!;
+        };
+        const stage = (id: string, on: HostConnection, source: string, target: string, after: pulumi.Resource): pulumi.Resource =>
+            on.kind === "local"
+                ? run(`stage-${id}`, on, { create: `${sudo}install -D -m 755 '${source}' '${target}'`, triggers: [source] }, { dependsOn: [after] })
+                : new command.remote.CopyToRemote(`${name}-stage-${id}`, {
+                    connection: sshArgs(on, this.hostKeys[on.host]) as command.types.input.remote.ConnectionArgs,
+                    source: new pulumi.asset.FileAsset(source),
+                    remotePath: target,
+                }, { parent: this, dependsOn: [after] });
+
+        const coordinatorCheck = preflight(args.coordinator);
+        const headscaleStaged = args.airGap?.headscale
+            ? [stage("headscale", args.coordinator, args.airGap.headscale, `${meshPaths.staging}/headscale`, coordinatorCheck)] : [];
+        const install = headscaleInstallScript(args.headscale, args.policy, sudo, !!args.airGap?.headscale);
+        // A new version, config or policy re-runs the install in place: Headscale's database stays.
+        const headscale = run("headscale", args.coordinator, { create: install, update: install, delete: headscaleUninstallScript(sudo), logging: "stderr" },
+            { dependsOn: [coordinatorCheck, ...headscaleStaged] });
+
+        const groups = [...new Set(args.nodes.map((n) => n.group))];
+        const keys: Record<string, pulumi.Output<string>> = {};
+        for (const group of groups) {
+            const user = run(`user-${group}`, args.coordinator, { create: ensureUserScript(group, sudo), delete: removeUserScript(group, sudo) },
+                { dependsOn: [headscale] });
+            const key = run(`key-${group}`, args.coordinator, {
+                create: createKeyScript(group, args.keyExpirySeconds, sudo),
+                delete: expireKeyScript(group, sudo),
+                logging: "none",
+                triggers: [args.keyRotation ?? "", args.keyExpirySeconds],
+            }, { dependsOn: [user], additionalSecretOutputs: ["stdout"] });
+            keys[group] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
+        }
+
+        this.addresses = {};
+        this.ready = [];
+        for (const node of args.nodes) {
+            const check = preflight(node.connection);
+            const airGap = args.airGap?.tailscale && args.airGap.tailscaled ? args.airGap : undefined;
+            const staged = airGap ? [
+                stage(`${node.name}-tailscale`, node.connection, airGap.tailscale!, `${meshPaths.staging}/tailscale`, check),
+                stage(`${node.name}-tailscaled`, node.connection, airGap.tailscaled!, `${meshPaths.staging}/tailscaled`, check),
+            ] : [];
+            // Created before the node joins, deleted after it left: Headscale forgets the node last.
+            const membership = run(`membership-${node.name}`, args.coordinator, { create: "true", delete: deleteNodeScript(node.name, sudo) },
+                { dependsOn: [headscale] });
+            const join = run(`join-${node.name}`, node.connection, {
+                create: tailscaleJoinScript({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl }, sudo, !!airGap),
+                update: tailscaleUpdateScript(sudo),
+                delete: tailscaleLeaveScript(sudo),
+                stdin: keys[node.group],
+                logging: "stderr",
+            }, { dependsOn: [check, membership, ...staged] });
+            this.addresses[node.name] = join.stdout.apply((s) => parseAddresses(s ?? ""));
+            this.ready.push(join);
+        }
+
+        this.serverUrl = pulumi.output(args.headscale.serverUrl);
+        this.keys = pulumi.secret(pulumi.all(keys));
+        this.registerOutputs({ serverUrl: this.serverUrl, addresses: this.addresses, keys: this.keys });
+    }
+}

@@ -1,0 +1,317 @@
+// The mesh as files and scripts: Headscale's config and policy, the systemd units, and the
+// shell each host runs. Pure functions, so the plan is tested without Pulumi.
+import { stringify } from "yaml";
+
+export type MeshGroup = "servers" | "agents";
+
+export interface AclRuleSettings {
+    from: string[];
+    to: string[];
+    ports: string[];
+    protocol: "tcp" | "udp" | "icmp";
+}
+
+export interface HeadscaleSettings {
+    version: string;
+    /** Where nodes reach Headscale (an address of the coordinator). */
+    address: string;
+    port: number;
+    serverUrl: string;
+    baseDomain: string;
+    prefixes: { v4: string; v6: string };
+    derp: { embedded: boolean; stunPort: number; urls: string[] };
+}
+
+export interface MeshPolicySettings {
+    groups: Record<string, string[]>;
+    rules: AclRuleSettings[];
+}
+
+export const meshPaths = {
+    headscale: "/usr/local/bin/headscale",
+    headscaleConfig: "/etc/headscale/config.yaml",
+    policy: "/etc/headscale/policy.json",
+    headscaleState: "/var/lib/headscale",
+    headscaleSocket: "/var/run/headscale/headscale.sock",
+    headscaleUnit: "/etc/systemd/system/headscale.service",
+    tailscale: "/usr/local/bin/tailscale",
+    tailscaled: "/usr/local/sbin/tailscaled",
+    tailscaledUnit: "/etc/systemd/system/tailscaled.service",
+    tailscaleState: "/var/lib/tailscale",
+    tailscaleSocket: "/run/tailscale/tailscaled.sock",
+    staging: "/var/lib/kubestrap/mesh",
+};
+
+/** The tailnet interface k3s's flannel rides on. */
+export const meshInterface = "tailscale0";
+
+/** The Headscale user (and tag) of each node group: keys, ACLs and node listings go by them. */
+export const meshUser = (group: MeshGroup) => `kubestrap-${group}`;
+export const meshTag = (group: MeshGroup) => group === "servers" ? "tag:k3s-server" : "tag:k3s-agent";
+
+export function headscaleConfigYaml(s: HeadscaleSettings): string {
+    const ipv4 = /^\d+\.\d+\.\d+\.\d+$/.test(s.address) ? s.address : undefined;
+    return stringify({
+        server_url: s.serverUrl,
+        listen_addr: `0.0.0.0:${s.port}`,
+        metrics_listen_addr: "127.0.0.1:9090",
+        grpc_listen_addr: "127.0.0.1:50443",
+        grpc_allow_insecure: false,
+        noise: { private_key_path: `${meshPaths.headscaleState}/noise_private.key` },
+        prefixes: { v4: s.prefixes.v4, v6: s.prefixes.v6, allocation: "sequential" },
+        derp: {
+            server: {
+                enabled: s.derp.embedded,
+                region_id: 999,
+                region_code: "kubestrap",
+                region_name: "kubestrap Headscale",
+                verify_clients: true,
+                stun_listen_addr: `0.0.0.0:${s.derp.stunPort}`,
+                private_key_path: `${meshPaths.headscaleState}/derp_server_private.key`,
+                automatically_add_embedded_derp_region: true,
+                ...(ipv4 ? { ipv4 } : {}),
+            },
+            urls: s.derp.urls,
+            paths: [],
+            // Air-gapped or not, the DERP map is what config says: no fetching Tailscale's.
+            auto_update_enabled: false,
+            update_frequency: "24h",
+        },
+        disable_check_updates: true,
+        ephemeral_node_inactivity_timeout: "30m",
+        database: { type: "sqlite", sqlite: { path: `${meshPaths.headscaleState}/db.sqlite`, write_ahead_log: true } },
+        log: { level: "info", format: "text" },
+        policy: { mode: "file", path: meshPaths.policy },
+        dns: { magic_dns: true, base_domain: s.baseDomain, override_local_dns: false, nameservers: { global: [] } },
+        unix_socket: meshPaths.headscaleSocket,
+        unix_socket_permission: "0770",
+        logtail: { enabled: false },
+        randomize_client_port: false,
+    });
+}
+
+/** What k3s needs between its nodes (https://docs.k3s.io/installation/requirements#inbound-rules-for-k3s-nodes). */
+export function k3sRules(): AclRuleSettings[] {
+    const nodes = [meshTag("servers"), meshTag("agents")];
+    return [
+        { from: nodes, to: [meshTag("servers")], ports: ["6443"], protocol: "tcp" },
+        { from: nodes, to: nodes, ports: ["10250"], protocol: "tcp" },
+        // Flannel between every pair of nodes: VXLAN, or its WireGuard backend.
+        { from: nodes, to: nodes, ports: ["8472", "51820", "51821"], protocol: "udp" },
+        // Embedded etcd, between servers only.
+        { from: [meshTag("servers")], to: [meshTag("servers")], ports: ["2379-2380"], protocol: "tcp" },
+    ];
+}
+
+/** Admins reach every node's SSH and the API server. */
+export function adminRules(groups: Record<string, string[]>): AclRuleSettings[] {
+    return groups["group:admins"]
+        ? [{ from: ["group:admins"], to: [meshTag("servers"), meshTag("agents")], ports: ["22", "6443"], protocol: "tcp" }]
+        : [];
+}
+
+const ianaProtocol = { tcp: "tcp", udp: "udp", icmp: "icmp" } as const;
+
+/** Headscale's policy file (Tailscale's ACL format): the k3s rules, admin access, then config's rules. */
+export function meshPolicy(p: MeshPolicySettings): Record<string, unknown> {
+    const owners = ["servers", "agents"] as const;
+    const rules = [...k3sRules(), ...adminRules(p.groups), ...p.rules];
+    return {
+        groups: p.groups,
+        tagOwners: Object.fromEntries(owners.map((g) => [meshTag(g), [`${meshUser(g)}@`]])),
+        acls: rules.map((r) => ({
+            action: "accept",
+            ...(r.protocol === "tcp" ? {} : { proto: ianaProtocol[r.protocol] }),
+            src: r.from,
+            dst: r.to.flatMap((to) => r.ports.map((port) => `${to}:${port}`)),
+        })),
+    };
+}
+
+export const meshPolicyJson = (p: MeshPolicySettings) => JSON.stringify(meshPolicy(p), null, 2) + "\n";
+
+export function headscaleUnit(): string {
+    return [
+        "[Unit]", "Description=Headscale (kubestrap mesh control plane)", "After=network-online.target", "",
+        "[Service]",
+        `ExecStart=${meshPaths.headscale} serve --config ${meshPaths.headscaleConfig}`,
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "Restart=always", "RestartSec=5",
+        `RuntimeDirectory=headscale`, "",
+        "[Install]", "WantedBy=multi-user.target", "",
+    ].join("\n");
+}
+
+export function tailscaledUnit(): string {
+    return [
+        "[Unit]", "Description=Tailscale node agent (kubestrap mesh)", "After=network-online.target", "",
+        "[Service]",
+        `ExecStart=${meshPaths.tailscaled} --state=${meshPaths.tailscaleState}/tailscaled.state --socket=${meshPaths.tailscaleSocket} --port=41641`,
+        "Restart=on-failure", "RuntimeDirectory=tailscale", "StateDirectory=tailscale", "",
+        "[Install]", "WantedBy=multi-user.target", "",
+    ].join("\n");
+}
+
+const arch = `case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) echo "unsupported architecture $(uname -m)" >&2; exit 1 ;; esac`;
+
+/** A file from stdin-free base64, written root-only where it holds anything secret. */
+function writeFile(path: string, content: string, mode: string, sudo: string): string {
+    return `echo '${Buffer.from(content).toString("base64")}' | base64 -d | ${sudo}install -D -m ${mode} /dev/stdin '${path}'`;
+}
+
+/** Installs (or upgrades) Headscale: staged binary or the release download, config, policy, unit. */
+export function headscaleInstallScript(s: HeadscaleSettings, policy: MeshPolicySettings, sudo: string, airGapped: boolean): string {
+    const binary = airGapped
+        ? `${sudo}install -m 755 '${meshPaths.staging}/headscale' '${meshPaths.headscale}'`
+        : [arch, `curl -sfL -o /tmp/headscale.$$ "https://github.com/juanfont/headscale/releases/download/v${s.version}/headscale_${s.version}_linux_$arch"`,
+            `${sudo}install -m 755 /tmp/headscale.$$ '${meshPaths.headscale}'`, "rm -f /tmp/headscale.$$"].join("\n");
+    return ["set -eu", binary,
+        `${sudo}mkdir -p '${meshPaths.headscaleState}' && ${sudo}chmod 700 '${meshPaths.headscaleState}'`,
+        writeFile(meshPaths.headscaleConfig, headscaleConfigYaml(s), "644", sudo),
+        writeFile(meshPaths.policy, meshPolicyJson(policy), "644", sudo),
+        writeFile(meshPaths.headscaleUnit, headscaleUnit(), "644", sudo),
+        `${sudo}'${meshPaths.headscale}' policy check --file '${meshPaths.policy}' >/dev/null`,
+        `${sudo}systemctl daemon-reload`,
+        `${sudo}systemctl enable headscale >/dev/null 2>&1 || true`,
+        `${sudo}systemctl restart headscale`,
+        waitForHeadscale(sudo),
+    ].join("\n");
+}
+
+/** A policy change reloads Headscale (SIGHUP); anything else in its config restarts it. */
+export function headscaleUpdateScript(s: HeadscaleSettings, policy: MeshPolicySettings, sudo: string, airGapped: boolean): string {
+    return headscaleInstallScript(s, policy, sudo, airGapped);
+}
+
+export function waitForHeadscale(sudo: string): string {
+    return [
+        "i=0",
+        `until ${sudo}'${meshPaths.headscale}' users list >/dev/null 2>&1; do`,
+        "  i=$((i+1)); [ $i -lt 60 ] || { echo 'Headscale did not come up within 60s' >&2; exit 1; }; sleep 1",
+        "done",
+    ].join("\n");
+}
+
+export function headscaleUninstallScript(sudo: string): string {
+    return [
+        `${sudo}systemctl stop headscale 2>/dev/null || true`,
+        `${sudo}systemctl disable headscale >/dev/null 2>&1 || true`,
+        `${sudo}rm -rf '${meshPaths.headscale}' '${meshPaths.headscaleUnit}' /etc/headscale '${meshPaths.headscaleState}' '${meshPaths.staging}/headscale'`,
+        `${sudo}systemctl daemon-reload 2>/dev/null || true`,
+    ].join("\n");
+}
+
+/** The numeric id of a Headscale user, looked up by name (the CLI's keys take ids). */
+const userId = (user: string, sudo: string) =>
+    `${sudo}'${meshPaths.headscale}' users list --name '${user}' -o json-line | tr '{,' '\\n\\n' | sed -n 's/^ *"id": *\\([0-9][0-9]*\\).*/\\1/p' | head -1`;
+
+/** Creates the group's Headscale user unless it exists: a second run creates nothing. */
+export function ensureUserScript(group: MeshGroup, sudo: string): string {
+    const user = meshUser(group);
+    return [
+        "set -eu",
+        `[ -n "$(${userId(user, sudo)})" ] || ${sudo}'${meshPaths.headscale}' users create '${user}' >/dev/null`,
+        `echo '${user}'`,
+    ].join("\n");
+}
+
+/** Removes the group's user; its nodes have left the mesh before this runs. */
+export function removeUserScript(group: MeshGroup, sudo: string): string {
+    const user = meshUser(group);
+    return `id=$(${userId(user, sudo)}); [ -z "$id" ] || ${sudo}'${meshPaths.headscale}' users destroy --identifier "$id" --force >/dev/null`;
+}
+
+/** A reusable, expiring pre-auth key for the group, tagged; printed on stdout (kept secret). */
+export function createKeyScript(group: MeshGroup, expirySeconds: number, sudo: string): string {
+    return [
+        "set -eu",
+        `id=$(${userId(meshUser(group), sudo)})`,
+        `[ -n "$id" ] || { echo "Headscale has no user ${meshUser(group)}" >&2; exit 1; }`,
+        `${sudo}'${meshPaths.headscale}' preauthkeys create --user "$id" --reusable --expiration ${expirySeconds}s --tags '${meshTag(group)}'`,
+    ].join("\n");
+}
+
+/** Expires the key this resource created (its stdout), so a replaced key registers no one. */
+export function expireKeyScript(group: MeshGroup, sudo: string): string {
+    return [
+        `id=$(${userId(meshUser(group), sudo)})`,
+        `[ -z "$id" ] || [ -z "\${PULUMI_COMMAND_STDOUT:-}" ] || ${sudo}'${meshPaths.headscale}' preauthkeys expire --user "$id" "$PULUMI_COMMAND_STDOUT" >/dev/null 2>&1 || true`,
+    ].join("\n");
+}
+
+export interface TailscaleNodeSettings {
+    name: string;
+    group: MeshGroup;
+    version: string;
+    loginServer: string;
+}
+
+/**
+ * Installs tailscaled and joins the mesh with the group's key (read from stdin into a root-only
+ * file, so it is never in an argument list), then prints the node's tailnet IPv4 and IPv6.
+ */
+export function tailscaleJoinScript(n: TailscaleNodeSettings, sudo: string, airGapped: boolean): string {
+    const binaries = airGapped
+        ? [`${sudo}install -m 755 '${meshPaths.staging}/tailscale' '${meshPaths.tailscale}'`,
+            `${sudo}install -D -m 755 '${meshPaths.staging}/tailscaled' '${meshPaths.tailscaled}'`]
+        : [arch, `curl -sfL "https://pkgs.tailscale.com/stable/tailscale_${n.version}_$arch.tgz" | tar -xz -C /tmp`,
+            `${sudo}install -m 755 "/tmp/tailscale_${n.version}_$arch/tailscale" '${meshPaths.tailscale}'`,
+            `${sudo}install -D -m 755 "/tmp/tailscale_${n.version}_$arch/tailscaled" '${meshPaths.tailscaled}'`,
+            `rm -rf "/tmp/tailscale_${n.version}_$arch"`];
+    const key = `${meshPaths.tailscaleState}/kubestrap-authkey`;
+    return [
+        "set -eu",
+        ...binaries,
+        writeFile(meshPaths.tailscaledUnit, tailscaledUnit(), "644", sudo),
+        `${sudo}mkdir -p '${meshPaths.tailscaleState}' && ${sudo}chmod 700 '${meshPaths.tailscaleState}'`,
+        `${sudo}systemctl daemon-reload`,
+        `${sudo}systemctl enable tailscaled >/dev/null 2>&1 || true`,
+        `${sudo}systemctl start tailscaled`,
+        `${sudo}install -m 600 /dev/stdin '${key}'`,
+        `trap "${sudo}rm -f '${key}'" EXIT`,
+        upCommand(n, sudo, `file:${key}`),
+        printAddresses(sudo),
+    ].join("\n");
+}
+
+function upCommand(n: TailscaleNodeSettings, sudo: string, authKey: string): string {
+    return `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}' up --login-server='${n.loginServer}' ` +
+        `--auth-key='${authKey}' --hostname='${n.name}' --advertise-tags='${meshTag(n.group)}' --accept-dns=false --timeout=120s`;
+}
+
+function printAddresses(sudo: string): string {
+    const ip = (family: string) => `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}' ip ${family}`;
+    return `echo "$(${ip("-4")}) $(${ip("-6")})"`;
+}
+
+/** On a key change (rotation), a node already on the mesh stays as it is: it only reports its addresses. */
+export function tailscaleUpdateScript(sudo: string): string {
+    return ["set -eu", `${sudo}systemctl start tailscaled`, printAddresses(sudo)].join("\n");
+}
+
+/** Leaves the mesh and takes tailscaled and its state off the host. */
+export function tailscaleLeaveScript(sudo: string): string {
+    return [
+        `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}' logout 2>/dev/null || true`,
+        `${sudo}systemctl stop tailscaled 2>/dev/null || true`,
+        `${sudo}systemctl disable tailscaled >/dev/null 2>&1 || true`,
+        `${sudo}rm -rf '${meshPaths.tailscale}' '${meshPaths.tailscaled}' '${meshPaths.tailscaledUnit}' '${meshPaths.tailscaleState}' ` +
+            `'${meshPaths.staging}/tailscale' '${meshPaths.staging}/tailscaled'`,
+        `${sudo}systemctl daemon-reload 2>/dev/null || true`,
+    ].join("\n");
+}
+
+/** Deletes a node from Headscale by its name (run on the coordinator when the node leaves config). */
+export function deleteNodeScript(name: string, sudo: string): string {
+    return [
+        `ids=$(${sudo}'${meshPaths.headscale}' nodes list -o json-line 2>/dev/null | tr '}' '\\n' | grep -F '"given_name":"${name}"' | ` +
+            `sed -n 's/.*"id":\\([0-9][0-9]*\\).*/\\1/p' || true)`,
+        `for id in $ids; do ${sudo}'${meshPaths.headscale}' nodes delete --identifier "$id" --force >/dev/null; done`,
+    ].join("\n");
+}
+
+/** Parses the join script's output: the node's tailnet IPv4 and IPv6. */
+export function parseAddresses(stdout: string): { ipv4: string; ipv6: string } {
+    const [ipv4 = "", ipv6 = ""] = stdout.trim().split(/\s+/);
+    return { ipv4, ipv6 };
+}

@@ -1,0 +1,230 @@
+import * as assert from "assert";
+import { parse } from "yaml";
+import { k3sConfigYaml, K3sNodeSettings } from "../../components/k3s-plan";
+import { K3sCluster } from "../../components/k3s-cluster";
+import { MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
+import {
+    AclRuleSettings, createKeyScript, headscaleConfigYaml, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript,
+} from "../../components/mesh-plan";
+import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
+
+const headscale: HeadscaleSettings = {
+    version: "0.27.1", address: "10.0.0.1", port: 8080, serverUrl: "http://10.0.0.1:8080", baseDomain: "kubestrap.mesh",
+    prefixes: { v4: "100.64.0.0/10", v6: "fd7a:115c:a1e0::/48" }, derp: { embedded: true, stunPort: 3478, urls: [] },
+};
+
+const ssh = (host: string) => ({ kind: "ssh" as const, host, port: 22, user: "ops", privateKey: "PRIVATE KEY" });
+
+const meshArgs: MeshNetworkArgs = {
+    headscale,
+    coordinator: ssh("10.0.0.1"),
+    policy: { groups: { "group:admins": ["alice@"] }, rules: [] },
+    tailscaleVersion: "1.86.5",
+    nodes: [
+        { name: "s1", group: "servers", connection: ssh("10.0.0.1") },
+        { name: "a1", group: "agents", connection: ssh("10.0.0.2") },
+        { name: "a2", group: "agents", connection: ssh("10.0.0.3") },
+    ],
+    sudo: false,
+    keyExpirySeconds: 7776000,
+};
+
+/** A tiny deterministic generator, so the property tests are the same on every run. */
+function random(seed: number) {
+    let state = seed;
+    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    return { int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] };
+}
+
+function randomPolicy(seed: number): { groups: Record<string, string[]>; rules: AclRuleSettings[] } {
+    const r = random(seed);
+    const groups = Object.fromEntries(Array.from({ length: r.int(3) }, (_, i) => [`group:g${i}`, [`user${i}@`]]));
+    const principals = ["*", "tag:k3s-server", "tag:k3s-agent", ...Object.keys(groups)];
+    const rules = Array.from({ length: r.int(5) }, (): AclRuleSettings => ({
+        from: [r.pick(principals)],
+        to: [r.pick(principals.filter((p) => !p.startsWith("group:") || r.int(2)))],
+        ports: [r.pick(["22", "80", "443", "1000-2000", "*"])],
+        protocol: r.pick(["tcp", "udp", "icmp"] as const),
+    }));
+    return { groups, rules };
+}
+
+describe("mesh plan", () => {
+    it("configures Headscale from typed settings: URL, prefixes, embedded DERP with STUN, local database, policy file", () => {
+        const config = parse(headscaleConfigYaml(headscale));
+        assert.strictEqual(config.server_url, "http://10.0.0.1:8080");
+        assert.strictEqual(config.listen_addr, "0.0.0.0:8080");
+        assert.deepStrictEqual(config.prefixes, { v4: "100.64.0.0/10", v6: "fd7a:115c:a1e0::/48", allocation: "sequential" });
+        assert.strictEqual(config.derp.server.enabled, true);
+        assert.strictEqual(config.derp.server.stun_listen_addr, "0.0.0.0:3478");
+        assert.strictEqual(config.derp.server.ipv4, "10.0.0.1");
+        assert.deepStrictEqual(config.derp.urls, []);
+        assert.strictEqual(config.derp.auto_update_enabled, false, "an air-gapped Headscale must not fetch Tailscale's DERP map");
+        assert.strictEqual(config.database.sqlite.path, "/var/lib/headscale/db.sqlite");
+        assert.deepStrictEqual(config.policy, { mode: "file", path: "/etc/headscale/policy.json" });
+        assert.strictEqual(config.dns.base_domain, "kubestrap.mesh");
+    });
+
+    it("allows what k3s needs between nodes, admins on 22 and 6443, and nothing else by default", () => {
+        const acls = meshPolicy({ groups: { "group:admins": ["alice@"] }, rules: [] }).acls as any[];
+        const flat = acls.flatMap((a) => a.dst.map((d: string) => `${a.src.join(",")} -> ${d}${a.proto ? `/${a.proto}` : ""}`));
+        assert.deepStrictEqual(flat, [
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-server:6443",
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-server:10250",
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-agent:10250",
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-server:8472/udp",
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-server:51820/udp",
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-server:51821/udp",
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-agent:8472/udp",
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-agent:51820/udp",
+            "tag:k3s-server,tag:k3s-agent -> tag:k3s-agent:51821/udp",
+            "tag:k3s-server -> tag:k3s-server:2379-2380",
+            "group:admins -> tag:k3s-server:22",
+            "group:admins -> tag:k3s-server:6443",
+            "group:admins -> tag:k3s-agent:22",
+            "group:admins -> tag:k3s-agent:6443",
+        ]);
+        assert.ok(!acls.some((a) => a.dst.some((d: string) => d.endsWith(":*"))), "nothing open on every port");
+    });
+
+    it("writes a policy whose every name is defined, for any config (property, 200 cases)", () => {
+        for (let seed = 1; seed <= 200; seed++) {
+            const input = randomPolicy(seed);
+            const policy = JSON.parse(meshPolicyJson(input));
+            const known = new Set(["*", ...Object.keys(policy.groups), ...Object.keys(policy.tagOwners)]);
+            for (const acl of policy.acls) {
+                assert.strictEqual(acl.action, "accept");
+                assert.ok([undefined, "udp", "icmp"].includes(acl.proto), `seed ${seed}: proto ${acl.proto}`);
+                acl.src.forEach((s: string) => assert.ok(known.has(s), `seed ${seed}: src ${s} is not defined`));
+                acl.dst.forEach((d: string) => {
+                    const m = /^(.*):(\*|\d+(-\d+)?)$/.exec(d);
+                    assert.ok(m && known.has(m[1]), `seed ${seed}: dst ${d} is not principal:port`);
+                });
+            }
+            for (const owners of Object.values(policy.tagOwners) as string[][]) {
+                owners.forEach((o) => assert.match(o, /^kubestrap-(servers|agents)@$/));
+            }
+        }
+    });
+
+    it("joins each node with its group's tag and a key read from stdin, never on a command line", () => {
+        const script = tailscaleJoinScript({ name: "a1", group: "agents", version: "1.86.5", loginServer: "http://10.0.0.1:8080" }, "", true);
+        assert.match(script, /--login-server='http:\/\/10\.0\.0\.1:8080'/);
+        assert.match(script, /--hostname='a1'/);
+        assert.match(script, /--advertise-tags='tag:k3s-agent'/);
+        assert.match(script, /--auth-key='file:\/var\/lib\/tailscale\/kubestrap-authkey'/);
+        assert.match(script, /install -m 600 \/dev\/stdin '\/var\/lib\/tailscale\/kubestrap-authkey'/);
+        assert.match(script, /trap .*rm -f '\/var\/lib\/tailscale\/kubestrap-authkey'.* EXIT/);
+        assert.doesNotMatch(script, /curl/, "an air-gapped join downloads nothing");
+        assert.match(createKeyScript("servers", 3600, ""), /preauthkeys create --user "\$id" --reusable --expiration 3600s --tags 'tag:k3s-server'/);
+        assert.deepStrictEqual(parseAddresses("100.64.0.2 fd7a:115c:a1e0::2\n"), { ipv4: "100.64.0.2", ipv6: "fd7a:115c:a1e0::2" });
+    });
+
+    it("puts k3s on the tailnet: node-ip, advertise-address, flannel on tailscale0, join URL and SAN on the first server's address", () => {
+        const base: K3sNodeSettings = {
+            role: "server", clusterInit: true, ha: true, nodeName: "s1", version: "v1.31.4+k3s1", labels: {}, taints: [], disable: [],
+            tlsSans: ["100.64.0.1"], extraArgs: [], hardened: false, drainTimeoutSeconds: 300, nodeIp: "100.64.0.1", flannelIface: "tailscale0",
+        };
+        const server = parse(k3sConfigYaml(base));
+        assert.strictEqual(server["node-ip"], "100.64.0.1");
+        assert.strictEqual(server["advertise-address"], "100.64.0.1");
+        assert.strictEqual(server["flannel-iface"], "tailscale0");
+        assert.deepStrictEqual(server["tls-san"], ["100.64.0.1"]);
+        const agent = parse(k3sConfigYaml({ ...base, role: "agent", clusterInit: false, nodeName: "a1", nodeIp: "100.64.0.2", serverUrl: "https://100.64.0.1:6443" }));
+        assert.strictEqual(agent["node-ip"], "100.64.0.2");
+        assert.strictEqual(agent["advertise-address"], undefined);
+        assert.strictEqual(agent.server, "https://100.64.0.1:6443");
+    });
+});
+
+describe("MeshNetwork", () => {
+    const addressOf: Record<string, string> = { s1: "100.64.0.1 fd7a:115c:a1e0::1", a1: "100.64.0.2 fd7a:115c:a1e0::2", a2: "100.64.0.3 fd7a:115c:a1e0::3" };
+    const stdout = (name: string) => {
+        const join = /^mesh-join-(\w+)$/.exec(name);
+        if (join) {
+            return addressOf[join[1]];
+        }
+        return /^mesh-key-/.test(name) ? `key-for-${name}\n` : undefined;
+    };
+
+    async function mesh(args: Partial<MeshNetworkArgs> = {}): Promise<{ r: Recorder; m: MeshNetwork }> {
+        const r = await withMocks(false);
+        r.stdoutFor = stdout;
+        const m = new MeshNetwork("mesh", { ...meshArgs, ...args }, { transformations: [r.track] });
+        await settle(m.serverUrl, m.keys, ...Object.values(m.addresses));
+        return { r, m };
+    }
+    const deps = (r: Recorder, name: string) => ((r.optionsOf.get(`command:remote:Command::${name}`)?.dependsOn as any[]) ?? []).map((d) => d.__name);
+
+    it("puts Headscale, one user and key per group, and Tailscale on every node under itself, in order", async () => {
+        const { r } = await mesh();
+        const names = r.ofType("command:remote:Command").map((c) => c.name).sort();
+        assert.deepStrictEqual(names, [
+            "mesh-headscale", "mesh-join-a1", "mesh-join-a2", "mesh-join-s1", "mesh-key-agents", "mesh-key-servers",
+            "mesh-membership-a1", "mesh-membership-a2", "mesh-membership-s1",
+            "mesh-preflight-10.0.0.1", "mesh-preflight-10.0.0.2", "mesh-preflight-10.0.0.3", "mesh-user-agents", "mesh-user-servers",
+        ]);
+        for (const name of names) {
+            assert.strictEqual(r.ancestry.get(`command:remote:Command::${name}`), "kubestrap:mesh:MeshNetwork::mesh", name);
+        }
+        assert.deepStrictEqual(deps(r, "mesh-user-servers"), ["mesh-headscale"]);
+        assert.deepStrictEqual(deps(r, "mesh-key-agents"), ["mesh-user-agents"]);
+        assert.deepStrictEqual(deps(r, "mesh-join-a1"), ["mesh-preflight-10.0.0.2", "mesh-membership-a1"]);
+        assert.deepStrictEqual(deps(r, "mesh-membership-a1"), ["mesh-headscale"]);
+        assert.deepStrictEqual(deps(r, "mesh-headscale"), ["mesh-preflight-10.0.0.1"]);
+    });
+
+    it("keeps the keys secret: as outputs, in state and on the way to the nodes", async () => {
+        const { r, m } = await mesh();
+        assert.strictEqual(await isSecret(m.keys), true);
+        assert.deepStrictEqual(Object.keys(await valueOf(m.keys)).sort(), ["agents", "servers"]);
+        const key = r.optionsOf.get("command:remote:Command::mesh-key-servers")!;
+        assert.ok((key as any).additionalSecretOutputs.includes("stdout"));
+        const join = r.one("command:remote:Command", "mesh-join-a1").inputs;
+        assert.ok(isSecretValue(join.stdin), "the key goes to the node as a secret stdin");
+        assert.strictEqual(reveal(join.stdin), "key-for-mesh-key-agents");
+        assert.ok(!JSON.stringify(reveal(join.create)).includes("key-for"), "the key is not in the script");
+        assert.strictEqual(r.one("command:remote:Command", "mesh-key-agents").inputs.logging, "none");
+    });
+
+    it("reports each node's tailnet addresses and pins each host's key once", async () => {
+        const { r, m } = await mesh();
+        assert.deepStrictEqual(await valueOf(m.addresses.a2), { ipv4: "100.64.0.3", ipv6: "fd7a:115c:a1e0::3" });
+        assert.strictEqual(await valueOf(m.hostKeys["10.0.0.2"]), Recorder.hostKeyOf("10.0.0.2"));
+        const later = reveal(r.one("command:remote:Command", "mesh-join-a1").inputs.connection);
+        assert.strictEqual(later.hostKey, Recorder.hostKeyOf("10.0.0.2"), "later steps insist on the key preflight saw");
+    });
+
+    it("replaces the keys on rotation, and downloads nothing when air-gapped", async () => {
+        const { r } = await mesh({ keyRotation: "2", airGap: { headscale: "/staged/headscale", tailscale: "/staged/tailscale", tailscaled: "/staged/tailscaled" } });
+        assert.deepStrictEqual(r.one("command:remote:Command", "mesh-key-servers").inputs.triggers, ["2", 7776000]);
+        assert.strictEqual(r.ofType("command:remote:CopyToRemote").length, 1 + 2 * 3);
+        for (const c of r.ofType("command:remote:Command")) {
+            assert.doesNotMatch(String(c.inputs.create), /curl/, c.name);
+        }
+    });
+});
+
+describe("a k3s cluster on the mesh", () => {
+    it("installs k3s after every node joined, with each node's tailnet address, and the mesh's pinned host keys", async () => {
+        const r = await withMocks(false);
+        r.stdoutFor = (name) => ({ "mesh-join-s1": "100.64.0.1 fd7a::1", "mesh-join-a1": "100.64.0.2 fd7a::2", "mesh-key-servers": "k1", "mesh-key-agents": "k2" } as Record<string, string>)[name];
+        const m = new MeshNetwork("mesh", { ...meshArgs, nodes: meshArgs.nodes.slice(0, 2) }, { transformations: [r.track] });
+        const c = new K3sCluster("k3s", {
+            version: "v1.31.4+k3s1", token: "t", ha: false, hardened: false, ssh: { user: "ops", privateKey: "k", sudo: false },
+            servers: [{ name: "s1", host: "10.0.0.1" }], agents: [{ name: "a1", host: "10.0.0.2" }],
+            disable: [], tlsSans: [], extraServerArgs: [], extraAgentArgs: [], drainTimeoutSeconds: 60,
+            mesh: { nodeIps: { s1: m.addresses.s1.apply((a) => a.ipv4), a1: m.addresses.a1.apply((a) => a.ipv4) }, hostKeys: m.hostKeys, iface: "tailscale0" },
+        }, { dependsOn: m.ready, transformations: [r.track] });
+        await settle(c.kubeconfig, m.keys);
+        assert.deepStrictEqual((r.optionsOf.get("kubestrap:cluster:K3sCluster::k3s")!.dependsOn as any[]).map((d) => d.__name), ["mesh-join-s1", "mesh-join-a1"]);
+        const configOf = (name: string) => parse(Buffer.from(/echo '([^']+)'/.exec(r.one("command:remote:Command", name).inputs.create)![1], "base64").toString());
+        assert.strictEqual(configOf("k3s-a1-config")["node-ip"], "100.64.0.2");
+        assert.strictEqual(configOf("k3s-a1-config").server, "https://100.64.0.1:6443");
+        assert.strictEqual(configOf("k3s-s1-config")["advertise-address"], "100.64.0.1");
+        assert.deepStrictEqual(configOf("k3s-s1-config")["tls-san"], ["100.64.0.1", "10.0.0.1"], "the tailnet address first, the LAN one still valid");
+        assert.match(r.one("command:remote:Command", "k3s-s1-kubeconfig").inputs.create, /100\.64\.0\.1/);
+        const preflight = reveal(r.one("command:remote:Command", "k3s-a1-preflight").inputs.connection);
+        assert.strictEqual(preflight.hostKey, Recorder.hostKeyOf("10.0.0.2"), "k3s connects with the key the mesh pinned");
+    });
+});
