@@ -121,6 +121,9 @@ export class MeshNetwork extends pulumi.ComponentResource {
 
         this.addresses = {};
         this.ready = [];
+        // The first node (the first server) joins first, then the others side by side: it
+        // takes the prefix's first address on a new mesh, as k3s's join URL is its.
+        let firstJoin: pulumi.Resource | undefined;
         for (const node of args.nodes) {
             const check = preflight(node.connection);
             const airGap = args.airGap?.tailscale && args.airGap.tailscaled ? args.airGap : undefined;
@@ -137,7 +140,8 @@ export class MeshNetwork extends pulumi.ComponentResource {
                 delete: tailscaleLeaveScript(sudo),
                 stdin: keys[node.group],
                 logging: "stderr",
-            }, { dependsOn: [check, membership, ...staged] });
+            }, { dependsOn: [check, membership, ...staged, ...(firstJoin ? [firstJoin] : [])] });
+            firstJoin = firstJoin ?? join;
             this.addresses[node.name] = join.stdout.apply((s) => parseAddresses(s ?? ""));
             this.ready.push(join);
         }

@@ -146,7 +146,7 @@ export function tailscaledUnit(): string {
     return [
         "[Unit]", "Description=Tailscale node agent (kubestrap mesh)", "After=network-online.target", "",
         "[Service]",
-        `ExecStart=${meshPaths.tailscaled} --state=${meshPaths.tailscaleState}/tailscaled.state --socket=${meshPaths.tailscaleSocket} --port=41641`,
+        `ExecStart=${meshPaths.tailscaled} --state=${meshPaths.tailscaleState}/tailscaled.state --socket=${meshPaths.tailscaleSocket} --port=41641 --no-logs-no-support`,
         "Restart=on-failure", "RuntimeDirectory=tailscale", "StateDirectory=tailscale", "",
         "[Install]", "WantedBy=multi-user.target", "",
     ].join("\n");
@@ -303,9 +303,10 @@ export function tailscaleLeaveScript(sudo: string): string {
 
 /** Deletes a node from Headscale by its name (run on the coordinator when the node leaves config). */
 export function deleteNodeScript(name: string, sudo: string): string {
+    // A node's record opens with its id and keys, then its addresses and name (Headscale 0.27's JSON).
+    const record = `"id":[0-9]*,"machine_key":"[^"]*","node_key":"[^"]*","disco_key":"[^"]*","ip_addresses":\\[[^]]*\\],"name":"${name}"`;
     return [
-        `ids=$(${sudo}'${meshPaths.headscale}' nodes list -o json-line 2>/dev/null | tr '}' '\\n' | grep -F '"given_name":"${name}"' | ` +
-            `sed -n 's/.*"id":\\([0-9][0-9]*\\).*/\\1/p' || true)`,
+        `ids=$(${sudo}'${meshPaths.headscale}' nodes list -o json-line 2>/dev/null | grep -o '${record}' | sed 's/^"id":\\([0-9]*\\),.*/\\1/' || true)`,
         `for id in $ids; do ${sudo}'${meshPaths.headscale}' nodes delete --identifier "$id" --force >/dev/null; done`,
     ].join("\n");
 }

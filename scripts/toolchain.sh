@@ -188,6 +188,30 @@ install_plugins() {
     fi
 }
 
+mesh_tools_dir() { echo "$cache/test-tools/mesh-headscale-$HEADSCALE_VERSION-tailscale-$TAILSCALE_VERSION"; }
+
+# headscale, tailscale and tailscaled in one go build inside Headscale's module, which pins the
+# Tailscale release it speaks to: one module graph, one download, one compile of what they share.
+build_mesh_tools() {
+    local out; out=$(mesh_tools_dir)
+    [ -x "$out/headscale" ] && [ -x "$out/tailscale" ] && [ -x "$out/tailscaled" ] && return 0
+    go_env
+    local src=$build/headscale-$HEADSCALE_VERSION
+    module_copy github.com/juanfont/headscale "v$HEADSCALE_VERSION" "$src"
+    grep -q "tailscale.com v$TAILSCALE_VERSION\b" "$src/go.mod" ||
+        die "Headscale $HEADSCALE_VERSION does not pin tailscale.com v$TAILSCALE_VERSION (see its go.mod); set TAILSCALE_VERSION to match"
+    say "building headscale $HEADSCALE_VERSION and tailscale $TAILSCALE_VERSION (first run only; cached in $out)"
+    local start=$SECONDS log=$build/mesh-tools.log
+    mkdir -p "$out.partial"
+    if ! (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$out.partial/" ./cmd/headscale tailscale.com/cmd/tailscale tailscale.com/cmd/tailscaled) >"$log" 2>&1; then
+        tail -40 "$log" >&2
+        die "building the mesh tools failed; the whole Go output is in $log"
+    fi
+    rm -rf "$out" && mv "$out.partial" "$out"
+    say "built the mesh tools in $((SECONDS - start))s"
+    printf '%s\t%s\t%s\n' mesh-tools "$HEADSCALE_VERSION-$TAILSCALE_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
+}
+
 print_env() {
     local path_dirs=""
     # Plugins are found in PULUMI_HOME; only the CLI and the control plane go on PATH.
@@ -227,7 +251,13 @@ case "${1:-build}" in
     node-check) node_is_built ;;
     node-images) image_dir ;;
     # What only the end-to-end suite needs on top: real SSH servers for the k3s tests.
-    test-tools) ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test" ;;
+    test-tools)
+        ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test"
+        lock_cache
+        mkdir -p "$build"
+        build_mesh_tools
+        ;;
+    mesh-tools) mesh_tools_dir ;;
     build)
         lock_cache
         mkdir -p "$bin" "$build"
@@ -242,5 +272,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|node|node-check|node-images]" ;;
 esac

@@ -5,18 +5,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { E2eEnv, root } from "./harness";
+import { events, fingerprintOf, hostFile, hostFiles, hostsOf, onHost, standin } from "./hosts";
 
-const standin = path.join(root, "tests", "fixtures", "k3s-standin");
 const token = "e2e-k3s-join-token-value";
 const s3Secret = "e2e-s3-secret-key-value";
-const hostsOf = (env: E2eEnv) => path.join(env.dir, "hosts");
-
-interface StandinEvent {
-    time: number;
-    host: string;
-    event: string;
-    [key: string]: any;
-}
 
 /** Settings a test changes and every later step keeps, as a user's stack config would. */
 const kept: { hostKeys: Record<string, string>; kubeconfigRotation?: string } = { hostKeys: {} };
@@ -59,39 +51,6 @@ function stackConfig(env: E2eEnv, opts: { version?: string; agents?: string[]; l
         "kubestrap:apps": [{ name: "hello", image: "nginxinc/nginx-unprivileged:1.27.3-alpine", port: 8080 }],
     };
 }
-
-function events(env: E2eEnv): StandinEvent[] {
-    const file = path.join(hostsOf(env), "events");
-    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
-}
-
-/** What kubestrap left on a host: every file under its private k3s directories. */
-function hostFiles(env: E2eEnv, host: string): string[] {
-    const base = path.join(hostsOf(env), host, "root");
-    const files: string[] = [];
-    const walk = (dir: string) => {
-        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory()) {
-                walk(full);
-            } else if (!entry.isSymbolicLink()) {
-                files.push(full.slice(base.length));
-            }
-        }
-    };
-    walk(base);
-    return files.sort();
-}
-
-const hostFile = (env: E2eEnv, host: string, file: string) => fs.readFileSync(path.join(hostsOf(env), host, "root", file), "utf8");
-
-/** A command on a test host, over SSH as the suite's key. */
-const onHost = (env: E2eEnv, ip: string, script: string) => env.sh("ssh", ["-q", "-i", path.join(hostsOf(env), "id_ed25519"), "-o", "BatchMode=yes",
-    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", `root@${ip}`, script]);
-
-/** The SHA256 fingerprint of a test host's SSH key, as `ssh-keygen -lf` prints it. */
-const fingerprintOf = async (env: E2eEnv, host: string) =>
-    (await env.sh("ssh-keygen", ["-lf", path.join(hostsOf(env), host, "host_key.pub")])).stdout.split(" ")[1];
 
 describe("k3s over SSH on the real engine", function () {
     this.timeout(20 * 60 * 1000);

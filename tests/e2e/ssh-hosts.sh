@@ -7,11 +7,17 @@
 #   ssh-hosts.sh up DIR COUNT KUBECONFIG   start COUNT hosts; keys and state under DIR
 #   ssh-hosts.sh down DIR COUNT            stop them and remove every trace
 #   ssh-hosts.sh rekey DIR N               give host N a new SSH host key (a reinstall, or a man in the middle)
+# SSH_HOSTS_FIRST=N numbers the hosts from N (default 1), so suites running side by side each
+# have hosts of their own: hN is 10.77.N.2 in namespace ks-e2e-hN.
+# The mesh test's hosts also keep Headscale's and Tailscale's files private.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 standin=$(cd "$here/../fixtures/k3s-standin" && pwd)
 action=$1 dir=$2 count=$3
-private_dirs=(/etc/rancher /var/lib/rancher /var/lib/kubestrap /usr/local/bin /usr/local/sbin /etc/systemd/system /etc/sysctl.d /run/k3s-standin)
+private_dirs=(/etc/rancher /var/lib/rancher /var/lib/kubestrap /usr/local/bin /usr/local/sbin /etc/systemd/system /etc/sysctl.d /run/k3s-standin
+    /etc/headscale /var/lib/headscale /run/headscale /var/lib/tailscale /run/tailscale)
+first=${SSH_HOSTS_FIRST:-1}
+hosts() { seq "$first" $((first + count - 1)); }
 
 say() { echo "[ssh-hosts] $*" >&2; }
 ns() { echo "ks-e2e-h$1"; }
@@ -31,7 +37,7 @@ up() {
     local api; api=$(sed -n 's#.*server: https://\(.*\)#\1#p' "$kubeconfig" | head -1)
     setsid /usr/bin/python3 "$here/api-bridge.py" "$dir/api.sock" "${api%:*}" "${api##*:}" > "$dir/api-bridge.log" 2>&1 < /dev/null &
     echo $! > "$dir/api-bridge.pid"
-    for i in $(seq "$count"); do
+    for i in $(hosts); do
         local h=$dir/h$i netns; netns=$(ns "$i")
         mkdir -p "$h"
         for d in "${private_dirs[@]}"; do mkdir -p "$h/root$d"; done
@@ -44,6 +50,7 @@ up() {
         cp "$kubeconfig" "$h/root/run/k3s-standin/cluster-kubeconfig"
         ln -sf "$dir/api.sock" "$h/root/run/k3s-standin/api.sock"
         ln -sf "$dir/events" "$h/root/run/k3s-standin/events"
+        mkdir -p "$h/logs" && ln -sfn "$h/logs" "$h/root/run/k3s-standin/logs"
         # k3s's flags, which the stand-in holds config.yaml and install flags to.
         rm -rf "$h/root/run/k3s-standin/flags" && cp -r "$here/../../components/k3s-flags" "$h/root/run/k3s-standin/flags"
         [ -f "$h/host_key" ] || ssh-keygen -q -t ed25519 -N "" -f "$h/host_key"
@@ -70,7 +77,7 @@ CFG
             sh -c "$mounts exec /usr/sbin/sshd -D -e -f '$h/sshd_config'" > "$h/sshd.log" 2>&1 < /dev/null &
         echo $! > "$h/sshd.launcher.pid"
     done
-    for i in $(seq "$count"); do
+    for i in $(hosts); do
         for _ in $(seq 60); do
             ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=2 \
                 -i "$dir/id_ed25519" "root@10.77.$i.2" true 2>/dev/null && continue 2
@@ -78,11 +85,11 @@ CFG
         done
         say "host h$i (10.77.$i.2) did not come up; see $dir/h$i/sshd.log"; cat "$dir/h$i/sshd.log" >&2; exit 1
     done
-    say "$count hosts up: 10.77.1.2 .. 10.77.$count.2, key $dir/id_ed25519"
+    say "$count hosts up: 10.77.$first.2 .. 10.77.$((first + count - 1)).2, key $dir/id_ed25519"
 }
 
 down() {
-    for i in $(seq "$count"); do
+    for i in $(hosts); do
         local h=$dir/h$i netns; netns=$(ns "$i")
         if [ -d "/run/netns" ] && [ -e "/run/netns/$netns" ]; then
             # Everything started inside the namespace (sshd, the stand-in's API forwarder).
@@ -93,7 +100,8 @@ down() {
     done
     [ -f "$dir/api-bridge.pid" ] && kill "$(cat "$dir/api-bridge.pid")" 2>/dev/null || true
     [ -f "$dir/ip_forward" ] && cat "$dir/ip_forward" > /proc/sys/net/ipv4/ip_forward
-    if [ -f "$dir/made-dirs" ]; then
+    # Another suite's hosts may still have these mount points bound: leave them to the last one.
+    if [ -f "$dir/made-dirs" ] && ! ls /run/netns 2>/dev/null | grep -q '^ks-e2e-h'; then
         tac "$dir/made-dirs" | while read -r d; do rmdir "$d" 2>/dev/null || true; done
     fi
     rm -rf "$dir"

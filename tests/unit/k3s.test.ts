@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { K3sCluster, K3sClusterArgs } from "../../components/k3s-cluster";
-import { installCommands, k3sConfigYaml, K3sNodeSettings, preflightScript, registriesYaml, versionProblem } from "../../components/k3s-plan";
+import { k3sFlagProblem, k3sFlags } from "../../components/k3s-flags";
+import { installCommands, k3sConfigYaml, K3sNodeSettings, preflightScript, registriesYaml, s3CredentialsYaml, versionProblem } from "../../components/k3s-plan";
 import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
 const settings: K3sNodeSettings = {
@@ -53,6 +54,27 @@ describe("k3s plan", () => {
         assert.strictEqual(registriesYaml(settings), undefined);
         const yaml = parse(registriesYaml({ ...settings, registries: { "docker.io": { endpoints: ["https://mirror.lan:5000"] } } })!);
         assert.deepStrictEqual(yaml, { mirrors: { "docker.io": { endpoint: ["https://mirror.lan:5000"] } } });
+    });
+
+    it("writes only keys k3s knows, for servers and agents with every option on", () => {
+        const everything: K3sNodeSettings = {
+            ...settings, hardened: true, dataDir: "/data/k3s", flannelIface: "tailscale0", flannelBackend: "wireguard-native", nodeIp: "100.64.0.1",
+            etcdSnapshots: { schedule: "0 3 * * *", retention: 3, s3: { endpoint: "s3.example.com", bucket: "b", folder: "f", region: "eu" } },
+        };
+        for (const n of [everything, { ...everything, role: "agent" as const, clusterInit: false, serverUrl: "https://100.64.0.1:6443" }]) {
+            const flags = k3sFlags(n.role, n.version)!;
+            const keys = Object.keys(parse(k3sConfigYaml(n)));
+            assert.ok(keys.length > 5);
+            assert.deepStrictEqual(keys.filter((k) => !flags.has(k)), [], `${n.role} keys k3s does not know`);
+        }
+        assert.deepStrictEqual(Object.keys(parse(s3CredentialsYaml("a", "b"))).filter((k) => !k3sFlags("server", "v1.31.4+k3s1")!.has(k)), []);
+    });
+
+    it("names the flag k3s has when an extra arg is a typo, and a server flag given to agents", () => {
+        assert.strictEqual(k3sFlagProblem("--kubelet-arg=max-pods=200", "agent", "v1.31.4+k3s1"), undefined);
+        assert.match(k3sFlagProblem("--kubelet-args=max-pods=200", "agent", "v1.31.4+k3s1")!, /"--kubelet-args" is not a flag of k3s agent v1\.31; did you mean --kubelet-arg\?/);
+        assert.match(k3sFlagProblem("--tls-san=x", "agent", "v1.31.4+k3s1")!, /it is a server flag: put it in extraServerArgs/);
+        assert.strictEqual(k3sFlagProblem("--anything", "server", "v1.99.0+k3s1"), undefined, "no list for that release: nothing to check against");
     });
 
     it("uses SQLite for a single non-HA server", () => {
