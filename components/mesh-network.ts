@@ -107,8 +107,9 @@ export class MeshNetwork extends pulumi.ComponentResource {
 
         const groups = [...new Set(args.nodes.map((n) => n.group))];
         const keys: Record<string, pulumi.Output<string>> = {};
+        const users: Record<string, pulumi.Resource> = {};
         for (const group of groups) {
-            const user = run(`user-${group}`, args.coordinator, { create: ensureUserScript(group, sudo), delete: removeUserScript(group, sudo) },
+            const user = users[group] = run(`user-${group}`, args.coordinator, { create: ensureUserScript(group, sudo), delete: removeUserScript(group, sudo) },
                 { dependsOn: [headscale] });
             const key = run(`key-${group}`, args.coordinator, {
                 create: createKeyScript(group, args.keyExpirySeconds, sudo),
@@ -131,9 +132,10 @@ export class MeshNetwork extends pulumi.ComponentResource {
                 stage(`${node.name}-tailscale`, node.connection, airGap.tailscale!, `${meshPaths.staging}/tailscale`, check),
                 stage(`${node.name}-tailscaled`, node.connection, airGap.tailscaled!, `${meshPaths.staging}/tailscaled`, check),
             ] : [];
-            // Created before the node joins, deleted after it left: Headscale forgets the node last.
+            // Created before the node joins, deleted after it left and before its user goes:
+            // Headscale forgets the node, then the user that held it.
             const membership = run(`membership-${node.name}`, args.coordinator, { create: "true", delete: deleteNodeScript(node.name, sudo) },
-                { dependsOn: [headscale] });
+                { dependsOn: [users[node.group]] });
             const join = run(`join-${node.name}`, node.connection, {
                 create: tailscaleJoinScript({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl }, sudo, !!airGap),
                 update: tailscaleUpdateScript(sudo),
