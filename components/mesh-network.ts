@@ -29,6 +29,10 @@ export interface MeshNetworkArgs {
     keyRotation?: string;
     /** Staged binaries on the machine running Pulumi; unset, hosts download the releases. */
     airGap?: { headscale?: string; tailscale?: string; tailscaled?: string };
+    /** Headscale's TLS key (with `headscale.tls`): secret end to end. */
+    tlsKey?: pulumi.Input<string>;
+    /** A private CA nodes trust Headscale by (PEM). */
+    ca?: string;
 }
 
 type Ssh = Extract<HostConnection, { kind: "ssh" }>;
@@ -102,8 +106,10 @@ export class MeshNetwork extends pulumi.ComponentResource {
             ? [stage("headscale", args.coordinator, args.airGap.headscale, `${meshPaths.staging}/headscale`, coordinatorCheck)] : [];
         const install = headscaleInstallScript(args.headscale, args.policy, sudo, !!args.airGap?.headscale);
         // A new version, config or policy re-runs the install in place: Headscale's database stays.
-        const headscale = run("headscale", args.coordinator, { create: install, update: install, delete: headscaleUninstallScript(sudo), logging: "stderr" },
-            { dependsOn: [coordinatorCheck, ...headscaleStaged] });
+        const headscale = run("headscale", args.coordinator, {
+            create: install, update: install, delete: headscaleUninstallScript(sudo), logging: "stderr",
+            ...(args.headscale.tls ? { stdin: pulumi.secret(args.tlsKey ?? "") } : {}),
+        }, { dependsOn: [coordinatorCheck, ...headscaleStaged] });
 
         const groups = [...new Set(args.nodes.map((n) => n.group))];
         const keys: Record<string, pulumi.Output<string>> = {};
@@ -137,7 +143,7 @@ export class MeshNetwork extends pulumi.ComponentResource {
             const membership = run(`membership-${node.name}`, args.coordinator, { create: "true", delete: deleteNodeScript(node.name, sudo) },
                 { dependsOn: [users[node.group]] });
             const join = run(`join-${node.name}`, node.connection, {
-                create: tailscaleJoinScript({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl }, sudo, !!airGap),
+                create: tailscaleJoinScript({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl, ca: args.ca }, sudo, !!airGap),
                 update: tailscaleUpdateScript(sudo),
                 delete: tailscaleLeaveScript(sudo),
                 stdin: keys[node.group],

@@ -20,6 +20,8 @@ export interface HeadscaleSettings {
     baseDomain: string;
     prefixes: { v4: string; v6: string };
     derp: { embedded: boolean; stunPort: number; urls: string[] };
+    /** HTTPS: the certificate chain Headscale serves (PEM); its key travels apart, as a secret. */
+    tls?: { certificate: string };
 }
 
 export interface MeshPolicySettings {
@@ -34,6 +36,10 @@ export const meshPaths = {
     headscaleState: "/var/lib/headscale",
     headscaleSocket: "/var/run/headscale/headscale.sock",
     headscaleUnit: "/etc/systemd/system/headscale.service",
+    headscaleCert: "/etc/headscale/tls.crt",
+    headscaleKey: "/etc/headscale/tls.key",
+    /** The CA nodes trust Headscale's certificate by, when it is a private one. */
+    meshCa: "/etc/kubestrap/mesh-ca.pem",
     tailscale: "/usr/local/bin/tailscale",
     tailscaled: "/usr/local/sbin/tailscaled",
     tailscaledUnit: "/etc/systemd/system/tailscaled.service",
@@ -83,6 +89,7 @@ export function headscaleConfigYaml(s: HeadscaleSettings): string {
         log: { level: "info", format: "text" },
         policy: { mode: "file", path: meshPaths.policy },
         dns: { magic_dns: true, base_domain: s.baseDomain, override_local_dns: false, nameservers: { global: [] } },
+        ...(s.tls ? { tls_cert_path: meshPaths.headscaleCert, tls_key_path: meshPaths.headscaleKey } : {}),
         unix_socket: meshPaths.headscaleSocket,
         unix_socket_permission: "0770",
         logtail: { enabled: false },
@@ -142,10 +149,12 @@ export function headscaleUnit(): string {
     ].join("\n");
 }
 
-export function tailscaledUnit(): string {
+export function tailscaledUnit(privateCa = false): string {
     return [
         "[Unit]", "Description=Tailscale node agent (kubestrap mesh)", "After=network-online.target", "",
         "[Service]",
+        // Go reads its trusted roots from here: Headscale's (and its relay's) private CA.
+        ...(privateCa ? [`Environment=SSL_CERT_FILE=${meshPaths.meshCa}`] : []),
         `ExecStart=${meshPaths.tailscaled} --state=${meshPaths.tailscaleState}/tailscaled.state --socket=${meshPaths.tailscaleSocket} --port=41641 --no-logs-no-support`,
         "Restart=on-failure", "RuntimeDirectory=tailscale", "StateDirectory=tailscale", "",
         "[Install]", "WantedBy=multi-user.target", "",
@@ -170,6 +179,8 @@ export function headscaleInstallScript(s: HeadscaleSettings, policy: MeshPolicyS
         writeFile(meshPaths.headscaleConfig, headscaleConfigYaml(s), "644", sudo),
         writeFile(meshPaths.policy, meshPolicyJson(policy), "644", sudo),
         writeFile(meshPaths.headscaleUnit, headscaleUnit(), "644", sudo),
+        ...(s.tls ? [writeFile(meshPaths.headscaleCert, s.tls.certificate, "644", sudo),
+            `${sudo}install -m 600 /dev/stdin '${meshPaths.headscaleKey}'`] : []),
         `${sudo}'${meshPaths.headscale}' policy check --file '${meshPaths.policy}' >/dev/null`,
         `${sudo}systemctl daemon-reload`,
         `${sudo}systemctl enable headscale >/dev/null 2>&1 || true`,
@@ -244,6 +255,8 @@ export interface TailscaleNodeSettings {
     group: MeshGroup;
     version: string;
     loginServer: string;
+    /** A private CA's certificate (PEM) for tailscaled to trust Headscale by. */
+    ca?: string;
 }
 
 /**
@@ -262,7 +275,8 @@ export function tailscaleJoinScript(n: TailscaleNodeSettings, sudo: string, airG
     return [
         "set -eu",
         ...binaries,
-        writeFile(meshPaths.tailscaledUnit, tailscaledUnit(), "644", sudo),
+        ...(n.ca ? [writeFile(meshPaths.meshCa, n.ca, "644", sudo)] : []),
+        writeFile(meshPaths.tailscaledUnit, tailscaledUnit(!!n.ca), "644", sudo),
         `${sudo}mkdir -p '${meshPaths.tailscaleState}' && ${sudo}chmod 700 '${meshPaths.tailscaleState}'`,
         `${sudo}systemctl daemon-reload`,
         `${sudo}systemctl enable tailscaled >/dev/null 2>&1 || true`,
@@ -295,7 +309,7 @@ export function tailscaleLeaveScript(sudo: string): string {
         `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}' logout 2>/dev/null || true`,
         `${sudo}systemctl stop tailscaled 2>/dev/null || true`,
         `${sudo}systemctl disable tailscaled >/dev/null 2>&1 || true`,
-        `${sudo}rm -rf '${meshPaths.tailscale}' '${meshPaths.tailscaled}' '${meshPaths.tailscaledUnit}' '${meshPaths.tailscaleState}' ` +
+        `${sudo}rm -rf '${meshPaths.tailscale}' '${meshPaths.tailscaled}' '${meshPaths.tailscaledUnit}' '${meshPaths.tailscaleState}' '${meshPaths.meshCa}' ` +
             `'${meshPaths.staging}/tailscale' '${meshPaths.staging}/tailscaled'`,
         `${sudo}systemctl daemon-reload 2>/dev/null || true`,
     ].join("\n");

@@ -1,5 +1,7 @@
 // The one place kubestrap reads stack config: parse, validate, resolve secrets, and fail with
 // every problem at once before any resource is registered.
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, configPath, formatIssue, namespace } from "./problems";
 import { z } from "zod";
@@ -12,6 +14,7 @@ import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } 
 export { ConfigError } from "./problems";
 export * from "./schema";
 export { MeshConfig } from "./mesh";
+import { MeshConfig } from "./mesh";
 export { addonIsOn, streamReplicaProblems } from "./cross-checks";
 export { ResolvedAddons, ResolvedAddonSettings } from "./resolve-addons";
 export { defaultSources, Secret, SecretSources } from "./secrets";
@@ -35,8 +38,15 @@ export interface ResolvedK3s extends Omit<K3sConfig, "token" | "ssh" | "etcdSnap
     };
 }
 
-export interface ResolvedCluster extends Omit<ClusterConfig, "k3s"> {
+type HeadscaleConfig = MeshConfig["headscale"];
+
+export interface ResolvedMesh extends Omit<MeshConfig, "headscale"> {
+    headscale: Omit<HeadscaleConfig, "tls"> & { tls?: Omit<NonNullable<HeadscaleConfig["tls"]>, "key"> & { key: Secret } };
+}
+
+export interface ResolvedCluster extends Omit<ClusterConfig, "k3s" | "mesh"> {
     k3s?: ResolvedK3s;
+    mesh?: ResolvedMesh;
 }
 
 export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps" | "cluster" | "addons"> {
@@ -136,6 +146,14 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
     const demon = complete.has("demon") ? resolveDemon(config.demon, resolver) : undefined;
     const apps = available.has("apps") ? resolveApps(config.apps, resolver) : undefined;
     const cluster = complete.has("cluster") ? resolveCluster(config.cluster, resolver) : undefined;
+    if (cluster?.mesh?.headscale.tls) {
+        cluster.mesh.headscale.tls = readableTlsFiles(cluster.mesh.headscale.tls, sources, problems);
+    } else if (!cluster) {
+        const rawTls = (input.cluster as any)?.mesh?.headscale?.tls;
+        if (typeof rawTls?.certFile === "string" && (rawTls.caFile === undefined || typeof rawTls.caFile === "string")) {
+            readableTlsFiles(rawTls, sources, problems);
+        }
+    }
     let addons: ResolvedAddons | undefined;
     if ((["environment", "cluster", "addons"] as Section[]).every((s) => available.has(s))) {
         const addonProblems: string[] = [];
@@ -149,6 +167,22 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
         throw new ConfigError(problems);
     }
     return { ...config, cluster, demon, apps, addons };
+}
+
+/** Headscale's certificate and CA files, as absolute paths; a file that cannot be read is a problem now, not on the host. */
+function readableTlsFiles<T extends { certFile: string; caFile?: string }>(tls: T, sources: SecretSources, problems: string[]): T {
+    const check = (field: "certFile" | "caFile", file: string) => {
+        const full = path.resolve(sources.baseDir, file.replace(/^~(?=\/)/, os.homedir()));
+        try {
+            if (!/-----BEGIN CERTIFICATE-----/.test(sources.readFile(full))) {
+                problems.push(`kubestrap:cluster.mesh.headscale.tls.${field}: ${full} holds no PEM certificate; give the certificate file (-----BEGIN CERTIFICATE-----)`);
+            }
+        } catch (e) {
+            problems.push(`kubestrap:cluster.mesh.headscale.tls.${field}: cannot read ${full} (${(e as NodeJS.ErrnoException).code ?? e}); fix the path`);
+        }
+        return full;
+    };
+    return { ...tls, certFile: check("certFile", tls.certFile), ...(tls.caFile ? { caFile: check("caFile", tls.caFile) } : {}) };
 }
 
 function resolveDemon(demon: DemonConfig, resolver: SecretResolver): ResolvedDemon {
@@ -172,8 +206,16 @@ function resolveApps(apps: AppConfig[], resolver: SecretResolver): ResolvedApp[]
 function resolveCluster(cluster: ClusterConfig, resolver: SecretResolver): ResolvedCluster {
     const k3s = cluster.target === "k3s" ? cluster.k3s : undefined;
     const at = (...path: string[]) => ["cluster", "k3s", ...path];
+    const mesh = cluster.mesh;
     return {
         ...cluster,
+        mesh: mesh && {
+            ...mesh,
+            headscale: {
+                ...mesh.headscale,
+                tls: mesh.headscale.tls && { ...mesh.headscale.tls, key: resolver.resolve(mesh.headscale.tls.key, ["cluster", "mesh", "headscale", "tls", "key"]) },
+            },
+        },
         k3s: k3s && {
             ...k3s,
             token: resolver.resolve(k3s.token, at("token")),

@@ -100,6 +100,9 @@ export function meshProblems(c: MeshCluster): Problem[] {
         problems.push({ path: at("headscale", "prefixes", "v6"), message: `"${mesh.headscale.prefixes.v6}" is not inside fd7a:115c:a1e0::/48, the range Tailscale clients accept; pick a prefix inside it` });
     }
 
+    if (hs.tls && hs.serverUrl?.startsWith("http://")) {
+        problems.push({ path: at("headscale", "serverUrl"), message: "Headscale serves HTTPS when tls is set: write the server URL with https://, or leave it out" });
+    }
     const serverHost = mesh.headscale.serverUrl ? new URL(mesh.headscale.serverUrl).hostname : undefined;
     if (serverHost && (serverHost === mesh.headscale.baseDomain || serverHost.endsWith(`.${mesh.headscale.baseDomain}`))) {
         problems.push({ path: at("headscale", "baseDomain"), message: `MagicDNS would answer for ${serverHost}, Headscale's own address: use a base domain apart from the server URL's` });

@@ -1,7 +1,7 @@
 // `kubestrap:cluster.mesh`: a Headscale tailnet every k3s node joins before k3s starts.
 import { z } from "zod";
 import { duration } from "./duration";
-import { address, cidr, dnsName } from "./primitives";
+import { address, cidr, dnsName, secretRef } from "./primitives";
 
 /** A tag as Tailscale writes it. */
 const tag = z.string().regex(/^tag:[a-z0-9][-a-z0-9]*$/, 'is not a tag; write it as "tag:<name>", lower case, like tag:k3s-server');
@@ -49,6 +49,15 @@ export const mesh = z.object({
             urls: z.array(z.string().url()).default([]),
         }).strict().default({}),
         airGap: z.object({ binary: staged("headscale binary") }).strict().optional(),
+        /**
+         * Headscale on HTTPS (and so its DERP relay, which Tailscale reaches over TLS only): the
+         * certificate chain and its key; the CA too when nodes do not already trust it.
+         */
+        tls: z.object({
+            certFile: z.string().min(1),
+            key: secretRef,
+            caFile: z.string().min(1).optional(),
+        }).strict().optional(),
     }).strict().default({}),
     tailscale: z.object({
         version: z.string().regex(/^\d+\.\d+\.\d+$/, "is not a Tailscale release; write it like 1.86.5").default("1.86.5"),

@@ -6,7 +6,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { MeshConfig, ResolvedCluster, ResolvedK3s } from "../config";
+import { ResolvedCluster, ResolvedK3s, ResolvedMesh } from "../config";
 import { ApiServerEndpoint, endpointsFromSlice } from "../components/demon-specs";
 import { K3sCluster, K3sClusterArgs } from "../components/k3s-cluster";
 import { HostConnection } from "../components/k3s-node";
@@ -71,7 +71,7 @@ export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile): K
 }
 
 /** The mesh of a k3s stack with `kubestrap:cluster.mesh`: Headscale on the coordinator, Tailscale on every node. */
-export function meshNetworkArgs(k3s: ResolvedK3s, mesh: MeshConfig): MeshNetworkArgs {
+export function meshNetworkArgs(k3s: ResolvedK3s, mesh: ResolvedMesh, readFile = (p: string) => fs.readFileSync(p, "utf8")): MeshNetworkArgs {
     const ssh = k3s.ssh!;
     const hosts = [...k3s.servers.map((h) => ({ ...h, group: "servers" as const })), ...k3s.agents.map((h) => ({ ...h, group: "agents" as const }))];
     const connection = (host: string, hostKey?: string): HostConnection =>
@@ -84,11 +84,14 @@ export function meshNetworkArgs(k3s: ResolvedK3s, mesh: MeshConfig): MeshNetwork
             version: hs.version,
             address,
             port: hs.port,
-            serverUrl: hs.serverUrl ?? `http://${address.includes(":") ? `[${address}]` : address}:${hs.port}`,
+            serverUrl: hs.serverUrl ?? `${hs.tls ? "https" : "http"}://${address.includes(":") ? `[${address}]` : address}:${hs.port}`,
             baseDomain: hs.baseDomain,
             prefixes: hs.prefixes,
             derp: hs.derp,
+            tls: hs.tls && { certificate: readFile(hs.tls.certFile) },
         },
+        tlsKey: hs.tls?.key,
+        ca: hs.tls?.caFile ? readFile(hs.tls.caFile) : undefined,
         coordinator: coordinatorNode ? connection(coordinatorNode.host, coordinatorNode.hostKey) : connection(hs.host!),
         policy: { groups: mesh.acl.groups, rules: mesh.acl.rules },
         tailscaleVersion: mesh.tailscale.version,

@@ -3,6 +3,7 @@
 // namespaces (tailscaled on a real TUN device in each), and k3s (the stand-in) joined over the
 // tailnet. Only systemd is simulated (the stand-in's systemctl starts the units' ExecStart).
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { E2eEnv, eventually, root } from "./harness";
 import { events, hostFile, hostFiles, hostsOf, onHost, sshHostsScript, standin } from "./hosts";
@@ -35,7 +36,11 @@ function stackConfig(env: E2eEnv, meshTools: string, opts: MeshOptions = {}) {
                 airGap: { binary: path.join(standin, "k3s"), installScript: path.join(standin, "install.sh") },
             },
             mesh: {
-                headscale: { airGap: { binary: path.join(meshTools, "headscale") } },
+                headscale: {
+                    airGap: { binary: path.join(meshTools, "headscale") },
+                    // HTTPS from a private CA: the embedded DERP relay only speaks TLS.
+                    tls: { certFile: path.join(env.dir, "tls", "headscale.crt"), key: { fromFile: path.join(env.dir, "tls", "headscale.key") }, caFile: path.join(env.dir, "tls", "ca.crt") },
+                },
                 tailscale: { airGap: { tailscale: path.join(meshTools, "tailscale"), tailscaled: path.join(meshTools, "tailscaled") } },
                 keys: { expiry: "24h", ...(opts.rotation ? { rotation: opts.rotation } : {}) },
                 acl: { groups: { "group:admins": ["admin@"] }, rules: opts.extraRules ?? [] },
@@ -50,6 +55,18 @@ const headscale = async (env: E2eEnv, args: string) => JSON.parse((await onHost(
 const meshNodes = async (env: E2eEnv): Promise<any[]> => (await headscale(env, "nodes list")) ?? [];
 const userId = async (env: E2eEnv, user: string) => (await headscale(env, `users list --name ${user}`))[0].id;
 const keysOf = async (env: E2eEnv, user: string): Promise<any[]> => (await headscale(env, `preauthkeys list --user ${await userId(env, user)}`)) ?? [];
+
+/** A CA of the test's own and Headscale's certificate from it, for the coordinator's address. */
+async function privateCa(env: E2eEnv, address: string): Promise<void> {
+    const dir = path.join(env.dir, "tls");
+    fs.mkdirSync(dir, { recursive: true });
+    const ssl = (...args: string[]) => env.sh("openssl", args, { cwd: dir });
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    await ssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=kubestrap e2e mesh CA");
+    await ssl("req", ...ec, "-keyout", "headscale.key", "-out", "headscale.csr", "-subj", `/CN=${address}`);
+    fs.writeFileSync(path.join(dir, "ext.cnf"), `subjectAltName=IP:${address}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+    await ssl("x509", "-req", "-in", "headscale.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "headscale.crt", "-days", "2", "-extfile", "ext.cnf");
+}
 
 /** Headscale and tailscaled processes in a host's network namespace (the hosts share one process table). */
 async function meshProcesses(env: E2eEnv, dir: string): Promise<string[]> {
@@ -73,6 +90,7 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
     before(async () => {
         meshTools = await tools(env);
         Object.assign(env.env, sshEnv, { E2E_K3S_TOKEN: token });
+        await privateCa(env, hosts.s1);
         await env.cluster("up");
         await env.sh(sshHostsScript, ["up", hostsOf(env), "3", env.kubeconfig]);
         for (const dir of Object.values(hostDirs)) {
@@ -97,7 +115,7 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
         await env.pulumi("up", "--yes", "--skip-preview");
         const outputs = JSON.parse((await env.pulumi("stack", "output", "--json", "--show-secrets")).stdout);
         addresses = outputs.mesh.addresses;
-        assert.strictEqual(outputs.mesh.headscaleUrl, `http://${hosts.s1}:8080`);
+        assert.strictEqual(outputs.mesh.headscaleUrl, `https://${hosts.s1}:8080`);
         assert.deepStrictEqual(Object.keys(outputs.mesh.keys).sort(), ["agents", "servers"]);
         const nodes = await meshNodes(env);
         assert.deepStrictEqual(nodes.map((n) => n.name).sort(), ["a1", "a2", "s1"]);
@@ -134,6 +152,25 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
                     assert.match(stdout, /pong from/, `${from} -> ${to}: ${stdout}`);
                 }
             }
+        }
+    });
+
+    it("relays through Headscale's embedded DERP when direct UDP between two nodes is blocked", async () => {
+        // a2 serves kubelet's port, which the ACL allows between nodes.
+        await onHost(env, hosts.a2, "nohup python3 -m http.server 10250 >/dev/null 2>&1 & sleep 1");
+        const block = (op: string) => `iptables ${op} INPUT -p udp -s ${hosts.a2} -j DROP && iptables ${op} OUTPUT -p udp -d ${hosts.a2} -j DROP`;
+        await onHost(env, hosts.a1, block("-I"));
+        try {
+            const via = await eventually("a1 reaches a2 through the relay", async () => {
+                const { stdout } = await onHost(env, hosts.a1, `${tailscale} ping -c 3 --timeout 5s ${addresses.a2.ipv4} || true`);
+                return /pong from a2 .* via DERP\(kubestrap\)/.test(stdout) ? stdout : undefined;
+            }, 90000);
+            assert.match(via, /via DERP\(kubestrap\)/);
+            assert.strictEqual(await connects(env, "a1", addresses.a2.ipv4, 10250), true, "TCP over the relay");
+            assert.strictEqual(await connects(env, "a1", hosts.a2, 10250), true, "TCP on the LAN is not blocked, only UDP");
+        } finally {
+            await onHost(env, hosts.a1, block("-D"));
+            await onHost(env, hosts.a2, "pkill -f '[h]ttp.server 10250' || true");
         }
     });
 

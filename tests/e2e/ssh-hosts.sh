@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 standin=$(cd "$here/../fixtures/k3s-standin" && pwd)
 action=$1 dir=$2 count=$3
 private_dirs=(/etc/rancher /var/lib/rancher /var/lib/kubestrap /usr/local/bin /usr/local/sbin /etc/systemd/system /etc/sysctl.d /run/k3s-standin
-    /etc/headscale /var/lib/headscale /run/headscale /var/lib/tailscale /run/tailscale)
+    /etc/headscale /var/lib/headscale /run/headscale /var/lib/tailscale /run/tailscale /etc/kubestrap)
 first=${SSH_HOSTS_FIRST:-1}
 hosts() { seq "$first" $((first + count - 1)); }
 
