@@ -107,6 +107,26 @@ describe("mesh plan", () => {
         }
     });
 
+    it("gives no two nodes one host name, MagicDNS name or k3s address, for any cluster (property, 100 cases)", async () => {
+        for (let seed = 1; seed <= 100; seed++) {
+            const r = random(seed);
+            const names = [...new Set(Array.from({ length: 1 + r.int(8) }, (_, i) => `n${r.int(20)}-${i % 3}`))];
+            const plans = names.map((name, i) => ({
+                name,
+                script: tailscaleJoinScript({ name, group: i === 0 ? "servers" : "agents", version: "1.86.5", loginServer: "https://h:8080" }, "", true),
+                config: parse(k3sConfigYaml({
+                    role: i === 0 ? "server" : "agent", clusterInit: i === 0, ha: false, nodeName: name, version: "v1.31.4+k3s1", labels: {}, taints: [],
+                    disable: [], tlsSans: [], extraArgs: [], hardened: false, drainTimeoutSeconds: 60, nodeIp: `100.64.0.${i + 1}`,
+                })),
+            }));
+            const hostnames = plans.map((p) => /--hostname='([^']+)'/.exec(p.script)![1]);
+            assert.strictEqual(new Set(hostnames).size, names.length, `seed ${seed}: hostnames ${hostnames}`);
+            assert.strictEqual(new Set(hostnames.map((h) => `${h}.kubestrap.mesh`)).size, names.length);
+            assert.strictEqual(new Set(plans.map((p) => p.config["node-ip"])).size, names.length, `seed ${seed}: node-ip`);
+            assert.deepStrictEqual(plans.map((p) => p.config["node-name"]), hostnames, "the tailnet name is the k3s node name");
+        }
+    });
+
     it("joins each node with its group's tag and a key read from stdin, never on a command line", () => {
         const script = tailscaleJoinScript({ name: "a1", group: "agents", version: "1.86.5", loginServer: "http://10.0.0.1:8080" }, "", true);
         assert.match(script, /--login-server='http:\/\/10\.0\.0\.1:8080'/);
