@@ -16,9 +16,17 @@ const portRange = z.string().regex(/^(\*|\d{1,5}(-\d{1,5})?)$/, 'is not a port o
 export const aclRule = z.object({
     from: z.array(principal).min(1),
     to: z.array(principal).min(1),
-    ports: z.array(portRange).min(1),
+    /** Required for tcp and udp; icmp has no ports (Headscale refuses any but "*"). */
+    ports: z.array(portRange).min(1).optional(),
     protocol: z.enum(["tcp", "udp", "icmp"]).default("tcp"),
-}).strict();
+}).strict().superRefine((r, ctx) => {
+    if (r.protocol === "icmp" && r.ports && r.ports.some((p) => p !== "*")) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["ports"], message: 'ICMP has no ports: leave ports out (or write ["*"])' });
+    }
+    if (r.protocol !== "icmp" && !r.ports) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["ports"], message: `a ${r.protocol} rule needs its ports, e.g. ["9100"] or ["30000-32767"]` });
+    }
+});
 export type AclRule = z.infer<typeof aclRule>;
 
 /** Headscale parses the expiry into a Go time.Duration: nanoseconds in an int64. */

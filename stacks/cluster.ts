@@ -93,7 +93,7 @@ export function meshNetworkArgs(k3s: ResolvedK3s, mesh: ResolvedMesh, readFile =
         tlsKey: hs.tls?.key,
         ca: hs.tls?.caFile ? readFile(hs.tls.caFile) : undefined,
         coordinator: coordinatorNode ? connection(coordinatorNode.host, coordinatorNode.hostKey) : connection(hs.host!),
-        policy: { groups: mesh.acl.groups, rules: mesh.acl.rules },
+        policy: { groups: mesh.acl.groups, rules: mesh.acl.rules.map((r) => ({ ...r, ports: r.ports ?? ["*"] })) },
         tailscaleVersion: mesh.tailscale.version,
         nodes: hosts.map((h) => ({ name: h.name, group: h.group, connection: connection(h.host, h.hostKey) })),
         sudo: ssh.sudo,

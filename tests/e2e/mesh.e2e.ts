@@ -5,6 +5,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { meshPolicyJson } from "../../components/mesh-plan";
+import { randomPolicy } from "../mesh-policies";
 import { E2eEnv, eventually, root } from "./harness";
 import { events, hostFile, hostFiles, hostsOf, onHost, sshHostsScript, standin } from "./hosts";
 
@@ -108,6 +110,15 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
             await env.sh(sshHostsScript, ["down", hostsOf(env), "3"]).catch(() => undefined);
             await env.cluster("down").catch(() => undefined);
             env.cleanup();
+        }
+    });
+
+    it("writes policies Headscale's own validator accepts, for any ACL config (property, 40 cases)", async () => {
+        for (let seed = 1; seed <= 40; seed++) {
+            const file = path.join(env.dir, `policy-${seed}.json`);
+            fs.writeFileSync(file, meshPolicyJson(randomPolicy(seed)));
+            const { stdout } = await env.sh(path.join(meshTools, "headscale"), ["policy", "check", "--file", file]);
+            assert.match(stdout, /Policy is valid/, `seed ${seed}`);
         }
     });
 

@@ -4,9 +4,10 @@ import { k3sConfigYaml, K3sNodeSettings } from "../../components/k3s-plan";
 import { K3sCluster } from "../../components/k3s-cluster";
 import { MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
 import {
-    AclRuleSettings, createKeyScript, headscaleConfigYaml, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript,
+    createKeyScript, headscaleConfigYaml, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript,
 } from "../../components/mesh-plan";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
+import { random, randomPolicy } from "../mesh-policies";
 
 const headscale: HeadscaleSettings = {
     version: "0.27.1", address: "10.0.0.1", port: 8080, serverUrl: "http://10.0.0.1:8080", baseDomain: "kubestrap.mesh",
@@ -28,26 +29,6 @@ const meshArgs: MeshNetworkArgs = {
     sudo: false,
     keyExpirySeconds: 7776000,
 };
-
-/** A tiny deterministic generator, so the property tests are the same on every run. */
-function random(seed: number) {
-    let state = seed;
-    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    return { int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] };
-}
-
-function randomPolicy(seed: number): { groups: Record<string, string[]>; rules: AclRuleSettings[] } {
-    const r = random(seed);
-    const groups = Object.fromEntries(Array.from({ length: r.int(3) }, (_, i) => [`group:g${i}`, [`user${i}@`]]));
-    const principals = ["*", "tag:k3s-server", "tag:k3s-agent", ...Object.keys(groups)];
-    const rules = Array.from({ length: r.int(5) }, (): AclRuleSettings => ({
-        from: [r.pick(principals)],
-        to: [r.pick(principals.filter((p) => !p.startsWith("group:") || r.int(2)))],
-        ports: [r.pick(["22", "80", "443", "1000-2000", "*"])],
-        protocol: r.pick(["tcp", "udp", "icmp"] as const),
-    }));
-    return { groups, rules };
-}
 
 describe("mesh plan", () => {
     it("configures Headscale from typed settings: URL, prefixes, embedded DERP with STUN, local database, policy file", () => {
