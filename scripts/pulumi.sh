@@ -26,7 +26,16 @@ fi
 
 # The stack is named on each command rather than selected: a selection is shared by every
 # shell on this project, and the end-to-end suites run side by side.
-if ! pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; then
+# A stack is new only when nothing of it exists. In a file backend that is its checkpoint files
+# (a run killed mid-write can leave one that `stack ls` skips, and `stack init` on that stack
+# would then fail on its lock); elsewhere, a listing that worked and lacks it.
+stack_exists() {
+    case "$PULUMI_BACKEND_URL" in
+        file://*) compgen -G "${PULUMI_BACKEND_URL#file://}/.pulumi/stacks/*/$stack.json*" >/dev/null ;;
+        *) ! stacks=$(pulumi stack ls --json 2>/dev/null) || grep -q "\"name\": \"$stack\"" <<<"$stacks" ;;
+    esac
+}
+if ! stack_exists; then
     pulumi stack init --no-select --secrets-provider passphrase "$stack" >/dev/null
 fi
 case "${1:-} ${2:-}" in
