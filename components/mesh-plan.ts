@@ -169,29 +169,39 @@ function writeFile(path: string, content: string, mode: string, sudo: string): s
 }
 
 /** Installs (or upgrades) Headscale: staged binary or the release download, config, policy, unit. */
+/**
+ * Installs or upgrades Headscale: staged binary or the release download, config, unit, TLS, and
+ * the policy (checked by Headscale before it replaces the old one). A change to anything but the
+ * policy restarts Headscale; a policy change alone reloads it (SIGHUP), and nodes stay connected.
+ */
 export function headscaleInstallScript(s: HeadscaleSettings, policy: MeshPolicySettings, sudo: string, airGapped: boolean): string {
     const binary = airGapped
         ? `${sudo}install -m 755 '${meshPaths.staging}/headscale' '${meshPaths.headscale}'`
         : [arch, `curl -sfL -o /tmp/headscale.$$ "https://github.com/juanfont/headscale/releases/download/v${s.version}/headscale_${s.version}_linux_$arch"`,
             `${sudo}install -m 755 /tmp/headscale.$$ '${meshPaths.headscale}'`, "rm -f /tmp/headscale.$$"].join("\n");
-    return ["set -eu", binary,
+    const restartOn = [meshPaths.headscale, meshPaths.headscaleConfig, meshPaths.headscaleUnit, meshPaths.headscaleCert, meshPaths.headscaleKey];
+    const fingerprint = `${sudo}cat ${restartOn.map((f) => `'${f}'`).join(" ")} 2>/dev/null | sha256sum`;
+    const candidate = `${meshPaths.policy}.new`;
+    return ["set -eu",
+        `before=$(${fingerprint})`,
+        binary,
         `${sudo}mkdir -p '${meshPaths.headscaleState}' && ${sudo}chmod 700 '${meshPaths.headscaleState}'`,
         writeFile(meshPaths.headscaleConfig, headscaleConfigYaml(s), "644", sudo),
-        writeFile(meshPaths.policy, meshPolicyJson(policy), "644", sudo),
         writeFile(meshPaths.headscaleUnit, headscaleUnit(), "644", sudo),
         ...(s.tls ? [writeFile(meshPaths.headscaleCert, s.tls.certificate, "644", sudo),
             `${sudo}install -m 600 /dev/stdin '${meshPaths.headscaleKey}'`] : []),
-        `${sudo}'${meshPaths.headscale}' policy check --file '${meshPaths.policy}' >/dev/null`,
+        writeFile(candidate, meshPolicyJson(policy), "644", sudo),
+        `${sudo}'${meshPaths.headscale}' policy check --file '${candidate}' >/dev/null || { ${sudo}rm -f '${candidate}'; exit 1; }`,
+        `${sudo}mv '${candidate}' '${meshPaths.policy}'`,
         `${sudo}systemctl daemon-reload`,
         `${sudo}systemctl enable headscale >/dev/null 2>&1 || true`,
-        `${sudo}systemctl restart headscale`,
+        `if [ "$before" = "$(${fingerprint})" ] && ${sudo}systemctl is-active --quiet headscale; then`,
+        `  ${sudo}systemctl reload headscale`,
+        "else",
+        `  ${sudo}systemctl restart headscale`,
+        "fi",
         waitForHeadscale(sudo),
     ].join("\n");
-}
-
-/** A policy change reloads Headscale (SIGHUP); anything else in its config restarts it. */
-export function headscaleUpdateScript(s: HeadscaleSettings, policy: MeshPolicySettings, sudo: string, airGapped: boolean): string {
-    return headscaleInstallScript(s, policy, sudo, airGapped);
 }
 
 export function waitForHeadscale(sudo: string): string {

@@ -191,9 +191,12 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
         assert.strictEqual(await connects(env, "a1", hosts.s1, 7777), true, "the listener is up on the LAN");
         assert.strictEqual(await connects(env, "a1", addresses.s1.ipv4, 6443), true, "agents reach the API server over the tailnet");
         assert.strictEqual(await connects(env, "a1", addresses.s1.ipv4, 7777), false, "a port no rule allows is blocked");
+        const headscalePid = async () => (await onHost(env, hosts.s1, "cat /run/k3s-standin/headscale.pid")).stdout.trim();
+        const pid = await headscalePid();
         env.writeConfig(stackConfig(env, meshTools, { extraRules: [{ from: ["tag:k3s-agent"], to: ["tag:k3s-server"], ports: ["7777"] }] }));
         await env.pulumi("up", "--yes", "--skip-preview");
         await eventually("the new rule reaches a1", async () => await connects(env, "a1", addresses.s1.ipv4, 7777) || undefined, 30000);
+        assert.strictEqual(await headscalePid(), pid, "a policy change reloads Headscale instead of restarting it");
         assert.strictEqual(await connects(env, "a2", addresses.a1.ipv4, 7777), false, "the rule opens s1's port only");
     });
 

@@ -4,7 +4,7 @@ import { k3sConfigYaml, K3sNodeSettings } from "../../components/k3s-plan";
 import { K3sCluster } from "../../components/k3s-cluster";
 import { MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
 import {
-    createKeyScript, headscaleConfigYaml, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript,
+    createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript,
 } from "../../components/mesh-plan";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 import { random, randomPolicy } from "../mesh-policies";
@@ -106,6 +106,15 @@ describe("mesh plan", () => {
             assert.strictEqual(new Set(plans.map((p) => p.config["node-ip"])).size, names.length, `seed ${seed}: node-ip`);
             assert.deepStrictEqual(plans.map((p) => p.config["node-name"]), hostnames, "the tailnet name is the k3s node name");
         }
+    });
+
+    it("checks a new policy before it replaces the old, and reloads Headscale for a policy change alone", () => {
+        const script = headscaleInstallScript(headscale, { groups: {}, rules: [] }, "", true);
+        const lines = script.split("\n");
+        const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+        assert.ok(at(/policy check --file '\/etc\/headscale\/policy\.json\.new'/) < at(/^mv '\/etc\/headscale\/policy\.json\.new' '\/etc\/headscale\/policy\.json'$/));
+        assert.match(script, /if \[ "\$before" = "\$\(cat .*\/etc\/headscale\/config\.yaml.* \| sha256sum\)" \] && systemctl is-active --quiet headscale; then\n  systemctl reload headscale\nelse\n  systemctl restart headscale\nfi/);
+        assert.doesNotMatch(script, /curl/);
     });
 
     it("joins each node with its group's tag and a key read from stdin, never on a command line", () => {
