@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HostConnection } from "./k3s-node";
 import {
-    createKeyScript, deleteNodeScript, ensureUserScript, expireKeyScript, headscaleInstallScript, HeadscaleSettings,
+    authKeyScript, createKeyScript, deleteNodeScript, ensureUserScript, expireKeyScript, headscaleInstallScript, HeadscaleSettings,
     headscaleUninstallScript, MeshGroup, meshPaths, MeshPolicySettings, parseAddresses, removeUserScript,
     tailscaleJoinScript, tailscaleLeaveScript, tailscaleUpdateScript,
 } from "./mesh-plan";
@@ -142,13 +142,14 @@ export class MeshNetwork extends pulumi.ComponentResource {
             // Headscale forgets the node, then the user that held it.
             const membership = run(`membership-${node.name}`, args.coordinator, { create: "true", delete: deleteNodeScript(node.name, sudo) },
                 { dependsOn: [users[node.group]] });
+            const authKey = run(`authkey-${node.name}`, node.connection, { ...authKeyScript(sudo), stdin: keys[node.group], logging: "none" },
+                { dependsOn: [check] });
             const join = run(`join-${node.name}`, node.connection, {
                 create: tailscaleJoinScript({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl, ca: args.ca }, sudo, !!airGap),
                 update: tailscaleUpdateScript(sudo),
                 delete: tailscaleLeaveScript(sudo),
-                stdin: keys[node.group],
                 logging: "stderr",
-            }, { dependsOn: [check, membership, ...staged, ...(firstJoin ? [firstJoin] : [])] });
+            }, { dependsOn: [check, authKey, membership, ...staged, ...(firstJoin ? [firstJoin] : [])] });
             firstJoin = firstJoin ?? join;
             this.addresses[node.name] = join.stdout.apply((s) => parseAddresses(s ?? ""));
             this.ready.push(join);

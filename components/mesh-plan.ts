@@ -45,6 +45,8 @@ export const meshPaths = {
     tailscaledUnit: "/etc/systemd/system/tailscaled.service",
     tailscaleState: "/var/lib/tailscale",
     tailscaleSocket: "/run/tailscale/tailscaled.sock",
+    /** The pre-auth key, between its delivery and the join that uses it. */
+    authKey: "/var/lib/tailscale/kubestrap-authkey",
     staging: "/var/lib/kubestrap/mesh",
 };
 
@@ -281,21 +283,38 @@ export function tailscaleJoinScript(n: TailscaleNodeSettings, sudo: string, airG
             `${sudo}install -m 755 "/tmp/tailscale_${n.version}_$arch/tailscale" '${meshPaths.tailscale}'`,
             `${sudo}install -D -m 755 "/tmp/tailscale_${n.version}_$arch/tailscaled" '${meshPaths.tailscaled}'`,
             `rm -rf "/tmp/tailscale_${n.version}_$arch"`];
-    const key = `${meshPaths.tailscaleState}/kubestrap-authkey`;
+    const key = meshPaths.authKey;
+    const tailscale = `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}'`;
     return [
         "set -eu",
+        `${sudo}test -s '${key}' || { echo "no pre-auth key on ${n.name} (${key}): run pulumi up again" >&2; exit 1; }`,
         ...binaries,
         ...(n.ca ? [writeFile(meshPaths.meshCa, n.ca, "644", sudo)] : []),
         writeFile(meshPaths.tailscaledUnit, tailscaledUnit(!!n.ca), "644", sudo),
-        `${sudo}mkdir -p '${meshPaths.tailscaleState}' && ${sudo}chmod 700 '${meshPaths.tailscaleState}'`,
         `${sudo}systemctl daemon-reload`,
         `${sudo}systemctl enable tailscaled >/dev/null 2>&1 || true`,
         `${sudo}systemctl start tailscaled`,
-        `${sudo}install -m 600 /dev/stdin '${key}'`,
-        `trap "${sudo}rm -f '${key}'" EXIT`,
-        upCommand(n, sudo, `file:${key}`),
+        // This command holds no secret, so its output (and a failure's reason) reaches the log.
+        `${upCommand(n, sudo, `file:${key}`)} || { echo "tailscale up on ${n.name} failed; tailscaled reports:" >&2; ` +
+            `${tailscale} status >&2 || true; journalctl -u tailscaled -n 15 --no-pager >&2 2>/dev/null || true; exit 1; }`,
+        `${sudo}rm -f '${key}'`,
         printAddresses(sudo),
     ].join("\n");
+}
+
+/**
+ * Puts the group's key on the node, root-only, for the join to use once and remove: the one
+ * step that holds the key, so nothing else hides its output. A new key (rotation) replaces it
+ * only on a node that has not joined yet.
+ */
+export function authKeyScript(sudo: string): { create: string; update: string; delete: string } {
+    const key = meshPaths.authKey;
+    const write = `${sudo}install -m 600 /dev/stdin '${key}'`;
+    return {
+        create: ["set -eu", `${sudo}mkdir -p '${meshPaths.tailscaleState}'`, `${sudo}chmod 700 '${meshPaths.tailscaleState}'`, write].join("\n"),
+        update: `if ${sudo}test -e '${key}'; then ${write}; fi`,
+        delete: `${sudo}rm -f '${key}'`,
+    };
 }
 
 function upCommand(n: TailscaleNodeSettings, sudo: string, authKey: string): string {

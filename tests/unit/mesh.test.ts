@@ -4,7 +4,7 @@ import { k3sConfigYaml, K3sNodeSettings } from "../../components/k3s-plan";
 import { K3sCluster } from "../../components/k3s-cluster";
 import { MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
 import {
-    createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript,
+    authKeyScript, createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript,
 } from "../../components/mesh-plan";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 import { random, randomPolicy } from "../mesh-policies";
@@ -117,14 +117,19 @@ describe("mesh plan", () => {
         assert.doesNotMatch(script, /curl/);
     });
 
-    it("joins each node with its group's tag and a key read from stdin, never on a command line", () => {
+    it("joins each node with its group's tag and a key delivered apart, on stdin, never on a command line", () => {
         const script = tailscaleJoinScript({ name: "a1", group: "agents", version: "1.86.5", loginServer: "http://10.0.0.1:8080" }, "", true);
         assert.match(script, /--login-server='http:\/\/10\.0\.0\.1:8080'/);
         assert.match(script, /--hostname='a1'/);
         assert.match(script, /--advertise-tags='tag:k3s-agent'/);
         assert.match(script, /--auth-key='file:\/var\/lib\/tailscale\/kubestrap-authkey'/);
-        assert.match(script, /install -m 600 \/dev\/stdin '\/var\/lib\/tailscale\/kubestrap-authkey'/);
-        assert.match(script, /trap .*rm -f '\/var\/lib\/tailscale\/kubestrap-authkey'.* EXIT/);
+        assert.doesNotMatch(script, /\/dev\/stdin '\/var\/lib\/tailscale\/kubestrap-authkey'/, "the join reads no secret: its output stays visible");
+        assert.match(script, /\nrm -f '\/var\/lib\/tailscale\/kubestrap-authkey'\n/, "the key is removed once used");
+        assert.match(script, /\|\| \{ echo "tailscale up on a1 failed; tailscaled reports:" >&2;/);
+        const authKey = authKeyScript("");
+        assert.match(authKey.create, /install -m 600 \/dev\/stdin '\/var\/lib\/tailscale\/kubestrap-authkey'/);
+        assert.strictEqual(authKey.update, "if test -e '/var/lib/tailscale/kubestrap-authkey'; then install -m 600 /dev/stdin '/var/lib/tailscale/kubestrap-authkey'; fi",
+            "a rotated key reaches only a node that has not joined");
         assert.doesNotMatch(script, /curl/, "an air-gapped join downloads nothing");
         assert.match(createKeyScript("servers", 3600, ""), /preauthkeys create --user "\$id" --reusable --expiration 3600s --tags 'tag:k3s-server'/);
         assert.deepStrictEqual(parseAddresses("100.64.0.2 fd7a:115c:a1e0::2\n"), { ipv4: "100.64.0.2", ipv6: "fd7a:115c:a1e0::2" });
@@ -170,7 +175,7 @@ describe("MeshNetwork", () => {
         const { r } = await mesh();
         const names = r.ofType("command:remote:Command").map((c) => c.name).sort();
         assert.deepStrictEqual(names, [
-            "mesh-headscale", "mesh-join-a1", "mesh-join-a2", "mesh-join-s1", "mesh-key-agents", "mesh-key-servers",
+            "mesh-authkey-a1", "mesh-authkey-a2", "mesh-authkey-s1", "mesh-headscale", "mesh-join-a1", "mesh-join-a2", "mesh-join-s1", "mesh-key-agents", "mesh-key-servers",
             "mesh-membership-a1", "mesh-membership-a2", "mesh-membership-s1",
             "mesh-preflight-10.0.0.1", "mesh-preflight-10.0.0.2", "mesh-preflight-10.0.0.3", "mesh-user-agents", "mesh-user-servers",
         ]);
@@ -179,8 +184,8 @@ describe("MeshNetwork", () => {
         }
         assert.deepStrictEqual(deps(r, "mesh-user-servers"), ["mesh-headscale"]);
         assert.deepStrictEqual(deps(r, "mesh-key-agents"), ["mesh-user-agents"]);
-        assert.deepStrictEqual(deps(r, "mesh-join-a1"), ["mesh-preflight-10.0.0.2", "mesh-membership-a1", "mesh-join-s1"], "the first server joins first");
-        assert.deepStrictEqual(deps(r, "mesh-join-s1"), ["mesh-preflight-10.0.0.1", "mesh-membership-s1"]);
+        assert.deepStrictEqual(deps(r, "mesh-join-a1"), ["mesh-preflight-10.0.0.2", "mesh-authkey-a1", "mesh-membership-a1", "mesh-join-s1"], "the first server joins first");
+        assert.deepStrictEqual(deps(r, "mesh-join-s1"), ["mesh-preflight-10.0.0.1", "mesh-authkey-s1", "mesh-membership-s1"]);
         assert.deepStrictEqual(deps(r, "mesh-membership-a1"), ["mesh-user-agents"], "a node leaves Headscale before its user does");
         assert.deepStrictEqual(deps(r, "mesh-headscale"), ["mesh-preflight-10.0.0.1"]);
     });
@@ -191,10 +196,12 @@ describe("MeshNetwork", () => {
         assert.deepStrictEqual(Object.keys(await valueOf(m.keys)).sort(), ["agents", "servers"]);
         const key = r.optionsOf.get("command:remote:Command::mesh-key-servers")!;
         assert.ok((key as any).additionalSecretOutputs.includes("stdout"));
+        const authKey = r.one("command:remote:Command", "mesh-authkey-a1").inputs;
+        assert.ok(isSecretValue(authKey.stdin), "the key goes to the node as a secret stdin");
+        assert.strictEqual(reveal(authKey.stdin), "key-for-mesh-key-agents");
+        assert.strictEqual(authKey.logging, "none");
         const join = r.one("command:remote:Command", "mesh-join-a1").inputs;
-        assert.ok(isSecretValue(join.stdin), "the key goes to the node as a secret stdin");
-        assert.strictEqual(reveal(join.stdin), "key-for-mesh-key-agents");
-        assert.ok(!JSON.stringify(reveal(join.create)).includes("key-for"), "the key is not in the script");
+        assert.ok(!JSON.stringify(reveal(join)).includes("key-for"), "the join holds no key, so its output is not hidden");
         assert.strictEqual(r.one("command:remote:Command", "mesh-key-agents").inputs.logging, "none");
     });
 
