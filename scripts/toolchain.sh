@@ -212,6 +212,26 @@ build_mesh_tools() {
     printf '%s\t%s\t%s\n' mesh-tools "$HEADSCALE_VERSION-$TAILSCALE_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
 }
 
+parliament_dir() { echo "$cache/test-tools/parliament-$PARLIAMENT_VERSION"; }
+
+# parliament, the IAM policy linter, in a virtualenv of its own (PyPI); complete once marked.
+install_parliament() {
+    local out; out=$(parliament_dir)
+    [ -f "$out/.complete" ] && return 0
+    command -v python3 >/dev/null || die "python3 is required for the IAM policy linter (parliament)"
+    if ! python3 -c 'import ensurepip' 2>/dev/null; then
+        [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "python3's venv module is missing; install Debian's python3-venv package"
+        say "installing python3-venv from Debian (the IAM policy linter's virtualenv)"
+        apt-get install -y -qq python3-venv >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq python3-venv >/dev/null; } ||
+            die "could not install python3-venv; install it with your package manager"
+    fi
+    say "installing parliament $PARLIAMENT_VERSION (first run only; cached in $out)"
+    rm -rf "$out"
+    { python3 -m venv "$out" && "$out/bin/pip" install -q --disable-pip-version-check "parliament==$PARLIAMENT_VERSION"; } >"$build/parliament.log" 2>&1 ||
+        { tail -20 "$build/parliament.log" >&2; die "installing parliament failed; see $build/parliament.log"; }
+    touch "$out/.complete"
+}
+
 print_env() {
     local path_dirs=""
     # Plugins are found in PULUMI_HOME; only the CLI and the control plane go on PATH.
@@ -256,8 +276,10 @@ case "${1:-build}" in
         lock_cache
         mkdir -p "$build"
         build_mesh_tools
+        install_parliament
         ;;
     mesh-tools) mesh_tools_dir ;;
+    parliament) echo "$(parliament_dir)/bin/parliament" ;;
     build)
         lock_cache
         mkdir -p "$bin" "$build"
@@ -272,5 +294,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|parliament|node|node-check|node-images]" ;;
 esac

@@ -1,0 +1,39 @@
+import * as assert from "assert";
+import { githubDeployerProblem } from "../../components/aws-policies";
+import { identityPolicies, trustPolicies } from "../aws-policy-samples";
+
+describe("AWS policy documents", () => {
+    it("trusts GitHub Actions runs of one repository on one branch or environment, for STS only", () => {
+        const [branch] = trustPolicies["GitHub deploy role, branch"].Statement as any[];
+        assert.strictEqual(branch.Action, "sts:AssumeRoleWithWebIdentity");
+        assert.deepStrictEqual(branch.Condition, { StringEquals: {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:acme/platform:ref:refs/heads/main",
+        } });
+        const [environment] = trustPolicies["GitHub deploy role, environment"].Statement as any[];
+        assert.strictEqual(environment.Condition.StringEquals["token.actions.githubusercontent.com:sub"], "repo:acme/platform:environment:prod");
+    });
+
+    it("lets one ServiceAccount assume its role, and EC2 the nodes' role", () => {
+        const [sa] = trustPolicies["a ServiceAccount's role"].Statement as any[];
+        assert.strictEqual(sa.Condition.StringEquals["oidc.example.com/cluster:sub"], "system:serviceaccount:rook-ceph:backup");
+        assert.deepStrictEqual((trustPolicies["worker nodes"].Statement as any[])[0].Principal, { Service: "ec2.amazonaws.com" });
+    });
+
+    it("grants backups one prefix of one bucket and nothing wider", () => {
+        const statements = identityPolicies["backups to one bucket prefix"].Statement as any[];
+        assert.deepStrictEqual(statements.map((s) => s.Resource), ["arn:aws:s3:::k3s-snapshots/etcd/*", "arn:aws:s3:::k3s-snapshots"]);
+        assert.deepStrictEqual(statements[1].Condition, { StringLike: { "s3:prefix": ["etcd/*"] } });
+        for (const doc of [...Object.values(identityPolicies), ...Object.values(trustPolicies)]) {
+            assert.strictEqual(doc.Version, "2012-10-17");
+            assert.ok(!JSON.stringify(doc).includes('"*"'), "no wildcard action or resource");
+        }
+    });
+
+    it("refuses a repository, branch or environment that would trust the wrong runs", () => {
+        assert.strictEqual(githubDeployerProblem({ repository: "acme/platform", branch: "main" }), undefined);
+        assert.match(githubDeployerProblem({ repository: "platform" })!, /owner\/name/);
+        assert.match(githubDeployerProblem({ repository: "acme/platform", branch: "release-*" })!, /wildcard/);
+        assert.match(githubDeployerProblem({ repository: "acme/platform", branch: "main", environment: "prod" })!, /keep one/);
+    });
+});
