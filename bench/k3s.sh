@@ -16,23 +16,9 @@ hosts=$work/hosts
 trap 'tests/e2e/ssh-hosts.sh down "$hosts" 3 >/dev/null 2>&1 || true; scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work" Pulumi.bench-k3s.yaml' EXIT
 
 scripts/toolchain.sh check || scripts/toolchain.sh build
-scripts/cluster.sh up >/dev/null 2>&1
-tests/e2e/ssh-hosts.sh up "$hosts" 3 "$work/cluster/kubeconfig" 2>/dev/null
-standin=$here/tests/fixtures/k3s-standin
-cat > "$work/Pulumi.bench-k3s.yaml" <<YAML
-config:
-  kubestrap:environment: dev
-  kubestrap:demon: { enabled: false }
-  kubestrap:cluster:
-    target: k3s
-    k3s:
-      version: v1.31.4+k3s1
-      token: { fromEnv: E2E_K3S_TOKEN }
-      ssh: { user: root, privateKey: { fromFile: $hosts/id_ed25519 }, sudo: false }
-      servers: [{ name: s1, host: 10.77.1.2 }]
-      agents: [{ name: a1, host: 10.77.2.2 }, { name: a2, host: 10.77.3.2 }]
-      airGap: { binary: $standin/k3s, installScript: $standin/install.sh }
-YAML
+source bench/three-hosts.sh
+three_hosts "$work"
+k3s_stack_config "$work/Pulumi.bench-k3s.yaml"
 p() { scripts/pulumi.sh "$@" --config-file "$work/Pulumi.bench-k3s.yaml"; }
 row() { printf '%-52s %s\n' "$1" "$2"; }
 

@@ -23,24 +23,12 @@ scripts/toolchain.sh check || scripts/toolchain.sh build
 scripts/toolchain.sh test-tools
 tools=$(scripts/toolchain.sh mesh-tools)
 eval "$(scripts/toolchain.sh env)"
-scripts/cluster.sh up >/dev/null 2>&1
-tests/e2e/ssh-hosts.sh up "$hosts" 3 "$work/cluster/kubeconfig" 2>/dev/null
+source bench/three-hosts.sh
+three_hosts "$work"
 # This machine reaches the first server's tailnet address (the kubeconfig's) through its host.
 ip route replace 100.64.0.0/10 via 10.77.7.2
-standin=$here/tests/fixtures/k3s-standin
-cat > "$work/Pulumi.bench-mesh.yaml" <<YAML
-config:
-  kubestrap:environment: dev
-  kubestrap:demon: { enabled: false }
-  kubestrap:cluster:
-    target: k3s
-    k3s:
-      version: v1.31.4+k3s1
-      token: { fromEnv: E2E_K3S_TOKEN }
-      ssh: { user: root, privateKey: { fromFile: $hosts/id_ed25519 }, sudo: false }
-      servers: [{ name: s1, host: 10.77.7.2 }]
-      agents: [{ name: a1, host: 10.77.8.2 }, { name: a2, host: 10.77.9.2 }]
-      airGap: { binary: $standin/k3s, installScript: $standin/install.sh }
+k3s_stack_config "$work/Pulumi.bench-mesh.yaml"
+cat >> "$work/Pulumi.bench-mesh.yaml" <<YAML
     mesh:
       headscale: { airGap: { binary: $tools/headscale } }
       tailscale: { airGap: { tailscale: $tools/tailscale, tailscaled: $tools/tailscaled } }
