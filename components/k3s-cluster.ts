@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { HostConnection, K3sNode } from "./k3s-node";
 import { AirGap, EtcdSnapshots, nodeOrder, Taint, topologyProblems } from "./k3s-plan";
 
@@ -17,7 +18,8 @@ export interface K3sHost {
 
 export interface K3sClusterArgs {
     version: string;
-    token: pulumi.Input<string>;
+    /** The join token; unset, one is generated once (random.RandomPassword) and kept in the state. */
+    token?: pulumi.Input<string>;
     /** Embedded etcd (cluster-init) instead of SQLite; required for more than one server. */
     ha: boolean;
     /** The CIS hardening profile: secrets encryption, audit log, Pod Security admission, protected kernel defaults. */
@@ -64,6 +66,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     readonly nodeNames: pulumi.Output<string[]>;
     readonly serverUrl: string;
+    /** The join token (secret): the configured one or the generated one. Cloud workers join with it. */
+    readonly token: pulumi.Output<string>;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubestrap:cluster:K3sCluster", name, {}, opts);
@@ -74,6 +78,8 @@ export class K3sCluster extends pulumi.ComponentResource {
         const connectionOf = (h: K3sHost): HostConnection => h.host === "localhost"
             ? { kind: "local" }
             : { kind: "ssh", host: h.host, port: args.ssh!.port, user: args.ssh!.user, privateKey: args.ssh!.privateKey, hostKey: args.mesh?.hostKeys[h.host] ?? h.hostKey };
+        // Letters and digits only: the token travels in config files and shell lines unquoted.
+        this.token = pulumi.secret(args.token ?? new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this }).result);
         const first = args.servers[0];
         const firstAddress = first.address ?? first.host;
         this.serverUrl = `https://${firstAddress}:6443`;
@@ -107,7 +113,7 @@ export class K3sCluster extends pulumi.ComponentResource {
                 airGap: args.airGap,
                 connection: connectionOf(h),
                 sudo: args.ssh?.sudo ?? false,
-                token: args.token,
+                token: this.token,
                 address: h.address ?? h.host,
                 // kubectl steps run on the first server, over the connection its preflight pinned.
                 control: isFirst ? connectionOf(first) : withHostKey(connectionOf(first), nodes[0].hostKey),
@@ -122,6 +128,6 @@ export class K3sCluster extends pulumi.ComponentResource {
         }
         this.kubeconfig = pulumi.secret(nodes[0].kubeconfig!);
         this.nodeNames = pulumi.output(ordered.map((h) => h.name));
-        this.registerOutputs({ kubeconfig: this.kubeconfig, nodeNames: this.nodeNames });
+        this.registerOutputs({ kubeconfig: this.kubeconfig, nodeNames: this.nodeNames, token: this.token });
     }
 }

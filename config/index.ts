@@ -31,7 +31,8 @@ type EtcdSnapshotsConfig = NonNullable<K3sConfig["etcdSnapshots"]>;
 type EtcdS3Config = NonNullable<EtcdSnapshotsConfig["s3"]>;
 
 export interface ResolvedK3s extends Omit<K3sConfig, "token" | "ssh" | "etcdSnapshots"> {
-    token: Secret;
+    /** Unset in config: K3sCluster generates one. */
+    token?: Secret;
     ssh?: Omit<NonNullable<K3sConfig["ssh"]>, "privateKey"> & { privateKey: Secret };
     etcdSnapshots?: Omit<EtcdSnapshotsConfig, "s3"> & {
         s3?: Omit<EtcdS3Config, "accessKey" | "secretKey"> & { accessKey: Secret; secretKey: Secret };
@@ -218,7 +219,7 @@ function resolveCluster(cluster: ClusterConfig, resolver: SecretResolver): Resol
         },
         k3s: k3s && {
             ...k3s,
-            token: resolver.resolve(k3s.token, at("token")),
+            token: k3s.token && resolver.resolve(k3s.token, at("token")),
             ssh: k3s.ssh && { ...k3s.ssh, privateKey: resolver.resolve(k3s.ssh.privateKey, at("ssh", "privateKey")) },
             etcdSnapshots: k3s.etcdSnapshots && {
                 ...k3s.etcdSnapshots,

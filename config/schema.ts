@@ -227,7 +227,8 @@ const k3sHost = z.object({
 
 export const k3s = z.object({
     version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, "is not a k3s release; use the form v1.31.4+k3s1"),
-    token: secretRef,
+    /** The join token; unset, kubestrap generates one (random.RandomPassword) and keeps it in the state. */
+    token: secretRef.optional(),
     ha: z.boolean().default(false),
     /** Defaults to the environment's profile (on in prod). */
     hardened: z.boolean().optional(),
@@ -315,7 +316,7 @@ export const cluster = z.object({
         ctx.addIssue({
             code: z.ZodIssueCode.custom,
             path: ["k3s"],
-            message: 'target "k3s" needs the k3s settings: version, token and servers (see README, "k3s clusters")',
+            message: 'target "k3s" needs the k3s settings: version and servers (see README, "k3s clusters")',
         });
     }
 });

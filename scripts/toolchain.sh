@@ -161,16 +161,37 @@ ensure_package() {
     fi
 }
 
-# kubestrap's own command-compatible provider: the upstream module is not on the Go proxy.
-# Cached under a hash of its source, installed as the version @pulumi/command expects.
-command_provider_build() {
-    local sources; sources=$(ls "$here"/toolchain/command-provider/*.go | grep -v '_test\.go$')
+# kubestrap's own command- and random-compatible providers (toolchain/providers): the upstream
+# modules cannot be built from the Go proxy. One module, one go build for both; cached under a
+# hash of the sources, installed as the versions @pulumi/command and @pulumi/random expect.
+providers_build() {
+    local sources; sources=$(cd "$here/toolchain/providers" && find . -name '*.go' ! -name '*_test.go' | sort)
     # shellcheck disable=SC2086
-    echo "$COMMAND_PROVIDER_VERSION-$(cat $sources "$here"/toolchain/command-provider/go.mod | sha256sum | cut -c1-10)"
+    echo "$COMMAND_PROVIDER_VERSION-$RANDOM_PROVIDER_VERSION-$(cd "$here/toolchain/providers" && cat $sources go.mod | sha256sum | cut -c1-10)"
+}
+providers_dir() { echo "$bin/providers-$(providers_build)"; }
+
+build_providers() {
+    local out; out=$(providers_dir)
+    [ -x "$out/pulumi-resource-command" ] && [ -x "$out/pulumi-resource-random" ] && return 0
+    go_env
+    say "building kubestrap's command and random plugins (first run only; cached in $out)"
+    local start=$SECONDS log=$build/providers.log
+    rm -rf "$out.partial" && mkdir -p "$out.partial"
+    if ! (cd "$here/toolchain/providers" && go build -trimpath -ldflags "-s -w" -o "$out.partial/" ./command ./random) >"$log" 2>&1; then
+        tail -40 "$log" >&2
+        die "building the providers failed; the whole Go output is in $log"
+    fi
+    mv "$out.partial/command" "$out.partial/pulumi-resource-command"
+    mv "$out.partial/random" "$out.partial/pulumi-resource-random"
+    rm -rf "$out" && mv "$out.partial" "$out"
+    say "built the command and random plugins in $((SECONDS - start))s"
+    printf '%s\t%s\t%s\n' providers "$(providers_build)" "$((SECONDS - start))" >> "$cache/build-times.tsv"
 }
 
-build_command_provider() {
-    build_module pulumi-resource-command "$(command_provider_build)" "$here/toolchain/command-provider" .
+# provider_installed NAME VERSION: the plugin cache holds kubestrap's build of NAME as VERSION.
+provider_installed() {
+    cmp -s "$(providers_dir)/pulumi-resource-$1" "$pulumi_home/plugins/resource-$1-v$2/pulumi-resource-$1"
 }
 
 install_plugins() {
@@ -181,11 +202,14 @@ install_plugins() {
         "$pulumi" plugin install resource kubernetes "$KUBERNETES_PROVIDER_VERSION" \
             --file "$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")" >/dev/null
     fi
-    local command_bin; command_bin=$(tool_path pulumi-resource-command "$(command_provider_build)")
-    if ! cmp -s "$command_bin" "$pulumi_home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command"; then
-        say "installing kubestrap's command plugin as command $COMMAND_PROVIDER_VERSION into $pulumi_home"
-        "$pulumi" plugin install resource command "$COMMAND_PROVIDER_VERSION" --file "$command_bin" --reinstall >/dev/null
-    fi
+    local name version
+    for name in command random; do
+        version=$COMMAND_PROVIDER_VERSION
+        [ "$name" = random ] && version=$RANDOM_PROVIDER_VERSION
+        provider_installed "$name" "$version" && continue
+        say "installing kubestrap's $name plugin as $name $version into $pulumi_home"
+        "$pulumi" plugin install resource "$name" "$version" --file "$(providers_dir)/pulumi-resource-$name" --reinstall >/dev/null
+    done
 }
 
 mesh_tools_dir() { echo "$cache/test-tools/mesh-headscale-$HEADSCALE_VERSION-tailscale-$TAILSCALE_VERSION"; }
@@ -256,7 +280,7 @@ is_built() {
         [ -x "$(tool_path kube-scheduler "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kwok "$KWOK_VERSION")" ] && [ -s "$(dirname "$(tool_path kwok "$KWOK_VERSION")")/stages.yaml" ] && command -v etcd >/dev/null &&
         [ -x "$pulumi_home/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION/pulumi-resource-kubernetes" ] &&
-        cmp -s "$(tool_path pulumi-resource-command "$(command_provider_build)")" "$pulumi_home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command"
+        provider_installed command "$COMMAND_PROVIDER_VERSION" && provider_installed random "$RANDOM_PROVIDER_VERSION"
 }
 
 # One build at a time per cache: a second run (another `npm test`, `npm run up` or suite)
@@ -288,7 +312,7 @@ case "${1:-build}" in
         ensure_package etcd etcd-server "the local control plane's store"
         build_pulumi
         build_kubernetes_provider
-        build_command_provider
+        build_providers
         install_plugins
         build_control_plane
         build_kwok

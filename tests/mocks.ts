@@ -49,6 +49,12 @@ export class Recorder implements pulumi.runtime.Mocks {
         if (args.type.startsWith("command:") && this.stdoutFor(args.name) !== undefined) {
             state.stdout = this.stdoutFor(args.name);
         }
+        if (args.type === "random:index/randomPassword:RandomPassword") {
+            state.result = `random-password-of-${args.name}`;
+        }
+        if (args.type === "random:index/randomBytes:RandomBytes") {
+            state.base64 = Buffer.from(`random-bytes-of-${args.name}`).toString("base64");
+        }
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
             state.metadata = { ...state.metadata, name: `${args.name}-abc123` };
         }

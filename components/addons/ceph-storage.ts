@@ -2,7 +2,7 @@
 // object (RGW) storage classes, and S3 users whose keys are generated here and kept secret.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GeneratedSecret } from "../generated-secret";
+import * as random from "@pulumi/random";
 import { addonNamespace, AddonChartArgs, addonRelease } from "./helm";
 import { registry } from "./registry";
 
@@ -166,11 +166,12 @@ export class CephStorage extends pulumi.ComponentResource {
      * `rook-ceph-object-user-<store>-<user>` Secret. Our Secret has another name: Rook owns that one.
      */
     private objectUser(name: string, user: string, namespace: pulumi.Output<string>, store: pulumi.Resource): S3Credentials {
-        const accessKey = new GeneratedSecret(`${name}-s3-${user}-access-key`, { length: 20 }, { parent: this });
-        const secretKey = new GeneratedSecret(`${name}-s3-${user}-secret-key`, { length: 40 }, { parent: this });
+        // An access key looks like AWS's (upper case and digits); the secret key is letters and digits.
+        const accessKey = new random.RandomPassword(`${name}-s3-${user}-access-key`, { length: 20, lower: false, special: false }, { parent: this });
+        const secretKey = new random.RandomPassword(`${name}-s3-${user}-secret-key`, { length: 40, special: false }, { parent: this });
         const keys = new k8s.core.v1.Secret(`${name}-s3-${user}-keys`, {
             metadata: { name: s3KeysSecretName(user), namespace },
-            stringData: { [s3KeyFields.accessKey]: accessKey.value, [s3KeyFields.secretKey]: secretKey.value },
+            stringData: { [s3KeyFields.accessKey]: accessKey.result, [s3KeyFields.secretKey]: secretKey.result },
         }, { parent: this });
         new k8s.apiextensions.CustomResource(`${name}-s3-${user}`, {
             apiVersion: "ceph.rook.io/v1",
@@ -185,7 +186,7 @@ export class CephStorage extends pulumi.ComponentResource {
                 }],
             },
         }, { parent: this, dependsOn: [store, keys] });
-        return { accessKey: accessKey.value, secretKey: secretKey.value };
+        return { accessKey: pulumi.secret(accessKey.result), secretKey: pulumi.secret(secretKey.result) };
     }
 }
 

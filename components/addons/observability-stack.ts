@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { monitoringNamespaceLabel } from "../demon-specs";
-import { GeneratedSecret } from "../generated-secret";
+import * as random from "@pulumi/random";
 import { IngressController, platformAlertRules } from "./alert-rules";
 import { AlertReceiver, alertmanagerSetup, receiversSecret } from "./alertmanager-config";
 import { demonDashboard } from "./demon-dashboard";
@@ -80,11 +80,11 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const namespace = ns.metadata.name;
         const child = { parent: this };
 
-        const password = new GeneratedSecret(`${name}-grafana-password`, { length: 32 }, child);
+        const password = new random.RandomPassword(`${name}-grafana-password`, { length: 32, special: false }, child);
         const admin = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
             metadata: { name: grafanaAdminSecret, namespace },
             type: "Opaque",
-            stringData: { "admin-user": "admin", "admin-password": password.value },
+            stringData: { "admin-user": "admin", "admin-password": password.result },
         }, child);
 
         const alerting = alertmanagerSetup(args.alertReceivers);
@@ -204,7 +204,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         }
 
         this.namespace = namespace;
-        this.grafanaAdminPassword = password.value;
+        this.grafanaAdminPassword = pulumi.secret(password.result);
         this.grafanaUrl = args.grafanaIngress
             ? pulumi.output(`${args.grafanaIngress.clusterIssuer ? "https" : "http"}://${args.grafanaIngress.host}`)
             : pulumi.interpolate`http://kube-prometheus-stack-grafana.${namespace}.svc`;

@@ -241,10 +241,10 @@ describe("add-ons on the mocks", () => {
         assert.strictEqual(userSpec.keys.length, 1);
         const { accessKeyRef, secretKeyRef } = userSpec.keys[0];
         assert.deepStrictEqual([accessKeyRef.name, secretKeyRef.name], [keys.metadata.name, keys.metadata.name]);
-        assert.strictEqual(keys.stringData[accessKeyRef.key], reveal(await valueOf(user.accessKey)), "Rook is pointed at another access key than the one exported");
-        assert.strictEqual(keys.stringData[secretKeyRef.key], reveal(await valueOf(user.secretKey)));
+        assert.strictEqual(reveal(keys.stringData)[accessKeyRef.key], reveal(await valueOf(user.accessKey)), "Rook is pointed at another access key than the one exported");
+        assert.strictEqual(reveal(keys.stringData)[secretKeyRef.key], reveal(await valueOf(user.secretKey)));
         assert.deepStrictEqual(dependsOnNames(r, "ceph-s3-kubestrap"), ["ceph-object-store", "ceph-s3-kubestrap-keys"]);
-        assert.strictEqual(r.one("pulumi-nodejs:dynamic/kubestrap:GeneratedSecret", "ceph-s3-kubestrap-secret-key").inputs.length, 40);
+        assert.strictEqual(r.one("random:index/randomPassword:RandomPassword", "ceph-s3-kubestrap-secret-key").inputs.length, 40);
     });
 
     it("runs the observability stack with a generated Grafana password, alert rules, monitors and the dashboard", async () => {

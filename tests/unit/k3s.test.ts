@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { K3sCluster, K3sClusterArgs } from "../../components/k3s-cluster";
 import { k3sFlagProblem, k3sFlags } from "../../components/k3s-flags";
 import { installCommands, k3sConfigYaml, K3sNodeSettings, preflightScript, registriesYaml, s3CredentialsYaml, versionProblem } from "../../components/k3s-plan";
-import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
+import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
 const settings: K3sNodeSettings = {
     role: "server", clusterInit: true, ha: true, nodeName: "s1", version: "v1.31.4+k3s1", labels: { zone: "a" },
@@ -166,6 +166,16 @@ describe("K3sCluster", () => {
         assert.deepStrictEqual(parse(agentConfig)["node-label"], ["role=worker"]);
     });
 
+
+    it("generates the token once with random.RandomPassword when config gives none, and joins with it as a secret", async () => {
+        const { r, c } = await cluster({ token: undefined });
+        const generated = r.one("random:index/randomPassword:RandomPassword", "k3s-token");
+        assert.deepStrictEqual([generated.inputs.length, generated.inputs.special], [48, false]);
+        assert.ok(await isSecret(c.token));
+        assert.strictEqual(reveal(cmd(r, "k3s-a1-token").stdin), "random-password-of-k3s-token");
+        const explicit = await cluster();
+        assert.strictEqual(explicit.r.ofType("random:index/randomPassword:RandomPassword").length, 0, "a configured token is used as it is");
+    });
     it("sends the S3 snapshot keys to each server as a secret config drop-in, not in config.yaml", async () => {
         const { r } = await cluster({
             etcdSnapshots: { schedule: "0 3 * * *", retention: 7, s3: { endpoint: "s3.example.com", bucket: "snaps" } },

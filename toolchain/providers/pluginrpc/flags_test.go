@@ -1,4 +1,4 @@
-package main
+package pluginrpc
 
 import (
 	"flag"
@@ -8,8 +8,8 @@ import (
 // The plugin must start with the flags the engine passes, in this binary's own flag set
 // (where linked packages have already defined some of them).
 func TestStartsWithTheEngineFlags(t *testing.T) {
-	engineFlags(flag.CommandLine)
-	engineFlags(flag.CommandLine) // twice: no flag is defined again
+	EngineFlags(flag.CommandLine)
+	EngineFlags(flag.CommandLine) // twice: no flag is defined again
 	fs := flag.NewFlagSet("plugin", flag.ContinueOnError)
 	flag.CommandLine.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	if err := fs.Parse([]string{"-logtostderr", "-v=9", "-logflow", "-tracing", "x", "127.0.0.1:4000"}); err != nil {

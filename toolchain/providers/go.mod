@@ -1,4 +1,4 @@
-module kubestrap.local/toolchain/command-provider
+module kubestrap.local/toolchain/providers
 
 go 1.25.11
 

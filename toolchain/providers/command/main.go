@@ -24,19 +24,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"flag"
 	"fmt"
-	"os"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/structpb"
+
+	"kubestrap.local/toolchain/providers/pluginrpc"
 )
 
 var version = "1.2.1"
@@ -62,80 +55,18 @@ func newProvider(engineAddress string) *provider {
 	return p
 }
 
-// engineFlags accepts the flags the engine starts plugins with (`<plugin> [flags] <engine
-// address>`). Some are already defined by packages linked in (glog's logtostderr and v):
-// defining a flag twice panics, so only the missing ones are added.
-func engineFlags(fs *flag.FlagSet) {
-	for _, name := range []string{"logtostderr", "logflow"} {
-		if fs.Lookup(name) == nil {
-			fs.Bool(name, false, "ignored")
-		}
-	}
-	if fs.Lookup("tracing") == nil {
-		fs.String("tracing", "", "ignored")
-	}
-	if fs.Lookup("v") == nil {
-		fs.Int("v", 0, "ignored")
-	}
-}
-
 func main() {
-	engineFlags(flag.CommandLine)
-	flag.Parse()
-	p := newProvider(flag.Arg(0))
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterResourceProviderServer(srv, p)
-			return nil
-		},
-	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "could not start the command provider: %v\n", err)
-		os.Exit(1)
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "command provider stopped: %v\n", err)
-		os.Exit(1)
-	}
+	pluginrpc.Serve("command", newProvider(pluginrpc.EngineAddress()))
 }
 
 // Secrets are kept marked: outputs must stay secret where inputs were, and a command whose
 // inputs hold one streams nothing. reveal gives the values commands run with.
-var unmarshalOpts = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true, KeepSecrets: true}
-
-func unmarshal(s *structpb.Struct) (resource.PropertyMap, error) {
-	return plugin.UnmarshalProperties(s, unmarshalOpts)
-}
-
-func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
-	return plugin.MarshalProperties(m, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true})
-}
-
-// reveal is m with every secret replaced by its value.
-func reveal(m resource.PropertyMap) resource.PropertyMap {
-	out := make(resource.PropertyMap, len(m))
-	for k, v := range m {
-		out[k] = revealValue(v)
-	}
-	return out
-}
-
-func revealValue(v resource.PropertyValue) resource.PropertyValue {
-	switch {
-	case v.IsSecret():
-		return revealValue(v.SecretValue().Element)
-	case v.IsObject():
-		return resource.NewObjectProperty(reveal(v.ObjectValue()))
-	case v.IsArray():
-		items := make([]resource.PropertyValue, len(v.ArrayValue()))
-		for i, item := range v.ArrayValue() {
-			items[i] = revealValue(item)
-		}
-		return resource.NewArrayProperty(items)
-	}
-	return v
-}
+var (
+	unmarshal   = pluginrpc.Unmarshal
+	marshal     = pluginrpc.Marshal
+	reveal      = pluginrpc.Reveal
+	revealValue = pluginrpc.RevealValue
+)
 
 // context is ctx, also ended when the engine cancels.
 func (p *provider) context(ctx context.Context) context.Context {
@@ -185,16 +116,7 @@ func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, erro
 	return &emptypb.Empty{}, nil
 }
 
-func resourceType(urn string) string {
-	u, err := resource.ParseURN(urn)
-	if err != nil {
-		return ""
-	}
-	return string(u.Type())
-}
-
-func newID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+var (
+	resourceType = pluginrpc.ResourceType
+	newID        = pluginrpc.NewID
+)
