@@ -26,6 +26,12 @@ async function platformOutputs() {
             adminPassword: platform.addons.observability.grafanaAdminPassword,
         },
         s3: platform.addons.ceph?.s3Endpoint && { endpoint: platform.addons.ceph.s3Endpoint, users: platform.addons.ceph.s3Users },
+        tunnel: platform.tunnel && {
+            id: platform.tunnel.tunnelId,
+            cnameTarget: platform.tunnel.cnameTarget,
+            hostnames: platform.tunnel.hostnames,
+            namespace: platform.tunnel.connector.namespace,
+        },
         apps: Object.fromEntries(Object.entries(platform.apps).map(([key, app]) =>
             [key, { internalUrl: app.internalUrl, url: app.url }])),
     };

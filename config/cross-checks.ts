@@ -2,7 +2,7 @@
 // cluster would refuse (or silently resolve against the user) once the parts meet.
 import { AddonName, addonNames, registry } from "../components/addons/registry";
 import { configPath } from "./problems";
-import { defaultAppReplicas, defaultNatsReplicas, StackConfig } from "./schema";
+import { appRef, defaultAppReplicas, defaultNatsReplicas, StackConfig } from "./schema";
 
 type Section = keyof StackConfig;
 type Path = (string | number)[];
@@ -123,7 +123,27 @@ export function persistenceReplicaProblems(c: Pick<StackConfig, "apps" | "enviro
     });
 }
 
+/** Tunnel routes to apps name apps that exist; cloudflared's namespace is its own. */
+export function tunnelProblems(c: Pick<StackConfig, "apps" | "cloudflare"> & Partial<Pick<StackConfig, "demon">>): string[] {
+    if (!c.cloudflare) {
+        return [];
+    }
+    const known = new Set(c.apps.map((a) => `${a.namespace}/${a.name}`));
+    const problems = c.cloudflare.tunnel.ingress.flatMap((r, i) => r.app && !known.has(appRef(r.app, { namespace: "apps" }))
+        ? [`${configPath(["cloudflare", "tunnel", "ingress", i, "app"])}: there is no app "${appRef(r.app, { namespace: "apps" })}"; ` +
+            `name one of kubestrap:apps (${[...known].join(", ") || "none"}) as "namespace/name", or give service instead`]
+        : []);
+    const tunnelNamespace = c.cloudflare.tunnel.namespace;
+    const owner = platformNamespaces(c).get(tunnelNamespace) ?? (c.apps.some((a) => a.namespace === tunnelNamespace) ? "kubestrap:apps" : undefined);
+    if (owner) {
+        problems.push(`${configPath(["cloudflare", "tunnel", "namespace"])}: "${tunnelNamespace}" is used by ${owner}; cloudflared's NetworkPolicies ` +
+            `deny everything else in its namespace, so give it one of its own (the default is "cloudflared")`);
+    }
+    return problems;
+}
+
 const checks: { needs: Section[]; run: (c: StackConfig) => string[] }[] = [
+    { needs: ["apps", "cloudflare"], run: tunnelProblems },
     { needs: ["environment", "demon"], run: streamReplicaProblems },
     { needs: ["apps"], run: platformNamespaceProblems },
     { needs: ["apps"], run: ingressClashProblems },

@@ -15,6 +15,7 @@ export { ConfigError } from "./problems";
 export * from "./schema";
 export { MeshConfig } from "./mesh";
 import { MeshConfig } from "./mesh";
+import { CloudflareConfig } from "./cloudflare";
 export { addonIsOn, streamReplicaProblems } from "./cross-checks";
 export { ResolvedAddons, ResolvedAddonSettings } from "./resolve-addons";
 export { defaultSources, Secret, SecretSources } from "./secrets";
@@ -50,7 +51,12 @@ export interface ResolvedCluster extends Omit<ClusterConfig, "k3s" | "mesh"> {
     mesh?: ResolvedMesh;
 }
 
-export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps" | "cluster" | "addons"> {
+export interface ResolvedCloudflare extends Omit<CloudflareConfig, "tunnel"> {
+    tunnel: Omit<CloudflareConfig["tunnel"], "token"> & { token?: Secret };
+}
+
+export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps" | "cluster" | "addons" | "cloudflare"> {
+    cloudflare?: ResolvedCloudflare;
     cluster: ResolvedCluster;
     demon: ResolvedDemon;
     apps: ResolvedApp[];
@@ -147,6 +153,10 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
     const demon = complete.has("demon") ? resolveDemon(config.demon, resolver) : undefined;
     const apps = available.has("apps") ? resolveApps(config.apps, resolver) : undefined;
     const cluster = complete.has("cluster") ? resolveCluster(config.cluster, resolver) : undefined;
+    const cloudflare = complete.has("cloudflare") && config.cloudflare ? {
+        ...config.cloudflare,
+        tunnel: { ...config.cloudflare.tunnel, token: config.cloudflare.tunnel.token && resolver.resolve(config.cloudflare.tunnel.token, ["cloudflare", "tunnel", "token"]) },
+    } : undefined;
     if (cluster?.mesh?.headscale.tls) {
         cluster.mesh.headscale.tls = readableTlsFiles(cluster.mesh.headscale.tls, sources, problems);
     } else if (!cluster) {
@@ -167,7 +177,7 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
     if (problems.length > 0 || !demon || !apps || !cluster || !addons || !complete.has("apps") || !complete.has("addons")) {
         throw new ConfigError(problems);
     }
-    return { ...config, cluster, demon, apps, addons };
+    return { ...config, cluster, demon, apps, addons, cloudflare };
 }
 
 /** Headscale's certificate and CA files, as absolute paths; a file that cannot be read is a problem now, not on the host. */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { k3sFlagProblem } from "../components/k3s-flags";
 import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
+import { cloudflare } from "./cloudflare";
 import { mesh } from "./mesh";
 import { meshProblems } from "./mesh-checks";
 import { duration, sshHostKey } from "./duration";
@@ -332,6 +333,8 @@ export const topLevel = {
     demon: demon.default({ enabled: false }),
     apps,
     addons: addonsSchema,
+    /** A Cloudflare Tunnel with DNS and Access, cloudflared in the cluster: see README, "Cloudflare Tunnel". */
+    cloudflare: cloudflare.optional(),
 };
 export const stackConfig = z.object(topLevel).strict();
 export type StackConfig = z.infer<typeof stackConfig>;

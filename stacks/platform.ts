@@ -1,7 +1,9 @@
 // Composes the platform from validated config: stacks only compose, components do the work.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appRef, KubestrapConfig, ResolvedAddons, ResolvedApp, ResolvedDemon } from "../config";
+import { appRef, KubestrapConfig, ResolvedAddons, ResolvedApp, ResolvedCloudflare, ResolvedDemon } from "../config";
+import { serviceUrlTarget } from "../config/cloudflare";
+import { CloudflareTunnel, CloudflareTunnelArgs } from "../components/cloudflare-tunnel";
 import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-stack";
 import { AppPeer } from "../components/app-network-policies";
 import { selectorLabels, standardLabels } from "../components/labels";
@@ -88,7 +90,37 @@ export function webAppArgs(app: ResolvedApp, profile: EnvironmentProfile): WebAp
     };
 }
 
+/** Seconds as Cloudflare's (Go's) duration strings: 86400 -> "24h". */
+export const goDuration = (seconds: number) => seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+
+const routedApp = (route: { app?: string }) => route.app && appRef(route.app, { namespace: "apps" });
+
+/** The tunnel's routes, resolved: an app's Service URL and pods, or the configured Service's namespace and port. */
+export function tunnelArgs(cloudflare: ResolvedCloudflare, apps: ResolvedApp[], webApps: Record<string, WebApp>): CloudflareTunnelArgs {
+    const byKey = new Map(apps.map((a) => [`${a.namespace}/${a.name}`, a]));
+    const t = cloudflare.tunnel;
+    return {
+        accountId: t.token ? undefined : cloudflare.accountId,
+        zoneId: cloudflare.zoneId,
+        tunnelName: t.name ?? `kubestrap-${pulumi.getStack()}`,
+        token: t.token,
+        namespace: t.namespace,
+        replicas: t.replicas,
+        image: t.image,
+        routes: t.ingress.map((r) => {
+            const key = routedApp(r);
+            if (key) {
+                const app = byKey.get(key)!;
+                return { hostname: r.hostname, path: r.path, origin: r.origin, service: webApps[key].internalUrl, target: { namespace: app.namespace, port: app.port, podSelector: appPeer(app).selector } };
+            }
+            return { hostname: r.hostname, path: r.path, origin: r.origin, service: r.service!, target: serviceUrlTarget(r.service!, r.targetPort)! };
+        }),
+        access: t.access.map((a) => ({ hostname: a.hostname, name: a.name ?? a.hostname, sessionDuration: goDuration(a.sessionDuration), allow: a.allow })),
+    };
+}
+
 export interface Platform {
+    tunnel?: CloudflareTunnel;
     addons: InstalledAddons;
     demon?: DemonStack;
     apps: Record<string, WebApp>;
@@ -125,9 +157,12 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
     const apps: Record<string, WebApp> = {};
     for (const app of config.apps) {
         const ns = namespaces.get(app.namespace)!;
-        const networkPolicy = appPolicy(app, config.apps, config.demon.ingressControllerNamespace ?? ingressControllerNamespace(config.addons));
+        const policy = appPolicy(app, config.apps, config.demon.ingressControllerNamespace ?? ingressControllerNamespace(config.addons));
+        const routed = config.cloudflare?.tunnel.ingress.some((r) => routedApp(r) === `${app.namespace}/${app.name}`);
+        const networkPolicy = routed && policy ? { ...policy, allowFromNamespaces: [...policy.allowFromNamespaces, config.cloudflare!.tunnel.namespace] } : policy;
         apps[`${app.namespace}/${app.name}`] = new WebApp(`${app.namespace}-${app.name}`,
             { ...webAppArgs(app, profile), namespace: ns.metadata.name, networkPolicy }, { ...opts, dependsOn: [ns, ...ingressReady] });
     }
-    return { addons, demon, apps, appNamespaces: [...namespaces.values()] };
+    const tunnel = config.cloudflare && new CloudflareTunnel("cloudflare", tunnelArgs(config.cloudflare, config.apps, apps), opts);
+    return { tunnel, addons, demon, apps, appNamespaces: [...namespaces.values()] };
 }

@@ -80,8 +80,17 @@ export class Recorder implements pulumi.runtime.Mocks {
         throw new Error(`unexpected read of ${type} ${id} in a unit test: mock it explicitly`);
     }
 
+    /** Invokes a test answers, by token; any other invoke fails the test. */
+    readonly invokes = new Map<string, (inputs: Record<string, any>) => Record<string, any>>();
+    readonly calls: { token: string; inputs: Record<string, any> }[] = [];
+
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
-        throw new Error(`unexpected invoke ${args.token} in a unit test: mock it explicitly`);
+        const answer = this.invokes.get(args.token);
+        if (!answer) {
+            throw new Error(`unexpected invoke ${args.token} in a unit test: mock it explicitly`);
+        }
+        this.calls.push({ token: args.token, inputs: args.inputs });
+        return answer(args.inputs);
     }
 
     ofType(type: string): Registered[] {
