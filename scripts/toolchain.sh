@@ -69,7 +69,6 @@ build_pulumi() {
         mv "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")" "$host"
         rmdir "$(dirname "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")")"
     fi
-    install -m 0755 "$here/toolchain/dynamic-provider/pulumi-resource-pulumi-nodejs" "$(dirname "$(pulumi_bin)")/"
 }
 
 build_kubernetes_provider() {
@@ -273,7 +272,6 @@ print_env() {
 
 is_built() {
     [ -x "$(pulumi_bin)" ] && [ -x "$(dirname "$(pulumi_bin)")/pulumi-language-nodejs" ] &&
-        cmp -s "$here/toolchain/dynamic-provider/pulumi-resource-pulumi-nodejs" "$(dirname "$(pulumi_bin)")/pulumi-resource-pulumi-nodejs" &&
         [ -x "$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")" ] &&
         [ -x "$(tool_path kube-apiserver "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kube-controller-manager "$KUBERNETES_VERSION")" ] &&
