@@ -120,17 +120,41 @@ export function cidrProblem(value: string): string | undefined {
     return ok ? undefined : `"${value}" is not a CIDR; write it like 10.0.0.0/8 or fd00::/64`;
 }
 
-function ipv4Number(address: string): number {
+export function ipv4Number(address: string): number {
     return address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
 }
 
-function ipv6Number(address: string): bigint {
+export function ipv6Number(address: string): bigint {
     const [head, tail = ""] = address.split("::");
     const groups = (part: string) => part === "" ? [] : part.split(":");
     const missing = 8 - groups(head).length - groups(tail).length;
     const all = address.includes("::") ? [...groups(head), ...Array(missing).fill("0"), ...groups(tail)] : groups(head);
     return all.reduce((n, g) => (n << 16n) + BigInt(parseInt(g, 16)), 0n);
 }
+
+/** The first and last address of an IPv4 CIDR, as numbers (undefined for anything else). */
+export function ipv4Range(cidr: string): [number, number] | undefined {
+    const [address, bits] = cidr.split("/");
+    if (isIP(address) !== 4) {
+        return undefined;
+    }
+    const size = 2 ** (32 - Number(bits));
+    const start = Math.floor(ipv4Number(address) / size) * size;
+    return [start, start + size - 1];
+}
+
+/** Whether an IPv6 CIDR lies inside another. */
+export function ipv6Within(cidr: string, outer: string): boolean {
+    const [address, bits] = cidr.split("/");
+    const [outerAddress, outerBits] = outer.split("/");
+    if (isIP(address) !== 6 || isIP(outerAddress) !== 6 || Number(bits) < Number(outerBits)) {
+        return false;
+    }
+    const shift = BigInt(128 - Number(outerBits));
+    return ipv6Number(address) >> shift === ipv6Number(outerAddress) >> shift;
+}
+
+export const rangesOverlap = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b[0] <= a[1];
 
 /** Why `value` is not an address pool: a CIDR, or first-last of one family in ascending order. */
 export function addressRangeProblem(value: string): string | undefined {

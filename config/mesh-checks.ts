@@ -1,5 +1,6 @@
 // What `kubestrap:cluster.mesh` cannot be, given the rest of the cluster: checked before any host is touched.
 import { isIP } from "net";
+import { ipv4Range, ipv6Within, rangesOverlap } from "./formats";
 import { MeshConfig } from "./mesh";
 
 type Problem = { path: (string | number)[]; message: string };
@@ -17,33 +18,7 @@ interface MeshCluster {
 
 const nodeTags = ["tag:k3s-server", "tag:k3s-agent"];
 
-function v4Range(cidr: string): [number, number] | undefined {
-    const [address, bits] = cidr.split("/");
-    if (isIP(address) !== 4) {
-        return undefined;
-    }
-    const base = address.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-    const size = 2 ** (32 - Number(bits));
-    const start = Math.floor(base / size) * size;
-    return [start, start + size - 1];
-}
-
-const cgnat = v4Range("100.64.0.0/10")!;
-const overlaps = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b[0] <= a[1];
-
-function v6Within(cidr: string, outer: string): boolean {
-    const expand = (a: string) => {
-        const [head, tail = ""] = a.split("::");
-        const h = head ? head.split(":") : [];
-        const t = tail ? tail.split(":") : [];
-        const groups = a.includes("::") ? [...h, ...Array(8 - h.length - t.length).fill("0"), ...t] : h;
-        return groups.map((g) => parseInt(g, 16).toString(2).padStart(16, "0")).join("");
-    };
-    const [address, bits] = cidr.split("/");
-    const [outerAddress, outerBits] = outer.split("/");
-    return isIP(address) === 6 && Number(bits) >= Number(outerBits) &&
-        expand(address).slice(0, Number(outerBits)) === expand(outerAddress).slice(0, Number(outerBits));
-}
+const cgnat = ipv4Range("100.64.0.0/10")!;
 
 /** The pod and service ranges k3s uses: its defaults, or what extraServerArgs sets. */
 function k3sRanges(extraArgs: string[]): { name: string; cidr: string }[] {
@@ -78,25 +53,25 @@ export function meshProblems(c: MeshCluster): Problem[] {
         problems.push({ path: at("headscale", "address"), message: `Headscale on "${hs.host}", outside the cluster, needs the address nodes reach it at: set headscale.address` });
     }
 
-    const v4 = v4Range(mesh.headscale.prefixes.v4);
+    const v4 = ipv4Range(mesh.headscale.prefixes.v4);
     if (!v4) {
         problems.push({ path: at("headscale", "prefixes", "v4"), message: `"${mesh.headscale.prefixes.v4}" is not an IPv4 prefix` });
     } else if (v4[0] < cgnat[0] || v4[1] > cgnat[1]) {
         problems.push({ path: at("headscale", "prefixes", "v4"), message: `"${mesh.headscale.prefixes.v4}" is outside 100.64.0.0/10, the range Tailscale clients accept; pick a prefix inside it` });
     } else {
         for (const range of k3sRanges(k3s.extraServerArgs)) {
-            const other = v4Range(range.cidr);
-            if (other && overlaps(v4, other)) {
+            const other = ipv4Range(range.cidr);
+            if (other && rangesOverlap(v4, other)) {
                 problems.push({ path: at("headscale", "prefixes", "v4"), message: `"${mesh.headscale.prefixes.v4}" overlaps ${range.name} ${range.cidr}; pick a prefix apart from it` });
             }
         }
         hosts.forEach((h) => [h.host, h.address].filter((a): a is string => !!a && isIP(a) === 4).forEach((a) => {
-            if (overlaps(v4, v4Range(`${a}/32`)!)) {
+            if (rangesOverlap(v4, ipv4Range(`${a}/32`)!)) {
                 problems.push({ path: at("headscale", "prefixes", "v4"), message: `"${mesh.headscale.prefixes.v4}" holds ${h.name}'s own address ${a} (a carrier-grade NAT network?); pick a prefix that does not` });
             }
         }));
     }
-    if (!v6Within(mesh.headscale.prefixes.v6, "fd7a:115c:a1e0::/48")) {
+    if (!ipv6Within(mesh.headscale.prefixes.v6, "fd7a:115c:a1e0::/48")) {
         problems.push({ path: at("headscale", "prefixes", "v6"), message: `"${mesh.headscale.prefixes.v6}" is not inside fd7a:115c:a1e0::/48, the range Tailscale clients accept; pick a prefix inside it` });
     }
 
