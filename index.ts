@@ -15,6 +15,11 @@ async function platformOutputs() {
         environment: config.environment,
         kubeconfig: cluster.kubeconfig,
         nodes: cluster.k3s?.nodeNames,
+        aws: cluster.aws && {
+            deployRoleArn: cluster.aws.identity?.deployRoleArn,
+            serviceAccountProviderArn: cluster.aws.identity?.serviceAccountProviderArn,
+            pools: Object.fromEntries(Object.entries(cluster.aws.pools).map(([name, p]) => [name, { autoScalingGroup: p.groupName, nodeRole: p.roleArn, image: p.imageId }])),
+        },
         mesh: cluster.mesh && { headscaleUrl: cluster.mesh.serverUrl, addresses: cluster.mesh.addresses, keys: cluster.mesh.keys },
         demonNamespace: platform.demon?.namespace,
         natsUrl: platform.demon?.natsUrl,

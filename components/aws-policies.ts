@@ -95,6 +95,58 @@ export function bucketPrefixPolicy(bucket: string, prefix: string): PolicyDocume
     ]);
 }
 
+/** The IAM path of every role and instance profile kubestrap makes: the deploy role may manage those only. */
+export const kubestrapIamPath = "/kubestrap/";
+
+/**
+ * What CI's deploy role may do: run `pulumi up` of the worker pools (EC2, Auto Scaling, the
+ * AMI lookup) and manage only kubestrap's own roles and instance profiles (under its IAM path),
+ * passing them to EC2 alone.
+ */
+export function deployerPolicy(accountId: string): PolicyDocument {
+    const roles = `arn:aws:iam::${accountId}:role${kubestrapIamPath}*`;
+    const profiles = `arn:aws:iam::${accountId}:instance-profile${kubestrapIamPath}*`;
+    return policyDocument([
+        {
+            sid: "WorkerPools",
+            effect: "Allow",
+            actions: [
+                "ec2:Describe*", "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:DeleteSubnet",
+                "ec2:ModifySubnetAttribute", "ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway",
+                "ec2:DetachInternetGateway", "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:CreateRoute", "ec2:DeleteRoute",
+                "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:CreateNatGateway",
+                "ec2:DeleteNatGateway", "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup", "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
+                "ec2:CreateLaunchTemplate", "ec2:CreateLaunchTemplateVersion", "ec2:DeleteLaunchTemplate", "ec2:ModifyLaunchTemplate",
+                "ec2:RunInstances", "ec2:CreateTags", "ec2:DeleteTags",
+                "autoscaling:Describe*", "autoscaling:CreateAutoScalingGroup", "autoscaling:UpdateAutoScalingGroup",
+                "autoscaling:DeleteAutoScalingGroup", "autoscaling:PutLifecycleHook", "autoscaling:DeleteLifecycleHook",
+                "autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags",
+            ],
+            resources: ["*"],
+        },
+        {
+            sid: "KubestrapRolesOnly",
+            effect: "Allow",
+            actions: [
+                "iam:GetRole", "iam:CreateRole", "iam:DeleteRole", "iam:TagRole", "iam:UpdateAssumeRolePolicy", "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+                "iam:GetRolePolicy", "iam:ListInstanceProfilesForRole",
+                "iam:GetInstanceProfile", "iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:TagInstanceProfile",
+                "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
+            ],
+            resources: [roles, profiles],
+        },
+        {
+            sid: "PassNodeRolesToEc2",
+            effect: "Allow",
+            actions: ["iam:PassRole"],
+            resources: [roles],
+            conditions: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+        },
+    ]);
+}
+
 /** Why a GitHub repository or branch would make the trust policy admit the wrong runs, or undefined. */
 export function githubDeployerProblem(d: Pick<GithubDeployer, "repository" | "branch" | "environment">): string | undefined {
     if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(d.repository)) {

@@ -33,6 +33,8 @@ export interface MeshNetworkArgs {
     tlsKey?: pulumi.Input<string>;
     /** A private CA nodes trust Headscale by (PEM). */
     ca?: string;
+    /** Cloud worker pools: one ephemeral, reusable agents' key each, for their user data. */
+    pools?: string[];
 }
 
 type Ssh = Extract<HostConnection, { kind: "ssh" }>;
@@ -62,6 +64,8 @@ export class MeshNetwork extends pulumi.ComponentResource {
     readonly addresses: Record<string, pulumi.Output<{ ipv4: string; ipv6: string }>>;
     /** The pre-auth key of each group: secret. */
     readonly keys: pulumi.Output<Record<string, string>>;
+    /** Each cloud pool's ephemeral agents' key: secret. */
+    readonly poolKeys: Record<string, pulumi.Output<string>>;
     /** The host key each host's preflight pinned (configured, or seen first), by SSH host. */
     readonly hostKeys: Record<string, pulumi.Output<string | undefined>>;
     /** What k3s waits for: every node on the mesh. */
@@ -111,7 +115,7 @@ export class MeshNetwork extends pulumi.ComponentResource {
             ...(args.headscale.tls ? { stdin: pulumi.secret(args.tlsKey ?? "") } : {}),
         }, { dependsOn: [coordinatorCheck, ...headscaleStaged] });
 
-        const groups = [...new Set(args.nodes.map((n) => n.group))];
+        const groups = [...new Set([...args.nodes.map((n) => n.group), ...(args.pools?.length ? ["agents" as const] : [])])];
         const keys: Record<string, pulumi.Output<string>> = {};
         const users: Record<string, pulumi.Resource> = {};
         for (const group of groups) {
@@ -124,6 +128,16 @@ export class MeshNetwork extends pulumi.ComponentResource {
                 triggers: [args.keyRotation ?? "", args.keyExpirySeconds],
             }, { dependsOn: [user], additionalSecretOutputs: ["stdout"] });
             keys[group] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
+        }
+        this.poolKeys = {};
+        for (const pool of args.pools ?? []) {
+            const key = run(`key-pool-${pool}`, args.coordinator, {
+                create: createKeyScript("agents", args.keyExpirySeconds, sudo, true),
+                delete: expireKeyScript("agents", sudo),
+                logging: "none",
+                triggers: [args.keyRotation ?? "", args.keyExpirySeconds],
+            }, { dependsOn: [users.agents], additionalSecretOutputs: ["stdout"] });
+            this.poolKeys[pool] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
         }
 
         this.addresses = {};
@@ -157,6 +171,6 @@ export class MeshNetwork extends pulumi.ComponentResource {
 
         this.serverUrl = pulumi.output(args.headscale.serverUrl);
         this.keys = pulumi.secret(pulumi.all(keys));
-        this.registerOutputs({ serverUrl: this.serverUrl, addresses: this.addresses, keys: this.keys });
+        this.registerOutputs({ serverUrl: this.serverUrl, addresses: this.addresses, keys: this.keys, poolKeys: this.poolKeys });
     }
 }

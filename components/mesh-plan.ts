@@ -244,13 +244,16 @@ export function removeUserScript(group: MeshGroup, sudo: string): string {
     return `id=$(${userId(user, sudo)}); [ -z "$id" ] || ${sudo}'${meshPaths.headscale}' users destroy --identifier "$id" --force >/dev/null`;
 }
 
-/** A reusable, expiring pre-auth key for the group, tagged; printed on stdout (kept secret). */
-export function createKeyScript(group: MeshGroup, expirySeconds: number, sudo: string): string {
+/**
+ * A reusable, expiring pre-auth key for the group, tagged; printed on stdout (kept secret).
+ * Ephemeral keys (cloud pools) register nodes Headscale forgets once they go offline.
+ */
+export function createKeyScript(group: MeshGroup, expirySeconds: number, sudo: string, ephemeral = false): string {
     return [
         "set -eu",
         `id=$(${userId(meshUser(group), sudo)})`,
         `[ -n "$id" ] || { echo "Headscale has no user ${meshUser(group)}" >&2; exit 1; }`,
-        `${sudo}'${meshPaths.headscale}' preauthkeys create --user "$id" --reusable --expiration ${expirySeconds}s --tags '${meshTag(group)}'`,
+        `${sudo}'${meshPaths.headscale}' preauthkeys create --user "$id" --reusable${ephemeral ? " --ephemeral" : ""} --expiration ${expirySeconds}s --tags '${meshTag(group)}'`,
     ].join("\n");
 }
 

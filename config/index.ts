@@ -47,6 +47,7 @@ export interface ResolvedMesh extends Omit<MeshConfig, "headscale"> {
 }
 
 export interface ResolvedCluster extends Omit<ClusterConfig, "k3s" | "mesh"> {
+    /** AWS config holds no secret: it is used as parsed. */
     k3s?: ResolvedK3s;
     mesh?: ResolvedMesh;
 }

@@ -21,7 +21,7 @@ const nodeTags = ["tag:k3s-server", "tag:k3s-agent"];
 const cgnat = ipv4Range("100.64.0.0/10")!;
 
 /** The pod and service ranges k3s uses: its defaults, or what extraServerArgs sets. */
-function k3sRanges(extraArgs: string[]): { name: string; cidr: string }[] {
+export function k3sRanges(extraArgs: string[]): { name: string; cidr: string }[] {
     const flag = (name: string, fallback: string) => extraArgs.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]?.split(",")[0] ?? fallback;
     return [{ name: "k3s's pod range (cluster-cidr)", cidr: flag("cluster-cidr", "10.42.0.0/16") },
         { name: "k3s's service range (service-cidr)", cidr: flag("service-cidr", "10.43.0.0/16") }];

@@ -5,8 +5,9 @@ import { k3sFlagProblem } from "../components/k3s-flags";
 import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
 import { cloudflare } from "./cloudflare";
+import { aws, vpcOverlapProblems } from "./aws";
 import { mesh } from "./mesh";
-import { meshProblems } from "./mesh-checks";
+import { k3sRanges, meshProblems } from "./mesh-checks";
 import { duration, sshHostKey } from "./duration";
 import { byteQuantityProblem, cpuQuantityProblem, quantityValue } from "./formats";
 import { address, byteQuantity, cidr, cpuQuantity, dnsName, envName, host, image, labelKey, labelValue, registryEndpoint, registryName, secretRef, sshHost } from "./primitives";
@@ -286,6 +287,27 @@ export const k3s = z.object({
 });
 export type K3sConfig = z.infer<typeof k3s>;
 
+/** What the AWS pools need of the rest of the cluster: k3s to join, and a VPC range apart from the cluster's. */
+function awsClusterProblems(c: { target: string; aws?: z.infer<typeof aws>; mesh?: { headscale: { prefixes: { v4: string } } }; k3s?: K3sConfig }) {
+    if (!c.aws || c.aws.pools.length === 0) return [];
+    const problems: { path: (string | number)[]; message: string }[] = [];
+    if (c.target !== "k3s" || !c.k3s) {
+        problems.push({ path: ["aws", "pools"], message: 'EC2 workers join a k3s cluster kubestrap installs: set target "k3s" with its settings, or drop the pools' });
+        return problems;
+    }
+    const network = c.aws.network;
+    if ("cidr" in network) {
+        const taken = [
+            ...k3sRanges(c.k3s.extraServerArgs),
+            ...(c.mesh ? [{ name: "the tailnet", cidr: c.mesh.headscale.prefixes.v4 }] : []),
+            ...[...c.k3s.servers, ...c.k3s.agents].flatMap((h) => [h.address, h.host].filter((a): a is string => !!a && /^\d+\.\d+\.\d+\.\d+$/.test(a))
+                .map((a) => ({ name: `node ${h.name}'s address`, cidr: `${a}/32` }))),
+        ];
+        vpcOverlapProblems(network.cidr, taken).forEach((message) => problems.push({ path: ["aws", "network", "cidr"], message }));
+    }
+    return problems;
+}
+
 export const cluster = z.object({
     target: z.enum(["local", "kubeconfig", "k3s"]).default("local"),
     /** The local control plane's node: kwok (simulated, fast) or real (runs containers); read by scripts/cluster.sh. */
@@ -295,7 +317,12 @@ export const cluster = z.object({
     k3s: k3s.optional(),
     /** A Headscale tailnet the k3s nodes join before k3s: see README, "Mesh". */
     mesh: mesh.optional(),
+    /** EC2 worker pools and keyless AWS access for CI and workloads: see README, "AWS workers". */
+    aws: aws.optional(),
 }).strict().superRefine((c, ctx) => {
+    for (const problem of awsClusterProblems(c)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });
+    }
     for (const problem of meshProblems(c)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });
     }

@@ -12,6 +12,7 @@ import { K3sCluster, K3sClusterArgs } from "../components/k3s-cluster";
 import { HostConnection } from "../components/k3s-node";
 import { MeshNetwork, MeshNetworkArgs } from "../components/mesh-network";
 import { meshInterface } from "../components/mesh-plan";
+import { AwsWorkers, composeAwsWorkers } from "./aws";
 import { EnvironmentProfile } from "./environments";
 
 /** Where `npm run cluster:up` writes the local control plane's kubeconfig. */
@@ -109,12 +110,14 @@ export interface ConnectedCluster {
     kubeconfig?: pulumi.Output<string>;
     k3s?: K3sCluster;
     mesh?: MeshNetwork;
+    aws?: AwsWorkers;
 }
 
 /** Installs k3s when the stack says so, and returns the provider for everything in the cluster. */
 export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentProfile): ConnectedCluster {
     if (cluster.target === "k3s") {
-        const mesh = cluster.mesh && new MeshNetwork("mesh", meshNetworkArgs(cluster.k3s!, cluster.mesh));
+        const meshArgs = cluster.mesh && { ...meshNetworkArgs(cluster.k3s!, cluster.mesh), pools: cluster.aws?.pools.map((p) => p.name) };
+        const mesh = meshArgs && new MeshNetwork("mesh", meshArgs);
         const k3s = new K3sCluster("k3s", {
             ...k3sClusterArgs(cluster.k3s!, profile),
             mesh: mesh && {
@@ -123,9 +126,11 @@ export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentPro
                 iface: meshInterface,
             },
         }, { dependsOn: mesh ? mesh.ready : [] });
+        const aws = composeAwsWorkers(cluster, k3s, mesh && meshArgs && { network: mesh, args: meshArgs });
         return {
             k3s,
             mesh,
+            aws,
             kubeconfig: k3s.kubeconfig,
             provider: new k8s.Provider("cluster", { kubeconfig: k3s.kubeconfig }, { dependsOn: [k3s] }),
         };

@@ -1,7 +1,7 @@
 // Every policy document components/aws-policies.ts builds, with sample inputs: the unit suite
 // checks their content, the end-to-end suite lints them with parliament.
 import {
-    bucketPrefixPolicy, ec2TrustPolicy, githubDeployTrustPolicy, PolicyDocument, serviceAccountTrustPolicy,
+    bucketPrefixPolicy, deployerPolicy, ec2TrustPolicy, githubDeployTrustPolicy, PolicyDocument, serviceAccountTrustPolicy,
 } from "../components/aws-policies";
 
 const account = "123456789012";
@@ -15,4 +15,5 @@ export const trustPolicies: Record<string, PolicyDocument> = {
 
 export const identityPolicies: Record<string, PolicyDocument> = {
     "backups to one bucket prefix": bucketPrefixPolicy("k3s-snapshots", "/etcd/"),
+    "CI's deploy role": deployerPolicy(account),
 };

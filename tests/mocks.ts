@@ -49,6 +49,9 @@ export class Recorder implements pulumi.runtime.Mocks {
         if (args.type.startsWith("command:") && this.stdoutFor(args.name) !== undefined) {
             state.stdout = this.stdoutFor(args.name);
         }
+        if (args.type.startsWith("aws:") && state.arn === undefined) {
+            state.arn = `arn:mock:${args.type}:${args.name}`;
+        }
         if (args.type === "random:index/randomPassword:RandomPassword") {
             state.result = `random-password-of-${args.name}`;
         }

@@ -24,10 +24,19 @@ describe("AWS policy documents", () => {
         const statements = identityPolicies["backups to one bucket prefix"].Statement as any[];
         assert.deepStrictEqual(statements.map((s) => s.Resource), ["arn:aws:s3:::k3s-snapshots/etcd/*", "arn:aws:s3:::k3s-snapshots"]);
         assert.deepStrictEqual(statements[1].Condition, { StringLike: { "s3:prefix": ["etcd/*"] } });
-        for (const doc of [...Object.values(identityPolicies), ...Object.values(trustPolicies)]) {
+        for (const doc of [identityPolicies["backups to one bucket prefix"], ...Object.values(trustPolicies)]) {
             assert.strictEqual(doc.Version, "2012-10-17");
             assert.ok(!JSON.stringify(doc).includes('"*"'), "no wildcard action or resource");
         }
+    });
+
+    it("lets CI's deploy role manage only kubestrap's own roles, and pass them to EC2 alone", () => {
+        const [pools, roles, pass] = identityPolicies["CI's deploy role"].Statement as any[];
+        assert.ok(pools.Action.every((a: string) => /^(ec2|autoscaling):/.test(a)), "EC2 and Auto Scaling only on *");
+        assert.ok(!pools.Action.some((a: string) => a.endsWith(":*")), "no service-wide wildcard");
+        assert.ok(roles.Action.every((a: string) => a.startsWith("iam:")));
+        assert.deepStrictEqual(roles.Resource, ["arn:aws:iam::123456789012:role/kubestrap/*", "arn:aws:iam::123456789012:instance-profile/kubestrap/*"]);
+        assert.deepStrictEqual([pass.Action, pass.Resource, pass.Condition], ["iam:PassRole", "arn:aws:iam::123456789012:role/kubestrap/*", { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } }]);
     });
 
     it("refuses a repository, branch or environment that would trust the wrong runs", () => {

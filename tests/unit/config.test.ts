@@ -40,7 +40,7 @@ describe("stack config", () => {
     for (const stack of ["dev", "prod"]) {
         it(`Pulumi.${stack}.yaml is valid`, () => {
             const fixture = loadFixture(stackFile(stack));
-            const env = { DEMON_ADMIN_TOKEN: "x", DEMON_GITHUB_TOKEN: "y" };
+            const env = { DEMON_ADMIN_TOKEN: "x", DEMON_GITHUB_TOKEN: "y", KUBESTRAP_SSH_KEY: "k" };
             const config = parseConfig(fixture.values, { ...fixture.sources, env });
             assert.strictEqual(config.environment, stack);
             assert.strictEqual(config.demon.enabled, true);

@@ -10,7 +10,7 @@ import { Recorder, settle, withMocks } from "../mocks";
 async function composeStack(stack: string, preview = false): Promise<Recorder> {
     const r = await withMocks(preview);
     const fixture = loadFixture(stackFile(stack));
-    const config = parseConfig(fixture.values, { ...fixture.sources, env: { DEMON_ADMIN_TOKEN: "a", DEMON_GITHUB_TOKEN: "b" } });
+    const config = parseConfig(fixture.values, { ...fixture.sources, env: { DEMON_ADMIN_TOKEN: "a", DEMON_GITHUB_TOKEN: "b", KUBESTRAP_SSH_KEY: "k" } });
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     const platform = composePlatform(config, profiles[config.environment], provider);
     await settle(...[platform.demon!.uiUrl, ...Object.values(platform.apps).map((a) => a.internalUrl)]);

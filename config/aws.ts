@@ -1,0 +1,97 @@
+// `kubestrap:cluster.aws`: EC2 worker pools that join the k3s cluster (over the mesh when it
+// is on), the network they run in, and the identities that let CI and workloads reach AWS
+// with no static keys.
+import { z } from "zod";
+import { cidr, labelKey, labelValue } from "./primitives";
+import { ipv4Range, rangesOverlap } from "./formats";
+
+const taint = z.object({
+    key: labelKey,
+    value: labelValue.optional(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+}).strict();
+
+/** The instance families of each architecture, as EC2 names them. */
+const gravitonFamily = /^[a-z]+\d+[a-z]*g[a-z]*\.|^a1\./;
+
+export const awsPool = z.object({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, "is not a pool name: lower-case letters, digits and '-', at most 32"),
+    arch: z.enum(["arm64", "amd64"], { errorMap: () => ({ message: 'is not an architecture kubestrap knows; use "arm64" (Graviton) or "amd64"' }) }),
+    /** The first is preferred; more types give spot more pools to draw from. */
+    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "is not an EC2 instance type like t4g.medium")).min(1),
+    /** The image: Ubuntu's or Debian's published AMI for the arch, or a pinned id. */
+    ami: z.union([
+        z.object({ os: z.enum(["ubuntu-24.04", "debian-12"]).default("ubuntu-24.04") }).strict(),
+        z.object({ id: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "is not an AMI id like ami-0123456789abcdef0") }).strict(),
+    ]).default({ os: "ubuntu-24.04" }),
+    desired: z.number().int().min(0),
+    min: z.number().int().min(0),
+    max: z.number().int().min(1),
+    capacity: z.object({
+        /** Spot instances, falling back to on-demand when spot has no capacity (onDemandBase keeps some on-demand always). */
+        spot: z.boolean().default(false),
+        onDemandBase: z.number().int().min(0).default(0),
+    }).strict().default({}),
+    rootVolumeGiB: z.number().int().min(8).max(16384).default(30),
+    labels: z.record(labelKey, labelValue).default({}),
+    taints: z.array(taint).default([]),
+}).strict().superRefine((p, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    if (p.max < p.min) issue("max", `is below min (${p.min}); the Auto Scaling group needs min <= desired <= max`);
+    else if (p.desired < p.min || p.desired > p.max) issue("desired", `must be between min (${p.min}) and max (${p.max})`);
+    p.instanceTypes.forEach((t, i) => {
+        if (gravitonFamily.test(t) !== (p.arch === "arm64")) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["instanceTypes", i], message: `${t} is ${gravitonFamily.test(t) ? "an arm64 (Graviton)" : "an amd64"} type and the pool's arch is ${p.arch}` });
+        }
+    });
+    if (p.capacity.onDemandBase > p.max) issue("capacity", `onDemandBase (${p.capacity.onDemandBase}) is more than max (${p.max})`);
+});
+export type AwsPoolConfig = z.infer<typeof awsPool>;
+
+export const aws = z.object({
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "is not an AWS region like eu-west-1"),
+    network: z.union([
+        /** Subnets of a VPC you have (public ones, or private with a NAT of yours). */
+        z.object({ vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "is not a VPC id"), subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "is not a subnet id")).min(1) }).strict(),
+        /** A VPC of kubestrap's own: public subnets in `zones` availability zones, no NAT gateway unless asked. */
+        z.object({ cidr: cidr.default("10.90.0.0/16"), zones: z.number().int().min(1).max(6).default(2), natGateway: z.boolean().default(false) }).strict(),
+    ]).default({}),
+    /** Attach AmazonSSMManagedInstanceCore to the nodes' role (Session Manager instead of SSH). */
+    ssm: z.boolean().default(false),
+    pools: z.array(awsPool).default([]),
+    /** CI deploys with GitHub's OIDC tokens: a role only this repository's runs (branch or environment) may assume. */
+    github: z.object({
+        repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'is not a GitHub repository; write "owner/name"'),
+        branch: z.string().min(1).optional(),
+        environment: z.string().min(1).optional(),
+        /** Skip creating GitHub's identity provider when the account already has one (one per account). */
+        existingProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "is not GitHub's OIDC provider ARN").optional(),
+    }).strict().refine((g) => !(g.branch && g.environment), { message: "give branch or environment, not both: the role trusts one subject", path: ["environment"] }).optional(),
+    /** The cluster's service-account issuer as an IAM OIDC provider, so pods assume roles with projected tokens. */
+    serviceAccountIssuer: z.object({
+        /** The issuer URL, served over https with its discovery document and JWKS (k3s's --service-account-issuer). */
+        url: z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, "must be an https:// URL AWS can fetch the discovery document from"),
+        thumbprint: z.string().regex(/^[0-9a-f]{40}$/, "is not a SHA-1 certificate thumbprint (40 hex characters)").optional(),
+    }).strict().optional(),
+}).strict().superRefine((a, ctx) => {
+    const seen = new Map<string, number>();
+    a.pools.forEach((p, i) => {
+        if (seen.has(p.name)) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["pools", i, "name"], message: `"${p.name}" is already the name of pools[${seen.get(p.name)}]` });
+        }
+        seen.set(p.name, i);
+    });
+});
+export type AwsConfig = z.infer<typeof aws>;
+
+/** A VPC range that would collide with the cluster's own: pods, services, the tailnet, the hosts' LAN. */
+export function vpcOverlapProblems(vpcCidr: string, taken: { name: string; cidr: string }[]): string[] {
+    const vpc = ipv4Range(vpcCidr);
+    if (!vpc) return [];
+    return taken.flatMap((t) => {
+        const other = ipv4Range(t.cidr);
+        return other && rangesOverlap(vpc, other)
+            ? [`"${vpcCidr}" overlaps ${t.name} ${t.cidr}: nodes would route those addresses into the VPC; pick a range apart from it, like 10.90.0.0/16`]
+            : [];
+    });
+}

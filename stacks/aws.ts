@@ -1,0 +1,67 @@
+// The AWS side of a k3s stack: keyless identities, the workers' network, and one Auto Scaling
+// pool per `kubestrap:cluster.aws.pools[]`, each joining the cluster (over the mesh when on).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ResolvedCluster } from "../config";
+import { AwsIdentity } from "../components/aws-identity";
+import { AwsNetwork } from "../components/aws-network";
+import { AwsWorkerPool, AwsWorkerPoolArgs } from "../components/aws-worker-pool";
+import { WorkerSettings } from "../components/aws-user-data";
+import { K3sCluster } from "../components/k3s-cluster";
+import { MeshNetwork, MeshNetworkArgs } from "../components/mesh-network";
+
+/** The mesh the pools join: the component, and the settings it was made from. */
+export interface PoolMesh { network: MeshNetwork; args: MeshNetworkArgs }
+
+type AwsConfig = NonNullable<ResolvedCluster["aws"]>;
+type Pool = AwsConfig["pools"][number];
+
+export interface AwsWorkers {
+    identity?: AwsIdentity;
+    network?: AwsNetwork;
+    pools: Record<string, AwsWorkerPool>;
+}
+
+/** A pool's settings: what its user data needs to join, and what AWS needs to run it. */
+export function workerPoolArgs(pool: Pool, cluster: ResolvedCluster, k3s: K3sCluster, mesh: PoolMesh | undefined,
+    network: { vpcId: pulumi.Input<string>; subnetIds: pulumi.Input<string[]> }): AwsWorkerPoolArgs {
+    const k = cluster.k3s!;
+    const firstServer = k.servers[0];
+    const worker: Omit<WorkerSettings, "serverUrl"> = {
+        pool: pool.name, k3sVersion: k.version, labels: pool.labels, taints: pool.taints, extraArgs: k.extraAgentArgs,
+        mesh: mesh && { loginServer: mesh.args.headscale.serverUrl, tailscaleVersion: mesh.args.tailscaleVersion, ca: mesh.args.ca },
+        staged: false, drainTimeoutSeconds: k.drainTimeout,
+    };
+    return {
+        pool: pool.name, arch: pool.arch, instanceTypes: pool.instanceTypes, ami: pool.ami,
+        desired: pool.desired, min: pool.min, max: pool.max, spot: pool.capacity.spot, onDemandBase: pool.capacity.onDemandBase,
+        rootVolumeGiB: pool.rootVolumeGiB, vpcId: network.vpcId, subnetIds: network.subnetIds, ssm: cluster.aws!.ssm,
+        worker,
+        // On a mesh the agents reach the first server at its tailnet address, as the home nodes do.
+        serverUrl: mesh ? pulumi.interpolate`https://${mesh.network.addresses[firstServer.name].ipv4}:6443` : `https://${firstServer.address ?? firstServer.host}:6443`,
+        k3sToken: k3s.token,
+        meshKey: mesh?.network.poolKeys[pool.name],
+        serverAddresses: k.servers.map((s) => s.address ?? s.host).filter((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)),
+    };
+}
+
+export function composeAwsWorkers(cluster: ResolvedCluster, k3s: K3sCluster, mesh?: PoolMesh): AwsWorkers | undefined {
+    const config = cluster.aws;
+    if (!config) {
+        return undefined;
+    }
+    const provider = new aws.Provider("aws", { region: config.region });
+    const opts = { providers: { aws: provider } };
+    const identity = config.github || config.serviceAccountIssuer
+        ? new AwsIdentity("aws-identity", { github: config.github, serviceAccountIssuer: config.serviceAccountIssuer }, opts)
+        : undefined;
+    if (config.pools.length === 0) {
+        return { identity, pools: {} };
+    }
+    const network = new AwsNetwork("aws-network", config.network, opts);
+    const pools: Record<string, AwsWorkerPool> = {};
+    for (const pool of config.pools) {
+        pools[pool.name] = new AwsWorkerPool(`aws-${pool.name}`, workerPoolArgs(pool, cluster, k3s, mesh, network), { ...opts, dependsOn: [k3s] });
+    }
+    return { identity, network, pools };
+}
