@@ -107,7 +107,9 @@ export function joinScript(s: WorkerSettings): string {
         "hostname \"$name\" 2>/dev/null || true",
         `sed -e "s/${bootValues.nodeName}/$name/g" -e "s/${bootValues.instanceType}/$instance_type/g" -e "s/${bootValues.capacity}/$capacity/g" ` +
             `'${workerPaths.configTemplate}' > '${workerPaths.configTemplate}.filled' && mv '${workerPaths.configTemplate}.filled' '${workerPaths.configTemplate}'`,
-        `sed -e "s/${bootValues.nodeName}/$name/g" '${workerPaths.joinTemplate}' | sh -s`,
+        // Run from a file, not stdin: a step that reads stdin would eat the rest of the script.
+        `sed -e "s/${bootValues.nodeName}/$name/g" '${workerPaths.joinTemplate}' > '${workerPaths.joinTemplate}.sh'`,
+        `sh '${workerPaths.joinTemplate}.sh'`,
     ].join("\n") + "\n";
 }
 
