@@ -295,6 +295,7 @@ case "${1:-build}" in
     # What only the end-to-end suite needs on top: real SSH servers for the k3s tests.
     test-tools)
         ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test"
+        ensure_package cloud-init cloud-init "cloud-init schema, which checks the EC2 workers' user data"
         lock_cache
         mkdir -p "$build"
         build_mesh_tools

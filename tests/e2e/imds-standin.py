@@ -7,7 +7,7 @@ mark the instance for termination); every request is appended to <file>.log.
 
     imds-standin.py <state.json> [address] [port]
 """
-import json, secrets, sys
+import json, secrets, socketserver, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATE = sys.argv[1]
@@ -52,7 +52,15 @@ class Imds(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    def server_bind(self):
+        # HTTPServer's own bind looks its address up in DNS (getfqdn), which hangs in a network
+        # namespace with no resolver.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "imds", self.server_address[1]
+
+
 if __name__ == "__main__":
     address = sys.argv[2] if len(sys.argv) > 2 else "169.254.169.254"
     port = int(sys.argv[3]) if len(sys.argv) > 3 else 80
-    ThreadingHTTPServer((address, port), Imds).serve_forever()
+    Server((address, port), Imds).serve_forever()
