@@ -108,10 +108,23 @@ export function deployerPolicy(accountId: string): PolicyDocument {
     const profiles = `arn:aws:iam::${accountId}:instance-profile${kubestrapIamPath}*`;
     return policyDocument([
         {
-            sid: "WorkerPools",
+            sid: "ReadWhatPulumiCompares",
             effect: "Allow",
             actions: [
-                "ec2:Describe*", "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:DeleteSubnet",
+                "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables",
+                "ec2:DescribeAddresses", "ec2:DescribeNatGateways", "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules",
+                "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeAvailabilityZones",
+                "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:DescribeAccountAttributes",
+                "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeLifecycleHooks", "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags", "autoscaling:DescribeInstanceRefreshes",
+            ],
+            resources: ["*"],
+        },
+        {
+            sid: "WorkerPoolsInThisAccount",
+            effect: "Allow",
+            actions: [
+                "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:DescribeVpcAttribute", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:DeleteSubnet",
                 "ec2:ModifySubnetAttribute", "ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway",
                 "ec2:DetachInternetGateway", "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:CreateRoute", "ec2:DeleteRoute",
                 "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:CreateNatGateway",
@@ -119,11 +132,12 @@ export function deployerPolicy(accountId: string): PolicyDocument {
                 "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
                 "ec2:CreateLaunchTemplate", "ec2:CreateLaunchTemplateVersion", "ec2:DeleteLaunchTemplate", "ec2:ModifyLaunchTemplate",
                 "ec2:RunInstances", "ec2:CreateTags", "ec2:DeleteTags",
-                "autoscaling:Describe*", "autoscaling:CreateAutoScalingGroup", "autoscaling:UpdateAutoScalingGroup",
+                "autoscaling:CreateAutoScalingGroup", "autoscaling:UpdateAutoScalingGroup",
                 "autoscaling:DeleteAutoScalingGroup", "autoscaling:PutLifecycleHook", "autoscaling:DeleteLifecycleHook",
-                "autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags",
+                "autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags", "autoscaling:StartInstanceRefresh",
             ],
-            resources: ["*"],
+            // This account's EC2 resources and Auto Scaling groups, and the public images instances start from.
+            resources: [`arn:aws:ec2:*:${accountId}:*`, "arn:aws:ec2:*::image/*", `arn:aws:autoscaling:*:${accountId}:autoScalingGroup:*:autoScalingGroupName/*`],
         },
         {
             sid: "KubestrapRolesOnly",

@@ -1,4 +1,3 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { drainScript } from "./k3s-drain";
 import { applyKernelParametersScript, restoreKernelParametersScript } from "./k3s-kernel";
@@ -8,16 +7,9 @@ import {
     registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, s3CredentialsYaml, uncordonScript,
     versionProblem, writeFileScript,
 } from "./k3s-plan";
-import { RemoteCommand } from "./remote-command";
+import { HostConnection, HostSteps, RemoteCommand, StepArgs } from "./remote-command";
 
-/** How to reach a host: SSH, or the machine Pulumi runs on. */
-export type HostConnection =
-    | {
-        kind: "ssh"; host: string; port?: number; user: string; privateKey: pulumi.Input<string>;
-        /** The host's public key or SHA256 fingerprint; unset, the key seen first is trusted and pinned. */
-        hostKey?: pulumi.Input<string | undefined>;
-    }
-    | { kind: "local" };
+export { HostConnection } from "./remote-command";
 
 export interface K3sNodeArgs extends K3sNodeSettings {
     connection: HostConnection;
@@ -45,7 +37,6 @@ export interface K3sNodeArgs extends K3sNodeSettings {
     kubeconfigRotation?: string;
 }
 
-type CommandArgs = Omit<command.remote.CommandArgs, "connection">;
 
 /**
  * One k3s server or agent: preflight checks, token and config files, install (or upgrade, one
@@ -66,18 +57,15 @@ export class K3sNode extends pulumi.ComponentResource {
             throw new pulumi.InputPropertiesError({ message: `K3sNode ${name} has invalid arguments`, errors: [{ propertyPath: "version", reason: problem }] });
         }
         const sudo = args.sudo ? "sudo " : "";
-        const ssh = (on: Extract<HostConnection, { kind: "ssh" }>, hostKey: pulumi.Input<string | undefined>) =>
-            ({ host: on.host, port: on.port ?? 22, user: on.user, privateKey: on.privateKey, dialErrorLimit: 3, hostKey });
+        const steps = new HostSteps(this, name, sudo);
         // Preflight is the first connection to a host: it checks the configured key, or records
         // the one it sees. Every later step on this host (and, for the first server, every
         // kubectl step run through it) must then see that same key.
         let pinned = args.connection.kind === "ssh" ? args.connection.hostKey : undefined;
         const keyFor = (on: Extract<HostConnection, { kind: "ssh" }>) =>
             on === args.connection || (args.clusterInit && on === args.control) ? pinned : on.hostKey;
-        const run = (role: string, on: HostConnection, cmd: CommandArgs, extra: pulumi.CustomResourceOptions = {}) =>
-            on.kind === "local"
-                ? new command.local.Command(`${name}-${role}`, { ...cmd, interpreter: ["/bin/sh", "-c"] }, { parent: this, ...extra })
-                : new RemoteCommand(`${name}-${role}`, { ...cmd, connection: ssh(on, keyFor(on)) }, { parent: this, ...extra });
+        const run = (role: string, on: HostConnection, cmd: StepArgs, extra: pulumi.CustomResourceOptions = {}) =>
+            steps.run(role, on, cmd, on.kind === "ssh" ? keyFor(on) : undefined, extra);
 
         const host = args.connection.kind === "ssh" ? args.connection.host : "localhost";
         const preflight = run("preflight", args.connection, { create: preflightScript(args, host), logging: "stderr" });
@@ -92,14 +80,7 @@ export class K3sNode extends pulumi.ComponentResource {
         if (args.airGap) {
             const files: [string, string | undefined][] = [["k3s", args.airGap.binary], ["install.sh", args.airGap.installScript], ["images.tar", args.airGap.images]];
             for (const [target, source] of files.filter(([, s]) => s)) {
-                const remotePath = `${k3sPaths.staging}/${target}`;
-                staged.push(args.connection.kind === "local"
-                    ? run(`stage-${target.replace(/\W/g, "-")}`, args.connection, { create: `${sudo}install -D -m 755 '${source}' '${remotePath}'`, triggers: [source] }, { dependsOn: [preflight] })
-                    : new command.remote.CopyToRemote(`${name}-stage-${target.replace(/\W/g, "-")}`, {
-                        connection: ssh(args.connection, pinned) as command.types.input.remote.ConnectionArgs,
-                        source: new pulumi.asset.FileAsset(source!),
-                        remotePath,
-                    }, { parent: this, dependsOn: [preflight] }));
+                staged.push(steps.stage(target.replace(/\W/g, "-"), args.connection, source!, `${k3sPaths.staging}/${target}`, pinned, preflight));
             }
         }
 

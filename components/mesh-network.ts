@@ -1,12 +1,10 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { HostConnection } from "./k3s-node";
 import {
     authKeyScript, createKeyScript, deleteNodeScript, ensureUserScript, expireKeyScript, headscaleInstallScript, HeadscaleSettings,
     headscaleUninstallScript, MeshGroup, meshPaths, MeshPolicySettings, parseAddresses, removeUserScript,
     tailscaleJoinScript, tailscaleLeaveScript, tailscaleUpdateScript,
 } from "./mesh-plan";
-import { RemoteCommand } from "./remote-command";
+import { HostConnection, HostSteps, RemoteCommand, StepArgs } from "./remote-command";
 
 export interface MeshHost {
     /** The node's name: its tailnet host name and MagicDNS name. */
@@ -37,8 +35,6 @@ export interface MeshNetworkArgs {
     pools?: string[];
 }
 
-type Ssh = Extract<HostConnection, { kind: "ssh" }>;
-type CommandArgs = Omit<command.remote.CommandArgs, "connection">;
 
 /** Checks a host can run the mesh: Linux, systemd, a TUN device. */
 function meshPreflight(host: string): string {
@@ -78,11 +74,9 @@ export class MeshNetwork extends pulumi.ComponentResource {
         const preflights = new Map<string, pulumi.Resource>();
         this.hostKeys = {};
 
-        const run = (id: string, on: HostConnection, cmd: CommandArgs, extra: pulumi.CustomResourceOptions = {}) => on.kind === "local"
-            ? new command.local.Command(`${name}-${id}`, { ...cmd, interpreter: ["/bin/sh", "-c"] }, { parent: this, ...extra })
-            : new RemoteCommand(`${name}-${id}`, { ...cmd, connection: sshArgs(on, this.hostKeys[on.host]) }, { parent: this, ...extra });
-        const sshArgs = (on: Ssh, hostKey: pulumi.Input<string | undefined> | undefined) =>
-            ({ host: on.host, port: on.port ?? 22, user: on.user, privateKey: on.privateKey, dialErrorLimit: 3, hostKey: hostKey ?? on.hostKey });
+        const steps = new HostSteps(this, name, sudo);
+        const keyOf = (on: HostConnection) => on.kind === "ssh" ? this.hostKeys[on.host] ?? on.hostKey : undefined;
+        const run = (id: string, on: HostConnection, cmd: StepArgs, extra: pulumi.CustomResourceOptions = {}) => steps.run(id, on, cmd, keyOf(on), extra);
 
         // One preflight per host: the first connection, which checks or records its host key.
         const preflight = (on: HostConnection): pulumi.Resource => {
@@ -97,13 +91,7 @@ export class MeshNetwork extends pulumi.ComponentResource {
             return preflights.get(host)!;
         };
         const stage = (id: string, on: HostConnection, source: string, target: string, after: pulumi.Resource): pulumi.Resource =>
-            on.kind === "local"
-                ? run(`stage-${id}`, on, { create: `${sudo}install -D -m 755 '${source}' '${target}'`, triggers: [source] }, { dependsOn: [after] })
-                : new command.remote.CopyToRemote(`${name}-stage-${id}`, {
-                    connection: sshArgs(on, this.hostKeys[on.host]) as command.types.input.remote.ConnectionArgs,
-                    source: new pulumi.asset.FileAsset(source),
-                    remotePath: target,
-                }, { parent: this, dependsOn: [after] });
+            steps.stage(id, on, source, target, keyOf(on), after);
 
         const coordinatorCheck = preflight(args.coordinator);
         const headscaleStaged = args.airGap?.headscale
