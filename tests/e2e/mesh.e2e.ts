@@ -202,8 +202,9 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
 
     it("lets k3s's ports through the ACL and blocks the rest, until a rule allows it", async () => {
         // A listener on s1 on a port no rule allows; reachable on the LAN, so a failure over the tailnet is the ACL's.
-        await onHost(env, hosts.s1, "nohup python3 -m http.server 7777 >/dev/null 2>&1 & sleep 1");
-        assert.strictEqual(await connects(env, "a1", hosts.s1, 7777), true, "the listener is up on the LAN");
+        await onHost(env, hosts.s1, "nohup python3 -m http.server 7777 >/dev/null 2>&1 &");
+        // http.server looks its address up in DNS before it listens, which takes a while with no resolver.
+        await eventually("the listener is up on the LAN", async () => await connects(env, "a1", hosts.s1, 7777) || undefined, 60000);
         assert.strictEqual(await connects(env, "a1", addresses.s1.ipv4, 6443), true, "agents reach the API server over the tailnet");
         assert.strictEqual(await connects(env, "a1", addresses.s1.ipv4, 7777), false, "a port no rule allows is blocked");
         const headscalePid = async () => (await onHost(env, hosts.s1, "cat /run/k3s-standin/headscale.pid")).stdout.trim();
@@ -248,7 +249,11 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
     it("joins an EC2 worker as its user data says: metadata, mesh, k3s; and drains it when its group terminates it", async () => {
         // a2's host, now off the stack, plays a fresh instance of pool "burst" with k3s and Tailscale baked in.
         const ip = hosts.a2, host = path.join(hostsOf(env), hostDirs.a2, "root");
-        const stage = (from: string, to: string) => fs.mkdirSync(path.dirname(path.join(host, to)), { recursive: true }) ?? fs.copyFileSync(from, path.join(host, to));
+        const stage = (from: string, to: string) => {
+            fs.mkdirSync(path.dirname(path.join(host, to)), { recursive: true });
+            fs.copyFileSync(from, path.join(host, to));
+            fs.chmodSync(path.join(host, to), 0o755);
+        };
         stage(path.join(meshTools, "tailscale"), `${meshPaths.staging}/tailscale`);
         stage(path.join(meshTools, "tailscaled"), `${meshPaths.staging}/tailscaled`);
         stage(path.join(standin, "k3s"), `${k3sPaths.staging}/k3s`);
