@@ -5,7 +5,7 @@ import { adminKubeconfigScript } from "./k3s-kubeconfig";
 import {
     auditPolicyYaml, installCommands, k3sConfigYaml, k3sPaths, K3sNodeSettings, preflightScript, psaConfigYaml,
     registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, s3CredentialsYaml, uncordonScript,
-    versionProblem, writeFileScript,
+    versionProblem, writeContentScript, writeFileScript,
 } from "./k3s-plan";
 import { HostConnection, HostSteps, RemoteCommand, StepArgs } from "./remote-command";
 
@@ -100,8 +100,7 @@ export class K3sNode extends pulumi.ComponentResource {
                 [k3sPaths.psa, n.hardened && n.role === "server" ? psaConfigYaml : undefined],
                 [k3sPaths.audit, n.hardened && n.role === "server" ? auditPolicyYaml : undefined],
             ];
-            return files.filter(([, content]) => content !== undefined).map(([path, content]) =>
-                `echo '${Buffer.from(content!).toString("base64")}' | base64 -d | ${writeFileScript(path, sudo)}`);
+            return files.filter(([, content]) => content !== undefined).map(([path, content]) => writeContentScript(path, content!, "600", sudo));
         });
         const config = run("config", args.connection, {
             create: writeFiles.apply((w) => ["set -eu", ...w].join("\n")),

@@ -221,9 +221,14 @@ function stagedVersionCheck(version: string, host: string): string {
         `download that release's binary" >&2; exit 1; }`;
 }
 
-/** Writes stdin to `path` as root, mode 600, creating its directory. */
-export function writeFileScript(path: string, sudo: string): string {
-    return `${sudo}install -D -m 600 /dev/stdin ${q(path)}`;
+/** Writes stdin to `path` as root (mode 600 unless given), creating its directory. */
+export function writeFileScript(path: string, sudo: string, mode = "600"): string {
+    return `${sudo}install -D -m ${mode} /dev/stdin ${q(path)}`;
+}
+
+/** Writes `content` to `path` from the command line itself (base64): for what holds no secret. */
+export function writeContentScript(path: string, content: string, mode: string, sudo: string): string {
+    return `echo '${Buffer.from(content).toString("base64")}' | base64 -d | ${writeFileScript(path, sudo, mode)}`;
 }
 
 export interface InstallCommand {

@@ -1,6 +1,7 @@
 // The mesh as files and scripts: Headscale's config and policy, the systemd units, and the
 // shell each host runs. Pure functions, so the plan is tested without Pulumi.
 import { stringify } from "yaml";
+import { writeContentScript } from "./k3s-plan";
 
 export type MeshGroup = "servers" | "agents";
 
@@ -165,10 +166,6 @@ export function tailscaledUnit(privateCa = false): string {
 
 const arch = `case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) echo "unsupported architecture $(uname -m)" >&2; exit 1 ;; esac`;
 
-/** A file from stdin-free base64, written root-only where it holds anything secret. */
-function writeFile(path: string, content: string, mode: string, sudo: string): string {
-    return `echo '${Buffer.from(content).toString("base64")}' | base64 -d | ${sudo}install -D -m ${mode} /dev/stdin '${path}'`;
-}
 
 /** Installs (or upgrades) Headscale: staged binary or the release download, config, policy, unit. */
 /**
@@ -188,11 +185,11 @@ export function headscaleInstallScript(s: HeadscaleSettings, policy: MeshPolicyS
         `before=$(${fingerprint})`,
         binary,
         `${sudo}mkdir -p '${meshPaths.headscaleState}' && ${sudo}chmod 700 '${meshPaths.headscaleState}'`,
-        writeFile(meshPaths.headscaleConfig, headscaleConfigYaml(s), "644", sudo),
-        writeFile(meshPaths.headscaleUnit, headscaleUnit(), "644", sudo),
-        ...(s.tls ? [writeFile(meshPaths.headscaleCert, s.tls.certificate, "644", sudo),
+        writeContentScript(meshPaths.headscaleConfig, headscaleConfigYaml(s), "644", sudo),
+        writeContentScript(meshPaths.headscaleUnit, headscaleUnit(), "644", sudo),
+        ...(s.tls ? [writeContentScript(meshPaths.headscaleCert, s.tls.certificate, "644", sudo),
             `${sudo}install -m 600 /dev/stdin '${meshPaths.headscaleKey}'`] : []),
-        writeFile(candidate, meshPolicyJson(policy), "644", sudo),
+        writeContentScript(candidate, meshPolicyJson(policy), "644", sudo),
         `${sudo}'${meshPaths.headscale}' policy check --file '${candidate}' >/dev/null || { ${sudo}rm -f '${candidate}'; exit 1; }`,
         `${sudo}mv '${candidate}' '${meshPaths.policy}'`,
         `${sudo}systemctl daemon-reload`,
@@ -292,8 +289,8 @@ export function tailscaleJoinScript(n: TailscaleNodeSettings, sudo: string, airG
         "set -eu",
         `${sudo}test -s '${key}' || { echo "no pre-auth key on ${n.name} (${key}): run pulumi up again" >&2; exit 1; }`,
         ...binaries,
-        ...(n.ca ? [writeFile(meshPaths.meshCa, n.ca, "644", sudo)] : []),
-        writeFile(meshPaths.tailscaledUnit, tailscaledUnit(!!n.ca), "644", sudo),
+        ...(n.ca ? [writeContentScript(meshPaths.meshCa, n.ca, "644", sudo)] : []),
+        writeContentScript(meshPaths.tailscaledUnit, tailscaledUnit(!!n.ca), "644", sudo),
         `${sudo}systemctl daemon-reload`,
         `${sudo}systemctl enable tailscaled >/dev/null 2>&1 || true`,
         `${sudo}systemctl start tailscaled`,

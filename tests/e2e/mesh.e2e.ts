@@ -157,12 +157,12 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
                 assert.match(config, new RegExp(`server: https://${addresses.s1.ipv4.replace(/\./g, "\\.")}:6443`));
             }
         }
-        assert.ok(events(env).filter((e) => e.event === "start" && e.node).every((e) => e.registered), "a k3s node did not register");
+        assert.ok(events(env).filter((e) => e.event === "start").every((e) => e.registered), "a k3s node did not register");
         // The token config left out: random.RandomPassword made it, every node joined with it.
         const generated = hostFile(env, hostDirs.s1, k3sPaths.token.slice(1)).trim();
         assert.match(generated, /^[A-Za-z0-9]{48}$/, "the generated token is not 48 letters and digits");
         tokenSha = sha256(generated);
-        assert.deepStrictEqual([...new Set(events(env).filter((e) => e.event === "start" && e.node).map((e) => e.token_sha256))], [tokenSha]);
+        assert.deepStrictEqual([...new Set(events(env).filter((e) => e.event === "start").map((e) => e.token_sha256))], [tokenSha]);
         const state = (await env.pulumi("stack", "export")).stdout;
         assert.ok(state.includes("random:index/randomPassword:RandomPassword"), "the token is not a RandomPassword");
         assert.ok(!state.includes(generated), "the generated token is in the state in plain text");
@@ -303,7 +303,7 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
             fs.writeFileSync(imdsState, JSON.stringify({ ...metadata, "autoscaling/target-lifecycle-state": "Terminated" }));
             await eventually("the worker cordoned", async () => (await env.json("get", "node", name)).spec.unschedulable === true);
             await eventually("its pod evicted", async () => (await env.json("get", "pods", "-n", "default")).items.every((p: any) => p.metadata.name !== first.metadata.name) || undefined);
-            await eventually("k3s stopped after the drain", async () => events(env).some((e) => e.event === "stop" && e.host === hostDirs.a2) || undefined);
+            await eventually("k3s stopped after the drain", async () => events(env).some((e) => e.event === "stop" && e.service === "k3s-agent" && e.host === hostDirs.a2) || undefined);
             const asNode = events(env).filter((e) => e.event === "kubectl" && e.host === hostDirs.a2);
             assert.ok(asNode.length > 0 && asNode.every((e) => e.kubeconfig === workerPaths.kubeletKubeconfig), "the drain used other credentials than the node's own");
             assert.ok(asNode.some((e) => e.args.includes("create") && e.args.some((a: string) => a.endsWith(`/pods/${first.metadata.name}/eviction`))), "the pod was not evicted through the Eviction API");
