@@ -45,13 +45,14 @@ export function workerPoolArgs(pool: Pool, cluster: ResolvedCluster, k3s: K3sClu
     };
 }
 
-export function composeAwsWorkers(cluster: ResolvedCluster, k3s: K3sCluster, mesh?: PoolMesh): AwsWorkers | undefined {
+export function composeAwsWorkers(cluster: ResolvedCluster, k3s: K3sCluster, mesh?: PoolMesh,
+    transformations: pulumi.ResourceTransformation[] = []): AwsWorkers | undefined {
     const config = cluster.aws;
     if (!config) {
         return undefined;
     }
     const provider = new aws.Provider("aws", { region: config.region });
-    const opts = { providers: { aws: provider } };
+    const opts = { providers: { aws: provider }, transformations };
     const identity = config.github || config.serviceAccountIssuer
         ? new AwsIdentity("aws-identity", { github: config.github, serviceAccountIssuer: config.serviceAccountIssuer }, opts)
         : undefined;

@@ -114,10 +114,10 @@ export interface ConnectedCluster {
 }
 
 /** Installs k3s when the stack says so, and returns the provider for everything in the cluster. */
-export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentProfile): ConnectedCluster {
+export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentProfile, transformations: pulumi.ResourceTransformation[] = []): ConnectedCluster {
     if (cluster.target === "k3s") {
         const meshArgs = cluster.mesh && { ...meshNetworkArgs(cluster.k3s!, cluster.mesh), pools: cluster.aws?.pools.map((p) => p.name) };
-        const mesh = meshArgs && new MeshNetwork("mesh", meshArgs);
+        const mesh = meshArgs && new MeshNetwork("mesh", meshArgs, { transformations });
         const k3s = new K3sCluster("k3s", {
             ...k3sClusterArgs(cluster.k3s!, profile),
             mesh: mesh && {
@@ -125,8 +125,8 @@ export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentPro
                 hostKeys: mesh.hostKeys,
                 iface: meshInterface,
             },
-        }, { dependsOn: mesh ? mesh.ready : [] });
-        const aws = composeAwsWorkers(cluster, k3s, mesh && meshArgs && { network: mesh, args: meshArgs });
+        }, { dependsOn: mesh ? mesh.ready : [], transformations });
+        const aws = composeAwsWorkers(cluster, k3s, mesh && meshArgs && { network: mesh, args: meshArgs }, transformations);
         return {
             k3s,
             mesh,

@@ -2,7 +2,7 @@
 // ones: enable, disable and re-enable an add-on, CRDs before the objects that need them, nothing left.
 import * as assert from "assert";
 import * as path from "path";
-import { E2eEnv, managedObjects, root } from "./harness";
+import { E2eEnv, managedObjects, onLocalCluster, root } from "./harness";
 
 const charts = path.join(root, "tests", "fixtures", "charts");
 const addonNamespaces = ["ingress-nginx", "cert-manager", "sealed-secrets"];
@@ -31,17 +31,7 @@ describe("the add-on registry on the real engine", function () {
     this.timeout(15 * 60 * 1000);
     const env = new E2eEnv("e2e-addons", 1);
 
-    before(async () => {
-        await env.cluster("up");
-        env.writeConfig(stackConfig(env, false));
-    });
-
-    after(async () => {
-        if (process.env.KUBESTRAP_E2E_KEEP !== "1") {
-            await env.cluster("down").catch(() => undefined);
-            env.cleanup();
-        }
-    });
+    onLocalCluster(env, () => stackConfig(env, false));
 
     it("previews the add-ons, CustomResources included, before their charts exist", async () => {
         const creates = (await env.previewSteps()).filter((s) => s.op === "create").map((s) => s.name);

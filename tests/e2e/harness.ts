@@ -148,3 +148,20 @@ export function demonStackConfig(env: E2eEnv, dedupeWindowSeconds = e2eStream.de
         },
     };
 }
+
+/**
+ * A suite's local control plane: started (and the stack's config written) before its tests,
+ * stopped and its directory removed after them, unless KUBESTRAP_E2E_KEEP=1 keeps both.
+ */
+export function onLocalCluster(env: E2eEnv, config: () => Record<string, unknown>): void {
+    before(async () => {
+        await env.cluster("up");
+        env.writeConfig(config());
+    });
+    after(async () => {
+        if (process.env.KUBESTRAP_E2E_KEEP !== "1") {
+            await env.cluster("down").catch(() => undefined);
+            env.cleanup();
+        }
+    });
+}

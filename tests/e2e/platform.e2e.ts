@@ -1,7 +1,7 @@
 // The real Pulumi engine against a real local API server: preview, up, a no-op up, in-place
 // changes, an interrupted up that converges, and a destroy that leaves nothing behind.
 import * as assert from "assert";
-import { demonStackConfig, E2eEnv, eventually, managedObjects, sleep } from "./harness";
+import { demonStackConfig, E2eEnv, eventually, managedObjects, onLocalCluster, sleep } from "./harness";
 
 function stackConfig(env: E2eEnv, overrides: { dedupe?: number; helloReplicas?: number } = {}) {
     return {
@@ -24,17 +24,7 @@ describe("kubestrap on the real engine and a local API server", function () {
     this.timeout(15 * 60 * 1000);
     const env = new E2eEnv();
 
-    before(async () => {
-        await env.cluster("up");
-        env.writeConfig(stackConfig(env));
-    });
-
-    after(async () => {
-        if (process.env.KUBESTRAP_E2E_KEEP !== "1") {
-            await env.cluster("down").catch(() => undefined);
-            env.cleanup();
-        }
-    });
+    onLocalCluster(env, () => stackConfig(env));
 
     it("previews every create on a fresh stack", async () => {
         const steps = await env.previewSteps();

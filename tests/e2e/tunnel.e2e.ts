@@ -3,7 +3,7 @@
 // Secret, Deployment, PodDisruptionBudget and NetworkPolicies are created, left alone by a
 // second up, and destroyed with nothing left. The Cloudflare side is tested under mocks.
 import * as assert from "assert";
-import { E2eEnv, managedObjects } from "./harness";
+import { E2eEnv, managedObjects, onLocalCluster } from "./harness";
 
 const connectorToken = "e2e-cloudflared-connector-token";
 
@@ -29,18 +29,8 @@ describe("cloudflared on the real engine and a local API server", function () {
     this.timeout(10 * 60 * 1000);
     const env = new E2eEnv("e2e-tunnel", 6);
 
-    before(async () => {
-        env.env.E2E_TUNNEL_TOKEN = connectorToken;
-        await env.cluster("up");
-        env.writeConfig(stackConfig(env));
-    });
-
-    after(async () => {
-        if (process.env.KUBESTRAP_E2E_KEEP !== "1") {
-            await env.cluster("down").catch(() => undefined);
-            env.cleanup();
-        }
-    });
+    env.env.E2E_TUNNEL_TOKEN = connectorToken;
+    onLocalCluster(env, () => stackConfig(env));
 
     it("deploys cloudflared: 2 ready replicas, its PDB, its policies, the token only in its Secret", async () => {
         await env.pulumi("up", "--yes", "--skip-preview");

@@ -42,7 +42,7 @@ async function start(edit?: (cluster: any) => void, preview = false) {
     });
     r.invokes.set("aws:index/getAvailabilityZones:getAvailabilityZones", () => ({ names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }));
     r.invokes.set("aws:index/getCallerIdentity:getCallerIdentity", () => ({ accountId: "123456789012" }));
-    return { r, connected: connectCluster(prodConfig(edit).cluster, profiles.prod) };
+    return { r, connected: connectCluster(prodConfig(edit).cluster, profiles.prod, [r.track]) };
 }
 
 const one = (r: Recorder, type: string, name: string) => r.one(type, name).inputs;
@@ -154,6 +154,16 @@ describe("AWS workers (prod stack)", () => {
         const own = await compose((c) => { c.aws.network = { vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"] }; });
         assert.deepStrictEqual(own.ofType("aws:ec2/vpc:Vpc"), []);
         assert.deepStrictEqual(one(own, "aws:autoscaling/group:Group", "aws-burst-nodes").vpcZoneIdentifiers, ["subnet-0123456789abcdef0"]);
+    });
+
+    it("puts every AWS resource under its component: AwsWorkerPool, AwsNetwork or AwsIdentity", async () => {
+        const r = await compose();
+        const owner = (key: string): string | undefined => {
+            const parent = r.ancestry.get(key);
+            return !parent || /^kubestrap:aws:/.test(parent) ? parent : owner(parent);
+        };
+        const owners = new Set(r.resources.filter((x) => x.type.startsWith("aws:") && x.type !== "pulumi:providers:aws").map((x) => owner(`${x.type}::${x.name}`)));
+        assert.deepStrictEqual([...owners].sort(), ["kubestrap:aws:AwsIdentity::aws-identity", "kubestrap:aws:AwsNetwork::aws-network", "kubestrap:aws:AwsWorkerPool::aws-burst"]);
     });
 
     it("refuses a pinned image of the other architecture before anything is made", async () => {

@@ -39,7 +39,7 @@ async function compose(tunnel: Record<string, unknown>, preview = false): Promis
     const r = await withMocks(preview);
     r.invokes.set(tokenInvoke, (inputs) => ({ accountId: inputs.accountId, tunnelId: inputs.tunnelId, token: `connector-token-of-${inputs.tunnelId}` }));
     const config = parseConfig(tunnelConfig(tunnel), { env: {}, baseDir: ".", readFile: () => "" });
-    const platform = composePlatform(config, profiles.dev, new k8s.Provider("cluster", { kubeconfig: "{}" }));
+    const platform = composePlatform(config, profiles.dev, new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track]);
     await settle(platform.tunnel!.connector.deploymentName, ...Object.values(platform.apps).map((a) => a.internalUrl));
     return r;
 }
@@ -134,6 +134,17 @@ describe("CloudflareTunnel", () => {
         assert.deepStrictEqual(r.calls, []);
         assert.strictEqual(reveal(r.one("kubernetes:core/v1:Secret", "cloudflare-cloudflared-token").inputs.stringData).token, "dashboard-token");
         assert.strictEqual(r.one("kubernetes:policy/v1:PodDisruptionBudget", "cloudflare-cloudflared-pdb").inputs.spec.minAvailable, 2);
+    });
+
+    it("puts the Cloudflare resources under CloudflareTunnel and the in-cluster ones under its Cloudflared", async () => {
+        const r = await compose(routes);
+        for (const x of r.resources.filter((x) => /^(cloudflare|random):/.test(x.type))) {
+            assert.strictEqual(r.ancestry.get(`${x.type}::${x.name}`), "kubestrap:cloudflare:CloudflareTunnel::cloudflare", x.name);
+        }
+        for (const x of r.kubernetesObjects().filter((x) => x.name.startsWith("cloudflare-"))) {
+            assert.strictEqual(r.ancestry.get(`${x.type}::${x.name}`), "kubestrap:cloudflare:Cloudflared::cloudflare-cloudflared", x.name);
+        }
+        assert.strictEqual(r.ancestry.get("kubestrap:cloudflare:Cloudflared::cloudflare-cloudflared"), "kubestrap:cloudflare:CloudflareTunnel::cloudflare");
     });
 
     it("previews with the tunnel id and token unknown", async () => {

@@ -3,6 +3,7 @@
 package pluginrpc
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
@@ -112,4 +113,23 @@ func NewID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// NoConfig answers the provider-configuration calls of a provider that takes no configuration
+// (kubestrap's plugins take none): any config is accepted, nothing in it diffs, secrets and
+// previews are supported; every call it does not answer is Unimplemented. Embed it in a provider.
+type NoConfig struct {
+	pulumirpc.UnimplementedResourceProviderServer
+}
+
+func (NoConfig) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+}
+
+func (NoConfig) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+}
+
+func (NoConfig) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
