@@ -111,7 +111,7 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
         }
         this.hostnames = args.routes.map((r) => r.hostname);
         this.connector = new Cloudflared(`${name}-cloudflared`, {
-            namespace: args.namespace, replicas: args.replicas, image: args.image, token: pulumi.secret(token),
+            namespace: args.namespace, replicas: args.replicas, image: args.image, token,
             targets: args.routes.map((r) => r.target),
         }, child);
         this.registerOutputs({ tunnelId: this.tunnelId, cnameTarget: this.cnameTarget, hostnames: this.hostnames });

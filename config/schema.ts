@@ -1,5 +1,6 @@
 // The shape of kubestrap's stack config (`kubestrap:*` keys), with defaults that hold in
 // every environment. What differs between dev and prod lives in stacks/.
+import { isIP } from "net";
 import { z } from "zod";
 import { k3sFlagProblem } from "../components/k3s-flags";
 import { topologyProblems } from "../components/k3s-plan";
@@ -300,7 +301,7 @@ function awsClusterProblems(c: { target: string; aws?: z.infer<typeof aws>; mesh
         const taken = [
             ...k3sRanges(c.k3s.extraServerArgs),
             ...(c.mesh ? [{ name: "the tailnet", cidr: c.mesh.headscale.prefixes.v4 }] : []),
-            ...[...c.k3s.servers, ...c.k3s.agents].flatMap((h) => [h.address, h.host].filter((a): a is string => !!a && /^\d+\.\d+\.\d+\.\d+$/.test(a))
+            ...[...c.k3s.servers, ...c.k3s.agents].flatMap((h) => [h.address, h.host].filter((a): a is string => !!a && isIP(a) === 4)
                 .map((a) => ({ name: `node ${h.name}'s address`, cidr: `${a}/32` }))),
         ];
         vpcOverlapProblems(network.cidr, taken).forEach((message) => problems.push({ path: ["aws", "network", "cidr"], message }));

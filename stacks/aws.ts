@@ -1,5 +1,6 @@
 // The AWS side of a k3s stack: keyless identities, the workers' network, and one Auto Scaling
 // pool per `kubestrap:cluster.aws.pools[]`, each joining the cluster (over the mesh when on).
+import { isIP } from "net";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedCluster } from "../config";
@@ -41,7 +42,7 @@ export function workerPoolArgs(pool: Pool, cluster: ResolvedCluster, k3s: K3sClu
         serverUrl: mesh ? pulumi.interpolate`https://${mesh.network.addresses[firstServer.name].ipv4}:6443` : `https://${firstServer.address ?? firstServer.host}:6443`,
         k3sToken: k3s.token,
         meshKey: mesh?.network.poolKeys[pool.name],
-        serverAddresses: k.servers.map((s) => s.address ?? s.host).filter((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)),
+        serverAddresses: k.servers.map((s) => s.address ?? s.host).filter((a) => isIP(a) === 4),
     };
 }
 
