@@ -183,7 +183,8 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
 
     it("relays through Headscale's embedded DERP when direct UDP between two nodes is blocked", async () => {
         // a2 serves kubelet's port, which the ACL allows between nodes.
-        await onHost(env, hosts.a2, "nohup python3 -m http.server 10250 >/dev/null 2>&1 & sleep 1");
+        await onHost(env, hosts.a2, "nohup python3 -m http.server 10250 >/dev/null 2>&1 &");
+        await eventually("a2's listener is up on the LAN", async () => await connects(env, "a1", hosts.a2, 10250) || undefined, 60000);
         const block = (op: string) => `iptables ${op} INPUT -p udp -s ${hosts.a2} -j DROP && iptables ${op} OUTPUT -p udp -d ${hosts.a2} -j DROP`;
         await onHost(env, hosts.a1, block("-I"));
         try {
