@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"kubestrap.local/toolchain/providers/pluginrpc"
 )
 
 // The inputs of each resource type; outputs are these plus stdout and stderr for commands.
@@ -23,34 +24,15 @@ var replaceKeys = map[string]bool{"triggers": true, "source": true, "remotePath"
 var commandKeys = map[string]bool{"create": true, "update": true, "environment": true, "stdin": true, "dir": true, "interpreter": true}
 
 func changedKeys(kind string, olds, news resource.PropertyMap) []string {
-	var changed []string
-	for _, key := range inputKeys[kind] {
-		k := resource.PropertyKey(key)
-		o, hasOld := olds[k]
-		n, hasNew := news[k]
-		if hasOld != hasNew || (hasNew && (n.ContainsUnknowns() || !o.DeepEquals(n))) {
-			changed = append(changed, key)
-		}
-	}
-	sort.Strings(changed)
-	return changed
+	return pluginrpc.ChangedKeys(inputKeys[kind], olds, news)
 }
 
 func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(req.GetOldInputs())
+	olds, news, err := pluginrpc.DiffInputs(req)
 	if err != nil {
 		return nil, err
 	}
-	if len(olds) == 0 {
-		if olds, err = unmarshal(req.GetOlds()); err != nil {
-			return nil, err
-		}
-	}
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	changed := changedKeys(resourceType(req.GetUrn()), reveal(olds), reveal(news))
+	changed := changedKeys(resourceType(req.GetUrn()), olds, news)
 	if len(changed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, HasDetailedDiff: true}, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -132,4 +133,36 @@ func (NoConfig) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.
 
 func (NoConfig) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
+}
+
+// DiffInputs reads a Diff request's old inputs (its old outputs where the engine sent none)
+// and its new inputs, with secrets revealed for comparison.
+func DiffInputs(req *pulumirpc.DiffRequest) (olds, news resource.PropertyMap, err error) {
+	if olds, err = Unmarshal(req.GetOldInputs()); err != nil {
+		return nil, nil, err
+	}
+	if len(olds) == 0 {
+		if olds, err = Unmarshal(req.GetOlds()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if news, err = Unmarshal(req.GetNews()); err != nil {
+		return nil, nil, err
+	}
+	return Reveal(olds), Reveal(news), nil
+}
+
+// ChangedKeys lists, sorted, the keys whose value was added, removed, changed or is not known yet.
+func ChangedKeys(keys []string, olds, news resource.PropertyMap) []string {
+	var changed []string
+	for _, key := range keys {
+		k := resource.PropertyKey(key)
+		o, hasOld := olds[k]
+		n, hasNew := news[k]
+		if hasOld != hasNew || (hasNew && (n.ContainsUnknowns() || !o.DeepEquals(n))) {
+			changed = append(changed, key)
+		}
+	}
+	sort.Strings(changed)
+	return changed
 }

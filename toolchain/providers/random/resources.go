@@ -104,30 +104,14 @@ func specOf(m resource.PropertyMap) passwordSpec {
 }
 
 func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := pluginrpc.Unmarshal(req.GetOldInputs())
+	olds, news, err := pluginrpc.DiffInputs(req)
 	if err != nil {
 		return nil, err
 	}
-	if len(olds) == 0 {
-		if olds, err = pluginrpc.Unmarshal(req.GetOlds()); err != nil {
-			return nil, err
-		}
-	}
-	news, err := pluginrpc.Unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	olds, news = pluginrpc.Reveal(olds), pluginrpc.Reveal(news)
-	var changed []string
+	changed := pluginrpc.ChangedKeys(inputKeys[pluginrpc.ResourceType(req.GetUrn())], olds, news)
 	detailed := map[string]*pulumirpc.PropertyDiff{}
-	for _, key := range inputKeys[pluginrpc.ResourceType(req.GetUrn())] {
-		k := resource.PropertyKey(key)
-		o, hasOld := olds[k]
-		n, hasNew := news[k]
-		if hasOld != hasNew || (hasNew && (n.ContainsUnknowns() || !o.DeepEquals(n))) {
-			changed = append(changed, key)
-			detailed[key] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE_REPLACE, InputDiff: true}
-		}
+	for _, key := range changed {
+		detailed[key] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE_REPLACE, InputDiff: true}
 	}
 	if len(changed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, HasDetailedDiff: true}, nil
