@@ -2,14 +2,8 @@
 // is on), the network they run in, and the identities that let CI and workloads reach AWS
 // with no static keys.
 import { z } from "zod";
-import { cidr, labelKey, labelValue } from "./primitives";
+import { cidr, labelKey, labelValue, taint } from "./primitives";
 import { ipv4Range, rangesOverlap } from "./formats";
-
-const taint = z.object({
-    key: labelKey,
-    value: labelValue.optional(),
-    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
-}).strict();
 
 /** The instance families of each architecture, as EC2 names them. */
 const gravitonFamily = /^[a-z]+\d+[a-z]*g[a-z]*\.|^a1\./;

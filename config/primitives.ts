@@ -43,3 +43,10 @@ export const secretRef = z.union([
     }),
 });
 export type SecretRef = z.infer<typeof secretRef>;
+
+/** A node taint as k3s's node-taint and Kubernetes take it. */
+export const taint = z.object({
+    key: labelKey,
+    value: labelValue.optional(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+}).strict();

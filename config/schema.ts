@@ -11,7 +11,7 @@ import { mesh } from "./mesh";
 import { k3sRanges, meshProblems } from "./mesh-checks";
 import { duration, sshHostKey } from "./duration";
 import { byteQuantityProblem, cpuQuantityProblem, quantityValue } from "./formats";
-import { address, byteQuantity, cidr, cpuQuantity, dnsName, envName, host, image, labelKey, labelValue, registryEndpoint, registryName, secretRef, sshHost } from "./primitives";
+import { address, byteQuantity, cidr, cpuQuantity, dnsName, envName, host, image, labelKey, labelValue, registryEndpoint, registryName, secretRef, sshHost, taint } from "./primitives";
 
 export * from "./primitives";
 
@@ -212,12 +212,6 @@ export const demon = z.object({
     }
 });
 export type DemonConfig = z.infer<typeof demon>;
-
-const taint = z.object({
-    key: labelKey,
-    value: labelValue.optional(),
-    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
-}).strict();
 
 const k3sHost = z.object({
     name: dnsName,
