@@ -2,7 +2,7 @@
 // cluster would refuse (or silently resolve against the user) once the parts meet.
 import { AddonName, addonNames, registry } from "../components/addons/registry";
 import { configPath } from "./problems";
-import { appRef, defaultAppReplicas, defaultNatsReplicas, StackConfig } from "./schema";
+import { defaultAppReplicas, defaultNatsReplicas, StackConfig, tunnelRouteApp } from "./schema";
 
 type Section = keyof StackConfig;
 type Path = (string | number)[];
@@ -129,8 +129,8 @@ export function tunnelProblems(c: Pick<StackConfig, "apps" | "cloudflare"> & Par
         return [];
     }
     const known = new Set(c.apps.map((a) => `${a.namespace}/${a.name}`));
-    const problems = c.cloudflare.tunnel.ingress.flatMap((r, i) => r.app && !known.has(appRef(r.app, { namespace: "apps" }))
-        ? [`${configPath(["cloudflare", "tunnel", "ingress", i, "app"])}: there is no app "${appRef(r.app, { namespace: "apps" })}"; ` +
+    const problems = c.cloudflare.tunnel.ingress.flatMap((r, i) => r.app && !known.has(tunnelRouteApp(r)!)
+        ? [`${configPath(["cloudflare", "tunnel", "ingress", i, "app"])}: there is no app "${tunnelRouteApp(r)}"; ` +
             `name one of kubestrap:apps (${[...known].join(", ") || "none"}) as "namespace/name", or give service instead`]
         : []);
     const tunnelNamespace = c.cloudflare.tunnel.namespace;

@@ -12,6 +12,9 @@ export function durationSeconds(text: string): number | undefined {
     return ["h", "m", "s"].reduce((total, unit, i) => total + Number(match[i + 1] ?? 0) * unitSeconds[unit], 0);
 }
 
+/** Seconds written back as a duration in its largest whole unit: 86400 -> "24h", 5400 -> "90m". */
+export const durationText = (seconds: number) => seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+
 /** A positive duration like "5m" or "1h30m", read as seconds. */
 export const duration = z.string().superRefine((text, ctx) => {
     const seconds = durationSeconds(text);

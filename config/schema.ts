@@ -123,6 +123,9 @@ export type AppConfig = z.infer<typeof app>;
 /** "name" or "namespace/name" in an app's dependsOn, as namespace/name. */
 export const appRef = (ref: string, from: { namespace: string }) => ref.includes("/") ? ref : `${from.namespace}/${ref}`;
 
+/** The app a tunnel route sends to, as namespace/name ("name" alone is in the default "apps"). */
+export const tunnelRouteApp = (route: { app?: string }) => route.app && appRef(route.app, { namespace: "apps" });
+
 export const apps = z.array(app).default([]).superRefine((list, ctx) => {
     const known = new Set(list.map((a) => `${a.namespace}/${a.name}`));
     list.forEach((a, i) => a.networkPolicy.dependsOn.forEach((ref, j) => {

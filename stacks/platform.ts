@@ -1,8 +1,9 @@
 // Composes the platform from validated config: stacks only compose, components do the work.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appRef, KubestrapConfig, ResolvedAddons, ResolvedApp, ResolvedCloudflare, ResolvedDemon } from "../config";
+import { appRef, KubestrapConfig, ResolvedAddons, ResolvedApp, ResolvedCloudflare, ResolvedDemon, tunnelRouteApp } from "../config";
 import { serviceUrlTarget } from "../config/cloudflare";
+import { durationText } from "../config/duration";
 import { CloudflareTunnel, CloudflareTunnelArgs } from "../components/cloudflare-tunnel";
 import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-stack";
 import { AppPeer } from "../components/app-network-policies";
@@ -90,11 +91,6 @@ export function webAppArgs(app: ResolvedApp, profile: EnvironmentProfile): WebAp
     };
 }
 
-/** Seconds as Cloudflare's (Go's) duration strings: 86400 -> "24h". */
-export const goDuration = (seconds: number) => seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
-
-const routedApp = (route: { app?: string }) => route.app && appRef(route.app, { namespace: "apps" });
-
 /** The tunnel's routes, resolved: an app's Service URL and pods, or the configured Service's namespace and port. */
 export function tunnelArgs(cloudflare: ResolvedCloudflare, apps: ResolvedApp[], webApps: Record<string, WebApp>): CloudflareTunnelArgs {
     const byKey = new Map(apps.map((a) => [`${a.namespace}/${a.name}`, a]));
@@ -108,14 +104,14 @@ export function tunnelArgs(cloudflare: ResolvedCloudflare, apps: ResolvedApp[], 
         replicas: t.replicas,
         image: t.image,
         routes: t.ingress.map((r) => {
-            const key = routedApp(r);
+            const key = tunnelRouteApp(r);
             if (key) {
                 const app = byKey.get(key)!;
                 return { hostname: r.hostname, path: r.path, origin: r.origin, service: webApps[key].internalUrl, target: { namespace: app.namespace, port: app.port, podSelector: appPeer(app).selector } };
             }
             return { hostname: r.hostname, path: r.path, origin: r.origin, service: r.service!, target: serviceUrlTarget(r.service!, r.targetPort)! };
         }),
-        access: t.access.map((a) => ({ hostname: a.hostname, name: a.name ?? a.hostname, sessionDuration: goDuration(a.sessionDuration), allow: a.allow })),
+        access: t.access.map((a) => ({ hostname: a.hostname, name: a.name ?? a.hostname, sessionDuration: durationText(a.sessionDuration), allow: a.allow })),
     };
 }
 
@@ -158,7 +154,7 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
     for (const app of config.apps) {
         const ns = namespaces.get(app.namespace)!;
         const policy = appPolicy(app, config.apps, config.demon.ingressControllerNamespace ?? ingressControllerNamespace(config.addons));
-        const routed = config.cloudflare?.tunnel.ingress.some((r) => routedApp(r) === `${app.namespace}/${app.name}`);
+        const routed = config.cloudflare?.tunnel.ingress.some((r) => tunnelRouteApp(r) === `${app.namespace}/${app.name}`);
         const networkPolicy = routed && policy ? { ...policy, allowFromNamespaces: [...policy.allowFromNamespaces, config.cloudflare!.tunnel.namespace] } : policy;
         apps[`${app.namespace}/${app.name}`] = new WebApp(`${app.namespace}-${app.name}`,
             { ...webAppArgs(app, profile), namespace: ns.metadata.name, networkPolicy }, { ...opts, dependsOn: [ns, ...ingressReady] });

@@ -4,7 +4,8 @@ import { parseConfig } from "../../config";
 import { catchAll } from "../../components/cloudflare-tunnel";
 import { cloudflareEdgeCidrs } from "../../components/cloudflared";
 import { profiles } from "../../stacks/environments";
-import { composePlatform, goDuration } from "../../stacks/platform";
+import { composePlatform } from "../../stacks/platform";
+import { durationText } from "../../config/duration";
 import { toConfigValues } from "../config-fixtures";
 import { schemaErrors } from "../k8s-schema";
 import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
@@ -80,7 +81,7 @@ describe("CloudflareTunnel", () => {
         assert.deepStrictEqual(policy.includes, [{ emailDomain: { domain: "example.com" } }, { email: { email: "oncall@partner.org" } }, { group: { id: "g-admins" } }]);
         const app = r.one("cloudflare:index/zeroTrustAccessApplication:ZeroTrustAccessApplication", "cloudflare-app-grafana.example.com").inputs;
         assert.deepStrictEqual([app.domain, app.type, app.sessionDuration, app.policies], ["grafana.example.com", "self_hosted", "8h", [{ id: "cloudflare-access-grafana.example.com-id", precedence: 1 }]]);
-        assert.strictEqual(goDuration(90 * 60), "90m");
+        assert.strictEqual(durationText(90 * 60), "90m");
     });
 
     it("runs cloudflared with the connector token from a Secret, never in plain text", async () => {
