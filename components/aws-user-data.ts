@@ -24,6 +24,11 @@ export const workerPaths = {
 /** The instance metadata service; tests point it at a stand-in of their own. */
 export const imdsEndpoint = "http://169.254.169.254";
 
+/** Shell that prints an IMDSv2 session token valid for `ttl` seconds. */
+const imdsToken = (imds: string, ttl: number) => `curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: ${ttl}' '${imds}/latest/api/token'`;
+/** Shell that prints one metadata value, with the session token in $token. */
+const imdsRead = (imds: string, path: string) => `curl -sf -H "X-aws-ec2-metadata-token: $token" "${imds}/latest/meta-data/${path}"`;
+
 export interface WorkerSettings {
     pool: string;
     k3sVersion: string;
@@ -95,9 +100,9 @@ export function joinScript(s: WorkerSettings): string {
     return [
         "#!/bin/sh",
         "set -eu",
-        `token=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' '${imds}/latest/api/token') || ` +
+        `token=$(${imdsToken(imds, 300)}) || ` +
             `{ echo 'kubestrap-join: no instance metadata (IMDSv2) at ${imds}' >&2; exit 1; }`,
-        `meta() { curl -sf -H "X-aws-ec2-metadata-token: $token" "${imds}/latest/meta-data/$1"; }`,
+        `meta() { ${imdsRead(imds, "$1")}; }`,
         "instance_id=$(meta instance-id)",
         "instance_type=$(meta instance-type)",
         // Spot instances say "spot"; the key is missing on some on-demand ones.
@@ -128,8 +133,8 @@ export function drainOnTerminateScript(timeoutSeconds: number, imds = imdsEndpoi
         "set -u",
         `node=$(cat '${workerPaths.nodeName}')`,
         "while :; do",
-        `  token=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' '${imds}/latest/api/token') &&`,
-        `    [ "$(curl -sf -H "X-aws-ec2-metadata-token: $token" '${imds}/latest/meta-data/autoscaling/target-lifecycle-state')" = Terminated ] && break`,
+        `  token=$(${imdsToken(imds, 60)}) &&`,
+        `    [ "$(${imdsRead(imds, "autoscaling/target-lifecycle-state")})" = Terminated ] && break`,
         "  sleep 5",
         "done",
         'echo "$node: the Auto Scaling group is terminating this instance; draining"',
