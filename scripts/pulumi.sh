@@ -18,7 +18,23 @@ fi
 [ -d node_modules/@pulumi/pulumi ] || npm ci --ignore-scripts --no-audit --no-fund >&2
 
 export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$here/.kubestrap/state}
-case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac
+state_dir=
+case "$PULUMI_BACKEND_URL" in file://*)
+    state_dir=${PULUMI_BACKEND_URL#file://}
+    state_dir=${state_dir%%\?*}
+    mkdir -p "$state_dir"
+    # A file backend writes each checkpoint atomically but its `.attrs` metadata sidecar in
+    # place, so a run killed at the wrong moment leaves an empty sidecar and every later command
+    # fails with "failed to load checkpoint: EOF". Pulumi needs nothing from the sidecars: skip
+    # them, and remove any empty one an older, killed run left.
+    case "$PULUMI_BACKEND_URL" in
+        *metadata=*) ;;
+        *\?*) PULUMI_BACKEND_URL+="&metadata=skip" ;;
+        *) PULUMI_BACKEND_URL+="?metadata=skip" ;;
+    esac
+    [ ! -d "$state_dir/.pulumi" ] || find "$state_dir/.pulumi" -name '*.attrs' -empty -delete
+    ;;
+esac
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
     [ "$stack" = dev ] || { echo "set PULUMI_CONFIG_PASSPHRASE (or _FILE) for the $stack stack" >&2; exit 1; }
     export PULUMI_CONFIG_PASSPHRASE=kubestrap-dev
@@ -31,7 +47,7 @@ fi
 # would then fail on its lock); elsewhere, a listing that worked and lacks it.
 stack_exists() {
     case "$PULUMI_BACKEND_URL" in
-        file://*) compgen -G "${PULUMI_BACKEND_URL#file://}/.pulumi/stacks/*/$stack.json*" >/dev/null ;;
+        file://*) compgen -G "$state_dir/.pulumi/stacks/*/$stack.json*" >/dev/null ;;
         *) ! stacks=$(pulumi stack ls --json 2>/dev/null) || grep -q "\"name\": \"$stack\"" <<<"$stacks" ;;
     esac
 }

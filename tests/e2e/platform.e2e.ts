@@ -1,6 +1,8 @@
 // The real Pulumi engine against a real local API server: preview, up, a no-op up, in-place
 // changes, an interrupted up that converges, and a destroy that leaves nothing behind.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { demonStackConfig, E2eEnv, eventually, managedObjects, onLocalCluster, sleep } from "./harness";
 
 function stackConfig(env: E2eEnv, overrides: { dedupe?: number; helloReplicas?: number } = {}) {
@@ -113,6 +115,12 @@ describe("kubestrap on the real engine and a local API server", function () {
         process.kill(-child.pid!, "SIGKILL");
         await sleep(1000);
         const partial = (await managedObjects(env)).length;
+        // A kill while the file backend wrote a metadata sidecar in place used to leave it empty,
+        // and every later command failed with "failed to load checkpoint: EOF". pulumi.sh writes
+        // none and removes an empty one; leave the worst case behind to prove it.
+        const stacks = path.join(env.dir, "state", ".pulumi", "stacks", "kubestrap");
+        assert.deepStrictEqual(fs.readdirSync(stacks).filter(f => f.endsWith(".attrs")), []);
+        fs.writeFileSync(path.join(stacks, `${env.stack}.json.attrs`), "");
         // The documented recovery: release the killed run's lock, then reconcile state with the cluster.
         await env.pulumi("cancel", "--yes");
         await env.pulumi("refresh", "--yes", "--skip-preview", "--clear-pending-creates");
