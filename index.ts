@@ -39,6 +39,9 @@ async function platformOutputs() {
         },
         apps: Object.fromEntries(Object.entries(platform.apps).map(([key, app]) =>
             [key, { internalUrl: app.internalUrl, url: app.url }])),
+        composeApps: Object.keys(platform.composeApps).length > 0
+            ? Object.fromEntries(Object.entries(platform.composeApps).map(([key, app]) => [key, app.services]))
+            : undefined,
     };
 
     // Outputs that do not apply to this stack (no k3s, no Demon) are left out rather than

@@ -6,6 +6,8 @@ export interface IngressSettings {
     host: string;
     className?: string;
     paths?: string[];
+    /** The Service port's name the paths route to; "http" when unset. */
+    port?: string;
     /** TLS through cert-manager (clusterIssuer) or an existing secret (secretName). */
     tls?: { clusterIssuer?: string; secretName?: string };
 }
@@ -27,7 +29,7 @@ export function ingressFor(settings: IngressSettings, serviceName: pulumi.Input<
                     paths: paths.map((path) => ({
                         path,
                         pathType: "Prefix",
-                        backend: { service: { name: serviceName, port: { name: "http" } } },
+                        backend: { service: { name: serviceName, port: { name: settings.port ?? "http" } } },
                     })),
                 },
             }],

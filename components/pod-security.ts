@@ -19,6 +19,8 @@ export function podSecurityLabels(level: PodSecurityLevel): Record<string, strin
 export interface SecurityOverrides {
     runAsNonRoot?: boolean;
     runAsUser?: number;
+    /** The primary group, and the group that owns volumes; runAsUser's id when unset. */
+    runAsGroup?: number;
     readOnlyRootFilesystem?: boolean;
     allowPrivilegeEscalation?: boolean;
     addCapabilities?: string[];
@@ -32,8 +34,8 @@ export function podSecurityContext(overrides: SecurityOverrides = {}): PodSecuri
     return {
         runAsNonRoot,
         runAsUser,
-        runAsGroup: runAsUser,
-        fsGroup: runAsUser,
+        runAsGroup: overrides.runAsGroup ?? runAsUser,
+        fsGroup: overrides.runAsGroup ?? runAsUser,
         seccompProfile: { type: "RuntimeDefault" },
     };
 }

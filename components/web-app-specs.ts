@@ -16,6 +16,34 @@ export interface ProbeSettings {
     failureThreshold?: number;
 }
 
+/** A command run in the container; healthy when it exits 0 (a compose healthcheck). */
+export interface ExecProbeSettings {
+    command: string[];
+    initialDelaySeconds?: number;
+    periodSeconds?: number;
+    timeoutSeconds?: number;
+    failureThreshold?: number;
+}
+
+export interface ProbesSettings {
+    liveness?: ProbeSettings;
+    readiness?: ProbeSettings;
+    /** TCP checks on the port (or `port`) rather than HTTP GETs. */
+    tcp?: boolean;
+    port?: number;
+    /** One command for both probes, in place of the HTTP or TCP checks. */
+    exec?: ExecProbeSettings;
+    /** No probes: the pod is Ready once it runs (a worker with nothing to check). */
+    none?: boolean;
+}
+
+export interface PortSettings {
+    /** An IANA_SVC_NAME: at most 15 characters, lower-case letters, digits and '-'. */
+    name: string;
+    port: number;
+    protocol?: "TCP" | "UDP";
+}
+
 export interface Resources {
     requests?: { cpu?: string; memory?: string };
     limits?: { cpu?: string; memory?: string };
@@ -24,6 +52,10 @@ export interface Resources {
 export interface ContainerSettings {
     image: string;
     port: number;
+    /** Every port the container serves; just `port` as "http" when unset. */
+    ports?: PortSettings[];
+    workingDir?: string;
+    extraMounts?: VolumeMount[];
     command?: string[];
     args?: string[];
     /** Names of env vars held in the app's Secret, in a stable order. */
@@ -34,9 +66,23 @@ export interface ContainerSettings {
     configMountPath?: string;
     dataMountPath?: string;
     dataClaimName?: pulumi.Input<string>;
-    probes: { liveness?: ProbeSettings; readiness?: ProbeSettings; tcp?: boolean };
+    probes: ProbesSettings;
     resources: Resources;
     security: SecurityOverrides;
+}
+
+/** Waits for dependencies: pinned, and small enough to start in a second. */
+export const waitImage = "busybox:1.37.0";
+
+/** An init container that holds the pod until host:port accepts TCP connections (a Service with a Ready pod). */
+export function waitContainer(host: string, port: number, security: SecurityOverrides): Container {
+    return {
+        name: `wait-${host}`.slice(0, 63),
+        image: waitImage,
+        command: ["sh", "-c", `until nc -z -w 2 ${host} ${port}; do echo "waiting for ${host}:${port}"; sleep 2; done`],
+        securityContext: containerSecurityContext({ ...security, addCapabilities: [] }),
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+    };
 }
 
 export function probe(kind: "liveness" | "readiness", settings: ProbeSettings = {}, port: number, tcp = false): Probe {
@@ -46,6 +92,24 @@ export function probe(kind: "liveness" | "readiness", settings: ProbeSettings = 
         initialDelaySeconds: settings.initialDelaySeconds ?? (kind === "liveness" ? 10 : 2),
         periodSeconds: settings.periodSeconds ?? 10,
         failureThreshold: settings.failureThreshold ?? 3,
+    };
+}
+
+/** The liveness and readiness probes the settings ask for; none at all with `none`. */
+export function probesFor(settings: ProbesSettings, port: number): { livenessProbe?: Probe; readinessProbe?: Probe } {
+    if (settings.none) {
+        return {};
+    }
+    if (settings.exec) {
+        const { command, initialDelaySeconds = 0, periodSeconds = 10, timeoutSeconds = 1, failureThreshold = 3 } = settings.exec;
+        const exec = { exec: { command }, periodSeconds, timeoutSeconds, failureThreshold };
+        // Readiness may pass at once; liveness waits out the start period, as a compose start_period does.
+        return { livenessProbe: { ...exec, initialDelaySeconds }, readinessProbe: exec };
+    }
+    const target = settings.port ?? port;
+    return {
+        livenessProbe: probe("liveness", settings.liveness, target, settings.tcp),
+        readinessProbe: probe("readiness", settings.readiness, target, settings.tcp),
     };
 }
 
@@ -78,13 +142,13 @@ export function containerFor(name: string, s: ContainerSettings, mounts: VolumeM
         image: s.image,
         ...(s.command ? { command: s.command } : {}),
         ...(s.args ? { args: s.args } : {}),
-        ports: [{ name: "http", containerPort: s.port, protocol: "TCP" }],
+        ...(s.workingDir ? { workingDir: s.workingDir } : {}),
+        ports: (s.ports ?? [{ name: "http", port: s.port }]).map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? "TCP" })),
         env,
         ...(s.configMapName && !s.configMountPath ? { envFrom: [{ configMapRef: { name: s.configMapName } }] } : {}),
-        livenessProbe: probe("liveness", s.probes.liveness, s.port, s.probes.tcp),
-        readinessProbe: probe("readiness", s.probes.readiness, s.port, s.probes.tcp),
+        ...probesFor(s.probes, s.port),
         resources: s.resources,
         securityContext: containerSecurityContext(s.security),
-        volumeMounts: mounts,
+        volumeMounts: [...mounts, ...(s.extraMounts ?? [])],
     };
 }

@@ -5,7 +5,10 @@ import { appNetworkPolicies, AppPolicyArgs } from "./app-network-policies";
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { podSecurityContext, SecurityOverrides } from "./pod-security";
-import { containerFor, ProbeSettings, Resources, volumesFor } from "./web-app-specs";
+import { containerFor, PortSettings, ProbesSettings, Resources, volumesFor, waitContainer } from "./web-app-specs";
+
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
 export interface WebAppArgs {
     namespace: pulumi.Input<string>;
@@ -13,8 +16,15 @@ export interface WebAppArgs {
     appName?: string;
     /** Pinned image: a tag other than `latest`, or a digest. */
     image: string;
+    /** A StatefulSet gives each replica its own claims (claimTemplates); a Deployment shares them. */
+    kind?: "Deployment" | "StatefulSet";
     replicas?: number;
     port?: number;
+    /**
+     * Every port the app serves, each offered by the Service under its own number; an empty list
+     * means no Service. Unset: `port`, offered as "http" on port 80.
+     */
+    ports?: PortSettings[];
     command?: string[];
     args?: string[];
     env?: Record<string, pulumi.Input<string>>;
@@ -22,9 +32,19 @@ export interface WebAppArgs {
     secretEnv?: Record<string, pulumi.Input<string>>;
     /** A ConfigMap: mounted at mountPath, or exposed as env vars without one. */
     config?: { data: Record<string, string>; mountPath?: string };
-    probes?: { liveness?: ProbeSettings; readiness?: ProbeSettings; tcp?: boolean };
+    probes?: ProbesSettings;
     resources?: Resources;
     persistence?: { size: string; storageClass?: string; mountPath: string };
+    /** More volumes (claims, ConfigMaps, Secrets, emptyDirs) and where the container mounts them. */
+    volumes?: Volume[];
+    volumeMounts?: VolumeMount[];
+    /** StatefulSet only: one claim per replica, each providing the volume of that name. */
+    claimTemplates?: { name: string; size: string; storageClass?: string }[];
+    /** Start only once these accept TCP connections (init containers). */
+    waitFor?: { host: string; port: number }[];
+    workingDir?: string;
+    podAnnotations?: Record<string, string>;
+    terminationGracePeriodSeconds?: number;
     ingress?: IngressSettings;
     autoscaling?: { minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage?: number };
     disruptionBudget?: { minAvailable?: number; maxUnavailable?: number };
@@ -55,6 +75,16 @@ export function webAppProblems(args: WebAppArgs): { propertyPath: string; reason
     if (budget && (budget.minAvailable === undefined) === (budget.maxUnavailable === undefined)) {
         problems.push({ propertyPath: "disruptionBudget", reason: "set exactly one of minAvailable or maxUnavailable" });
     }
+    const names = (args.ports ?? []).map((p) => p.name);
+    if (new Set(names).size !== names.length) {
+        problems.push({ propertyPath: "ports", reason: "port names must be unique" });
+    }
+    if (args.ingress && args.ports?.length === 0) {
+        problems.push({ propertyPath: "ingress", reason: "an app with no ports has no Service to route to" });
+    }
+    if (args.claimTemplates && args.kind !== "StatefulSet") {
+        problems.push({ propertyPath: "claimTemplates", reason: 'claim templates need kind: "StatefulSet"' });
+    }
     if (args.persistence && (args.autoscaling || (args.replicas ?? 1) > 1)) {
         problems.push({
             propertyPath: "persistence",
@@ -66,9 +96,11 @@ export function webAppProblems(args: WebAppArgs): { propertyPath: string; reason
 
 /** One web application: Deployment, Service, and what it asks for of ConfigMap, Secret, PVC, Ingress, HPA, PDB. */
 export class WebApp extends pulumi.ComponentResource {
-    readonly serviceName: pulumi.Output<string>;
-    readonly internalUrl: pulumi.Output<string>;
+    /** Unset for an app with no ports. */
+    readonly serviceName?: pulumi.Output<string>;
+    readonly internalUrl?: pulumi.Output<string>;
     readonly url?: pulumi.Output<string>;
+    /** The Deployment's or StatefulSet's name. */
     readonly deploymentName: pulumi.Output<string>;
 
     constructor(name: string, args: WebAppArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -113,8 +145,10 @@ export class WebApp extends pulumi.ComponentResource {
         const settings = {
             image: args.image,
             port,
+            ports: args.ports,
             command: args.command,
             args: args.args,
+            workingDir: args.workingDir,
             env: args.env ?? {},
             secretEnvNames,
             secretName: secret?.metadata.name,
@@ -122,40 +156,68 @@ export class WebApp extends pulumi.ComponentResource {
             configMountPath: args.config?.mountPath,
             dataClaimName: claim?.metadata.name,
             dataMountPath: args.persistence?.mountPath,
+            extraMounts: args.volumeMounts,
             probes: args.probes ?? {},
             resources: args.resources ?? {},
             security: args.security ?? {},
         };
         const { volumes, mounts } = volumesFor(settings);
-        const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: meta(),
+        const podTemplate = {
+            metadata: { labels, ...(args.podAnnotations ? { annotations: args.podAnnotations } : {}) },
             spec: {
-                // With an autoscaler the HPA owns the replica count; setting it here would fight it on every up.
-                ...(args.autoscaling ? {} : { replicas: args.replicas ?? 1 }),
-                selector: { matchLabels: selector },
-                strategy: claim ? { type: "Recreate" } : { type: "RollingUpdate" },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        securityContext: podSecurityContext(args.security),
-                        containers: [containerFor(app, settings, mounts)],
-                        volumes,
-                    },
-                },
+                automountServiceAccountToken: false,
+                securityContext: podSecurityContext(args.security),
+                ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
+                ...(args.waitFor?.length ? { initContainers: args.waitFor.map((w) => waitContainer(w.host, w.port, args.security ?? {})) } : {}),
+                containers: [containerFor(app, settings, mounts)],
+                volumes: [...volumes, ...(args.volumes ?? [])],
             },
-        }, child);
+        };
+        // With an autoscaler the HPA owns the replica count; setting it here would fight it on every up.
+        const replicas = args.autoscaling ? {} : { replicas: args.replicas ?? 1 };
+        const stateful = args.kind === "StatefulSet";
+        const serviceless = args.ports?.length === 0;
+        const workload = stateful
+            ? new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
+                metadata: meta(),
+                spec: {
+                    ...replicas,
+                    serviceName: app,
+                    selector: { matchLabels: selector },
+                    template: podTemplate,
+                    volumeClaimTemplates: (args.claimTemplates ?? []).map((c) => ({
+                        metadata: { name: c.name, labels },
+                        spec: {
+                            accessModes: ["ReadWriteOnce"],
+                            ...(c.storageClass ? { storageClassName: c.storageClass } : {}),
+                            resources: { requests: { storage: c.size } },
+                        },
+                    })),
+                },
+            }, child)
+            : new k8s.apps.v1.Deployment(`${name}-deployment`, {
+                metadata: meta(),
+                spec: {
+                    ...replicas,
+                    selector: { matchLabels: selector },
+                    // A claim can be attached to one node at a time: the old pod goes before the new one comes.
+                    strategy: claim || args.volumes?.some((v) => v.persistentVolumeClaim) ? { type: "Recreate" } : { type: "RollingUpdate" },
+                    template: podTemplate,
+                },
+            }, child);
 
-        const service = new k8s.core.v1.Service(`${name}-service`, {
+        const service = serviceless ? undefined : new k8s.core.v1.Service(`${name}-service`, {
             metadata: meta(),
             spec: {
                 type: "ClusterIP",
                 selector,
-                ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+                ports: args.ports
+                    ? args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" }))
+                    : [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
             },
         }, child);
 
-        if (args.ingress) {
+        if (args.ingress && service) {
             const ingress = ingressFor(args.ingress, service.metadata.name, `${app}-tls`);
             new k8s.networking.v1.Ingress(`${name}-ingress`, {
                 metadata: { ...meta(), annotations: ingress.annotations },
@@ -168,7 +230,7 @@ export class WebApp extends pulumi.ComponentResource {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
                 metadata: meta(),
                 spec: {
-                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: stateful ? "StatefulSet" : "Deployment", name: workload.metadata.name },
                     minReplicas: args.autoscaling.minReplicas,
                     maxReplicas: args.autoscaling.maxReplicas,
                     metrics: [{
@@ -203,9 +265,10 @@ export class WebApp extends pulumi.ComponentResource {
             }
         }
 
-        this.serviceName = service.metadata.name;
-        this.deploymentName = deployment.metadata.name;
-        this.internalUrl = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+        const firstPort = args.ports?.[0] ? `:${args.ports[0].port}` : "";
+        this.serviceName = service?.metadata.name;
+        this.deploymentName = workload.metadata.name;
+        this.internalUrl = service && pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local${firstPort}`;
         this.registerOutputs({
             serviceName: this.serviceName,
             deploymentName: this.deploymentName,

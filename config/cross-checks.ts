@@ -2,7 +2,8 @@
 // cluster would refuse (or silently resolve against the user) once the parts meet.
 import { AddonName, addonNames, registry } from "../components/addons/registry";
 import { configPath } from "./problems";
-import { defaultAppReplicas, defaultNatsReplicas, StackConfig, tunnelRouteApp } from "./schema";
+import { isComposeApp } from "./compose-app";
+import { defaultAppReplicas, defaultNatsReplicas, StackConfig, tunnelRouteApp, webAppEntries } from "./schema";
 
 type Section = keyof StackConfig;
 type Path = (string | number)[];
@@ -53,8 +54,10 @@ const trimSlash = (p: string) => p.length > 1 ? p.replace(/\/+$/, "") : p;
 /** Two Ingresses for one host and path: the controller routes the path to one of them only. */
 export function ingressClashProblems(c: Pick<StackConfig, "apps"> & Partial<Pick<StackConfig, "demon" | "addons" | "environment">>): string[] {
     const claims: { host: string; path: string; at: Path; owner: string }[] = [];
-    c.apps.forEach((app, i) => app.ingress?.paths.forEach((p, j) =>
+    webAppEntries(c.apps).forEach(([app, i]) => app.ingress?.paths.forEach((p, j) =>
         claims.push({ host: app.ingress!.host, path: p, at: ["apps", i, "ingress", "paths", j], owner: `app "${app.name}" (kubestrap:apps[${i}])` })));
+    c.apps.forEach((app, i) => app && isComposeApp(app) && app.expose.forEach((e, j) => (e.paths ?? ["/"]).forEach((p) =>
+        claims.push({ host: e.host, path: p, at: ["apps", i, "expose", j], owner: `compose app "${app.name}"'s ${e.service} (kubestrap:apps[${i}])` }))));
     const demonIngress = c.demon?.enabled ? c.demon.ingress : undefined;
     if (demonIngress) {
         demonIngress.paths.forEach((p, j) =>
@@ -81,7 +84,7 @@ export function ingressClashProblems(c: Pick<StackConfig, "apps"> & Partial<Pick
 
 /** Two volumes at one path in a pod: the API server refuses the Deployment. */
 export function mountClashProblems(c: Pick<StackConfig, "apps">): string[] {
-    return c.apps.flatMap((app, i) => {
+    return webAppEntries(c.apps).flatMap(([app, i]) => {
         const mounts: { path: string; at: Path; what: string }[] = [];
         if (app.security.readOnlyRootFilesystem !== false) {
             mounts.push({ path: "/tmp", at: ["apps", i, "security", "readOnlyRootFilesystem"], what: "kubestrap's writable /tmp (reserved while the root filesystem is read-only)" });
@@ -105,7 +108,7 @@ export function mountClashProblems(c: Pick<StackConfig, "apps">): string[] {
 
 /** A ReadWriteOnce claim on several replicas: the second pod never starts on another node. */
 export function persistenceReplicaProblems(c: Pick<StackConfig, "apps" | "environment">): string[] {
-    return c.apps.flatMap((app, i) => {
+    return webAppEntries(c.apps).flatMap(([app, i]) => {
         if (!app.persistence) {
             return [];
         }

@@ -7,7 +7,8 @@ import { ConfigError, configPath, formatIssue, namespace } from "./problems";
 import { z } from "zod";
 import { crossProblems } from "./cross-checks";
 import { salvage } from "./salvage";
-import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, secretRef, StackConfig, topLevel } from "./schema";
+import { isComposeApp, ResolvedComposeApp, resolveComposeApp } from "./compose-app";
+import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, secretRef, StackConfig, topLevel, webAppEntries } from "./schema";
 import { ResolvedAddons, resolveAddons } from "./resolve-addons";
 import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } from "./secrets";
 
@@ -56,11 +57,15 @@ export interface ResolvedCloudflare extends Omit<CloudflareConfig, "tunnel"> {
     tunnel: Omit<CloudflareConfig["tunnel"], "token"> & { token?: Secret };
 }
 
+export { ResolvedComposeApp } from "./compose-app";
+
 export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps" | "cluster" | "addons" | "cloudflare"> {
     cloudflare?: ResolvedCloudflare;
     cluster: ResolvedCluster;
     demon: ResolvedDemon;
     apps: ResolvedApp[];
+    /** The apps that are docker-compose files, translated. */
+    composeApps: ResolvedComposeApp[];
     addons: ResolvedAddons;
 }
 
@@ -152,7 +157,10 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
     // The parts that did not parse still have their secrets checked, so those are not the next run's news.
     dropped.forEach(({ raw, at }) => secretRefsIn(raw, at).forEach(({ ref, at: where }) => resolver.resolve(ref, where)));
     const demon = complete.has("demon") ? resolveDemon(config.demon, resolver) : undefined;
-    const apps = available.has("apps") ? resolveApps(config.apps, resolver) : undefined;
+    const apps = available.has("apps") ? resolveApps(webAppEntries(config.apps), resolver) : undefined;
+    const composeApps = available.has("apps") && available.has("environment")
+        ? config.apps.flatMap((a, i) => (a && isComposeApp(a) ? [resolveComposeApp(a, i, config.environment, sources, problems)] : []))
+        : [];
     const cluster = complete.has("cluster") ? resolveCluster(config.cluster, resolver) : undefined;
     const cloudflare = complete.has("cloudflare") && config.cloudflare ? {
         ...config.cloudflare,
@@ -178,7 +186,7 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
     if (problems.length > 0 || !demon || !apps || !cluster || !addons || !complete.has("apps") || !complete.has("addons")) {
         throw new ConfigError(problems);
     }
-    return { ...config, cluster, demon, apps, addons, cloudflare };
+    return { ...config, cluster, demon, apps, composeApps: composeApps.filter((c): c is ResolvedComposeApp => !!c), addons, cloudflare };
 }
 
 /** Headscale's certificate and CA files, as absolute paths; a file that cannot be read is a problem now, not on the host. */
@@ -207,8 +215,8 @@ function resolveDemon(demon: DemonConfig, resolver: SecretResolver): ResolvedDem
     };
 }
 
-function resolveApps(apps: AppConfig[], resolver: SecretResolver): ResolvedApp[] {
-    return apps.map((app, i): ResolvedApp => ({
+function resolveApps(apps: [AppConfig, number][], resolver: SecretResolver): ResolvedApp[] {
+    return apps.map(([app, i]): ResolvedApp => ({
         ...app,
         secretEnv: Object.fromEntries(Object.entries(app.secretEnv).map(([name, ref]) =>
             [name, resolver.resolve(ref, ["apps", i, "secretEnv", name])])),

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { addonNames } from "../components/addons/registry";
 import { addonsSchema } from "./addons";
-import { app, cluster, StackConfig } from "./schema";
+import { appEntry, cluster, StackConfig } from "./schema";
 
 type Path = (string | number)[];
 
@@ -21,7 +21,7 @@ function salvageApps(raw: unknown): Salvaged | undefined {
     const value: StackConfig["apps"] = new Array(raw.length);
     const dropped: Salvaged["dropped"] = [];
     raw.forEach((item, i) => {
-        const parsed = app.safeParse(item);
+        const parsed = appEntry.safeParse(item);
         if (parsed.success) {
             value[i] = parsed.data;
         } else {

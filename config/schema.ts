@@ -6,6 +6,7 @@ import { k3sFlagProblem } from "../components/k3s-flags";
 import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
 import { cloudflare } from "./cloudflare";
+import { composeApp, isComposeApp, ParsedComposeApp } from "./compose-app";
 import { aws, vpcOverlapProblems } from "./aws";
 import { mesh } from "./mesh";
 import { k3sRanges, meshProblems } from "./mesh-checks";
@@ -126,9 +127,29 @@ export const appRef = (ref: string, from: { namespace: string }) => ref.includes
 /** The app a tunnel route sends to, as namespace/name ("name" alone is in the default "apps"). */
 export const tunnelRouteApp = (route: { app?: string }) => route.app && appRef(route.app, { namespace: "apps" });
 
-export const apps = z.array(app).default([]).superRefine((list, ctx) => {
-    const known = new Set(list.map((a) => `${a.namespace}/${a.name}`));
-    list.forEach((a, i) => a.networkPolicy.dependsOn.forEach((ref, j) => {
+/** An app: a WebApp, or a docker-compose file when it has `compose:`. */
+export const appEntry = z.unknown().transform((value, ctx): AppConfig | ParsedComposeApp => {
+    const compose = !!value && typeof value === "object" && "compose" in value;
+    const parsed = compose ? composeApp.safeParse(value) : app.safeParse(value);
+    if (!parsed.success) {
+        parsed.error.issues.forEach((issue) => ctx.addIssue(issue));
+        return z.NEVER;
+    }
+    return compose ? { ...(parsed.data as z.infer<typeof composeApp>), namespace: parsed.data.namespace ?? parsed.data.name } : parsed.data as AppConfig;
+});
+export type AppEntry = z.infer<typeof appEntry>;
+/** The WebApp entries of kubestrap:apps, with their indexes in it. */
+export const webAppEntries = (list: AppEntry[]): [AppConfig, number][] =>
+    list.flatMap((a, i) => (a && !isComposeApp(a) ? [[a, i] as [AppConfig, number]] : []));
+
+export const apps = z.array(z.unknown()).default([]).transform((list, ctx) => list.map((value, i) => {
+    // Each entry on its own: one that fails leaves a hole (as salvage does) rather than a half-parsed value.
+    const parsed = appEntry.safeParse(value);
+    parsed.error?.issues.forEach((issue) => ctx.addIssue({ ...issue, path: [i, ...issue.path] }));
+    return parsed.data;
+}) as AppEntry[]).superRefine((list, ctx) => {
+    const known = new Set(webAppEntries(list).map(([a]) => `${a.namespace}/${a.name}`));
+    webAppEntries(list).forEach(([a, i]) => a.networkPolicy.dependsOn.forEach((ref, j) => {
         if (!known.has(appRef(ref, a))) {
             ctx.addIssue({
                 code: z.ZodIssueCode.custom,
@@ -139,6 +160,7 @@ export const apps = z.array(app).default([]).superRefine((list, ctx) => {
     }));
     const seen = new Map<string, number>();
     list.forEach((a, i) => {
+        if (!a) return; // an entry that failed to parse
         const key = `${a.namespace}/${a.name}`;
         const first = seen.get(key);
         if (first !== undefined) {

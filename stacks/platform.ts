@@ -9,6 +9,7 @@ import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-s
 import { AppPeer } from "../components/app-network-policies";
 import { selectorLabels, standardLabels } from "../components/labels";
 import { podSecurityLabels } from "../components/pod-security";
+import { ComposeApp } from "../components/compose-app";
 import { WebApp, WebAppArgs } from "../components/web-app";
 import { ingressControllerNamespace, InstalledAddons, installAddons } from "./addons";
 import { apiServerEndpoints } from "./cluster";
@@ -107,7 +108,7 @@ export function tunnelArgs(cloudflare: ResolvedCloudflare, apps: ResolvedApp[], 
             const key = tunnelRouteApp(r);
             if (key) {
                 const app = byKey.get(key)!;
-                return { hostname: r.hostname, path: r.path, origin: r.origin, service: webApps[key].internalUrl, target: { namespace: app.namespace, port: app.port, podSelector: appPeer(app).selector } };
+                return { hostname: r.hostname, path: r.path, origin: r.origin, service: webApps[key].internalUrl!, target: { namespace: app.namespace, port: app.port, podSelector: appPeer(app).selector } };
             }
             return { hostname: r.hostname, path: r.path, origin: r.origin, service: r.service!, target: serviceUrlTarget(r.service!, r.targetPort)! };
         }),
@@ -120,6 +121,7 @@ export interface Platform {
     addons: InstalledAddons;
     demon?: DemonStack;
     apps: Record<string, WebApp>;
+    composeApps: Record<string, ComposeApp>;
     appNamespaces: k8s.core.v1.Namespace[];
 }
 
@@ -139,7 +141,7 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
         : undefined;
 
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
-    for (const name of new Set(config.apps.map((a) => a.namespace))) {
+    for (const name of new Set([...config.apps, ...config.composeApps].map((a) => a.namespace))) {
         namespaces.set(name, new k8s.core.v1.Namespace(`apps-namespace-${name}`, {
             metadata: {
                 name,
@@ -159,6 +161,12 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
         apps[`${app.namespace}/${app.name}`] = new WebApp(`${app.namespace}-${app.name}`,
             { ...webAppArgs(app, profile), namespace: ns.metadata.name, networkPolicy }, { ...opts, dependsOn: [ns, ...ingressReady] });
     }
+    const composeApps: Record<string, ComposeApp> = {};
+    for (const app of config.composeApps) {
+        const ns = namespaces.get(app.namespace)!;
+        composeApps[`${app.namespace}/${app.name}`] = new ComposeApp(`${app.namespace}-${app.name}`,
+            { namespace: ns.metadata.name, appName: app.name, translation: app.translation }, { ...opts, dependsOn: [ns, ...ingressReady] });
+    }
     const tunnel = config.cloudflare && new CloudflareTunnel("cloudflare", tunnelArgs(config.cloudflare, config.apps, apps), opts);
-    return { tunnel, addons, demon, apps, appNamespaces: [...namespaces.values()] };
+    return { tunnel, addons, demon, apps, composeApps, appNamespaces: [...namespaces.values()] };
 }

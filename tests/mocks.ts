@@ -143,8 +143,9 @@ export function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
 }
 
 /** Waits until every registration started so far has reached the mocks. */
-export async function settle(...outputs: pulumi.Output<unknown>[]): Promise<void> {
-    await Promise.all(outputs.map((o) => valueOf(o)));
+/** Waits for the outputs (an unset one, like a portless app's URL, is skipped) and what they started. */
+export async function settle(...outputs: (pulumi.Output<unknown> | undefined)[]): Promise<void> {
+    await Promise.all(outputs.filter((o): o is pulumi.Output<unknown> => o !== undefined).map((o) => valueOf(o)));
     await new Promise((r) => setTimeout(r, 50));
 }
 

@@ -1,0 +1,129 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ComposeTranslation, JobPlan } from "../compose/translate";
+import { standardLabels } from "./labels";
+import { containerSecurityContext, podSecurityContext } from "./pod-security";
+import { WebApp } from "./web-app";
+import { waitContainer } from "./web-app-specs";
+
+export interface ComposeAppArgs {
+    namespace: pulumi.Input<string>;
+    /** The kubestrap app's name: the part-of label of everything here. */
+    appName: string;
+    /** What compose/translate.ts made of the file; its warnings are logged on this component. */
+    translation: ComposeTranslation;
+}
+
+/**
+ * A docker-compose file in the cluster: a WebApp per long-running service, a Job per run-once
+ * service, and the claims, ConfigMaps and Secrets they mount. Services are created after the
+ * ones they depend on, which Pulumi waits to be Ready (or, for a Job, complete).
+ */
+export class ComposeApp extends pulumi.ComponentResource {
+    /** Service name -> its in-cluster URL (services with ports) or "" (workers and Jobs). */
+    readonly services: pulumi.Output<Record<string, string>>;
+    readonly warnings: string[];
+
+    constructor(name: string, args: ComposeAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubestrap:apps:ComposeApp", name, {}, opts);
+        const { translation } = args;
+        const child = { parent: this };
+        const app = args.appName;
+        const labels = (component: string, object: string) => standardLabels({ name: object, instance: name, component, partOf: app });
+        for (const warning of translation.warnings) {
+            pulumi.log.warn(warning, this);
+        }
+
+        const mounted: pulumi.Resource[] = [];
+        for (const claim of translation.claims) {
+            mounted.push(new k8s.core.v1.PersistentVolumeClaim(`${name}-volume-${claim.name}`, {
+                // local-path binds a claim when its first pod is scheduled: waiting for Bound here would deadlock.
+                metadata: { name: claim.name, namespace: args.namespace, labels: labels("volume", claim.name), annotations: { "pulumi.com/skipAwait": "true" } },
+                spec: {
+                    accessModes: [claim.accessMode],
+                    ...(claim.storageClass ? { storageClassName: claim.storageClass } : {}),
+                    resources: { requests: { storage: claim.size } },
+                },
+            }, child));
+        }
+        for (const config of translation.configMaps) {
+            mounted.push(new k8s.core.v1.ConfigMap(`${name}-${config.name}`, {
+                metadata: { name: config.name, namespace: args.namespace, labels: labels("config", config.name) },
+                data: config.data,
+            }, child));
+        }
+        for (const secret of translation.secrets) {
+            mounted.push(new k8s.core.v1.Secret(`${name}-${secret.name}`, {
+                metadata: { name: secret.name, namespace: args.namespace, labels: labels("secret", secret.name) },
+                type: "Opaque",
+                stringData: pulumi.secret(secret.data),
+            }, child));
+        }
+
+        const created = new Map<string, pulumi.Resource>();
+        const urls: Record<string, pulumi.Input<string>> = {};
+        // translation.services lists dependencies first.
+        for (const service of translation.services) {
+            const after = service.after.map((a) => created.get(a.service)!);
+            const dependsOn = [...mounted, ...after];
+            if (service.job) {
+                created.set(service.name, composeJob(`${name}-job-${service.name}`, service.job, args.namespace, labels("job", service.name), { ...child, dependsOn }));
+                urls[service.name] = "";
+                continue;
+            }
+            const web = service.web!;
+            const webApp = new WebApp(`${name}-${service.name}`, {
+                ...web,
+                namespace: args.namespace,
+                secretEnv: Object.fromEntries(Object.entries(web.secretEnv).map(([k, v]) => [k, pulumi.secret(v)])),
+            }, { ...child, dependsOn });
+            created.set(service.name, webApp);
+            urls[service.name] = webApp.internalUrl ?? "";
+        }
+
+        this.services = pulumi.output(urls);
+        this.warnings = translation.warnings;
+        this.registerOutputs({ services: this.services, warnings: this.warnings });
+    }
+}
+
+/** A run-once service: one pod, not restarted, that Pulumi waits to complete. */
+function composeJob(name: string, job: JobPlan, namespace: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+    const secretNames = Object.keys(job.secretEnv).sort();
+    const secret = secretNames.length > 0 ? new k8s.core.v1.Secret(`${name}-env`, {
+        metadata: { name: `${job.name}-env`, namespace, labels },
+        type: "Opaque",
+        stringData: pulumi.secret(job.secretEnv),
+    }, { parent: opts.parent }) : undefined;
+    const readOnlyRoot = job.security.readOnlyRootFilesystem !== false;
+    return new k8s.batch.v1.Job(name, {
+        metadata: { name: job.name, namespace, labels },
+        spec: {
+            backoffLimit: 0,
+            template: {
+                metadata: { labels },
+                spec: {
+                    restartPolicy: "Never",
+                    automountServiceAccountToken: false,
+                    securityContext: podSecurityContext(job.security),
+                    ...(job.waitFor.length ? { initContainers: job.waitFor.map((w) => waitContainer(w.host, w.port, job.security)) } : {}),
+                    containers: [{
+                        name: job.name,
+                        image: job.image,
+                        ...(job.command ? { command: job.command } : {}),
+                        ...(job.args ? { args: job.args } : {}),
+                        ...(job.workingDir ? { workingDir: job.workingDir } : {}),
+                        env: [
+                            ...Object.entries(job.env).map(([k, value]) => ({ name: k, value })),
+                            ...secretNames.map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: secret!.metadata.name, key: k } } })),
+                        ],
+                        ...(job.resources ? { resources: job.resources } : {}),
+                        securityContext: containerSecurityContext(job.security),
+                        volumeMounts: [...(readOnlyRoot ? [{ name: "tmp", mountPath: "/tmp" }] : []), ...job.volumeMounts],
+                    }],
+                    volumes: [...(readOnlyRoot ? [{ name: "tmp", emptyDir: {} }] : []), ...job.volumes],
+                },
+            },
+        },
+    }, { ...opts, dependsOn: [...(opts.dependsOn as pulumi.Resource[] ?? []), ...(secret ? [secret] : [])] });
+}

@@ -1,0 +1,583 @@
+// Compose services as kubestrap workloads: a pure function from a loaded Compose project to
+// WebApp args, Jobs, claims, ConfigMaps and Secrets, plus the warnings for what Kubernetes
+// cannot carry. Nothing is dropped silently: every service key is either translated, reported
+// as a warning, or an error (where the result would be wrong). compose/README.md lists them.
+import * as path from "path";
+import type { WebAppArgs } from "../components/web-app";
+import { ComposeError, ComposeProject, ComposeService, parseDotEnv } from "./load";
+import { composeBytes, composeCpus, composeSeconds } from "./units";
+
+export interface ServiceOverride {
+    image?: string;
+    replicas?: number;
+    resources?: WebAppArgs["resources"];
+    security?: WebAppArgs["security"];
+    /** Leave the service out, on purpose (a build-only or host-bound service). */
+    skip?: boolean;
+}
+
+export interface VolumeSettings {
+    size?: string;
+    storageClass?: string;
+    accessMode?: "ReadWriteOnce" | "ReadWriteMany";
+}
+
+export interface ExposeSettings {
+    service: string;
+    /** The container port to route; the service's first port when unset. */
+    port?: number;
+    host: string;
+    paths?: string[];
+    className?: string;
+    tls?: { clusterIssuer?: string; secretName?: string };
+}
+
+export interface TranslateOptions {
+    /** The kubestrap app: the part-of label of everything it makes. */
+    app: string;
+    /** Where `env_file`, file secrets and configs are read from (the compose file's directory). */
+    baseDir: string;
+    readFile: (file: string) => string;
+    env: Record<string, string | undefined>;
+    /** A named volume's claim size when config does not give one (per environment). */
+    volumeSize: string;
+    volumes?: Record<string, VolumeSettings>;
+    services?: Record<string, ServiceOverride>;
+    expose?: ExposeSettings[];
+    /** The file name problems are reported against. */
+    file?: string;
+}
+
+/** A `restart: "no"` service: run once to completion. */
+export interface JobPlan {
+    name: string;
+    image: string;
+    command?: string[];
+    args?: string[];
+    env: Record<string, string>;
+    secretEnv: Record<string, string>;
+    workingDir?: string;
+    security: NonNullable<WebAppArgs["security"]>;
+    resources?: WebAppArgs["resources"];
+    volumes: NonNullable<WebAppArgs["volumes"]>;
+    volumeMounts: NonNullable<WebAppArgs["volumeMounts"]>;
+    waitFor: NonNullable<WebAppArgs["waitFor"]>;
+}
+
+export interface TranslatedService {
+    name: string;
+    /** Exactly one of the two. */
+    web?: Omit<WebAppArgs, "namespace" | "secretEnv"> & { secretEnv: Record<string, string> };
+    job?: JobPlan;
+    /** Services this one is created after (Pulumi dependsOn): their readiness or completion. */
+    after: { service: string; condition: "service_started" | "service_healthy" | "service_completed_successfully" }[];
+}
+
+export interface ComposeTranslation {
+    services: TranslatedService[];
+    claims: { name: string; size: string; storageClass?: string; accessMode: "ReadWriteOnce" | "ReadWriteMany" }[];
+    configMaps: { name: string; data: Record<string, string> }[];
+    /** Values are plain here; ComposeApp makes them Pulumi secrets. */
+    secrets: { name: string; data: Record<string, string> }[];
+    warnings: string[];
+}
+
+/** Env var names whose values kubestrap keeps in a Secret rather than the pod spec. */
+export const secretLooking = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** What the `restricted` Pod Security profile lets a container add. */
+const allowedCapabilities = new Set(["NET_BIND_SERVICE"]);
+
+/** Service keys translated below; any other key is reported, never silently dropped. */
+const translated = new Set([
+    "image", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes", "healthcheck", "depends_on",
+    "deploy", "secrets", "configs", "restart", "user", "working_dir", "labels", "profiles", "networks", "cap_add", "cap_drop",
+    "read_only", "tmpfs", "stop_grace_period", "container_name", "hostname", "build", "privileged", "network_mode", "devices",
+    "pid", "ipc", "logging", "extra_hosts", "init", "stdin_open", "tty", "pull_policy", "platform", "security_opt", "ulimits",
+]);
+/** Keys whose meaning the cluster already gives, or that only matter to a local Docker. */
+const harmless: Record<string, string> = {
+    cap_drop: "every capability is already dropped",
+    pull_policy: "the kubelet pulls by its own policy (IfNotPresent for pinned tags)",
+    platform: "the node's architecture picks the image variant",
+    init: "Kubernetes reaps zombies only with shareProcessNamespace; add an init to the image if it spawns children",
+    container_name: "Kubernetes names pods itself; the Service keeps the service's name",
+    hostname: "pods are reached by their Service's name",
+    logging: "logs go to the node's container log; read them with kubectl logs",
+};
+
+export function translateCompose(project: ComposeProject, opts: TranslateOptions): ComposeTranslation {
+    const file = opts.file ?? "compose.yaml";
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    const error = (at: string, message: string) => errors.push(`${file}: ${at}: ${message}`);
+    const warn = (at: string, message: string) => warnings.push(`${file}: ${at}: ${message}`);
+
+    const overrides = opts.services ?? {};
+    for (const name of Object.keys(overrides)) {
+        if (!project.services[name]) error(`services.${name}`, `an override for a service the file does not define (or whose profile is off); services: ${Object.keys(project.services).join(", ")}`);
+    }
+    const active = Object.entries(project.services).filter(([name]) => !overrides[name]?.skip);
+    for (const [name] of Object.entries(project.services)) {
+        if (overrides[name]?.skip) warn(`services.${name}`, "skipped by config (services.<name>.skip)");
+    }
+    const activeNames = new Set(active.map(([n]) => n));
+
+    const usedVolumes = new Map<string, string[]>();
+    const usedConfigs = new Set<string>();
+    const usedSecrets = new Set<string>();
+    const services: TranslatedService[] = [];
+    const bindConfigMaps: ComposeTranslation["configMaps"] = [];
+
+    for (const [name, svc] of active) {
+        const at = (key: string) => `services.${name}.${key}`;
+        const override = overrides[name] ?? {};
+        if (!dnsLabel.test(name) || name.length > 63) {
+            error(`services.${name}`, "a service name must be a DNS label (lower-case letters, digits and '-') because other services reach it by that name; rename it in the file");
+            continue;
+        }
+        for (const key of Object.keys(svc)) {
+            if (!translated.has(key) && !key.startsWith("x-")) warn(at(key), "not translated: Kubernetes has no equivalent kubestrap sets");
+            else if (harmless[key]) warn(at(key), `not translated: ${harmless[key]}`);
+        }
+        const image = override.image ?? svc.image;
+        if (!image) {
+            error(at("build"), svc.build ? "a service with build: and no image: cannot be deployed; build and push the image, then set image: (or services.<name>.image in config)" : "no image: to run; set image:");
+            continue;
+        }
+        if (svc.build) warn(at("build"), `ignored: the cluster runs the pushed image ${image}`);
+        if (svc.privileged) error(at("privileged"), "privileged containers are refused by the restricted Pod Security kubestrap enforces; remove it or skip the service");
+        if (svc.network_mode !== undefined) {
+            if (svc.network_mode === "host" || svc.network_mode === "none") error(at("network_mode"), `network_mode: ${svc.network_mode} cannot be given to a pod under restricted Pod Security; remove it`);
+            else warn(at("network_mode"), `not translated: ${svc.network_mode} (every service is its own pod, reached through its Service)`);
+        }
+        if (svc.devices) error(at("devices"), "host devices cannot be mounted into a restricted pod; remove them or skip the service");
+        if (svc.pid === "host" || svc.ipc === "host") error(at(svc.pid === "host" ? "pid" : "ipc"), "host namespaces are refused by restricted Pod Security; remove it");
+        for (const key of ["security_opt", "ulimits", "extra_hosts", "stdin_open", "tty"] as const) {
+            if (svc[key] !== undefined) warn(at(key), "not translated");
+        }
+        const capabilities = (svc.cap_add ?? []).map((c: string) => c.replace(/^CAP_/, ""));
+        for (const cap of capabilities.filter((c: string) => !allowedCapabilities.has(c))) {
+            error(at("cap_add"), `${cap} is refused by restricted Pod Security (it allows NET_BIND_SERVICE only); remove it`);
+        }
+
+        const env = serviceEnv(svc, name, opts, error);
+        const plainEnv: Record<string, string> = {};
+        const secretEnv: Record<string, string> = {};
+        for (const [k, v] of Object.entries(env)) (secretLooking.test(k) ? secretEnv : plainEnv)[k] = v;
+
+        const security: NonNullable<WebAppArgs["security"]> = { ...userSecurity(svc.user, at("user"), error, warn), ...override.security };
+        if (svc.read_only === false && security.readOnlyRootFilesystem === undefined) {
+            warn(at("read_only"), "kept read-only: kubestrap's pods have a read-only root with a writable /tmp; give writable paths as volumes or tmpfs, or set services.<name>.security.readOnlyRootFilesystem: false");
+        }
+        if (capabilities.length > 0) security.addCapabilities = capabilities.filter((c: string) => allowedCapabilities.has(c));
+
+        const mounts = serviceMounts(svc, name, opts, { error, warn, at }, usedVolumes, usedConfigs, usedSecrets, project, bindConfigMaps);
+        const ports = servicePorts(svc, at, warn, error);
+        const waitFor: { host: string; port: number }[] = [];
+        const after: TranslatedService["after"] = [];
+        for (const [dep, condition, required] of dependencies(svc.depends_on)) {
+            if (!activeNames.has(dep)) {
+                if (required) error(at(`depends_on.${dep}`), project.services[dep] ? `depends on ${dep}, which is skipped by config; skip this one too or keep ${dep}` : `depends on ${dep}, which is not a service here (check its profiles); turn on its profile, or mark the dependency required: false`);
+                continue;
+            }
+            after.push({ service: dep, condition });
+            const depPorts = servicePorts(project.services[dep], () => "", () => undefined, () => undefined);
+            if (condition !== "service_completed_successfully" && depPorts.length > 0) waitFor.push({ host: dep, port: depPorts[0].port });
+            else if (condition !== "service_completed_successfully") warn(at(`depends_on.${dep}`), `${dep} has no port to wait on: ordered at creation only (Pulumi creates it first), not when pods restart`);
+        }
+        const command = svc.entrypoint !== undefined ? words(svc.entrypoint) : undefined;
+        const args = svc.command !== undefined ? words(svc.command) : undefined;
+        if (svc.entrypoint !== undefined && typeof svc.entrypoint === "string") warn(at("entrypoint"), "a string entrypoint is split on spaces; write it as a list if it quotes anything");
+        if (svc.command !== undefined && typeof svc.command === "string" && /["'\\]/.test(svc.command)) warn(at("command"), "a string command with quotes is split on spaces; write it as a list");
+
+        const restart = String(svc.restart ?? svc.deploy?.restart_policy?.condition ?? "always");
+        if (restart === "no" || restart === "none") {
+            if (svc.deploy?.replicas !== undefined && svc.deploy.replicas !== 1) warn(at("deploy.replicas"), "a run-once service runs as one Job pod");
+            if (ports.length > 0) warn(at("ports"), "a run-once service (restart: no) becomes a Job and gets no Service");
+            services.push({
+                name, after,
+                job: {
+                    name, image, command, args, env: plainEnv, secretEnv, workingDir: svc.working_dir, security,
+                    resources: override.resources ?? resources(svc, at, error), volumes: mounts.volumes, volumeMounts: mounts.volumeMounts, waitFor,
+                },
+            });
+            continue;
+        }
+        if (restart.startsWith("on-failure")) warn(at("restart"), "a Deployment restarts the container whatever its exit code; use restart: \"no\" for a run-once task");
+
+        const replicas = override.replicas ?? svc.deploy?.replicas ?? svc.scale ?? 1;
+        if (svc.deploy?.placement) warn(at("deploy.placement"), "not translated: use the cluster's node labels (kubestrap:cluster) instead");
+        if (svc.deploy?.update_config || svc.deploy?.rollback_config) warn(at("deploy.update_config"), "not translated: Deployments roll pods one at a time");
+        if (svc.deploy?.mode === "global") error(at("deploy.mode"), "global services (one per node) are DaemonSets, which kubestrap does not make from compose; use replicated");
+        const stateful = mounts.claimTemplates.length > 0 && replicas > 1;
+        if (stateful) {
+            warn(at("volumes"), `${replicas} replicas with named volume ${mounts.claimSources.join(", ")}: a StatefulSet gives each replica its own claim (compose would share one volume)`);
+            // The claim templates provide these volumes.
+            mounts.volumes = mounts.volumes.filter((v) => !mounts.claimTemplates.some((c) => c.name === v.name));
+        }
+        const expose = (opts.expose ?? []).filter((e) => e.service === name);
+        const ingressPort = expose[0] && (expose[0].port === undefined ? ports[0] : ports.find((p) => p.port === expose[0].port));
+        if (expose[0] && !ingressPort) error(`expose.${name}`, `port ${expose[0].port ?? "(first)"} is not one of ${name}'s ports (${ports.map((p) => p.port).join(", ") || "none"}); name one of them`);
+        if (expose.length > 1) error(`expose.${name}`, "one expose entry per service; list several paths in one");
+
+        services.push({
+            name, after,
+            web: {
+                appName: name,
+                image,
+                kind: stateful ? "StatefulSet" : "Deployment",
+                replicas,
+                ports,
+                command, args,
+                env: plainEnv,
+                secretEnv,
+                probes: probes(svc, name, ports, at, warn),
+                resources: override.resources ?? resources(svc, at, error),
+                volumes: mounts.volumes,
+                volumeMounts: mounts.volumeMounts,
+                claimTemplates: stateful ? mounts.claimTemplates : undefined,
+                waitFor,
+                workingDir: svc.working_dir,
+                podAnnotations: labelAnnotations(svc.labels),
+                terminationGracePeriodSeconds: svc.stop_grace_period !== undefined ? composeSeconds(svc.stop_grace_period) : undefined,
+                security,
+                partOf: opts.app,
+                ingress: expose[0] && ingressPort ? {
+                    host: expose[0].host, paths: expose[0].paths, className: expose[0].className, tls: expose[0].tls, port: ingressPort.name,
+                } : undefined,
+            },
+        });
+        if (!stateful) {
+            for (const source of mounts.claimSources) usedVolumes.get(source)!.push(name);
+        }
+    }
+    for (const e of opts.expose ?? []) {
+        if (!activeNames.has(e.service)) error(`expose.${e.service}`, `no service ${e.service} to expose (services: ${[...activeNames].join(", ")})`);
+    }
+
+    networkWarnings(project, active, warn);
+    const claims = [...usedVolumes.entries()].filter(([, users]) => users.length > 0).map(([volume, users]) => {
+        const settings = opts.volumes?.[volume] ?? {};
+        const accessMode = settings.accessMode ?? "ReadWriteOnce";
+        if (users.length > 1 && accessMode === "ReadWriteOnce") {
+            warn(`volumes.${volume}`, `mounted by ${users.join(" and ")}: a ReadWriteOnce claim is shared only by pods on one node; set volumes.${volume}.accessMode: ReadWriteMany with a storage class that supports it`);
+        }
+        return { name: volume, size: settings.size ?? opts.volumeSize, storageClass: settings.storageClass, accessMode };
+    });
+    for (const v of Object.keys(opts.volumes ?? {})) {
+        if (!project.volumes[v]) error(`volumes.${v}`, `settings for a volume the file does not declare (volumes: ${Object.keys(project.volumes).join(", ") || "none"})`);
+    }
+    const configMaps = [...[...usedConfigs].map((c) => ({ name: `config-${c}`, data: { [c]: sourceContent(project.configs[c], `configs.${c}`, opts, error) } })), ...bindConfigMaps];
+    const secrets = [...usedSecrets].map((s) => ({ name: `secret-${s}`, data: { [s]: sourceContent(project.secrets[s], `secrets.${s}`, opts, error) } }));
+    for (const unused of Object.keys(project.volumes).filter((v) => !usedVolumes.has(v))) warn(`volumes.${unused}`, "declared but mounted by no deployed service: no claim made");
+
+    if (errors.length > 0) throw new ComposeError(file, errors);
+    return { services: orderByDependencies(services, file), claims, configMaps, secrets, warnings };
+}
+
+function words(value: string | string[]): string[] {
+    return Array.isArray(value) ? value.map(String) : value.trim().split(/\s+/);
+}
+
+function serviceEnv(svc: ComposeService, name: string, opts: TranslateOptions, error: (at: string, m: string) => void): Record<string, string> {
+    const env: Record<string, string> = {};
+    const files = svc.env_file === undefined ? [] : Array.isArray(svc.env_file) ? svc.env_file : [svc.env_file];
+    for (const entry of files) {
+        const { path: file, required } = typeof entry === "string" ? { path: entry, required: true } : { path: entry.path, required: entry.required ?? true };
+        try {
+            Object.assign(env, parseDotEnv(opts.readFile(path.resolve(opts.baseDir, file))));
+        } catch {
+            if (required) error(`services.${name}.env_file`, `cannot read ${file} (relative to ${opts.baseDir}); create it or mark it required: false`);
+        }
+    }
+    const environment = svc.environment ?? {};
+    const pairs: [string, string | null][] = Array.isArray(environment)
+        ? environment.map((e: string) => (e.includes("=") ? [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)] : [e, null]))
+        : Object.entries(environment).map(([k, v]) => [k, v === null ? null : String(v)]);
+    for (const [k, v] of pairs) {
+        // A name with no value takes the shell's, and is left out when the shell has none (as Compose does).
+        const value = v ?? opts.env[k];
+        if (value !== undefined) env[k] = value;
+        else delete env[k];
+    }
+    return env;
+}
+
+function userSecurity(user: unknown, at: string, error: (at: string, m: string) => void, warn: (at: string, m: string) => void): NonNullable<WebAppArgs["security"]> {
+    if (user === undefined) return {};
+    const m = /^(\d+)(?::(\d+))?$/.exec(String(user));
+    if (!m) {
+        error(at, `"${user}" is a user name; Kubernetes needs numeric ids, like "999:999"`);
+        return {};
+    }
+    const [uid, gid] = [Number(m[1]), m[2] === undefined ? undefined : Number(m[2])];
+    if (uid === 0) {
+        warn(at, "root (0) is refused by restricted Pod Security: the pod runs as kubestrap's non-root default; set a non-zero user");
+        return {};
+    }
+    return { runAsUser: uid, ...(gid !== undefined ? { runAsGroup: gid } : {}) };
+}
+
+interface Mounts {
+    volumes: NonNullable<WebAppArgs["volumes"]>;
+    volumeMounts: NonNullable<WebAppArgs["volumeMounts"]>;
+    claimTemplates: NonNullable<WebAppArgs["claimTemplates"]>;
+    /** The named volumes behind claimTemplates, in the same order. */
+    claimSources: string[];
+}
+
+function serviceMounts(svc: ComposeService, name: string, opts: TranslateOptions, report: { error: (at: string, m: string) => void; warn: (at: string, m: string) => void; at: (k: string) => string },
+    usedVolumes: Map<string, string[]>, usedConfigs: Set<string>, usedSecrets: Set<string>, project: ComposeProject, bindConfigMaps: ComposeTranslation["configMaps"]): Mounts {
+    const out: Mounts = { volumes: [], volumeMounts: [], claimTemplates: [], claimSources: [] };
+    const add = (volume: Mounts["volumes"][number], mount: Omit<Mounts["volumeMounts"][number], "name">) => {
+        if (!out.volumes.some((v) => v.name === volume.name)) out.volumes.push(volume);
+        out.volumeMounts.push({ name: volume.name, ...mount });
+    };
+    (svc.volumes ?? []).forEach((entry: string | Record<string, any>, i: number) => {
+        const v = typeof entry === "string" ? shortVolume(entry) : entry;
+        const at = report.at(`volumes.${i}`);
+        const readOnly = v.read_only === true;
+        if (v.type === "volume" && !v.source) {
+            add({ name: `anon-${i}`, emptyDir: {} }, { mountPath: v.target, readOnly });
+            report.warn(at, `an anonymous volume at ${v.target} becomes an emptyDir: it lasts as long as the pod`);
+        } else if (v.type === "volume") {
+            const declared = project.volumes[v.source];
+            if (declared === undefined) {
+                report.error(at, `volume ${v.source} is not declared under the top-level volumes:; declare it`);
+                return;
+            }
+            const claimName = declared?.external ? (declared.name ?? v.source) : v.source;
+            if (declared?.external) {
+                add({ name: volumeName(v.source), persistentVolumeClaim: { claimName } }, { mountPath: v.target, readOnly, ...(v.volume?.subpath ? { subPath: v.volume.subpath } : {}) });
+                report.warn(at, `external volume ${v.source}: mounts the existing claim ${claimName}, which kubestrap does not create`);
+                return;
+            }
+            if (declared?.driver && declared.driver !== "local") report.warn(`volumes.${v.source}.driver`, "not translated: the claim uses the cluster's storage class (volumes.<name>.storageClass in config)");
+            out.claimTemplates.push({ name: volumeName(v.source), size: opts.volumes?.[v.source]?.size ?? opts.volumeSize, storageClass: opts.volumes?.[v.source]?.storageClass });
+            out.claimSources.push(v.source);
+            add({ name: volumeName(v.source), persistentVolumeClaim: { claimName: v.source } }, { mountPath: v.target, readOnly, ...(v.volume?.subpath ? { subPath: v.volume.subpath } : {}) });
+            if (!usedVolumes.has(v.source)) usedVolumes.set(v.source, []);
+        } else if (v.type === "tmpfs" && v.target === "/tmp") {
+            // Every kubestrap pod already has a writable, pod-lived /tmp.
+        } else if (v.type === "tmpfs") {
+            const size = v.tmpfs?.size !== undefined ? composeBytes(v.tmpfs.size) : undefined;
+            add({ name: `tmpfs-${i}`, emptyDir: { medium: "Memory", ...(size ? { sizeLimit: size } : {}) } }, { mountPath: v.target });
+        } else if (v.type === "bind") {
+            bindMount(v, i, at, name, opts, report, add, bindConfigMaps);
+        } else {
+            report.error(at, `a ${v.type} mount cannot be translated; use a named volume, tmpfs or a read-only bind of a project file`);
+        }
+    });
+    const tmpfs = svc.tmpfs === undefined ? [] : Array.isArray(svc.tmpfs) ? svc.tmpfs : [svc.tmpfs];
+    tmpfs.filter((t: string) => t.split(":")[0] !== "/tmp").forEach((target: string, i: number) => add({ name: `tmpfs-s${i}`, emptyDir: { medium: "Memory" } }, { mountPath: target.split(":")[0] }));
+
+    for (const [kind, used, declared, defaultDir] of [["secrets", usedSecrets, project.secrets, "/run/secrets/"], ["configs", usedConfigs, project.configs, "/"]] as const) {
+        (svc[kind] ?? []).forEach((entry: string | Record<string, any>, i: number) => {
+            const ref = typeof entry === "string" ? { source: entry } : entry;
+            const at = report.at(`${kind}.${i}`);
+            const def = declared[ref.source];
+            if (def === undefined) {
+                report.error(at, `${ref.source} is not declared under the top-level ${kind}:; declare it with file: or environment:`);
+                return;
+            }
+            if (def.external) {
+                report.error(at, `external ${kind.slice(0, -1)} ${ref.source} lives in Docker's store; give it a file: or environment: source`);
+                return;
+            }
+            if (ref.uid !== undefined || ref.gid !== undefined) report.warn(at, "uid/gid not translated: the file belongs to the pod's group (fsGroup)");
+            used.add(ref.source);
+            const target = ref.target ? (ref.target.startsWith("/") ? ref.target : `${defaultDir}${ref.target}`) : `${defaultDir}${ref.source}`;
+            const objectName = `${kind === "secrets" ? "secret" : "config"}-${ref.source}`;
+            const volume = kind === "secrets"
+                ? { name: volumeName(objectName), secret: { secretName: objectName, ...(ref.mode !== undefined ? { defaultMode: Number(ref.mode) } : {}) } }
+                : { name: volumeName(objectName), configMap: { name: objectName, ...(ref.mode !== undefined ? { defaultMode: Number(ref.mode) } : {}) } };
+            add(volume, { mountPath: target, subPath: ref.source, readOnly: true });
+        });
+    }
+    return out;
+}
+
+/** A read-only bind of a project file travels as a ConfigMap; anything else would be wrong in a cluster. */
+function bindMount(v: Record<string, any>, i: number, at: string, service: string, opts: TranslateOptions, report: { error: (at: string, m: string) => void; warn: (at: string, m: string) => void },
+    add: (volume: any, mount: any) => void, bindConfigMaps: ComposeTranslation["configMaps"]) {
+    const source = String(v.source);
+    if (path.isAbsolute(source) || source.startsWith("~")) {
+        report.error(at, `${source} is a path on the Docker host, which the cluster's nodes do not have; drop the mount (or skip the service) and ship what it holds in the image, configs: or secrets:`);
+        return;
+    }
+    let content: string;
+    try {
+        content = opts.readFile(path.resolve(opts.baseDir, source));
+    } catch {
+        report.error(at, `${source} is not a file kubestrap can read from ${opts.baseDir} (directories and missing files cannot be shipped); use a named volume or configs:`);
+        return;
+    }
+    if (v.read_only !== true) report.warn(at, `${source} is shipped read-only as a ConfigMap: writes to ${v.target} fail`);
+    const key = path.basename(source).replace(/[^-._a-zA-Z0-9]/g, "_");
+    const name = `bind-${service}-${i}`;
+    bindConfigMaps.push({ name, data: { [key]: content } });
+    add({ name, configMap: { name } }, { mountPath: v.target, subPath: key, readOnly: true });
+}
+
+const volumeName = (source: string) => `v-${source}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63).replace(/-+$/, "");
+
+/** `source:target[:mode]` as the long syntax. */
+function shortVolume(text: string): Record<string, any> {
+    const parts = text.split(":");
+    if (parts.length === 1) return { type: "volume", target: parts[0] };
+    const [source, target, mode = ""] = parts;
+    const isPath = source.startsWith(".") || source.startsWith("/") || source.startsWith("~");
+    return { type: isPath ? "bind" : "volume", source, target, read_only: mode.split(",").includes("ro") };
+}
+
+function servicePorts(svc: ComposeService, at: (k: string) => string, warn: (at: string, m: string) => void, error: (at: string, m: string) => void): NonNullable<WebAppArgs["ports"]> {
+    const ports: NonNullable<WebAppArgs["ports"]> = [];
+    const add = (port: number, protocol: "TCP" | "UDP") => {
+        if (!ports.some((p) => p.port === port && p.protocol === protocol)) ports.push({ name: `${protocol.toLowerCase()}-${port}`, port, protocol });
+    };
+    for (const [i, entry] of (svc.ports ?? []).entries()) {
+        if (typeof entry === "object") {
+            const target = Number(entry.target);
+            if (entry.published !== undefined && String(entry.published) !== String(target)) warn(at(`ports.${i}`), `published port ${entry.published} is not opened on any host: ${target} is reached through the Service, or from outside through expose`);
+            add(target, entry.protocol === "udp" ? "UDP" : "TCP");
+            continue;
+        }
+        const m = /^(?:(?:[\d.]+|\[[:\da-f]+\]):)?(?:(\d+(?:-\d+)?):)?(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/i.exec(String(entry));
+        if (!m) {
+            error(at(`ports.${i}`), `"${entry}" is not a port mapping Kubernetes can serve; write "published:target" or "target"`);
+            continue;
+        }
+        const [, , published, first, last, protocol] = m;
+        if (last !== undefined) {
+            error(at(`ports.${i}`), `the port range ${first}-${last} would be ${Number(last) - Number(first) + 1} Service ports; list the ports the service really uses`);
+            continue;
+        }
+        if (published !== undefined) warn(at(`ports.${i}`), `published port ${published} is not opened on any host: ${first} is reached through the Service, or from outside through expose`);
+        add(Number(first), protocol?.toLowerCase() === "udp" ? "UDP" : "TCP");
+    }
+    for (const entry of svc.expose ?? []) {
+        const m = /^(\d+)(?:\/(tcp|udp))?$/.exec(String(entry));
+        if (m) add(Number(m[1]), m[2] === "udp" ? "UDP" : "TCP");
+        else error(at("expose"), `"${entry}" is not a port; write a number like "8080"`);
+    }
+    return ports;
+}
+
+function probes(svc: ComposeService, name: string, ports: NonNullable<WebAppArgs["ports"]>, at: (k: string) => string, warn: (at: string, m: string) => void): WebAppArgs["probes"] {
+    const hc = svc.healthcheck;
+    const tcpPort = ports.find((p) => p.protocol !== "UDP");
+    if (!hc || (hc.test === undefined && !hc.disable)) {
+        // Without a healthcheck, a TCP check on the first port is what "started" can mean to a Service.
+        return tcpPort ? { tcp: true, port: tcpPort.port } : { none: true };
+    }
+    const test: string[] | undefined = typeof hc.test === "string" ? ["CMD-SHELL", hc.test] : hc.test;
+    if (hc.disable || !test || test[0] === "NONE") return { none: true };
+    const command = test[0] === "CMD" ? test.slice(1) : test[0] === "CMD-SHELL" ? ["/bin/sh", "-c", test.slice(1).join(" ")] : undefined;
+    if (!command || command.length === 0) {
+        warn(at("healthcheck.test"), `"${test.join(" ")}" is not a CMD, CMD-SHELL or NONE test; no probe`);
+        return { none: true };
+    }
+    const seconds = (key: string, fallback: number) => (hc[key] === undefined ? fallback : composeSeconds(hc[key]) ?? fallback);
+    if (hc.start_interval !== undefined) warn(at("healthcheck.start_interval"), "not translated: probes keep one period");
+    return {
+        exec: {
+            command,
+            periodSeconds: Math.max(1, seconds("interval", 30)),
+            timeoutSeconds: Math.max(1, seconds("timeout", 30)),
+            failureThreshold: Math.max(1, hc.retries ?? 3),
+            initialDelaySeconds: seconds("start_period", 0),
+        },
+    };
+}
+
+function resources(svc: ComposeService, at: (k: string) => string, error: (at: string, m: string) => void): WebAppArgs["resources"] {
+    const r = svc.deploy?.resources;
+    const pick = (from: Record<string, any> | undefined, where: string) => {
+        if (!from) return undefined;
+        const out: { cpu?: string; memory?: string } = {};
+        if (from.cpus !== undefined) {
+            const cpu = composeCpus(from.cpus);
+            if (cpu) out.cpu = cpu;
+            else error(at(`deploy.resources.${where}.cpus`), `"${from.cpus}" is not a CPU count; write one like 0.5`);
+        }
+        if (from.memory !== undefined) {
+            const memory = composeBytes(from.memory);
+            if (memory) out.memory = memory;
+            else error(at(`deploy.resources.${where}.memory`), `"${from.memory}" is not a size; write one like 512M`);
+        }
+        return Object.keys(out).length > 0 ? out : undefined;
+    };
+    const limits = pick(r?.limits ?? (svc.mem_limit || svc.cpus ? { memory: svc.mem_limit, cpus: svc.cpus } : undefined), "limits");
+    const requests = pick(r?.reservations ?? (svc.mem_reservation ? { memory: svc.mem_reservation } : undefined), "reservations");
+    if (r?.reservations?.devices) error(at("deploy.resources.reservations.devices"), "device reservations (GPUs) are not translated; request them with a node's device plugin outside compose");
+    return limits || requests ? { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } : undefined;
+}
+
+function dependencies(dependsOn: unknown): [string, TranslatedService["after"][number]["condition"], boolean][] {
+    if (!dependsOn) return [];
+    if (Array.isArray(dependsOn)) return dependsOn.map((d) => [String(d), "service_started", true]);
+    return Object.entries(dependsOn as Record<string, { condition?: string; required?: boolean }>)
+        .map(([d, c]) => [d, (c?.condition ?? "service_started") as TranslatedService["after"][number]["condition"], c?.required ?? true]);
+}
+
+/** Compose labels are free text; Kubernetes label values are not, so they travel as pod annotations. */
+function labelAnnotations(labels: unknown): Record<string, string> | undefined {
+    if (!labels) return undefined;
+    const pairs = Array.isArray(labels) ? labels.map((l: string) => [l.split("=")[0], l.split("=").slice(1).join("=")]) : Object.entries(labels as Record<string, unknown>);
+    return Object.fromEntries(pairs.map(([k, v]) => [k, String(v ?? "")]));
+}
+
+function sourceContent(def: Record<string, any>, at: string, opts: TranslateOptions, error: (at: string, m: string) => void): string {
+    if (def.file !== undefined) {
+        try {
+            return opts.readFile(path.resolve(opts.baseDir, def.file));
+        } catch {
+            error(at, `cannot read ${def.file} (relative to ${opts.baseDir}); create it or fix the path`);
+            return "";
+        }
+    }
+    if (def.environment !== undefined) {
+        const value = opts.env[def.environment];
+        if (value === undefined) error(at, `environment variable ${def.environment} is not set; export it before running pulumi`);
+        return value ?? "";
+    }
+    if (def.content !== undefined) return String(def.content);
+    error(at, "has no file:, environment: or content: source; give it one");
+    return "";
+}
+
+/** Compose networks become one namespace; say so when the file asked services apart. */
+function networkWarnings(project: ComposeProject, active: [string, ComposeService][], warn: (at: string, m: string) => void) {
+    const networksOf = (svc: ComposeService) => (svc.networks === undefined ? ["default"] : Array.isArray(svc.networks) ? svc.networks : Object.keys(svc.networks));
+    for (const [a, svcA] of active) {
+        for (const [b, svcB] of active) {
+            if (a < b && !networksOf(svcA).some((n: string) => networksOf(svcB).includes(n))) {
+                warn(`services.${a}.networks`, `${a} and ${b} share no network, but pods of one namespace reach each other: kubestrap does not isolate them`);
+            }
+        }
+    }
+    for (const [n, def] of Object.entries(project.networks)) {
+        if (def?.internal) warn(`networks.${n}.internal`, "not translated: an internal network's no-egress rule is not enforced");
+    }
+}
+
+/** Dependencies first, so `pulumi up` output and translate's manifests read in start order. */
+function orderByDependencies(services: TranslatedService[], file: string): TranslatedService[] {
+    const byName = new Map(services.map((s) => [s.name, s]));
+    const ordered: TranslatedService[] = [];
+    const visiting = new Set<string>();
+    const visit = (s: TranslatedService, chain: string[]) => {
+        if (ordered.includes(s)) return;
+        if (visiting.has(s.name)) throw new ComposeError(file, [`${file}: depends_on cycle: ${[...chain, s.name].join(" -> ")}; break it`]);
+        visiting.add(s.name);
+        for (const dep of s.after) {
+            const d = byName.get(dep.service);
+            if (d) visit(d, [...chain, s.name]);
+        }
+        visiting.delete(s.name);
+        ordered.push(s);
+    };
+    for (const s of services) visit(s, []);
+    return ordered;
+}

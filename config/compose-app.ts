@@ -1,0 +1,93 @@
+// `kubestrap:apps[]` entries that deploy a docker-compose file (`compose: <path>`): which
+// profiles, per-service overrides, volume sizes, and which ports to route from outside.
+import * as path from "path";
+import { z } from "zod";
+import { ComposeError, loadCompose } from "../compose/load";
+import { ComposeTranslation, translateCompose } from "../compose/translate";
+import { configPath } from "./problems";
+import { byteQuantity, cpuQuantity, dnsName, host, image } from "./primitives";
+
+/** A named volume's claim when config does not size it. */
+export const defaultComposeVolumeSize = { dev: "1Gi", prod: "10Gi" } as const;
+
+const amounts = z.object({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() }).strict();
+
+export const composeApp = z.object({
+    name: dnsName,
+    /** Every service of the file in one namespace (Compose's default network): the app's name unless set. */
+    namespace: dnsName.optional(),
+    /** The compose file, relative to the project directory; its .env and env_files are read beside it. */
+    compose: z.string().min(1),
+    profiles: z.array(z.string().min(1)).default([]),
+    services: z.record(z.string(), z.object({
+        image: image.optional(),
+        replicas: z.number().int().min(0).optional(),
+        resources: z.object({ requests: amounts.optional(), limits: amounts.optional() }).strict().optional(),
+        security: z.object({
+            runAsUser: z.number().int().min(1).optional(),
+            runAsGroup: z.number().int().min(1).optional(),
+            readOnlyRootFilesystem: z.boolean().optional(),
+        }).strict().optional(),
+        skip: z.boolean().optional(),
+    }).strict()).default({}),
+    volumes: z.record(z.string(), z.object({
+        size: byteQuantity.optional(),
+        storageClass: z.string().min(1).optional(),
+        accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).optional(),
+    }).strict()).default({}),
+    /** Default size of the file's named volumes; by environment when unset (dev 1Gi, prod 10Gi). */
+    volumeSize: byteQuantity.optional(),
+    /** Ports routed through the ingress controller: a service, its container port, a host. */
+    expose: z.array(z.object({
+        service: z.string().min(1),
+        port: z.number().int().min(1).max(65535).optional(),
+        host,
+        paths: z.array(z.string().regex(/^\//, "must start with '/'")).min(1).optional(),
+        className: z.string().min(1).optional(),
+        tls: z.object({ clusterIssuer: z.string().min(1).optional(), secretName: dnsName.optional() }).strict().optional(),
+    }).strict()).default([]),
+}).strict();
+export type ComposeAppConfig = z.infer<typeof composeApp>;
+
+/** A compose entry once parsed: its namespace defaults to its name. */
+export type ParsedComposeApp = ComposeAppConfig & { namespace: string };
+export const isComposeApp = (entry: object): entry is ParsedComposeApp => "compose" in entry;
+
+export interface ResolvedComposeApp {
+    name: string;
+    namespace: string;
+    /** The compose file, absolute. */
+    file: string;
+    translation: ComposeTranslation;
+}
+
+/** Reads, validates and translates the app's compose file now, so its problems come with the config's. */
+export function resolveComposeApp(entry: ParsedComposeApp, index: number, environment: "dev" | "prod",
+    sources: { baseDir: string; readFile: (file: string) => string; env: Record<string, string | undefined> }, problems: string[]): ResolvedComposeApp | undefined {
+    const file = path.resolve(sources.baseDir, entry.compose);
+    const at = configPath(["apps", index, "compose"]);
+    try {
+        const project = loadCompose(file, { env: sources.env, profiles: entry.profiles, readFile: sources.readFile });
+        const translation = translateCompose(project, {
+            app: entry.name,
+            baseDir: path.dirname(file),
+            readFile: sources.readFile,
+            env: sources.env,
+            volumeSize: entry.volumeSize ?? defaultComposeVolumeSize[environment],
+            volumes: entry.volumes,
+            services: entry.services,
+            expose: entry.expose,
+            file: path.basename(file),
+        });
+        return { name: entry.name, namespace: entry.namespace, file, translation };
+    } catch (e) {
+        if (e instanceof ComposeError) {
+            problems.push(...e.problems.map((p) => `${at}: ${p}`));
+        } else if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+            problems.push(`${at}: cannot read ${file}; fix the path (it is relative to the project directory)`);
+        } else {
+            throw e;
+        }
+        return undefined;
+    }
+}

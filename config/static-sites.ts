@@ -1,0 +1,77 @@
+// kubestrap:staticSites: websites nginx serves from a folder of this repository or from an image.
+import { z } from "zod";
+import { contentProblem, defaultHealthPath, healthPathProblem, sitePathProblem } from "../components/static-site-specs";
+import { dnsName, image } from "./primitives";
+import type * as Schema from "./schema";
+
+// schema.ts imports this module for kubestrap:staticSites, so taking its `ingress` and
+// `resources` when this module loads would be an import cycle that leaves one side undefined
+// (whichever module loads first). They are looked up when a site is parsed instead; moved to
+// primitives.ts, they would be plain imports.
+const schema = () => require("./schema") as typeof Schema;
+const ingress = z.lazy(() => schema().ingress);
+const resources = z.lazy(() => schema().resources);
+
+/** A string `problem` has nothing to say about; its message otherwise. */
+const passes = (problem: (value: string) => string | undefined) =>
+    z.string().refine((value) => !problem(value), (value) => ({ message: problem(value) }));
+
+const seconds = z.number().int().min(0);
+
+export const staticSite = z.object({
+    name: dnsName,
+    namespace: dnsName.default("apps"),
+    /** A folder of this repository (relative to the project directory), served from a ConfigMap: 900 KiB at most. */
+    directory: z.string().min(1).pipe(passes(contentProblem)).optional(),
+    /** A pinned image holding the built site at `path`, copied into the pod before nginx starts. */
+    image: image.optional(),
+    /** Where the site sits inside `image`; default /site. */
+    path: passes(sitePathProblem).optional(),
+    /** Defaults to the environment's (prod: 2). */
+    replicas: z.number().int().min(0).optional(),
+    ingress: ingress.optional(),
+    cache: z.object({
+        /** Unset: pages are `no-cache` (revalidated on every visit). */
+        htmlMaxAge: seconds.optional(),
+        /** Files with a content hash in their name; unset: a year, immutable. */
+        assetsMaxAge: seconds.optional(),
+        otherMaxAge: seconds.default(300),
+    }).strict().default({}),
+    /** Serve /index.html for paths that are no file (a single-page app's routes). */
+    spa: z.boolean().default(false),
+    healthPath: passes(healthPathProblem).default(defaultHealthPath),
+    resources: resources.optional(),
+}).strict().superRefine((site, ctx) => {
+    if ((site.directory === undefined) === (site.image === undefined)) {
+        ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: 'set one of directory (a folder of this repository, up to 900 KiB) or image (a pinned image holding the built site, e.g. {"image": "ghcr.io/acme/site:1.0.0"})',
+        });
+    }
+    if (site.path !== undefined && site.image === undefined) {
+        ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ["path"],
+            message: "is where the site sits inside image; a directory is served as it is: remove path, or serve an image",
+        });
+    }
+});
+export type StaticSiteConfig = z.infer<typeof staticSite>;
+
+export const staticSites = z.array(staticSite).default([]).superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((site, i) => {
+        const key = `${site.namespace}/${site.name}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: [i, "name"],
+                message: `static site "${site.name}" is already defined at index ${first} in namespace "${site.namespace}"; names must be unique per namespace`,
+            });
+        } else {
+            seen.set(key, i);
+        }
+    });
+});
+export type StaticSitesConfig = z.infer<typeof staticSites>;
