@@ -39,6 +39,12 @@ async function platformOutputs() {
         },
         apps: Object.fromEntries(Object.entries(platform.apps).map(([key, app]) =>
             [key, { internalUrl: app.internalUrl, url: app.url }])),
+        staticSites: Object.keys(platform.staticSites).length > 0
+            ? Object.fromEntries(Object.entries(platform.staticSites).map(([key, site]) => [key, { internalUrl: site.internalUrl, url: site.url }]))
+            : undefined,
+        mcpServers: Object.keys(platform.mcpServers).length > 0
+            ? Object.fromEntries(Object.entries(platform.mcpServers).map(([key, server]) => [key, { transport: server.transport, internalUrl: server.internalUrl }]))
+            : undefined,
         composeApps: Object.keys(platform.composeApps).length > 0
             ? Object.fromEntries(Object.entries(platform.composeApps).map(([key, app]) => [key, app.services]))
             : undefined,

@@ -12,6 +12,8 @@ export interface ComposeAppArgs {
     appName: string;
     /** What compose/translate.ts made of the file; its warnings are logged on this component. */
     translation: ComposeTranslation;
+    /** Log the translation's warnings on this component (default); `npm run translate` prints them itself. */
+    logWarnings?: boolean;
 }
 
 /**
@@ -30,8 +32,10 @@ export class ComposeApp extends pulumi.ComponentResource {
         const child = { parent: this };
         const app = args.appName;
         const labels = (component: string, object: string) => standardLabels({ name: object, instance: name, component, partOf: app });
-        for (const warning of translation.warnings) {
-            pulumi.log.warn(warning, this);
+        if (args.logWarnings !== false) {
+            for (const warning of translation.warnings) {
+                pulumi.log.warn(warning, this);
+            }
         }
 
         const mounted: pulumi.Resource[] = [];

@@ -4,6 +4,7 @@
 // as a warning, or an error (where the result would be wrong). compose/README.md lists them.
 import * as path from "path";
 import type { WebAppArgs } from "../components/web-app";
+import { imageProblem } from "../config/formats";
 import { ComposeError, ComposeProject, ComposeService, parseDotEnv } from "./load";
 import { composeBytes, composeCpus, composeSeconds } from "./units";
 
@@ -94,7 +95,14 @@ const translated = new Set([
     "deploy", "secrets", "configs", "restart", "user", "working_dir", "labels", "profiles", "networks", "cap_add", "cap_drop",
     "read_only", "tmpfs", "stop_grace_period", "container_name", "hostname", "build", "privileged", "network_mode", "devices",
     "pid", "ipc", "logging", "extra_hosts", "init", "stdin_open", "tty", "pull_policy", "platform", "security_opt", "ulimits",
+    "mem_limit", "mem_reservation", "cpus", "scale", "extends",
 ]);
+/** deploy: keys translated below (placement, update_config, rollback_config and mode are reported there). */
+const translatedDeploy = new Set(["replicas", "resources", "restart_policy", "placement", "update_config", "rollback_config", "mode"]);
+/** Compose reads these boolean spellings where a value was interpolated into a string. */
+const flag = (value: unknown) => value === true || (typeof value === "string" && /^(true|yes|y|on)$/i.test(value));
+/** A Compose name (volume, secret, config: letters, digits, '.', '_', '-') as a Kubernetes object name. */
+const objectName = (name: string) => name.toLowerCase().replace(/[^a-z0-9.-]/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
 /** Keys whose meaning the cluster already gives, or that only matter to a local Docker. */
 const harmless: Record<string, string> = {
     cap_drop: "every capability is already dropped",
@@ -106,7 +114,16 @@ const harmless: Record<string, string> = {
     logging: "logs go to the node's container log; read them with kubectl logs",
 };
 
-export function translateCompose(project: ComposeProject, opts: TranslateOptions): ComposeTranslation {
+export function translateCompose(project: ComposeProject, options: TranslateOptions): ComposeTranslation {
+    // A name without a value (`environment: [DEBUG]`) and a secret's environment: source read the
+    // shell's variables and then the .env file's, as Compose does.
+    let dotEnv: Record<string, string> = {};
+    try {
+        dotEnv = parseDotEnv(options.readFile(path.join(options.baseDir, ".env")));
+    } catch {
+        // no .env: only the environment
+    }
+    const opts = { ...options, env: { ...dotEnv, ...options.env } };
     const file = opts.file ?? "compose.yaml";
     const errors: string[] = [];
     const warnings: string[] = [];
@@ -122,8 +139,13 @@ export function translateCompose(project: ComposeProject, opts: TranslateOptions
         if (overrides[name]?.skip) warn(`services.${name}`, "skipped by config (services.<name>.skip)");
     }
     const activeNames = new Set(active.map(([n]) => n));
+    // Services another waits for to complete: run once, as Compose's default restart ("no") does.
+    const awaited = new Set(active.flatMap(([, svc]) => dependencies(svc.depends_on).filter(([, c]) => c === "service_completed_successfully").map(([d]) => d)));
+    const runsOnce = (name: string) => restartOf(project.services[name], awaited.has(name)) === "no";
 
     const usedVolumes = new Map<string, string[]>();
+    /** Named volume -> the StatefulSets that give each replica a claim of their own for it. */
+    const statefulUsers = new Map<string, string[]>();
     const usedConfigs = new Set<string>();
     const usedSecrets = new Set<string>();
     const services: TranslatedService[] = [];
@@ -140,13 +162,19 @@ export function translateCompose(project: ComposeProject, opts: TranslateOptions
             if (!translated.has(key) && !key.startsWith("x-")) warn(at(key), "not translated: Kubernetes has no equivalent kubestrap sets");
             else if (harmless[key]) warn(at(key), `not translated: ${harmless[key]}`);
         }
+        for (const key of Object.keys(svc.deploy ?? {})) {
+            if (!translatedDeploy.has(key) && !key.startsWith("x-")) warn(at(`deploy.${key}`), "not translated: Kubernetes has no equivalent kubestrap sets");
+        }
+        if (svc.extends !== undefined) error(at("extends"), "extends is not read by kubestrap; write the service out in full (YAML anchors and merge keys work)");
         const image = override.image ?? svc.image;
         if (!image) {
             error(at("build"), svc.build ? "a service with build: and no image: cannot be deployed; build and push the image, then set image: (or services.<name>.image in config)" : "no image: to run; set image:");
             continue;
         }
+        const badImage = imageProblem(image);
+        if (badImage) error(at("image"), `${badImage} (or set services.<name>.image in config)`);
         if (svc.build) warn(at("build"), `ignored: the cluster runs the pushed image ${image}`);
-        if (svc.privileged) error(at("privileged"), "privileged containers are refused by the restricted Pod Security kubestrap enforces; remove it or skip the service");
+        if (flag(svc.privileged)) error(at("privileged"), "privileged containers are refused by the restricted Pod Security kubestrap enforces; remove it or skip the service");
         if (svc.network_mode !== undefined) {
             if (svc.network_mode === "host" || svc.network_mode === "none") error(at("network_mode"), `network_mode: ${svc.network_mode} cannot be given to a pod under restricted Pod Security; remove it`);
             else warn(at("network_mode"), `not translated: ${svc.network_mode} (every service is its own pod, reached through its Service)`);
@@ -167,7 +195,7 @@ export function translateCompose(project: ComposeProject, opts: TranslateOptions
         for (const [k, v] of Object.entries(env)) (secretLooking.test(k) ? secretEnv : plainEnv)[k] = v;
 
         const security: NonNullable<WebAppArgs["security"]> = { ...userSecurity(svc.user, at("user"), error, warn), ...override.security };
-        if (svc.read_only === false && security.readOnlyRootFilesystem === undefined) {
+        if (svc.read_only !== undefined && !flag(svc.read_only) && security.readOnlyRootFilesystem === undefined) {
             warn(at("read_only"), "kept read-only: kubestrap's pods have a read-only root with a writable /tmp; give writable paths as volumes or tmpfs, or set services.<name>.security.readOnlyRootFilesystem: false");
         }
         if (capabilities.length > 0) security.addCapabilities = capabilities.filter((c: string) => allowedCapabilities.has(c));
@@ -179,40 +207,64 @@ export function translateCompose(project: ComposeProject, opts: TranslateOptions
         for (const [dep, condition, required] of dependencies(svc.depends_on)) {
             if (!activeNames.has(dep)) {
                 if (required) error(at(`depends_on.${dep}`), project.services[dep] ? `depends on ${dep}, which is skipped by config; skip this one too or keep ${dep}` : `depends on ${dep}, which is not a service here (check its profiles); turn on its profile, or mark the dependency required: false`);
+                else warn(at(`depends_on.${dep}`), `${dep} is not deployed (required: false): not waited for`);
                 continue;
             }
             after.push({ service: dep, condition });
+            if (flag(svc.depends_on?.[dep]?.restart)) warn(at(`depends_on.${dep}.restart`), `not translated: this service is not restarted when ${dep} is`);
+            if (condition === "service_completed_successfully") continue;
+            const depCheck = project.services[dep].healthcheck;
+            if (condition === "service_healthy" && (!depCheck?.test || flag(depCheck.disable))) {
+                warn(at(`depends_on.${dep}`), `${dep} has no healthcheck test (Compose would refuse to start): its port accepting connections is taken as healthy`);
+            }
             const depPorts = servicePorts(project.services[dep], () => "", () => undefined, () => undefined);
-            if (condition !== "service_completed_successfully" && depPorts.length > 0) waitFor.push({ host: dep, port: depPorts[0].port });
-            else if (condition !== "service_completed_successfully") warn(at(`depends_on.${dep}`), `${dep} has no port to wait on: ordered at creation only (Pulumi creates it first), not when pods restart`);
+            // A run-once dependency is a Job with no Service to wait on: Pulumi creates this one after it completes.
+            if (runsOnce(dep)) warn(at(`depends_on.${dep}`), `${dep} runs once (a Job): this service starts after it completes, not when it starts (${condition})`);
+            else if (depPorts.length > 0) waitFor.push({ host: dep, port: depPorts[0].port });
+            else warn(at(`depends_on.${dep}`), `${dep} has no port to wait on: ordered at creation only (Pulumi creates it first), not when pods restart`);
         }
         const command = svc.entrypoint !== undefined ? words(svc.entrypoint) : undefined;
         const args = svc.command !== undefined ? words(svc.command) : undefined;
-        if (svc.entrypoint !== undefined && typeof svc.entrypoint === "string") warn(at("entrypoint"), "a string entrypoint is split on spaces; write it as a list if it quotes anything");
-        if (svc.command !== undefined && typeof svc.command === "string" && /["'\\]/.test(svc.command)) warn(at("command"), "a string command with quotes is split on spaces; write it as a list");
+        if (command === null) error(at("entrypoint"), "a quote is not closed; close it, or write the entrypoint as a list");
+        if (args === null) error(at("command"), "a quote is not closed; close it, or write the command as a list");
 
-        const restart = String(svc.restart ?? svc.deploy?.restart_policy?.condition ?? "always");
-        if (restart === "no" || restart === "none") {
-            if (svc.deploy?.replicas !== undefined && svc.deploy.replicas !== 1) warn(at("deploy.replicas"), "a run-once service runs as one Job pod");
-            if (ports.length > 0) warn(at("ports"), "a run-once service (restart: no) becomes a Job and gets no Service");
+        const restart = restartOf(svc, awaited.has(name));
+        if (awaited.has(name) && (restart === "always" || restart === "unless-stopped" || restart === "any")) {
+            error(at("restart"), `${restart} keeps restarting a service others wait for to complete (service_completed_successfully); set restart: "no"`);
+        }
+        if (restart === "no" || (awaited.has(name) && restart.startsWith("on-failure"))) {
+            if (restart !== "no") warn(at("restart"), "a service others wait for to complete runs as a Job that is not retried (backoffLimit 0)");
+            if (svc.deploy?.replicas !== undefined && Number(svc.deploy.replicas) !== 1) warn(at("deploy.replicas"), "a run-once service runs as one Job pod");
+            if (ports.length > 0) warn(at(svc.ports ? "ports" : "expose"), "a run-once service (restart: no) becomes a Job and gets no Service");
+            for (const key of ["healthcheck", "labels", "stop_grace_period"]) {
+                if (svc[key] !== undefined) warn(at(key), "not translated: a run-once service becomes a Job, which kubestrap gives no probes, pod annotations or grace period");
+            }
+            // The Job mounts the shared claims too: they must exist before it runs.
+            for (const source of mounts.claimSources) usedVolumes.get(source)!.push(name);
             services.push({
                 name, after,
                 job: {
-                    name, image, command, args, env: plainEnv, secretEnv, workingDir: svc.working_dir, security,
-                    resources: override.resources ?? resources(svc, at, error), volumes: mounts.volumes, volumeMounts: mounts.volumeMounts, waitFor,
+                    name, image, command: command ?? undefined, args: args ?? undefined, env: plainEnv, secretEnv, workingDir: svc.working_dir, security,
+                    resources: override.resources ?? resources(svc, at, error, warn), volumes: mounts.volumes, volumeMounts: mounts.volumeMounts, waitFor,
                 },
             });
             continue;
         }
         if (restart.startsWith("on-failure")) warn(at("restart"), "a Deployment restarts the container whatever its exit code; use restart: \"no\" for a run-once task");
 
-        const replicas = override.replicas ?? svc.deploy?.replicas ?? svc.scale ?? 1;
+        const replicas = override.replicas ?? Number(svc.deploy?.replicas ?? svc.scale ?? 1);
         if (svc.deploy?.placement) warn(at("deploy.placement"), "not translated: use the cluster's node labels (kubestrap:cluster) instead");
-        if (svc.deploy?.update_config || svc.deploy?.rollback_config) warn(at("deploy.update_config"), "not translated: Deployments roll pods one at a time");
+        for (const key of ["update_config", "rollback_config"]) {
+            if (svc.deploy?.[key]) warn(at(`deploy.${key}`), "not translated: Deployments roll pods one at a time");
+        }
         if (svc.deploy?.mode === "global") error(at("deploy.mode"), "global services (one per node) are DaemonSets, which kubestrap does not make from compose; use replicated");
+        for (const key of Object.keys(svc.deploy?.restart_policy ?? {})) {
+            if (key !== "condition") warn(at(`deploy.restart_policy.${key}`), "not translated: the kubelet restarts containers with its own back-off");
+        }
         const stateful = mounts.claimTemplates.length > 0 && replicas > 1;
         if (stateful) {
             warn(at("volumes"), `${replicas} replicas with named volume ${mounts.claimSources.join(", ")}: a StatefulSet gives each replica its own claim (compose would share one volume)`);
+            for (const source of mounts.claimSources) statefulUsers.set(source, [...(statefulUsers.get(source) ?? []), name]);
             // The claim templates provide these volumes.
             mounts.volumes = mounts.volumes.filter((v) => !mounts.claimTemplates.some((c) => c.name === v.name));
         }
@@ -229,17 +281,18 @@ export function translateCompose(project: ComposeProject, opts: TranslateOptions
                 kind: stateful ? "StatefulSet" : "Deployment",
                 replicas,
                 ports,
-                command, args,
+                command: command ?? undefined,
+                args: args ?? undefined,
                 env: plainEnv,
                 secretEnv,
                 probes: probes(svc, name, ports, at, warn),
-                resources: override.resources ?? resources(svc, at, error),
+                resources: override.resources ?? resources(svc, at, error, warn),
                 volumes: mounts.volumes,
                 volumeMounts: mounts.volumeMounts,
                 claimTemplates: stateful ? mounts.claimTemplates : undefined,
                 waitFor,
                 workingDir: svc.working_dir,
-                podAnnotations: labelAnnotations(svc.labels),
+                podAnnotations: labelAnnotations(svc.labels, at("labels"), warn),
                 terminationGracePeriodSeconds: svc.stop_grace_period !== undefined ? composeSeconds(svc.stop_grace_period) : undefined,
                 security,
                 partOf: opts.app,
@@ -263,21 +316,63 @@ export function translateCompose(project: ComposeProject, opts: TranslateOptions
         if (users.length > 1 && accessMode === "ReadWriteOnce") {
             warn(`volumes.${volume}`, `mounted by ${users.join(" and ")}: a ReadWriteOnce claim is shared only by pods on one node; set volumes.${volume}.accessMode: ReadWriteMany with a storage class that supports it`);
         }
-        return { name: volume, size: settings.size ?? opts.volumeSize, storageClass: settings.storageClass, accessMode };
+        return { name: objectName(volume), size: settings.size ?? opts.volumeSize, storageClass: settings.storageClass, accessMode };
     });
+    for (const [volume, sets] of statefulUsers) {
+        const others = [...(usedVolumes.get(volume) ?? []), ...sets];
+        if (others.length > 1) warn(`volumes.${volume}`, `mounted by ${others.join(" and ")}: ${sets.join(" and ")} give${sets.length === 1 ? "s" : ""} each replica a claim of its own, so they do not share its data`);
+    }
+    const claimNames = new Map<string, string>();
+    for (const v of Object.keys(project.volumes)) {
+        if (claimNames.has(objectName(v))) error(`volumes.${v}`, `its claim would be named ${objectName(v)}, as ${claimNames.get(objectName(v))}'s is; rename one`);
+        claimNames.set(objectName(v), v);
+    }
     for (const v of Object.keys(opts.volumes ?? {})) {
         if (!project.volumes[v]) error(`volumes.${v}`, `settings for a volume the file does not declare (volumes: ${Object.keys(project.volumes).join(", ") || "none"})`);
     }
-    const configMaps = [...[...usedConfigs].map((c) => ({ name: `config-${c}`, data: { [c]: sourceContent(project.configs[c], `configs.${c}`, opts, error) } })), ...bindConfigMaps];
-    const secrets = [...usedSecrets].map((s) => ({ name: `secret-${s}`, data: { [s]: sourceContent(project.secrets[s], `secrets.${s}`, opts, error) } }));
+    const configMaps = [...[...usedConfigs].map((c) => ({ name: objectName(`config-${c}`), data: { [c]: sourceContent(project.configs[c], `configs.${c}`, opts, error) } })), ...bindConfigMaps];
+    const secrets = [...usedSecrets].map((s) => ({ name: objectName(`secret-${s}`), data: { [s]: sourceContent(project.secrets[s], `secrets.${s}`, opts, error) } }));
     for (const unused of Object.keys(project.volumes).filter((v) => !usedVolumes.has(v))) warn(`volumes.${unused}`, "declared but mounted by no deployed service: no claim made");
 
     if (errors.length > 0) throw new ComposeError(file, errors);
-    return { services: orderByDependencies(services, file), claims, configMaps, secrets, warnings };
+    return { services: orderByDependencies(services, file), claims, configMaps, secrets, warnings: [...new Set(warnings)] };
 }
 
-function words(value: string | string[]): string[] {
-    return Array.isArray(value) ? value.map(String) : value.trim().split(/\s+/);
+/** A list as it is; a string split as a POSIX shell splits words (quotes, backslashes), as Compose does. null: an unclosed quote. */
+function words(value: string | string[]): string[] | null {
+    if (Array.isArray(value)) return value.map(String);
+    const out: string[] = [];
+    let word: string | undefined;
+    let quote: string | undefined;
+    for (let i = 0; i < value.length; i++) {
+        const c = value[i];
+        if (quote === "'") {
+            if (c === "'") quote = undefined;
+            else word += c;
+        } else if (quote === '"') {
+            if (c === '"') quote = undefined;
+            else if (c === "\\" && /["\\$`]/.test(value[i + 1] ?? "")) word += value[++i];
+            else word += c;
+        } else if (c === "'" || c === '"') {
+            quote = c;
+            word ??= "";
+        } else if (c === "\\" && i + 1 < value.length) {
+            word = (word ?? "") + value[++i];
+        } else if (/\s/.test(c)) {
+            if (word !== undefined) out.push(word);
+            word = undefined;
+        } else {
+            word = (word ?? "") + c;
+        }
+    }
+    if (quote) return null;
+    if (word !== undefined) out.push(word);
+    return out;
+}
+
+/** The service's restart policy; a service others wait for to complete runs once unless it says otherwise. */
+function restartOf(svc: ComposeService, awaited: boolean): string {
+    return String(svc.restart ?? svc.deploy?.restart_policy?.condition ?? (awaited ? "no" : "always")).replace(/^none$/, "no");
 }
 
 function serviceEnv(svc: ComposeService, name: string, opts: TranslateOptions, error: (at: string, m: string) => void): Record<string, string> {
@@ -337,7 +432,7 @@ function serviceMounts(svc: ComposeService, name: string, opts: TranslateOptions
     (svc.volumes ?? []).forEach((entry: string | Record<string, any>, i: number) => {
         const v = typeof entry === "string" ? shortVolume(entry) : entry;
         const at = report.at(`volumes.${i}`);
-        const readOnly = v.read_only === true;
+        const readOnly = flag(v.read_only);
         if (v.type === "volume" && !v.source) {
             add({ name: `anon-${i}`, emptyDir: {} }, { mountPath: v.target, readOnly });
             report.warn(at, `an anonymous volume at ${v.target} becomes an emptyDir: it lasts as long as the pod`);
@@ -354,9 +449,10 @@ function serviceMounts(svc: ComposeService, name: string, opts: TranslateOptions
                 return;
             }
             if (declared?.driver && declared.driver !== "local") report.warn(`volumes.${v.source}.driver`, "not translated: the claim uses the cluster's storage class (volumes.<name>.storageClass in config)");
+            if (declared?.driver_opts) report.warn(`volumes.${v.source}.driver_opts`, "not translated: the claim is a new, empty volume of the cluster's storage class, not what the options mount");
             out.claimTemplates.push({ name: volumeName(v.source), size: opts.volumes?.[v.source]?.size ?? opts.volumeSize, storageClass: opts.volumes?.[v.source]?.storageClass });
             out.claimSources.push(v.source);
-            add({ name: volumeName(v.source), persistentVolumeClaim: { claimName: v.source } }, { mountPath: v.target, readOnly, ...(v.volume?.subpath ? { subPath: v.volume.subpath } : {}) });
+            add({ name: volumeName(v.source), persistentVolumeClaim: { claimName: objectName(v.source) } }, { mountPath: v.target, readOnly, ...(v.volume?.subpath ? { subPath: v.volume.subpath } : {}) });
             if (!usedVolumes.has(v.source)) usedVolumes.set(v.source, []);
         } else if (v.type === "tmpfs" && v.target === "/tmp") {
             // Every kubestrap pod already has a writable, pod-lived /tmp.
@@ -370,7 +466,15 @@ function serviceMounts(svc: ComposeService, name: string, opts: TranslateOptions
         }
     });
     const tmpfs = svc.tmpfs === undefined ? [] : Array.isArray(svc.tmpfs) ? svc.tmpfs : [svc.tmpfs];
-    tmpfs.filter((t: string) => t.split(":")[0] !== "/tmp").forEach((target: string, i: number) => add({ name: `tmpfs-s${i}`, emptyDir: { medium: "Memory" } }, { mountPath: target.split(":")[0] }));
+    tmpfs.forEach((entry: string, i: number) => {
+        // "/run:rw,size=64m,mode=1777": the size is kept; the rest is the kubelet's. /tmp is every pod's already.
+        const [target, options = ""] = entry.split(":");
+        if (target === "/tmp") return;
+        const size = /(?:^|,)size=([^,]+)/.exec(options)?.[1];
+        const sizeLimit = size !== undefined ? composeBytes(size) : undefined;
+        if (size !== undefined && !sizeLimit) report.error(report.at(`tmpfs.${i}`), `"${size}" is not a size; write one like 64m`);
+        add({ name: `tmpfs-s${i}`, emptyDir: { medium: "Memory", ...(sizeLimit ? { sizeLimit } : {}) } }, { mountPath: target });
+    });
 
     for (const [kind, used, declared, defaultDir] of [["secrets", usedSecrets, project.secrets, "/run/secrets/"], ["configs", usedConfigs, project.configs, "/"]] as const) {
         (svc[kind] ?? []).forEach((entry: string | Record<string, any>, i: number) => {
@@ -388,10 +492,13 @@ function serviceMounts(svc: ComposeService, name: string, opts: TranslateOptions
             if (ref.uid !== undefined || ref.gid !== undefined) report.warn(at, "uid/gid not translated: the file belongs to the pod's group (fsGroup)");
             used.add(ref.source);
             const target = ref.target ? (ref.target.startsWith("/") ? ref.target : `${defaultDir}${ref.target}`) : `${defaultDir}${ref.source}`;
-            const objectName = `${kind === "secrets" ? "secret" : "config"}-${ref.source}`;
+            const object = objectName(`${kind === "secrets" ? "secret" : "config"}-${ref.source}`);
+            // Compose reads a mode written as a string in octal ("0440").
+            const mode = ref.mode === undefined ? {} : { defaultMode: typeof ref.mode === "string" ? parseInt(ref.mode, 8) : ref.mode };
+            if (mode.defaultMode !== undefined && !(mode.defaultMode >= 0 && mode.defaultMode <= 0o777)) report.error(`${at}.mode`, `"${ref.mode}" is not a file mode; write one in octal, like "0440"`);
             const volume = kind === "secrets"
-                ? { name: volumeName(objectName), secret: { secretName: objectName, ...(ref.mode !== undefined ? { defaultMode: Number(ref.mode) } : {}) } }
-                : { name: volumeName(objectName), configMap: { name: objectName, ...(ref.mode !== undefined ? { defaultMode: Number(ref.mode) } : {}) } };
+                ? { name: volumeName(object), secret: { secretName: object, ...mode } }
+                : { name: volumeName(object), configMap: { name: object, ...mode } };
             add(volume, { mountPath: target, subPath: ref.source, readOnly: true });
         });
     }
@@ -439,11 +546,12 @@ function servicePorts(svc: ComposeService, at: (k: string) => string, warn: (at:
     for (const [i, entry] of (svc.ports ?? []).entries()) {
         if (typeof entry === "object") {
             const target = Number(entry.target);
-            if (entry.published !== undefined && String(entry.published) !== String(target)) warn(at(`ports.${i}`), `published port ${entry.published} is not opened on any host: ${target} is reached through the Service, or from outside through expose`);
+            if (entry.published !== undefined) warn(at(`ports.${i}`), `published port ${entry.published} is not opened on any host: ${target} is reached through the Service, or from outside through expose`);
             add(target, entry.protocol === "udp" ? "UDP" : "TCP");
             continue;
         }
-        const m = /^(?:(?:[\d.]+|\[[:\da-f]+\]):)?(?:(\d+(?:-\d+)?):)?(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/i.exec(String(entry));
+        // [host_ip:][published[-range]:]target[-range][/protocol]; an address has dots or brackets, a port has neither.
+        const m = /^(?:(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[:\da-f]+\]):)?(\d+(?:-\d+)?)?:)?(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/i.exec(String(entry));
         if (!m) {
             error(at(`ports.${i}`), `"${entry}" is not a port mapping Kubernetes can serve; write "published:target" or "target"`);
             continue;
@@ -467,12 +575,13 @@ function servicePorts(svc: ComposeService, at: (k: string) => string, warn: (at:
 function probes(svc: ComposeService, name: string, ports: NonNullable<WebAppArgs["ports"]>, at: (k: string) => string, warn: (at: string, m: string) => void): WebAppArgs["probes"] {
     const hc = svc.healthcheck;
     const tcpPort = ports.find((p) => p.protocol !== "UDP");
-    if (!hc || (hc.test === undefined && !hc.disable)) {
+    if (!hc || (hc.test === undefined && !flag(hc.disable))) {
+        if (hc) warn(at("healthcheck"), "no test: the image's HEALTHCHECK is not read from the cluster, so these settings have nothing to time; write the test here");
         // Without a healthcheck, a TCP check on the first port is what "started" can mean to a Service.
         return tcpPort ? { tcp: true, port: tcpPort.port } : { none: true };
     }
     const test: string[] | undefined = typeof hc.test === "string" ? ["CMD-SHELL", hc.test] : hc.test;
-    if (hc.disable || !test || test[0] === "NONE") return { none: true };
+    if (flag(hc.disable) || !test || test[0] === "NONE") return { none: true };
     const command = test[0] === "CMD" ? test.slice(1) : test[0] === "CMD-SHELL" ? ["/bin/sh", "-c", test.slice(1).join(" ")] : undefined;
     if (!command || command.length === 0) {
         warn(at("healthcheck.test"), `"${test.join(" ")}" is not a CMD, CMD-SHELL or NONE test; no probe`);
@@ -485,13 +594,13 @@ function probes(svc: ComposeService, name: string, ports: NonNullable<WebAppArgs
             command,
             periodSeconds: Math.max(1, seconds("interval", 30)),
             timeoutSeconds: Math.max(1, seconds("timeout", 30)),
-            failureThreshold: Math.max(1, hc.retries ?? 3),
+            failureThreshold: Math.max(1, Number(hc.retries ?? 3)),
             initialDelaySeconds: seconds("start_period", 0),
         },
     };
 }
 
-function resources(svc: ComposeService, at: (k: string) => string, error: (at: string, m: string) => void): WebAppArgs["resources"] {
+function resources(svc: ComposeService, at: (k: string) => string, error: (at: string, m: string) => void, warn: (at: string, m: string) => void): WebAppArgs["resources"] {
     const r = svc.deploy?.resources;
     const pick = (from: Record<string, any> | undefined, where: string) => {
         if (!from) return undefined;
@@ -510,6 +619,8 @@ function resources(svc: ComposeService, at: (k: string) => string, error: (at: s
     };
     const limits = pick(r?.limits ?? (svc.mem_limit || svc.cpus ? { memory: svc.mem_limit, cpus: svc.cpus } : undefined), "limits");
     const requests = pick(r?.reservations ?? (svc.mem_reservation ? { memory: svc.mem_reservation } : undefined), "reservations");
+    if (r?.limits?.pids !== undefined) warn(at("deploy.resources.limits.pids"), "not translated: the node's kubelet sets the pod's process limit");
+    if (r?.reservations?.generic_resources) warn(at("deploy.resources.reservations.generic_resources"), "not translated: request extended resources with a node's device plugin outside compose");
     if (r?.reservations?.devices) error(at("deploy.resources.reservations.devices"), "device reservations (GPUs) are not translated; request them with a node's device plugin outside compose");
     return limits || requests ? { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } : undefined;
 }
@@ -521,11 +632,15 @@ function dependencies(dependsOn: unknown): [string, TranslatedService["after"][n
         .map(([d, c]) => [d, (c?.condition ?? "service_started") as TranslatedService["after"][number]["condition"], c?.required ?? true]);
 }
 
+/** An annotation key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
+const annotationKey = /^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
 /** Compose labels are free text; Kubernetes label values are not, so they travel as pod annotations. */
-function labelAnnotations(labels: unknown): Record<string, string> | undefined {
+function labelAnnotations(labels: unknown, at: string, warn: (at: string, m: string) => void): Record<string, string> | undefined {
     if (!labels) return undefined;
     const pairs = Array.isArray(labels) ? labels.map((l: string) => [l.split("=")[0], l.split("=").slice(1).join("=")]) : Object.entries(labels as Record<string, unknown>);
-    return Object.fromEntries(pairs.map(([k, v]) => [k, String(v ?? "")]));
+    for (const [k] of pairs.filter(([k]) => !annotationKey.test(k))) warn(`${at}.${k}`, "not translated: not a Kubernetes annotation key (at most 63 characters after an optional prefix/)");
+    return Object.fromEntries(pairs.filter(([k]) => annotationKey.test(k)).map(([k, v]) => [k, String(v ?? "")]));
 }
 
 function sourceContent(def: Record<string, any>, at: string, opts: TranslateOptions, error: (at: string, m: string) => void): string {
@@ -554,6 +669,13 @@ function networkWarnings(project: ComposeProject, active: [string, ComposeServic
         for (const [b, svcB] of active) {
             if (a < b && !networksOf(svcA).some((n: string) => networksOf(svcB).includes(n))) {
                 warn(`services.${a}.networks`, `${a} and ${b} share no network, but pods of one namespace reach each other: kubestrap does not isolate them`);
+            }
+        }
+    }
+    for (const [name, svc] of active) {
+        for (const [n, settings] of Object.entries(Array.isArray(svc.networks) || !svc.networks ? {} : svc.networks as Record<string, any>)) {
+            for (const key of Object.keys(settings ?? {})) {
+                warn(`services.${name}.networks.${n}.${key}`, key === "aliases" ? `not translated: other services reach ${name} by its service name only` : "not translated: pods get their addresses from the cluster network");
             }
         }
     }

@@ -10,12 +10,14 @@ export function composeSeconds(text: string | number): number | undefined {
     return Math.ceil(parts.reduce((sum, [, n, unit]) => sum + Number(n) * goDurationUnits[unit], 0));
 }
 
-const byteUnits: Record<string, [number, string]> = { "": [1, ""], b: [1, ""], k: [1024, "Ki"], m: [1024 ** 2, "Mi"], g: [1024 ** 3, "Gi"], t: [1024 ** 4, "Ti"] };
+const byteUnits: Record<string, [number, string]> = {
+    "": [1, ""], b: [1, ""], k: [1024, "Ki"], m: [1024 ** 2, "Mi"], g: [1024 ** 3, "Gi"], t: [1024 ** 4, "Ti"], p: [1024 ** 5, "Pi"],
+};
 
-/** Docker's byte sizes ("512m", "1GB", "300M": binary units) as a Kubernetes quantity ("512Mi"). */
+/** Docker's byte sizes ("512m", "1GB", "300M", "1Gi", "2GiB": binary units, as go-units reads them) as a Kubernetes quantity ("512Mi"). */
 export function composeBytes(text: string | number): string | undefined {
     if (typeof text === "number") return String(text);
-    const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(text.trim());
+    const m = /^(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?$/i.exec(text.trim());
     if (!m) return undefined;
     const [value, unit] = [Number(m[1]), m[2].toLowerCase()];
     if (Number.isInteger(value)) return `${value}${byteUnits[unit][1]}`;

@@ -52,12 +52,14 @@ export function platformNamespaceProblems(c: Pick<StackConfig, "apps"> & Partial
 const trimSlash = (p: string) => p.length > 1 ? p.replace(/\/+$/, "") : p;
 
 /** Two Ingresses for one host and path: the controller routes the path to one of them only. */
-export function ingressClashProblems(c: Pick<StackConfig, "apps"> & Partial<Pick<StackConfig, "demon" | "addons" | "environment">>): string[] {
+export function ingressClashProblems(c: Pick<StackConfig, "apps"> & Partial<Pick<StackConfig, "demon" | "addons" | "environment" | "staticSites">>): string[] {
     const claims: { host: string; path: string; at: Path; owner: string }[] = [];
     webAppEntries(c.apps).forEach(([app, i]) => app.ingress?.paths.forEach((p, j) =>
         claims.push({ host: app.ingress!.host, path: p, at: ["apps", i, "ingress", "paths", j], owner: `app "${app.name}" (kubestrap:apps[${i}])` })));
     c.apps.forEach((app, i) => app && isComposeApp(app) && app.expose.forEach((e, j) => (e.paths ?? ["/"]).forEach((p) =>
         claims.push({ host: e.host, path: p, at: ["apps", i, "expose", j], owner: `compose app "${app.name}"'s ${e.service} (kubestrap:apps[${i}])` }))));
+    c.staticSites?.forEach((site, i) => site?.ingress?.paths.forEach((p, j) =>
+        claims.push({ host: site.ingress!.host, path: p, at: ["staticSites", i, "ingress", "paths", j], owner: `static site "${site.name}" (kubestrap:staticSites[${i}])` })));
     const demonIngress = c.demon?.enabled ? c.demon.ingress : undefined;
     if (demonIngress) {
         demonIngress.paths.forEach((p, j) =>
@@ -131,7 +133,7 @@ export function tunnelProblems(c: Pick<StackConfig, "apps" | "cloudflare"> & Par
     if (!c.cloudflare) {
         return [];
     }
-    const known = new Set(c.apps.map((a) => `${a.namespace}/${a.name}`));
+    const known = new Set(webAppEntries(c.apps).map(([a]) => `${a.namespace}/${a.name}`));
     const problems = c.cloudflare.tunnel.ingress.flatMap((r, i) => r.app && !known.has(tunnelRouteApp(r)!)
         ? [`${configPath(["cloudflare", "tunnel", "ingress", i, "app"])}: there is no app "${tunnelRouteApp(r)}"; ` +
             `name one of kubestrap:apps (${[...known].join(", ") || "none"}) as "namespace/name", or give service instead`]
@@ -145,7 +147,31 @@ export function tunnelProblems(c: Pick<StackConfig, "apps" | "cloudflare"> & Par
     return problems;
 }
 
+/** Static sites and MCP servers beside the apps: namespaces of their own kind, names of their own. */
+export function siteAndMcpProblems(c: Pick<StackConfig, "apps" | "staticSites" | "mcpServers"> & Partial<Pick<StackConfig, "demon">>): string[] {
+    const owners = platformNamespaces(c);
+    const problems: string[] = [];
+    const apps = new Set(webAppEntries(c.apps).map(([a]) => `${a.namespace}/${a.name}`));
+    c.staticSites.forEach((site, i) => {
+        if (!site) return;
+        const owner = owners.get(site.namespace);
+        if (owner) {
+            problems.push(`${configPath(["staticSites", i, "namespace"])}: "${site.namespace}" belongs to ${owner}; put the site in a namespace of its own (the default is "apps")`);
+        }
+        if (apps.has(`${site.namespace}/${site.name}`)) {
+            problems.push(`${configPath(["staticSites", i, "name"])}: app "${site.name}" in namespace "${site.namespace}" already has that name, and both would make a Deployment and Service of it; rename one`);
+        }
+    });
+    const mcp = c.mcpServers?.namespace;
+    const mcpOwner = mcp && (owners.get(mcp) ?? (c.apps.some((a) => a?.namespace === mcp) ? "kubestrap:apps" : undefined));
+    if (mcpOwner) {
+        problems.push(`${configPath(["mcpServers", "namespace"])}: "${mcp}" is used by ${mcpOwner}; give the MCP servers a namespace of their own (the default is "mcp")`);
+    }
+    return problems;
+}
+
 const checks: { needs: Section[]; run: (c: StackConfig) => string[] }[] = [
+    { needs: ["apps", "staticSites"], run: siteAndMcpProblems },
     { needs: ["apps", "cloudflare"], run: tunnelProblems },
     { needs: ["environment", "demon"], run: streamReplicaProblems },
     { needs: ["apps"], run: platformNamespaceProblems },

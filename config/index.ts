@@ -8,6 +8,7 @@ import { z } from "zod";
 import { crossProblems } from "./cross-checks";
 import { salvage } from "./salvage";
 import { isComposeApp, ResolvedComposeApp, resolveComposeApp } from "./compose-app";
+import { defaultMcpSources, ResolvedMcpServers, resolveMcpServers } from "./mcp";
 import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, secretRef, StackConfig, topLevel, webAppEntries } from "./schema";
 import { ResolvedAddons, resolveAddons } from "./resolve-addons";
 import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } from "./secrets";
@@ -59,7 +60,10 @@ export interface ResolvedCloudflare extends Omit<CloudflareConfig, "tunnel"> {
 
 export { ResolvedComposeApp } from "./compose-app";
 
-export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps" | "cluster" | "addons" | "cloudflare"> {
+export { ResolvedMcpServer, ResolvedMcpServers } from "./mcp";
+
+export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps" | "cluster" | "addons" | "cloudflare" | "mcpServers"> {
+    mcpServers?: ResolvedMcpServers;
     cloudflare?: ResolvedCloudflare;
     cluster: ResolvedCluster;
     demon: ResolvedDemon;
@@ -182,11 +186,17 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
         const failed = dropped.filter(({ at }) => at[0] === "addons").map(({ at }) => `${configPath(at)}`);
         problems.push(...addonProblems.filter((p) => !failed.some((f) => p.startsWith(`${f}:`) || p.startsWith(`${f}.`))));
     }
+    const mcpServers = complete.has("mcpServers") && config.mcpServers
+        ? resolveMcpServers(config.mcpServers, resolver, defaultMcpSources(sources), problems)
+        : undefined;
     problems.push(...resolver.problems);
+    // A secret a server file names by fromConfig is a setting kubestrap reads, not a stray key.
+    const mcpKeys = new Set(mcpServers?.configKeys ?? []);
+    problems.splice(0, problems.length, ...problems.filter((p) => ![...mcpKeys].some((k) => p.startsWith(`${k}: unknown setting`))));
     if (problems.length > 0 || !demon || !apps || !cluster || !addons || !complete.has("apps") || !complete.has("addons")) {
         throw new ConfigError(problems);
     }
-    return { ...config, cluster, demon, apps, composeApps: composeApps.filter((c): c is ResolvedComposeApp => !!c), addons, cloudflare };
+    return { ...config, cluster, demon, apps, mcpServers, composeApps: composeApps.filter((c): c is ResolvedComposeApp => !!c), addons, cloudflare };
 }
 
 /** Headscale's certificate and CA files, as absolute paths; a file that cannot be read is a problem now, not on the host. */

@@ -82,6 +82,8 @@ export interface ResolvedMcpServer extends Omit<McpServerSpec, "image" | "secret
 export interface ResolvedMcpServers {
     namespace: string;
     servers: ResolvedMcpServer[];
+    /** The `kubestrap:<key>` secrets the servers' files name by fromConfig: known settings, not strays. */
+    configKeys: string[];
 }
 
 type Syntax = "toml" | "yaml";
@@ -534,7 +536,7 @@ export function resolveMcpServers(config: McpServersConfig, resolver: SecretReso
     const found = [...read.problems, ...duplicateProblems(read.servers, inline)];
     problems.push(...found);
     const servers = [...inline, ...read.servers].map((s) => resolveServer(s, config, resolver));
-    return found.length > 0 ? undefined : { namespace: config.namespace, servers };
+    return found.length > 0 ? undefined : { namespace: config.namespace, servers, configKeys: mcpSecretConfigKeys([...inline, ...read.servers]) };
 }
 
 /** Looks up a secret, naming the reference where it is written when it cannot be found. */

@@ -2,10 +2,11 @@
 import { z } from "zod";
 import {
     addressProblem, addressRangeProblem, byteQuantityProblem, cidrProblem, cpuQuantityProblem, dnsLabelProblem, envNameProblem, hostProblem, imageProblem,
-    labelKeyProblem, labelValueProblem, registryEndpointProblem, registryNameProblem, sshHostProblem,
+    labelKeyProblem, labelValueProblem, quantityValue, registryEndpointProblem, registryNameProblem, sshHostProblem,
 } from "./formats";
 
-function checked(problem: (value: string) => string | undefined) {
+/** A string that `problem` finds nothing wrong with; its message otherwise. */
+export function checked(problem: (value: string) => string | undefined) {
     return z.string().superRefine((value, ctx) => {
         const message = problem(value);
         if (message) {
@@ -50,3 +51,41 @@ export const taint = z.object({
     value: labelValue.optional(),
     effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 }).strict();
+
+// Workload settings shared by apps, static sites and compose apps.
+const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() }).strict();
+export const resources = z.object({
+    requests: resourceAmounts.optional(),
+    limits: resourceAmounts.optional(),
+}).strict().superRefine((r, ctx) => {
+    for (const kind of ["cpu", "memory"] as const) {
+        const request = r.requests?.[kind];
+        const limit = r.limits?.[kind];
+        const problem = kind === "cpu" ? cpuQuantityProblem : byteQuantityProblem;
+        if (request && limit && !problem(request) && !problem(limit) &&
+            quantityValue(limit, kind) < quantityValue(request, kind)) {
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: ["limits", kind],
+                message: `${limit} is below the request of ${request}; the API server refuses a limit under its request: raise the limit or lower the request`,
+            });
+        }
+    }
+});
+export type ResourcesConfig = z.infer<typeof resources>;
+
+export const port = z.number().int().min(1).max(65535);
+export const path = z.string().regex(/^\//, "must start with '/'");
+
+export const tls = z.object({
+    clusterIssuer: z.string().min(1).optional(),
+    secretName: dnsName.optional(),
+}).strict();
+
+export const ingress = z.object({
+    host,
+    className: z.string().min(1).optional(),
+    paths: z.array(path).min(1).default(["/"]),
+    tls: tls.optional(),
+}).strict();
+export type IngressConfig = z.infer<typeof ingress>;

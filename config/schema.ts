@@ -7,52 +7,16 @@ import { topologyProblems } from "../components/k3s-plan";
 import { addonsSchema } from "./addons";
 import { cloudflare } from "./cloudflare";
 import { composeApp, isComposeApp, ParsedComposeApp } from "./compose-app";
+import { mcpServersConfig } from "./mcp";
+import { staticSites } from "./static-sites";
 import { aws, vpcOverlapProblems } from "./aws";
 import { mesh } from "./mesh";
 import { k3sRanges, meshProblems } from "./mesh-checks";
 import { duration, sshHostKey } from "./duration";
-import { byteQuantityProblem, cpuQuantityProblem, quantityValue } from "./formats";
-import { address, byteQuantity, cidr, cpuQuantity, dnsName, envName, host, image, labelKey, labelValue, registryEndpoint, registryName, secretRef, sshHost, taint } from "./primitives";
+import { address, byteQuantity, cidr, dnsName, envName, image, ingress, labelKey, labelValue, path, port, registryEndpoint, registryName, resources, secretRef, sshHost, taint } from "./primitives";
 
 export * from "./primitives";
 
-
-const resourceAmounts = z.object({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() }).strict();
-export const resources = z.object({
-    requests: resourceAmounts.optional(),
-    limits: resourceAmounts.optional(),
-}).strict().superRefine((r, ctx) => {
-    for (const kind of ["cpu", "memory"] as const) {
-        const request = r.requests?.[kind];
-        const limit = r.limits?.[kind];
-        const problem = kind === "cpu" ? cpuQuantityProblem : byteQuantityProblem;
-        if (request && limit && !problem(request) && !problem(limit) &&
-            quantityValue(limit, kind) < quantityValue(request, kind)) {
-            ctx.addIssue({
-                code: z.ZodIssueCode.custom,
-                path: ["limits", kind],
-                message: `${limit} is below the request of ${request}; the API server refuses a limit under its request: raise the limit or lower the request`,
-            });
-        }
-    }
-});
-export type ResourcesConfig = z.infer<typeof resources>;
-
-const port = z.number().int().min(1).max(65535);
-const path = z.string().regex(/^\//, "must start with '/'");
-
-const tls = z.object({
-    clusterIssuer: z.string().min(1).optional(),
-    secretName: dnsName.optional(),
-}).strict();
-
-export const ingress = z.object({
-    host,
-    className: z.string().min(1).optional(),
-    paths: z.array(path).min(1).default(["/"]),
-    tls: tls.optional(),
-}).strict();
-export type IngressConfig = z.infer<typeof ingress>;
 
 const probe = z.object({
     path: path.optional(),
@@ -382,6 +346,10 @@ export const topLevel = {
     addons: addonsSchema,
     /** A Cloudflare Tunnel with DNS and Access, cloudflared in the cluster: see README, "Cloudflare Tunnel". */
     cloudflare: cloudflare.optional(),
+    /** Websites nginx serves from a folder of this repository or an image: see README, "Static sites". */
+    staticSites,
+    /** MCP servers from b00t's *.mcp.toml files or inline entries: see README, "MCP servers". */
+    mcpServers: mcpServersConfig.optional(),
 };
 export const stackConfig = z.object(topLevel).strict();
 export type StackConfig = z.infer<typeof stackConfig>;

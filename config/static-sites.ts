@@ -1,20 +1,7 @@
 // kubestrap:staticSites: websites nginx serves from a folder of this repository or from an image.
 import { z } from "zod";
 import { contentProblem, defaultHealthPath, healthPathProblem, sitePathProblem } from "../components/static-site-specs";
-import { dnsName, image } from "./primitives";
-import type * as Schema from "./schema";
-
-// schema.ts imports this module for kubestrap:staticSites, so taking its `ingress` and
-// `resources` when this module loads would be an import cycle that leaves one side undefined
-// (whichever module loads first). They are looked up when a site is parsed instead; moved to
-// primitives.ts, they would be plain imports.
-const schema = () => require("./schema") as typeof Schema;
-const ingress = z.lazy(() => schema().ingress);
-const resources = z.lazy(() => schema().resources);
-
-/** A string `problem` has nothing to say about; its message otherwise. */
-const passes = (problem: (value: string) => string | undefined) =>
-    z.string().refine((value) => !problem(value), (value) => ({ message: problem(value) }));
+import { checked, dnsName, image, ingress, resources } from "./primitives";
 
 const seconds = z.number().int().min(0);
 
@@ -22,11 +9,11 @@ export const staticSite = z.object({
     name: dnsName,
     namespace: dnsName.default("apps"),
     /** A folder of this repository (relative to the project directory), served from a ConfigMap: 900 KiB at most. */
-    directory: z.string().min(1).pipe(passes(contentProblem)).optional(),
+    directory: z.string().min(1).pipe(checked(contentProblem)).optional(),
     /** A pinned image holding the built site at `path`, copied into the pod before nginx starts. */
     image: image.optional(),
     /** Where the site sits inside `image`; default /site. */
-    path: passes(sitePathProblem).optional(),
+    path: checked(sitePathProblem).optional(),
     /** Defaults to the environment's (prod: 2). */
     replicas: z.number().int().min(0).optional(),
     ingress: ingress.optional(),
@@ -39,7 +26,7 @@ export const staticSite = z.object({
     }).strict().default({}),
     /** Serve /index.html for paths that are no file (a single-page app's routes). */
     spa: z.boolean().default(false),
-    healthPath: passes(healthPathProblem).default(defaultHealthPath),
+    healthPath: checked(healthPathProblem).default(defaultHealthPath),
     resources: resources.optional(),
 }).strict().superRefine((site, ctx) => {
     if ((site.directory === undefined) === (site.image === undefined)) {

@@ -235,6 +235,28 @@ build_mesh_tools() {
     printf '%s\t%s\t%s\n' mesh-tools "$HEADSCALE_VERSION-$TAILSCALE_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
 }
 
+kompose_dir() { echo "$cache/test-tools/kompose-$KOMPOSE_VERSION"; }
+
+# kompose, the standing compose-to-Kubernetes translator, built in its own module: the compose
+# tests and bench/compose.sh compare what each tool carries over from the same files.
+build_kompose() {
+    local out; out=$(kompose_dir)
+    [ -x "$out/kompose" ] && return 0
+    go_env
+    local src=$build/kompose-$KOMPOSE_VERSION
+    module_copy github.com/kubernetes/kompose "v$KOMPOSE_VERSION" "$src"
+    say "building kompose $KOMPOSE_VERSION (first run only; cached in $out)"
+    local start=$SECONDS log=$build/kompose.log
+    mkdir -p "$out.partial"
+    if ! (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$out.partial/kompose" .) >"$log" 2>&1; then
+        tail -40 "$log" >&2
+        die "building kompose failed; the whole Go output is in $log"
+    fi
+    rm -rf "$out" && mv "$out.partial" "$out"
+    say "built kompose in $((SECONDS - start))s"
+    printf '%s\t%s\t%s\n' kompose "$KOMPOSE_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
+}
+
 parliament_dir() { echo "$cache/test-tools/parliament-$PARLIAMENT_VERSION"; }
 
 # parliament, the IAM policy linter, in a virtualenv of its own (PyPI); complete once marked.
@@ -299,9 +321,11 @@ case "${1:-build}" in
         lock_cache
         mkdir -p "$build"
         build_mesh_tools
+        build_kompose
         install_parliament
         ;;
     mesh-tools) mesh_tools_dir ;;
+    kompose) echo "$(kompose_dir)/kompose" ;;
     parliament) echo "$(parliament_dir)/bin/parliament" ;;
     build)
         lock_cache
@@ -317,5 +341,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|parliament|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|parliament|node|node-check|node-images]" ;;
 esac

@@ -10,6 +10,8 @@ import { AppPeer } from "../components/app-network-policies";
 import { selectorLabels, standardLabels } from "../components/labels";
 import { podSecurityLabels } from "../components/pod-security";
 import { ComposeApp } from "../components/compose-app";
+import { McpServer, mcpServerArgs } from "../components/mcp-server";
+import { StaticSite } from "../components/static-site";
 import { WebApp, WebAppArgs } from "../components/web-app";
 import { ingressControllerNamespace, InstalledAddons, installAddons } from "./addons";
 import { apiServerEndpoints } from "./cluster";
@@ -122,6 +124,8 @@ export interface Platform {
     demon?: DemonStack;
     apps: Record<string, WebApp>;
     composeApps: Record<string, ComposeApp>;
+    staticSites: Record<string, StaticSite>;
+    mcpServers: Record<string, McpServer>;
     appNamespaces: k8s.core.v1.Namespace[];
 }
 
@@ -141,7 +145,7 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
         : undefined;
 
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
-    for (const name of new Set([...config.apps, ...config.composeApps].map((a) => a.namespace))) {
+    for (const name of new Set([...config.apps, ...config.composeApps, ...config.staticSites].map((a) => a.namespace))) {
         namespaces.set(name, new k8s.core.v1.Namespace(`apps-namespace-${name}`, {
             metadata: {
                 name,
@@ -152,10 +156,11 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
             },
         }, { provider }));
     }
+    const ingressControllerNs = config.demon.ingressControllerNamespace ?? ingressControllerNamespace(config.addons);
     const apps: Record<string, WebApp> = {};
     for (const app of config.apps) {
         const ns = namespaces.get(app.namespace)!;
-        const policy = appPolicy(app, config.apps, config.demon.ingressControllerNamespace ?? ingressControllerNamespace(config.addons));
+        const policy = appPolicy(app, config.apps, ingressControllerNs);
         const routed = config.cloudflare?.tunnel.ingress.some((r) => tunnelRouteApp(r) === `${app.namespace}/${app.name}`);
         const networkPolicy = routed && policy ? { ...policy, allowFromNamespaces: [...policy.allowFromNamespaces, config.cloudflare!.tunnel.namespace] } : policy;
         apps[`${app.namespace}/${app.name}`] = new WebApp(`${app.namespace}-${app.name}`,
@@ -167,6 +172,37 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
         composeApps[`${app.namespace}/${app.name}`] = new ComposeApp(`${app.namespace}-${app.name}`,
             { namespace: ns.metadata.name, appName: app.name, translation: app.translation }, { ...opts, dependsOn: [ns, ...ingressReady] });
     }
+    const staticSites: Record<string, StaticSite> = {};
+    for (const site of config.staticSites) {
+        const ns = namespaces.get(site.namespace)!;
+        staticSites[`${site.namespace}/${site.name}`] = new StaticSite(`${site.namespace}-${site.name}`, {
+            namespace: ns.metadata.name,
+            siteName: site.name,
+            content: site.directory !== undefined ? { directory: site.directory } : { image: site.image!, path: site.path },
+            replicas: site.replicas ?? profile.apps.replicas,
+            ingress: site.ingress,
+            cache: site.cache,
+            spa: site.spa,
+            healthPath: site.healthPath,
+            resources: site.resources ?? profile.apps.resources,
+            networkPolicy: { ingressControllerNamespace: ingressControllerNs, dependencies: [], dependents: [], egress: [], allowFromNamespaces: [] },
+        }, { ...opts, dependsOn: [ns, ...ingressReady] });
+    }
+    const mcpServers: Record<string, McpServer> = {};
+    if (config.mcpServers) {
+        const ns = new k8s.core.v1.Namespace(`mcp-namespace-${config.mcpServers.namespace}`, {
+            metadata: {
+                name: config.mcpServers.namespace,
+                labels: {
+                    ...standardLabels({ name: config.mcpServers.namespace, instance: "mcp", component: "namespace", partOf: "mcp" }),
+                    ...podSecurityLabels("restricted"),
+                },
+            },
+        }, { provider });
+        for (const server of config.mcpServers.servers) {
+            mcpServers[server.name] = new McpServer(`mcp-server-${server.name}`, mcpServerArgs(server, ns.metadata.name), { ...opts, dependsOn: [ns] });
+        }
+    }
     const tunnel = config.cloudflare && new CloudflareTunnel("cloudflare", tunnelArgs(config.cloudflare, config.apps, apps), opts);
-    return { tunnel, addons, demon, apps, composeApps, appNamespaces: [...namespaces.values()] };
+    return { tunnel, addons, demon, apps, composeApps, staticSites, mcpServers, appNamespaces: [...namespaces.values()] };
 }

@@ -1,0 +1,95 @@
+// `npm run translate -- compose.yaml [--profile p]... [--app name] [--namespace ns]`: prints the
+// Kubernetes objects kubestrap would create for a compose file, then its warnings, without a
+// cluster or Pulumi engine. The objects are those ComposeApp registers, captured through Pulumi's
+// mocks, so what is printed is exactly what `pulumi up` would send (secret values hidden).
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { ComposeError, loadCompose } from "./load";
+import { ComposeTranslation, translateCompose } from "./translate";
+
+interface Options { file: string; profiles: string[]; app: string; namespace: string; volumeSize: string }
+
+function parseArgs(argv: string[]): Options {
+    const usage = "usage: npm run translate -- <compose.yaml> [--profile <name>]... [--app <name>] [--namespace <ns>] [--volume-size <size>]";
+    const opts: Partial<Options> & { profiles: string[] } = { profiles: [] };
+    for (let i = 0; i < argv.length; i++) {
+        const [flag, value] = [argv[i], argv[i + 1]];
+        const need = () => {
+            if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value\n${usage}`);
+            i++;
+            return value;
+        };
+        if (flag === "--profile") opts.profiles.push(need());
+        else if (flag === "--app") opts.app = need();
+        else if (flag === "--namespace") opts.namespace = need();
+        else if (flag === "--volume-size") opts.volumeSize = need();
+        else if (flag === "--help" || flag === "-h") throw new Error(usage);
+        else if (flag.startsWith("--")) throw new Error(`unknown flag ${flag}\n${usage}`);
+        else if (opts.file) throw new Error(`one compose file at a time (got ${opts.file} and ${flag})\n${usage}`);
+        else opts.file = flag;
+    }
+    if (!opts.file) throw new Error(usage);
+    const app = opts.app ?? path.basename(path.dirname(path.resolve(opts.file))).toLowerCase().replace(/[^a-z0-9-]/g, "-");
+    return { file: opts.file, profiles: opts.profiles, app, namespace: opts.namespace ?? app, volumeSize: opts.volumeSize ?? "1Gi" };
+}
+
+const secretSig = "4dabf18193072939515e22adb298388d";
+/** Mocked inputs with every secret value replaced by a marker. */
+function hideSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(hideSecrets);
+    if (value && typeof value === "object") {
+        if (secretSig in value) return "(secret)";
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideSecrets(v)]));
+    }
+    return value;
+}
+
+/** `kubernetes:apps/v1:Deployment` -> { apiVersion: "apps/v1", kind: "Deployment" } */
+function typeOf(token: string): { apiVersion: string; kind: string } | undefined {
+    const m = /^kubernetes:([^/]+)\/([^:]+):(\w+)$/.exec(token);
+    return m ? { apiVersion: m[1] === "core" ? m[2] : `${m[1]}/${m[2]}`, kind: m[3] } : undefined;
+}
+
+/** The objects ComposeApp registers for a translation, in registration order. */
+export async function renderManifests(translation: ComposeTranslation, app: string, namespace: string): Promise<Record<string, unknown>[]> {
+    const objects: Record<string, unknown>[] = [];
+    await pulumi.runtime.setMocks({
+        newResource: (args) => {
+            const type = typeOf(args.type);
+            if (type) objects.push({ ...type, ...(hideSecrets(args.inputs) as object) });
+            return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => {
+            throw new Error(`translate calls no functions (${args.token})`);
+        },
+    }, "kubestrap", "translate", false);
+    // Imported after the mocks, as Pulumi's mock docs ask.
+    const { ComposeApp } = await import("../components/compose-app");
+    const composeApp = new ComposeApp(`${namespace}-${app}`, { namespace, appName: app, translation, logWarnings: false });
+    await new Promise<void>((resolve) => composeApp.services.apply(() => resolve()));
+    await new Promise((r) => setTimeout(r, 50));
+    return objects;
+}
+
+async function main() {
+    const opts = parseArgs(process.argv.slice(2));
+    const file = path.resolve(opts.file);
+    const project = loadCompose(file, { profiles: opts.profiles });
+    const translation = translateCompose(project, {
+        app: opts.app, baseDir: path.dirname(file), readFile: (f) => fs.readFileSync(f, "utf8"), env: process.env,
+        volumeSize: opts.volumeSize, file: path.basename(file),
+    });
+    const objects = await renderManifests(translation, opts.app, opts.namespace);
+    process.stdout.write(objects.map((o) => stringify(o)).join("---\n"));
+    for (const warning of translation.warnings) process.stderr.write(`warning: ${warning}\n`);
+    process.stderr.write(`${objects.length} objects, ${translation.warnings.length} warnings\n`);
+}
+
+if (require.main === module) {
+    main().catch((e) => {
+        process.stderr.write(`${e instanceof ComposeError ? e.message : (e as Error).message}\n`);
+        process.exit(1);
+    });
+}
