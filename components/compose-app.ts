@@ -105,9 +105,10 @@ function composeJob(name: string, job: JobPlan, namespace: pulumi.Input<string>,
         spec: {
             backoffLimit: 0,
             template: {
-                metadata: { labels },
+                metadata: { labels, ...(job.podAnnotations ? { annotations: job.podAnnotations } : {}) },
                 spec: {
                     restartPolicy: "Never",
+                    ...(job.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: job.terminationGracePeriodSeconds } : {}),
                     automountServiceAccountToken: false,
                     securityContext: podSecurityContext(job.security),
                     ...(job.waitFor.length ? { initContainers: job.waitFor.map((w) => waitContainer(w.host, w.port, job.security)) } : {}),

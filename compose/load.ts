@@ -13,6 +13,8 @@ export const composeSpecSource = "github.com/compose-spec/compose-go/v2@v2.16.2 
 export type ComposeService = Record<string, any> & { profiles?: string[] };
 export interface ComposeProject {
     name?: string;
+    /** What the file was interpolated from: .env under the environment. Also what `environment: [NAME]` reads. */
+    environment?: Record<string, string | undefined>;
     services: Record<string, ComposeService>;
     volumes: Record<string, any>;
     secrets: Record<string, any>;
@@ -33,19 +35,26 @@ export interface LoadOptions {
     readFile?: (file: string) => string;
 }
 
+/** `mode: 0440` is octal to Compose (its Go YAML reads YAML 1.1), not the decimal 440 of YAML 1.2. */
+const legacyOctal = { tag: "tag:yaml.org,2002:int", format: "OCT", default: true, test: /^0[0-7]+$/, resolve: (s: string) => parseInt(s, 8) };
+
 const validate = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(fs.readFileSync(path.join(__dirname, "compose-spec.json"), "utf8")));
 
-/** KEY=VALUE lines of a .env file: comments, `export`, and single or double quotes as Compose reads them. */
-export function parseDotEnv(text: string): Record<string, string> {
+/**
+ * KEY=VALUE lines of a .env file: comments, `export`, and single or double quotes as Compose
+ * reads them. Unquoted and double-quoted values expand `${VAR}` from the lines above, then `env`.
+ */
+export function parseDotEnv(text: string, env: Record<string, string | undefined> = {}): Record<string, string> {
     const values: Record<string, string> = {};
     for (const raw of text.split(/\r?\n/)) {
         const line = raw.trim().replace(/^export\s+/, "");
         const m = /^([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
         if (!m || line.startsWith("#")) continue;
         let value = m[2];
+        const expand = (v: string) => interpolate(v, { ...env, ...values }, () => undefined);
         if (/^'.*'$/.test(value)) value = value.slice(1, -1);
-        else if (/^".*"$/.test(value)) value = value.slice(1, -1).replace(/\\n/g, "\n").replace(/\\"/g, '"');
-        else value = value.replace(/\s+#.*$/, "");
+        else if (/^".*"$/.test(value)) value = expand(value.slice(1, -1).replace(/\\n/g, "\n").replace(/\\"/g, '"'));
+        else value = expand(value.replace(/\s+#.*$/, ""));
         values[m[1]] = value;
     }
     return values;
@@ -127,7 +136,7 @@ export function loadCompose(file: string, opts: LoadOptions = {}): ComposeProjec
     const readFile = opts.readFile ?? ((f: string) => fs.readFileSync(f, "utf8"));
     const text = readFile(file);
     const lines = new LineCounter();
-    const doc = parseDocument(text, { merge: true, lineCounter: lines, uniqueKeys: true });
+    const doc = parseDocument(text, { merge: true, lineCounter: lines, uniqueKeys: true, customTags: (tags) => [legacyOctal, ...tags] });
     const lineOf = (at: string[]): string => {
         let node: unknown = doc.contents;
         let last: unknown = node;
@@ -150,7 +159,7 @@ export function loadCompose(file: string, opts: LoadOptions = {}): ComposeProjec
     }
     let dotEnv: Record<string, string> = {};
     try {
-        dotEnv = parseDotEnv(readFile(path.join(path.dirname(file), ".env")));
+        dotEnv = parseDotEnv(readFile(path.join(path.dirname(file), ".env")), opts.env ?? process.env);
     } catch {
         // no .env: only the environment
     }
@@ -192,7 +201,7 @@ export function loadCompose(file: string, opts: LoadOptions = {}): ComposeProjec
     const services = Object.fromEntries(Object.entries(project.services as Record<string, ComposeService>)
         .filter(([, s]) => !s.profiles || s.profiles.some((p) => profiles.has(p))));
     return {
-        name: project.name, services,
+        name: project.name, environment: env, services,
         volumes: project.volumes ?? {}, secrets: project.secrets ?? {}, configs: project.configs ?? {}, networks: project.networks ?? {},
     };
 }

@@ -63,6 +63,8 @@ export interface JobPlan {
     volumes: NonNullable<WebAppArgs["volumes"]>;
     volumeMounts: NonNullable<WebAppArgs["volumeMounts"]>;
     waitFor: NonNullable<WebAppArgs["waitFor"]>;
+    podAnnotations?: Record<string, string>;
+    terminationGracePeriodSeconds?: number;
 }
 
 export interface TranslatedService {
@@ -116,14 +118,8 @@ const harmless: Record<string, string> = {
 
 export function translateCompose(project: ComposeProject, options: TranslateOptions): ComposeTranslation {
     // A name without a value (`environment: [DEBUG]`) and a secret's environment: source read the
-    // shell's variables and then the .env file's, as Compose does.
-    let dotEnv: Record<string, string> = {};
-    try {
-        dotEnv = parseDotEnv(options.readFile(path.join(options.baseDir, ".env")));
-    } catch {
-        // no .env: only the environment
-    }
-    const opts = { ...options, env: { ...dotEnv, ...options.env } };
+    // shell's variables and then the .env file's, as Compose does (the loader merged them).
+    const opts = { ...options, env: { ...project.environment, ...options.env } };
     const file = opts.file ?? "compose.yaml";
     const errors: string[] = [];
     const warnings: string[] = [];
@@ -221,7 +217,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
             // A run-once dependency is a Job with no Service to wait on: Pulumi creates this one after it completes.
             if (runsOnce(dep)) warn(at(`depends_on.${dep}`), `${dep} runs once (a Job): this service starts after it completes, not when it starts (${condition})`);
             else if (depPorts.length > 0) waitFor.push({ host: dep, port: depPorts[0].port });
-            else warn(at(`depends_on.${dep}`), `${dep} has no port to wait on: ordered at creation only (Pulumi creates it first), not when pods restart`);
+            else warn(at(`depends_on.${dep}`), `${dep} declares no port, so it gets no Service: nothing in the cluster can reach it (Docker's network opens every port; Kubernetes opens the ones named), and ${name} is ordered after it at creation only; add expose: ["<port>"] to ${dep}`);
         }
         const command = svc.entrypoint !== undefined ? words(svc.entrypoint) : undefined;
         const args = svc.command !== undefined ? words(svc.command) : undefined;
@@ -236,9 +232,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
             if (restart !== "no") warn(at("restart"), "a service others wait for to complete runs as a Job that is not retried (backoffLimit 0)");
             if (svc.deploy?.replicas !== undefined && Number(svc.deploy.replicas) !== 1) warn(at("deploy.replicas"), "a run-once service runs as one Job pod");
             if (ports.length > 0) warn(at(svc.ports ? "ports" : "expose"), "a run-once service (restart: no) becomes a Job and gets no Service");
-            for (const key of ["healthcheck", "labels", "stop_grace_period"]) {
-                if (svc[key] !== undefined) warn(at(key), "not translated: a run-once service becomes a Job, which kubestrap gives no probes, pod annotations or grace period");
-            }
+            if (svc.healthcheck !== undefined) warn(at("healthcheck"), "not translated: a run-once service becomes a Job, whose pod is not probed (it is done when it exits 0)");
             // The Job mounts the shared claims too: they must exist before it runs.
             for (const source of mounts.claimSources) usedVolumes.get(source)!.push(name);
             services.push({
@@ -246,6 +240,8 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
                 job: {
                     name, image, command: command ?? undefined, args: args ?? undefined, env: plainEnv, secretEnv, workingDir: svc.working_dir, security,
                     resources: override.resources ?? resources(svc, at, error, warn), volumes: mounts.volumes, volumeMounts: mounts.volumeMounts, waitFor,
+                    podAnnotations: labelAnnotations(svc.labels, at("labels"), warn),
+                    terminationGracePeriodSeconds: svc.stop_grace_period !== undefined ? composeSeconds(svc.stop_grace_period) : undefined,
                 },
             });
             continue;
@@ -381,7 +377,7 @@ function serviceEnv(svc: ComposeService, name: string, opts: TranslateOptions, e
     for (const entry of files) {
         const { path: file, required } = typeof entry === "string" ? { path: entry, required: true } : { path: entry.path, required: entry.required ?? true };
         try {
-            Object.assign(env, parseDotEnv(opts.readFile(path.resolve(opts.baseDir, file))));
+            Object.assign(env, parseDotEnv(opts.readFile(path.resolve(opts.baseDir, file)), opts.env));
         } catch {
             if (required) error(`services.${name}.env_file`, `cannot read ${file} (relative to ${opts.baseDir}); create it or mark it required: false`);
         }

@@ -46,6 +46,18 @@ describe("reading a Compose file", () => {
         assert.strictEqual(loadCompose(fixture, { env: {} }).services.web.environment.LOG_LEVEL, "info", "an empty .env value takes the :- default");
     });
 
+    it("expands ${VAR} in .env values from the lines above and the environment, except in single quotes", () => {
+        const env = parseDotEnv("USER=shop\nPASS=${DB_PASS}\nURL=postgres://${USER}:${PASS}@db/x\nQUOTED=\"${USER}-q\"\nRAW='${USER}'\n", { DB_PASS: "pw" });
+        assert.deepStrictEqual(env, { USER: "shop", PASS: "pw", URL: "postgres://shop:pw@db/x", QUOTED: "shop-q", RAW: "${USER}" });
+    });
+
+    it("reads a leading-zero number as octal, as Compose's YAML 1.1 does (a file mode), and keeps `restart: no` a string", () => {
+        const text = "services:\n  web:\n    image: ghcr.io/acme/web:1.0.0\n    restart: no\n    secrets: [{ source: s, mode: 0440 }]\nsecrets:\n  s: { file: ./s.txt }\n";
+        const project = loadCompose("/x/compose.yaml", { env: {}, readFile: (f) => { if (f.endsWith(".env")) throw new Error("none"); return text; } });
+        assert.strictEqual(project.services.web.secrets[0].mode, 0o440);
+        assert.strictEqual(project.services.web.restart, "no");
+    });
+
     it("names the file, line and key of every problem, before anything is translated", () => {
         const problems = problemsOf([
             "services:",

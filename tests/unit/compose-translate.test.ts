@@ -270,7 +270,6 @@ const cases: Record<string, Case> = {
     "seed-job": {
         kinds: { seed: "Job", web: "Deployment", notifier: "Deployment" },
         warnings: [
-            "compose.yaml: services.seed.labels: not translated: a run-once service becomes a Job, which kubestrap gives no probes, pod annotations or grace period",
             "compose.yaml: services.notifier.depends_on.seed: seed runs once (a Job): this service starts after it completes, not when it starts (service_started)",
             "compose.yaml: volumes.assets: mounted by seed and web: a ReadWriteOnce claim is shared only by pods on one node; set volumes.assets.accessMode: ReadWriteMany with a storage class that supports it",
         ],
@@ -552,13 +551,13 @@ const carried: Record<string, (svc: ComposeService, s: TranslatedService, dir: s
     restart: (svc, s) => !!s.job || svc.restart !== "no",
     user: (svc, s) => workload(s).security.runAsUser === Number(String(svc.user).split(":")[0]),
     working_dir: (svc, s) => workload(s).workingDir === svc.working_dir,
-    labels: (svc, s) => !!s.web?.podAnnotations,
+    labels: (svc, s) => !!(s.web ?? s.job)?.podAnnotations,
     profiles: () => true,
     // One namespace: every service reaches every other; isolation it cannot give is a warning (the networks case).
     networks: () => true,
     cap_add: (svc, s) => (workload(s).security.addCapabilities ?? []).length === svc.cap_add.length,
     read_only: (svc, s) => truthy(svc.read_only) && workload(s).security.readOnlyRootFilesystem !== false,
-    stop_grace_period: (svc, s) => s.web?.terminationGracePeriodSeconds !== undefined,
+    stop_grace_period: (svc, s) => (s.web ?? s.job)?.terminationGracePeriodSeconds !== undefined,
     deploy: (svc, s) => (svc.deploy.replicas === undefined || s.web?.replicas === Number(svc.deploy.replicas)) && (svc.deploy.resources === undefined || !!workload(s).resources),
     mem_limit: (svc, s) => !!workload(s).resources?.limits?.memory,
     cpus: (svc, s) => !!workload(s).resources?.limits?.cpu,
@@ -616,7 +615,7 @@ describe("translating docker-compose files", () => {
                     if (!warned(`services.${svcName}.deploy.restart_policy.${key}`)) silent.push(`${name}: services.${svcName}.deploy.restart_policy.${key}`);
                 }
                 for (const [label] of listOrMap(svc.labels)) {
-                    if (s.web?.podAnnotations?.[label] === undefined && !warned(`services.${svcName}.labels`)) silent.push(`${name}: services.${svcName}.labels.${label}`);
+                    if ((s.web ?? s.job)?.podAnnotations?.[label] === undefined && !warned(`services.${svcName}.labels`)) silent.push(`${name}: services.${svcName}.labels.${label}`);
                 }
             }
         }
