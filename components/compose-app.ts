@@ -12,6 +12,8 @@ export interface ComposeAppArgs {
     appName: string;
     /** What compose/translate.ts made of the file; its warnings are logged on this component. */
     translation: ComposeTranslation;
+    /** The image of the init containers that wait for dependencies (busybox with nc); busybox:1.37.0 by default. */
+    waitImage?: string;
     /** Log the translation's warnings on this component (default); `npm run translate` prints them itself. */
     logWarnings?: boolean;
 }
@@ -71,7 +73,7 @@ export class ComposeApp extends pulumi.ComponentResource {
             const after = service.after.map((a) => created.get(a.service)!);
             const dependsOn = [...mounted, ...after];
             if (service.job) {
-                created.set(service.name, composeJob(`${name}-job-${service.name}`, service.job, args.namespace, labels("job", service.name), { ...child, dependsOn }));
+                created.set(service.name, composeJob(`${name}-job-${service.name}`, service.job, args.namespace, labels("job", service.name), args.waitImage, { ...child, dependsOn }));
                 urls[service.name] = "";
                 continue;
             }
@@ -79,6 +81,7 @@ export class ComposeApp extends pulumi.ComponentResource {
             const webApp = new WebApp(`${name}-${service.name}`, {
                 ...web,
                 namespace: args.namespace,
+                waitImage: args.waitImage,
                 secretEnv: Object.fromEntries(Object.entries(web.secretEnv).map(([k, v]) => [k, pulumi.secret(v)])),
             }, { ...child, dependsOn });
             created.set(service.name, webApp);
@@ -92,7 +95,8 @@ export class ComposeApp extends pulumi.ComponentResource {
 }
 
 /** A run-once service: one pod, not restarted, that Pulumi waits to complete. */
-function composeJob(name: string, job: JobPlan, namespace: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+function composeJob(name: string, job: JobPlan, namespace: pulumi.Input<string>, labels: Record<string, string>, waitImage: string | undefined,
+    opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
     const secretNames = Object.keys(job.secretEnv).sort();
     const secret = secretNames.length > 0 ? new k8s.core.v1.Secret(`${name}-env`, {
         metadata: { name: `${job.name}-env`, namespace, labels },
@@ -111,7 +115,7 @@ function composeJob(name: string, job: JobPlan, namespace: pulumi.Input<string>,
                     ...(job.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: job.terminationGracePeriodSeconds } : {}),
                     automountServiceAccountToken: false,
                     securityContext: podSecurityContext(job.security),
-                    ...(job.waitFor.length ? { initContainers: job.waitFor.map((w) => waitContainer(w.host, w.port, job.security)) } : {}),
+                    ...(job.waitFor.length ? { initContainers: job.waitFor.map((w) => waitContainer(w.host, w.port, job.security, waitImage)) } : {}),
                     containers: [{
                         name: job.name,
                         image: job.image,

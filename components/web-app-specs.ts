@@ -74,12 +74,17 @@ export interface ContainerSettings {
 /** Waits for dependencies: pinned, and small enough to start in a second. */
 export const waitImage = "busybox:1.37.0";
 
-/** An init container that holds the pod until host:port accepts TCP connections (a Service with a Ready pod). */
-export function waitContainer(host: string, port: number, security: SecurityOverrides): Container {
+/**
+ * An init container that holds the pod until host:port accepts TCP connections (through a
+ * Service, that means a Ready pod). `nc HOST PORT -e true` connects and exits at once, with
+ * busybox's small nc and its netcat-1.10 one alike (`-z` is only in the latter; a plain
+ * `nc </dev/null` hangs on servers that keep the connection open, like NATS or Redis).
+ */
+export function waitContainer(host: string, port: number, security: SecurityOverrides, image = waitImage): Container {
     return {
         name: `wait-${host}`.slice(0, 63),
-        image: waitImage,
-        command: ["sh", "-c", `until nc -z -w 2 ${host} ${port}; do echo "waiting for ${host}:${port}"; sleep 2; done`],
+        image,
+        command: ["sh", "-c", `until nc -w 2 ${host} ${port} -e true >/dev/null 2>&1; do echo "waiting for ${host}:${port}"; sleep 2; done`],
         securityContext: containerSecurityContext({ ...security, addCapabilities: [] }),
         resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
     };

@@ -42,6 +42,8 @@ export interface WebAppArgs {
     claimTemplates?: { name: string; size: string; storageClass?: string }[];
     /** Start only once these accept TCP connections (init containers). */
     waitFor?: { host: string; port: number }[];
+    /** The image those init containers run (busybox with nc); a mirror's copy in an air-gapped cluster. */
+    waitImage?: string;
     workingDir?: string;
     podAnnotations?: Record<string, string>;
     terminationGracePeriodSeconds?: number;
@@ -168,7 +170,7 @@ export class WebApp extends pulumi.ComponentResource {
                 automountServiceAccountToken: false,
                 securityContext: podSecurityContext(args.security),
                 ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
-                ...(args.waitFor?.length ? { initContainers: args.waitFor.map((w) => waitContainer(w.host, w.port, args.security ?? {})) } : {}),
+                ...(args.waitFor?.length ? { initContainers: args.waitFor.map((w) => waitContainer(w.host, w.port, args.security ?? {}, args.waitImage)) } : {}),
                 containers: [containerFor(app, settings, mounts)],
                 volumes: [...volumes, ...(args.volumes ?? [])],
             },

@@ -35,6 +35,8 @@ export const composeApp = z.object({
         storageClass: z.string().min(1).optional(),
         accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).optional(),
     }).strict()).default({}),
+    /** The image that waits for dependencies (busybox with nc): a mirror's copy in an air-gapped cluster. */
+    waitImage: image.optional(),
     /** Default size of the file's named volumes; by environment when unset (dev 1Gi, prod 10Gi). */
     volumeSize: byteQuantity.optional(),
     /** Ports routed through the ingress controller: a service, its container port, a host. */
@@ -56,6 +58,7 @@ export const isComposeApp = (entry: object): entry is ParsedComposeApp => "compo
 export interface ResolvedComposeApp {
     name: string;
     namespace: string;
+    waitImage?: string;
     /** The compose file, absolute. */
     file: string;
     translation: ComposeTranslation;
@@ -79,7 +82,7 @@ export function resolveComposeApp(entry: ParsedComposeApp, index: number, enviro
             expose: entry.expose,
             file: path.basename(file),
         });
-        return { name: entry.name, namespace: entry.namespace, file, translation };
+        return { name: entry.name, namespace: entry.namespace, waitImage: entry.waitImage, file, translation };
     } catch (e) {
         if (e instanceof ComposeError) {
             problems.push(...e.problems.map((p) => `${at}: ${p}`));

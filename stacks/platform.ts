@@ -170,7 +170,7 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
     for (const app of config.composeApps) {
         const ns = namespaces.get(app.namespace)!;
         composeApps[`${app.namespace}/${app.name}`] = new ComposeApp(`${app.namespace}-${app.name}`,
-            { namespace: ns.metadata.name, appName: app.name, translation: app.translation }, { ...opts, dependsOn: [ns, ...ingressReady] });
+            { namespace: ns.metadata.name, appName: app.name, translation: app.translation, waitImage: app.waitImage }, { ...opts, dependsOn: [ns, ...ingressReady] });
     }
     const staticSites: Record<string, StaticSite> = {};
     for (const site of config.staticSites) {

@@ -27,9 +27,47 @@ function stackConfig(env: E2eEnv, dedupe = stream.dedupeWindowSeconds) {
             command: ["httpd", "-f", "-p", "9000", "-h", "/www"],
             config: { data: { "index.html": "reader is up" }, mountPath: "/www" },
             networkPolicy: { dependsOn: ["notes"] },
+        }, {
+            name: "shop",
+            compose: `${env.dir}/shop/compose.yaml`,
+            volumes: { natsdata: { size: "1Gi", storageClass: "local-path" } },
+            // busybox's nc waits for dependencies; the real node packs Debian's busybox, not the default busybox:1.37.0.
+            waitImage: busybox,
         }],
     };
 }
+
+/** A compose app of real processes: NATS as the database, a run-once Job, busybox httpd as the web. */
+const shopCompose = `
+services:
+  db:
+    image: nats:2.10.22-alpine
+    command: ["-js", "-sd", "/data", "-m", "8222"]
+    expose: ["4222"]
+    volumes: [natsdata:/data]
+    healthcheck: { test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8222/healthz"], interval: 2s, retries: 5 }
+  migrate:
+    image: ${busybox}
+    command: ["sh", "-c", "nc -w 2 db 4222 -e true && echo reached db"]
+    restart: "no"
+    depends_on: { db: { condition: service_healthy } }
+  web:
+    image: ${busybox}
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    expose: ["8080"]
+    configs: [{ source: page, target: /www/index.html }]
+    secrets: [token]
+    healthcheck: { test: ["CMD-SHELL", "wget -q -O - http://127.0.0.1:8080/ | grep -q compose"], interval: 2s }
+    depends_on:
+      db: { condition: service_healthy }
+      migrate: { condition: service_completed_successfully }
+configs:
+  page: { content: "served from compose" }
+secrets:
+  token: { environment: DEMON_ADMIN_TOKEN }
+volumes:
+  natsdata: {}
+`;
 
 const restricted = {
     securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
@@ -97,6 +135,8 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
 
     before(async () => {
         await env.cluster("up");
+        require("fs").mkdirSync(`${env.dir}/shop`);
+        require("fs").writeFileSync(`${env.dir}/shop/compose.yaml`, shopCompose);
         env.writeConfig(stackConfig(env));
         await applyYaml(env, { apiVersion: "v1", kind: "Namespace", metadata: { name: "e2e-outside", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
         baseline = await nodeFootprint(env);
@@ -219,6 +259,36 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         assert.strictEqual(inNotes.trim(), "refused", "the called app reached its caller, which it did not declare");
         assert.strictEqual(await canConnect(env, "e2e-outside", {}, "notes.apps.svc.cluster.local", 80), false, "a pod in another namespace reached an app");
         assert.strictEqual(await canConnect(env, "apps", {}, "notes.apps.svc.cluster.local", 80), false, "an undeclared pod in the app's own namespace reached it");
+    });
+
+    it("runs a compose app: exec probes, the Job before web, init containers that hold a pod until its dependency is Ready", async () => {
+        for (const name of ["db", "web"]) {
+            const d = await env.json("get", "deployment", name, "-n", "shop");
+            assert.strictEqual(d.status.readyReplicas, 1, `${name} is not Ready by its compose healthcheck`);
+        }
+        const job = await env.json("get", "job", "migrate", "-n", "shop");
+        assert.strictEqual(job.status.succeeded, 1);
+        assert.match(await env.kubectl("logs", "job/migrate", "-n", "shop"), /reached db/);
+        const web = (await env.json("get", "pods", "-n", "shop", "-l", "app.kubernetes.io/name=web")).items[0];
+        assert.ok(Date.parse(web.metadata.creationTimestamp) >= Date.parse(job.status.completionTime), "web started before the migration completed");
+        assert.strictEqual(web.status.initContainerStatuses[0].state.terminated?.exitCode, 0);
+        const inWeb = (script: string) => env.kubectl("exec", "deployment/web", "-n", "shop", "--", "sh", "-c", script);
+        assert.strictEqual((await inWeb("cat /run/secrets/token")).trim(), "e2e-admin-token-value");
+        assert.strictEqual((await inWeb("wget -q -O - http://web.shop.svc.cluster.local:8080/")).trim(), "served from compose");
+
+        // With db gone, a new web pod waits in its init container; it starts once db is Ready again.
+        await env.kubectl("scale", "deployment/db", "-n", "shop", "--replicas=0");
+        await eventually("db to have no pod", async () => (await env.json("get", "pods", "-n", "shop", "-l", "app.kubernetes.io/name=db")).items.length === 0, 90000);
+        await env.kubectl("delete", "pod", web.metadata.name, "-n", "shop", "--wait=true");
+        const waiting = await eventually("a new web pod waiting for db", async () => {
+            const pod = (await env.json("get", "pods", "-n", "shop", "-l", "app.kubernetes.io/name=web")).items[0];
+            return pod?.status.initContainerStatuses?.[0]?.state.running ? pod : undefined;
+        }, 90000);
+        await new Promise((r) => setTimeout(r, 6000));
+        assert.match(await env.kubectl("logs", waiting.metadata.name, "-n", "shop", "-c", "wait-db"), /waiting for db:4222/);
+        assert.strictEqual((await env.json("get", "pod", waiting.metadata.name, "-n", "shop")).status.phase, "Pending", "web started without db");
+        await env.kubectl("scale", "deployment/db", "-n", "shop", "--replicas=1");
+        await env.kubectl("rollout", "status", "deployment/web", "-n", "shop", "--timeout", "180s");
     });
 
     it("destroys everything: no pod, container, pod interface or volume data left", async () => {

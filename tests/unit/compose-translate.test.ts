@@ -678,7 +678,7 @@ describe("ComposeApp on every translation of the corpus", () => {
                 assert.strictEqual(kindOf(s), cases[name].kinds![s.name], `${name}: ${s.name}`);
                 const waits = workload(s).waitFor;
                 assert.deepStrictEqual((pod.initContainers ?? []).map((c: any) => c.command[2]),
-                    waits.map((w) => `until nc -z -w 2 ${w.host} ${w.port}; do echo "waiting for ${w.host}:${w.port}"; sleep 2; done`), `${name}: ${s.name}'s init containers`);
+                    waits.map((w) => `until nc -w 2 ${w.host} ${w.port} -e true >/dev/null 2>&1; do echo "waiting for ${w.host}:${w.port}"; sleep 2; done`), `${name}: ${s.name}'s init containers`);
                 const container = pod.containers[0];
                 assert.strictEqual(container.image, workload(s).image, `${name}: ${s.name}`);
                 const service = r.ofType("kubernetes:core/v1:Service").find((x) => x.name === `${name}-${s.name}-service`);
