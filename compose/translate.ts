@@ -4,7 +4,7 @@
 // as a warning, or an error (where the result would be wrong). compose/README.md lists them.
 import * as path from "path";
 import type { WebAppArgs } from "../components/web-app";
-import { imageProblem } from "../config/formats";
+import { imageProblem, secretLookingName } from "../config/formats";
 import { ComposeError, ComposeProject, ComposeService, parseDotEnv } from "./load";
 import { composeBytes, composeCpus, composeSeconds } from "./units";
 
@@ -85,8 +85,6 @@ export interface ComposeTranslation {
     warnings: string[];
 }
 
-/** Env var names whose values kubestrap keeps in a Secret rather than the pod spec. */
-export const secretLooking = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** What the `restricted` Pod Security profile lets a container add. */
 const allowedCapabilities = new Set(["NET_BIND_SERVICE"]);
@@ -188,7 +186,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         const env = serviceEnv(svc, name, opts, error);
         const plainEnv: Record<string, string> = {};
         const secretEnv: Record<string, string> = {};
-        for (const [k, v] of Object.entries(env)) (secretLooking.test(k) ? secretEnv : plainEnv)[k] = v;
+        for (const [k, v] of Object.entries(env)) (secretLookingName.test(k) ? secretEnv : plainEnv)[k] = v;
 
         const security: NonNullable<WebAppArgs["security"]> = { ...userSecurity(svc.user, at("user"), error, warn), ...override.security };
         if (svc.read_only !== undefined && !flag(svc.read_only) && security.readOnlyRootFilesystem === undefined) {

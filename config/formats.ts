@@ -227,3 +227,6 @@ export function envNameProblem(value: string): string | undefined {
     const suggestion = value.toUpperCase().replace(/[^A-Z0-9_]+/g, "_").replace(/^(?=\d)/, "_");
     return `"${value}" is not an environment variable name; use letters, digits and '_', not starting with a digit: ${suggestion}`;
 }
+
+/** Env var names whose values are secrets (an MCP server's must be references; a compose service's go to its Secret). */
+export const secretLookingName = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL/i;

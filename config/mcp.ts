@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
-import { envNameProblem } from "./formats";
+import { envNameProblem, secretLookingName } from "./formats";
 import { dnsName, image, secretRef, SecretRef } from "./primitives";
 import { ConfigError, configPath } from "./problems";
 import { Secret, SecretResolver, SecretSources } from "./secrets";
@@ -44,8 +44,6 @@ export function runtimeOf(command: string): McpRuntime | undefined {
 export const mcpTransports = ["stdio", "http", "sse"] as const;
 export type McpTransport = (typeof mcpTransports)[number];
 
-/** Env var names that hold secrets: their values must be references, never plain text. */
-export const secretLookingName = /TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE|CREDENTIAL/i;
 
 /** One server as described, before its secrets are looked up and its image is chosen. */
 export interface McpServerSpec {

@@ -257,6 +257,23 @@ build_kompose() {
     printf '%s\t%s\t%s\n' kompose "$KOMPOSE_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
 }
 
+nginx_dir() { echo "$cache/test-tools/nginx-debian-$(apt-cache policy nginx 2>/dev/null | sed -n 's/^ *Candidate: //p')"; }
+
+# Debian's nginx, unpacked rather than installed (installing would start a server on port 80):
+# the static-site suite serves StaticSite's generated nginx.conf with it.
+unpack_nginx() {
+    local out; out=$(nginx_dir)
+    [ -x "$out/usr/sbin/nginx" ] && return 0
+    command -v apt-get >/dev/null || die "the static-site test needs Debian's nginx package (apt-get download nginx nginx-common)"
+    say "unpacking Debian's nginx into $out"
+    local debs=$build/nginx-debs
+    rm -rf "$debs" "$out.partial" && mkdir -p "$debs" "$out.partial"
+    (cd "$debs" && { apt-get download nginx nginx-common >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get download nginx nginx-common >/dev/null 2>&1; }; }) ||
+        die "could not download Debian's nginx packages"
+    for deb in "$debs"/*.deb; do dpkg -x "$deb" "$out.partial"; done
+    rm -rf "$out" && mv "$out.partial" "$out"
+}
+
 parliament_dir() { echo "$cache/test-tools/parliament-$PARLIAMENT_VERSION"; }
 
 # parliament, the IAM policy linter, in a virtualenv of its own (PyPI); complete once marked.
@@ -322,10 +339,12 @@ case "${1:-build}" in
         mkdir -p "$build"
         build_mesh_tools
         build_kompose
+        unpack_nginx
         install_parliament
         ;;
     mesh-tools) mesh_tools_dir ;;
     kompose) echo "$(kompose_dir)/kompose" ;;
+    nginx) nginx_dir ;;
     parliament) echo "$(parliament_dir)/bin/parliament" ;;
     build)
         lock_cache
@@ -341,5 +360,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|parliament|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|nginx|parliament|node|node-check|node-images]" ;;
 esac
