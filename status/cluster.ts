@@ -1,0 +1,97 @@
+// Where a stack's cluster is (its kubeconfig, as the program would pick it), and reading the
+// objects `npm run status` reports on through @kubernetes/client-node.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { ClusterObjects } from "./report";
+
+export const projectDir = path.resolve(__dirname, "..");
+
+export interface ClusterAccess {
+    kubeconfig: string;
+    context?: string;
+    /** Where the kubeconfig came from, for messages. */
+    source: string;
+}
+
+export class StatusError extends Error {
+    constructor(message: string, readonly exitCode: number) {
+        super(message);
+    }
+}
+
+/** The stack's kubeconfig: the local control plane's, the configured file, or a k3s stack's output. */
+export function clusterAccess(stack: string, kubeconfigFlag?: string): ClusterAccess {
+    if (kubeconfigFlag) {
+        return { kubeconfig: readKubeconfig(kubeconfigFlag, "--kubeconfig"), source: kubeconfigFlag };
+    }
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    const config = fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {} : {};
+    const cluster = config["kubestrap:cluster"] ?? {};
+    const target = cluster.target ?? "local";
+    if (target === "local") {
+        const file = path.join(process.env.KUBESTRAP_LOCAL_DIR ?? path.join(projectDir, ".kubestrap", "local"), "kubeconfig");
+        return { kubeconfig: readKubeconfig(file, "the local control plane (start it with `npm run cluster:up` or `npm run up`)"), source: file };
+    }
+    if (target === "kubeconfig") {
+        const file = path.resolve(String(cluster.kubeconfig ?? "").replace(/^~(?=\/)/, os.homedir()));
+        return { kubeconfig: readKubeconfig(file, `kubestrap:cluster.kubeconfig of stack ${stack}`), context: cluster.context, source: file };
+    }
+    try {
+        const kubeconfig = execFileSync(path.join(projectDir, "scripts", "pulumi.sh"), ["stack", "output", "kubeconfig", "--show-secrets"],
+            { env: { ...process.env, KUBESTRAP_STACK: stack }, stdio: ["ignore", "pipe", "pipe"] }).toString();
+        if (!kubeconfig.trim()) throw new Error("the output is empty");
+        return { kubeconfig, source: `stack ${stack}'s kubeconfig output` };
+    } catch (e) {
+        throw new StatusError(`stack ${stack} is a k3s stack, and its kubeconfig output cannot be read (${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim().split("\n").pop()}); run \`npm run up\` first`, 2);
+    }
+}
+
+function readKubeconfig(file: string, what: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        throw new StatusError(`no kubeconfig at ${file} (${what})`, 2);
+    }
+}
+
+// @kubernetes/client-node ships ES modules only; keep a real dynamic import past the CommonJS compiler.
+const importModule = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
+
+/** Reads everything the report needs; a cluster that cannot be reached is a StatusError with exit code 2. */
+export async function readCluster(access: ClusterAccess): Promise<{ server: string; objects: ClusterObjects }> {
+    const k8s = await importModule("@kubernetes/client-node");
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(access.kubeconfig);
+    if (access.context) kc.setCurrentContext(access.context);
+    const server = kc.getCurrentCluster()?.server ?? "(no server in the kubeconfig)";
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const batch = kc.makeApiClient(k8s.BatchV1Api);
+    const networking = kc.makeApiClient(k8s.NetworkingV1Api);
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const labelSelector = "app.kubernetes.io/managed-by=kubestrap";
+    const items = async (call: Promise<{ items: unknown[] }>) => (await call).items as Record<string, any>[];
+    let nodes: Record<string, any>[];
+    try {
+        nodes = await items(core.listNode());
+    } catch (e) {
+        const err = e as { code?: string; cause?: { code?: string }; message?: string };
+        throw new StatusError(`cannot reach the cluster's API server at ${server} (kubeconfig: ${access.source}): ${err.cause?.code ?? err.code ?? ""} ${err.message ?? e}`.replace(/\s+/g, " ").trim(), 2);
+    }
+    const certificates = await items(custom.listClusterCustomObject({ group: "cert-manager.io", version: "v1", plural: "certificates" })).catch(() => []);
+    const objects: ClusterObjects = {
+        nodes,
+        deployments: await items(apps.listDeploymentForAllNamespaces({ labelSelector })),
+        statefulSets: await items(apps.listStatefulSetForAllNamespaces({ labelSelector })),
+        daemonSets: await items(apps.listDaemonSetForAllNamespaces({ labelSelector })),
+        jobs: await items(batch.listJobForAllNamespaces({ labelSelector })),
+        pods: await items(core.listPodForAllNamespaces({ labelSelector })),
+        ingresses: await items(networking.listIngressForAllNamespaces({ labelSelector })),
+        helmReleases: await items(core.listSecretForAllNamespaces({ labelSelector: "owner=helm", fieldSelector: "type=helm.sh/release.v1" })),
+        certificates,
+    };
+    return { server, objects };
+}
