@@ -3,6 +3,7 @@
 // with a warning or stop k3s on the host, so kubestrap refuses it in config instead.
 import * as fs from "fs";
 import * as path from "path";
+import { closestName } from "../config/formats";
 
 export type K3sRole = "server" | "agent";
 
@@ -25,20 +26,6 @@ export function knownK3sMinors(): string[] {
     return [...new Set(fs.readdirSync(lists).map((f) => /-(v\d+\.\d+)\.txt$/.exec(f)?.[1]).filter((v): v is string => !!v))].sort();
 }
 
-function distance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let diagonal = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const above = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-            diagonal = above;
-        }
-    }
-    return row[b.length];
-}
-
 /** Why `arg` (--name or --name=value) is not a flag of k3s `role` at `version`, or undefined. */
 export function k3sFlagProblem(arg: string, role: K3sRole, version: string): string | undefined {
     const flags = k3sFlags(role, version);
@@ -46,8 +33,8 @@ export function k3sFlagProblem(arg: string, role: K3sRole, version: string): str
     if (!flags || flags.has(name)) {
         return undefined;
     }
-    const closest = [...flags].map((f) => ({ f, d: distance(name, f) })).sort((x, y) => x.d - y.d)[0];
-    const hint = closest && closest.d <= 3 ? `; did you mean --${closest.f}?` : "";
+    const meant = closestName(name, flags, 3);
+    const hint = meant ? `; did you mean --${meant}?` : "";
     const where = role === "agent" && k3sFlags("server", version)?.has(name) ? " (it is a server flag: put it in extraServerArgs)" : "";
     return `"--${name}" is not a flag of k3s ${role} ${k3sMinor(version)}${where}${hint} (k3s's flags: https://docs.k3s.io/cli/${role})`;
 }

@@ -230,3 +230,23 @@ export function envNameProblem(value: string): string | undefined {
 
 /** Env var names whose values are secrets (an MCP server's must be references; a compose service's go to its Secret). */
 export const secretLookingName = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL/i;
+
+/** The name in `known` that `name` most likely misspells (at most `maxEdits` edits away), for a "did you mean". */
+export function closestName(name: string, known: Iterable<string>, maxEdits: number): string | undefined {
+    const closest = [...known].map((k) => ({ k, d: editDistance(name, k) })).sort((x, y) => x.d - y.d)[0];
+    return closest && closest.d <= maxEdits ? closest.k : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
-import { envNameProblem, secretLookingName } from "./formats";
+import { closestName, envNameProblem, secretLookingName } from "./formats";
 import { dnsName, image, secretRef, SecretRef } from "./primitives";
 import { ConfigError, configPath } from "./problems";
 import { Secret, SecretResolver, SecretSources } from "./secrets";
@@ -265,24 +265,9 @@ export const mcpServersConfig = z.object({
 });
 export type McpServersConfig = z.infer<typeof mcpServersConfig>;
 
-function distance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let diagonal = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const above = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-            diagonal = above;
-        }
-    }
-    return row[b.length];
-}
-
 /** The known key `key` is most likely a misspelling of (at most two edits away), or undefined. */
 function closestKey(key: string, known: string[]): string | undefined {
-    const closest = known.map((k) => ({ k, d: distance(key.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
-    return closest && closest.d <= 2 ? closest.k : undefined;
+    return closestName(key.toLowerCase(), known, 2);
 }
 
 function unknownKey(key: string, known: string[], table: string): string {

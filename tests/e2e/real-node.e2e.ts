@@ -4,8 +4,10 @@
 // operate-ui are kubestrap's stand-ins (toolchain/standins), doing what the real ones need of
 // the platform: NATS through its Service, the API server through `kubernetes.default`.
 import * as assert from "assert";
+import { execFile } from "child_process";
+import { promisify } from "util";
 import { stringify } from "yaml";
-import { demonStackConfig, E2eEnv, e2eStream as stream, eventually, managedObjects } from "./harness";
+import { demonStackConfig, E2eEnv, e2eStream as stream, eventually, managedObjects, root } from "./harness";
 
 const busybox = "kubestrap.local/busybox:1.35.0";
 const natsBox = "natsio/nats-box:0.14.5";
@@ -275,6 +277,12 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         const inWeb = (script: string) => env.kubectl("exec", "deployment/web", "-n", "shop", "--", "sh", "-c", script);
         assert.strictEqual((await inWeb("cat /run/secrets/token")).trim(), "e2e-admin-token-value");
         assert.strictEqual((await inWeb("wget -q -O - http://web.shop.svc.cluster.local:8080/")).trim(), "served from compose");
+        // What a user runs next: the app's status and its logs, through the same kubeconfig.
+        const cli = async (...args: string[]) => String((await promisify(execFile)("npx", ["--no-install", "ts-node", "--transpile-only", "status/cli.ts", ...args, "--kubeconfig", env.kubeconfig],
+            { cwd: root, env: { ...env.env, NO_COLOR: "1" } })).stdout);
+        const report = JSON.parse(await cli("status", "--namespace", "shop", "--json"));
+        assert.deepStrictEqual(report.workloads.map((w: any) => [w.kind, w.name, w.healthy]), [["Deployment", "db", true], ["Job", "migrate", true], ["Deployment", "web", true]]);
+        assert.match(await cli("logs", "migrate", "--namespace", "shop"), /reached db/);
 
         // With db gone, a new web pod waits in its init container; it starts once db is Ready again.
         await env.kubectl("scale", "deployment/db", "-n", "shop", "--replicas=0");
