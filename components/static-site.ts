@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { imageProblem } from "../config/formats";
-import { appNetworkPolicies } from "./app-network-policies";
-import { ingressFor, IngressSettings } from "./ingress-spec";
+import { appIngress, appPolicies } from "./app-exposure";
+import { IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import {
     CacheSettings, contentFiles, ContentFiles, defaultHealthPath, defaultSitePath, healthPathProblem, nginxConfig, nginxPort, siteHash, sitePathProblem,
@@ -131,27 +131,12 @@ export class StaticSite extends pulumi.ComponentResource {
             spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
         }, child);
 
+        const exposed = { name, app: site, namespace: args.namespace, labels, selector, port: nginxPort, parent: this };
         if (args.ingress) {
-            const ingress = ingressFor(args.ingress, service.metadata.name, `${site}-tls`);
-            new k8s.networking.v1.Ingress(`${name}-ingress`, {
-                metadata: { ...meta(), annotations: ingress.annotations },
-                spec: ingress.spec,
-            }, child);
-            this.url = pulumi.output(ingress.url);
+            this.url = appIngress(exposed, args.ingress, service.metadata.name);
         }
-
         if (args.networkPolicy) {
-            const plans = appNetworkPolicies({
-                ...args.networkPolicy,
-                app: site, selector, port: nginxPort,
-                ingressControllerNamespace: args.ingress ? args.networkPolicy.ingressControllerNamespace : undefined,
-            });
-            for (const plan of plans) {
-                new k8s.networking.v1.NetworkPolicy(`${name}-${plan.name.slice(site.length + 1)}`, {
-                    metadata: { name: plan.name, namespace: args.namespace, labels },
-                    spec: plan.spec,
-                }, child);
-            }
+            appPolicies(exposed, args.networkPolicy, !!args.ingress);
         }
 
         this.serviceName = service.metadata.name;

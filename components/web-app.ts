@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { imageProblem } from "../config/formats";
-import { appNetworkPolicies, AppPolicyArgs } from "./app-network-policies";
-import { ingressFor, IngressSettings } from "./ingress-spec";
+import { appIngress, appPolicies } from "./app-exposure";
+import { AppPolicyArgs } from "./app-network-policies";
+import { IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { podSecurityContext, SecurityOverrides } from "./pod-security";
 import { containerFor, PortSettings, ProbesSettings, Resources, volumesFor, waitContainer } from "./web-app-specs";
@@ -219,13 +220,9 @@ export class WebApp extends pulumi.ComponentResource {
             },
         }, child);
 
+        const exposed = { name, app, namespace: args.namespace, labels, selector, port, parent: this };
         if (args.ingress && service) {
-            const ingress = ingressFor(args.ingress, service.metadata.name, `${app}-tls`);
-            new k8s.networking.v1.Ingress(`${name}-ingress`, {
-                metadata: { ...meta(), annotations: ingress.annotations },
-                spec: ingress.spec,
-            }, child);
-            this.url = pulumi.output(ingress.url);
+            this.url = appIngress(exposed, args.ingress, service.metadata.name);
         }
 
         if (args.autoscaling) {
@@ -254,17 +251,7 @@ export class WebApp extends pulumi.ComponentResource {
         }
 
         if (args.networkPolicy) {
-            const plans = appNetworkPolicies({
-                ...args.networkPolicy,
-                app, selector, port,
-                ingressControllerNamespace: args.ingress ? args.networkPolicy.ingressControllerNamespace : undefined,
-            });
-            for (const plan of plans) {
-                new k8s.networking.v1.NetworkPolicy(`${name}-${plan.name.slice(app.length + 1)}`, {
-                    metadata: { name: plan.name, namespace: args.namespace, labels },
-                    spec: plan.spec,
-                }, child);
-            }
+            appPolicies(exposed, args.networkPolicy, !!args.ingress);
         }
 
         const firstPort = args.ports?.[0] ? `:${args.ports[0].port}` : "";

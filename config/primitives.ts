@@ -89,3 +89,22 @@ export const ingress = z.object({
     tls: tls.optional(),
 }).strict();
 export type IngressConfig = z.infer<typeof ingress>;
+
+/** Reports every entry whose name is already taken in its namespace (entries that failed to parse are holes). */
+export function uniquePerNamespace(list: ({ name: string; namespace: string } | undefined)[], ctx: z.RefinementCtx, what: string, rule: string): void {
+    const seen = new Map<string, number>();
+    list.forEach((entry, i) => {
+        if (!entry) return;
+        const key = `${entry.namespace}/${entry.name}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+            ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                path: [i, "name"],
+                message: `${what} "${entry.name}" is already defined at index ${first} in namespace "${entry.namespace}"; ${rule}`,
+            });
+        } else {
+            seen.set(key, i);
+        }
+    });
+}

@@ -13,7 +13,7 @@ import { aws, vpcOverlapProblems } from "./aws";
 import { mesh } from "./mesh";
 import { k3sRanges, meshProblems } from "./mesh-checks";
 import { duration, sshHostKey } from "./duration";
-import { address, byteQuantity, cidr, dnsName, envName, image, ingress, labelKey, labelValue, path, port, registryEndpoint, registryName, resources, secretRef, sshHost, taint } from "./primitives";
+import { address, byteQuantity, cidr, dnsName, envName, image, ingress, labelKey, labelValue, path, port, registryEndpoint, registryName, resources, secretRef, sshHost, taint, uniquePerNamespace } from "./primitives";
 
 export * from "./primitives";
 
@@ -122,21 +122,7 @@ export const apps = z.array(z.unknown()).default([]).transform((list, ctx) => li
             });
         }
     }));
-    const seen = new Map<string, number>();
-    list.forEach((a, i) => {
-        if (!a) return; // an entry that failed to parse
-        const key = `${a.namespace}/${a.name}`;
-        const first = seen.get(key);
-        if (first !== undefined) {
-            ctx.addIssue({
-                code: z.ZodIssueCode.custom,
-                path: [i, "name"],
-                message: `app "${a.name}" is already defined at index ${first} in namespace "${a.namespace}"; app names must be unique per namespace`,
-            });
-        } else {
-            seen.set(key, i);
-        }
-    });
+    uniquePerNamespace(list, ctx, "app", "app names must be unique per namespace");
 });
 
 const workload = z.object({

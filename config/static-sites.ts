@@ -1,7 +1,7 @@
 // kubestrap:staticSites: websites nginx serves from a folder of this repository or from an image.
 import { z } from "zod";
 import { contentProblem, defaultHealthPath, healthPathProblem, sitePathProblem } from "../components/static-site-specs";
-import { checked, dnsName, image, ingress, resources } from "./primitives";
+import { checked, dnsName, image, ingress, resources, uniquePerNamespace } from "./primitives";
 
 const seconds = z.number().int().min(0);
 
@@ -45,20 +45,6 @@ export const staticSite = z.object({
 });
 export type StaticSiteConfig = z.infer<typeof staticSite>;
 
-export const staticSites = z.array(staticSite).default([]).superRefine((list, ctx) => {
-    const seen = new Map<string, number>();
-    list.forEach((site, i) => {
-        const key = `${site.namespace}/${site.name}`;
-        const first = seen.get(key);
-        if (first !== undefined) {
-            ctx.addIssue({
-                code: z.ZodIssueCode.custom,
-                path: [i, "name"],
-                message: `static site "${site.name}" is already defined at index ${first} in namespace "${site.namespace}"; names must be unique per namespace`,
-            });
-        } else {
-            seen.set(key, i);
-        }
-    });
-});
+export const staticSites = z.array(staticSite).default([]).superRefine((list, ctx) =>
+    uniquePerNamespace(list, ctx, "static site", "names must be unique per namespace"));
 export type StaticSitesConfig = z.infer<typeof staticSites>;
