@@ -124,6 +124,9 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
     const error = (at: string, message: string) => errors.push(`${file}: ${at}: ${message}`);
     const warn = (at: string, message: string) => warnings.push(`${file}: ${at}: ${message}`);
 
+    if (project.name && project.name !== opts.app) {
+        warn("name", `the project name "${project.name}" is not used: the app is "${opts.app}" (kubestrap:apps[].name), which names its namespace and labels`);
+    }
     const overrides = opts.services ?? {};
     for (const name of Object.keys(overrides)) {
         if (!project.services[name]) error(`services.${name}`, `an override for a service the file does not define (or whose profile is off); services: ${Object.keys(project.services).join(", ")}`);

@@ -55,6 +55,7 @@ const cases: Record<string, Case> = {
     "web-db-cache": {
         kinds: { db: "Deployment", cache: "Deployment", web: "Deployment" },
         warnings: [
+            'compose.yaml: name: the project name "shop" is not used: the app is "web-db-cache" (kubestrap:apps[].name), which names its namespace and labels',
             "compose.yaml: services.web.ports.0: published port 8080 is not opened on any host: 8080 is reached through the Service, or from outside through expose",
         ],
         check: ({ t, web, service }) => {
@@ -417,6 +418,7 @@ const cases: Record<string, Case> = {
     anchors: {
         kinds: { web: "Deployment", sidekiq: "Deployment" },
         warnings: [
+            'compose.yaml: name: the project name "monolith" is not used: the app is "anchors" (kubestrap:apps[].name), which names its namespace and labels',
             "compose.yaml: services.web.logging: not translated: logs go to the node's container log; read them with kubectl logs",
             "compose.yaml: services.sidekiq.logging: not translated: logs go to the node's container log; read them with kubectl logs",
         ],
