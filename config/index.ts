@@ -97,8 +97,9 @@ function secretRefsIn(value: unknown, at: (string | number)[]): { ref: SecretRef
     return Object.entries(value).flatMap(([key, v]) => secretRefsIn(v, [...at, Array.isArray(value) ? Number(key) : key]));
 }
 
-function unknownKeyProblems(values: Record<string, string>, input: Record<string, unknown>, known: Set<string>): string[] {
-    const referenced = new Set(secretRefsIn(input, []).map(({ ref }) => secretKeyName(ref)).filter((k) => k !== undefined));
+/** `also`: secret keys named outside the config (an MCP server file's fromConfig). */
+function unknownKeyProblems(values: Record<string, string>, input: Record<string, unknown>, known: Set<string>, also: string[] = []): string[] {
+    const referenced = new Set([...secretRefsIn(input, []).map(({ ref }) => secretKeyName(ref)).filter((k) => k !== undefined), ...also]);
     const problems: string[] = [];
     for (const key of Object.keys(values)) {
         const [ns, name] = key.split(":", 2);
@@ -133,7 +134,7 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
         }
     }
 
-    const problems = unknownKeyProblems(values, input, known);
+    const problems: string[] = [];
     const complete = new Set<Section>();
     const available = new Set<Section>();
     const sections: Record<string, unknown> = {};
@@ -190,9 +191,8 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
         ? resolveMcpServers(config.mcpServers, resolver, defaultMcpSources(sources), problems)
         : undefined;
     problems.push(...resolver.problems);
-    // A secret a server file names by fromConfig is a setting kubestrap reads, not a stray key.
-    const mcpKeys = new Set(mcpServers?.configKeys ?? []);
-    problems.splice(0, problems.length, ...problems.filter((p) => ![...mcpKeys].some((k) => p.startsWith(`${k}: unknown setting`))));
+    // Last: a secret a server file names by fromConfig is a setting kubestrap reads, not a stray key.
+    problems.push(...unknownKeyProblems(values, input, known, mcpServers?.configKeys));
     if (problems.length > 0 || !demon || !apps || !cluster || !addons || !complete.has("apps") || !complete.has("addons")) {
         throw new ConfigError(problems);
     }

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { mcpContainer, McpServer, McpServerArgs, mcpServerArgs } from "../../components/mcp-server";
+import { parseConfig } from "../../config";
 import {
     defaultNodeImage, defaultPythonImage, loadMcpDirectory, loadMcpFile, loadMcpServers, mcpSecretConfigKeys, mcpServersConfig, McpSources,
     readMcpFile, ResolvedMcpServer, tomlKeyLines,
@@ -343,5 +344,28 @@ describe("mcpContainer", () => {
         assert.deepStrictEqual((c.env as any[]).map((e) => [e.name, e.value ?? e.valueFrom.secretKeyRef.name]), [
             ["npm_config_cache", "/tmp/.npm"], ["A", "1"], ["B", "2"], ["HOME", "/tmp/home"], ["TOKEN", "fs-env"],
         ]);
+    });
+});
+
+describe("kubestrap:mcpServers in the stack config", () => {
+    const sources = (secretKeys: string[]) => ({
+        env: { GITHUB_TOKEN: "gh-token", GITHUB_WEBHOOK_SECRET: "hook" },
+        // The github server's key file is not in the fixtures: it stands for a file on the user's machine.
+        readFile: (f: string) => (f.endsWith("github-app.pem") ? "-----BEGIN PRIVATE KEY-----" : fs.readFileSync(f, "utf8")),
+        secretKeys,
+        baseDir: path.join(__dirname, "..", "fixtures", "mcp"),
+    });
+
+    it("reads a directory of server files; a secret a file names by fromConfig is a known setting, not a stray key", () => {
+        const values = { "kubestrap:mcpServers": JSON.stringify({ directory: "valid" }), "kubestrap:searchApiKey": "s3cret" };
+        const config = parseConfig(values, sources(["kubestrap:searchApiKey"]));
+        assert.ok(config.mcpServers!.servers.some((s) => s.name === "filesystem"));
+        assert.ok(config.mcpServers!.servers.find((s) => s.secretEnv.SEARCH_API_KEY), "the search server's key was not resolved");
+    });
+
+    it("still reports a stray key beside them", () => {
+        const values = { "kubestrap:mcpServers": JSON.stringify({ directory: "valid" }), "kubestrap:searchApiKey": "s3cret", "kubestrap:stray": "x" };
+        assert.throws(() => parseConfig(values, sources(["kubestrap:searchApiKey"])), (e: ConfigError) =>
+            e.problems.length === 1 && e.problems[0].startsWith("kubestrap:stray: unknown setting"));
     });
 });
