@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ComposeTranslation, JobPlan } from "../compose/translate";
 import { standardLabels } from "./labels";
-import { containerSecurityContext, podSecurityContext } from "./pod-security";
+import { podSecurityContext } from "./pod-security";
 import { WebApp } from "./web-app";
-import { waitContainer } from "./web-app-specs";
+import { containerFor, ContainerSettings, volumesFor, waitContainer } from "./web-app-specs";
 
 export interface ComposeAppArgs {
     namespace: pulumi.Input<string>;
@@ -103,7 +103,13 @@ function composeJob(name: string, job: JobPlan, namespace: pulumi.Input<string>,
         type: "Opaque",
         stringData: pulumi.secret(job.secretEnv),
     }, { parent: opts.parent }) : undefined;
-    const readOnlyRoot = job.security.readOnlyRootFilesystem !== false;
+    // The same container as a WebApp's (env, Secret references, the writable /tmp), with no port and no probe.
+    const settings: ContainerSettings = {
+        image: job.image, port: 0, ports: [], command: job.command, args: job.args, workingDir: job.workingDir,
+        env: job.env, secretEnvNames: secretNames, secretName: secret?.metadata.name, extraMounts: job.volumeMounts,
+        probes: { none: true }, resources: job.resources ?? {}, security: job.security,
+    };
+    const { volumes, mounts } = volumesFor(settings);
     return new k8s.batch.v1.Job(name, {
         metadata: { name: job.name, namespace, labels },
         spec: {
@@ -116,21 +122,8 @@ function composeJob(name: string, job: JobPlan, namespace: pulumi.Input<string>,
                     automountServiceAccountToken: false,
                     securityContext: podSecurityContext(job.security),
                     ...(job.waitFor.length ? { initContainers: job.waitFor.map((w) => waitContainer(w.host, w.port, job.security, waitImage)) } : {}),
-                    containers: [{
-                        name: job.name,
-                        image: job.image,
-                        ...(job.command ? { command: job.command } : {}),
-                        ...(job.args ? { args: job.args } : {}),
-                        ...(job.workingDir ? { workingDir: job.workingDir } : {}),
-                        env: [
-                            ...Object.entries(job.env).map(([k, value]) => ({ name: k, value })),
-                            ...secretNames.map((k) => ({ name: k, valueFrom: { secretKeyRef: { name: secret!.metadata.name, key: k } } })),
-                        ],
-                        ...(job.resources ? { resources: job.resources } : {}),
-                        securityContext: containerSecurityContext(job.security),
-                        volumeMounts: [...(readOnlyRoot ? [{ name: "tmp", mountPath: "/tmp" }] : []), ...job.volumeMounts],
-                    }],
-                    volumes: [...(readOnlyRoot ? [{ name: "tmp", emptyDir: {} }] : []), ...job.volumes],
+                    containers: [containerFor(job.name, settings, mounts)],
+                    volumes: [...volumes, ...job.volumes],
                 },
             },
         },
