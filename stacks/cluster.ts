@@ -1,8 +1,6 @@
 // The cluster the platform runs on, and the Kubernetes provider every in-cluster component uses.
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -15,15 +13,8 @@ import { meshInterface } from "../components/mesh-plan";
 import { AwsWorkers, composeAwsWorkers } from "./aws";
 import { EnvironmentProfile } from "./environments";
 
-/** Where `npm run cluster:up` writes the local control plane's kubeconfig. */
-export const localKubeconfigPath = path.resolve(process.env.KUBESTRAP_LOCAL_DIR ?? path.join(__dirname, "..", ".kubestrap", "local"), "kubeconfig");
-
-export function kubeconfigPath(cluster: ResolvedCluster): string {
-    if (cluster.target === "local") {
-        return localKubeconfigPath;
-    }
-    return path.resolve(cluster.kubeconfig!.replace(/^~(?=\/)/, os.homedir()));
-}
+export { kubeconfigPath, localKubeconfigPath } from "./kubeconfig-path";
+import { kubeconfigPath } from "./kubeconfig-path";
 
 /** Reads the kubeconfig for a local or kubeconfig target, or explains how to get one. */
 export function readKubeconfig(cluster: ResolvedCluster, readFile = (p: string) => fs.readFileSync(p, "utf8")): string {

@@ -2,9 +2,9 @@
 // objects `npm run status` reports on through @kubernetes/client-node.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
+import { kubeconfigPath } from "../stacks/kubeconfig-path";
 import { ClusterObjects } from "./report";
 
 export const projectDir = path.resolve(__dirname, "..");
@@ -31,13 +31,10 @@ export function clusterAccess(stack: string, kubeconfigFlag?: string): ClusterAc
     const config = fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {} : {};
     const cluster = config["kubestrap:cluster"] ?? {};
     const target = cluster.target ?? "local";
-    if (target === "local") {
-        const file = path.join(process.env.KUBESTRAP_LOCAL_DIR ?? path.join(projectDir, ".kubestrap", "local"), "kubeconfig");
-        return { kubeconfig: readKubeconfig(file, "the local control plane (start it with `npm run cluster:up` or `npm run up`)"), source: file };
-    }
-    if (target === "kubeconfig") {
-        const file = path.resolve(String(cluster.kubeconfig ?? "").replace(/^~(?=\/)/, os.homedir()));
-        return { kubeconfig: readKubeconfig(file, `kubestrap:cluster.kubeconfig of stack ${stack}`), context: cluster.context, source: file };
+    if (target === "local" || target === "kubeconfig") {
+        const file = kubeconfigPath({ target, kubeconfig: String(cluster.kubeconfig ?? "") });
+        const what = target === "local" ? "the local control plane (start it with `npm run cluster:up` or `npm run up`)" : `kubestrap:cluster.kubeconfig of stack ${stack}`;
+        return { kubeconfig: readKubeconfig(file, what), context: cluster.context, source: file };
     }
     try {
         const kubeconfig = execFileSync(path.join(projectDir, "scripts", "pulumi.sh"), ["stack", "output", "kubeconfig", "--show-secrets"],
