@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { ComposeTranslation, JobPlan } from "../compose/translate";
 import { standardLabels } from "./labels";
 import { podSecurityContext } from "./pod-security";
@@ -14,6 +15,8 @@ export interface ComposeAppArgs {
     translation: ComposeTranslation;
     /** The image of the init containers that wait for dependencies (busybox with nc); busybox:1.37.0 by default. */
     waitImage?: string;
+    /** Values of the secrets the translation marks `supplied`: given, or generated once (letters and digits) and kept in the state. */
+    secretValues?: Record<string, pulumi.Input<string> | { generate: { length: number } }>;
     /** Log the translation's warnings on this component (default); `npm run translate` prints them itself. */
     logWarnings?: boolean;
 }
@@ -62,7 +65,7 @@ export class ComposeApp extends pulumi.ComponentResource {
             mounted.push(new k8s.core.v1.Secret(`${name}-${secret.name}`, {
                 metadata: { name: secret.name, namespace: args.namespace, labels: labels("secret", secret.name) },
                 type: "Opaque",
-                stringData: pulumi.secret(secret.data),
+                stringData: pulumi.secret(secret.supplied ? { [secret.supplied]: this.suppliedValue(name, secret.supplied, args.secretValues) } : secret.data),
             }, child));
         }
 
@@ -91,6 +94,17 @@ export class ComposeApp extends pulumi.ComponentResource {
         this.services = pulumi.output(urls);
         this.warnings = translation.warnings;
         this.registerOutputs({ services: this.services, warnings: this.warnings });
+    }
+
+    private suppliedValue(name: string, secret: string, values: ComposeAppArgs["secretValues"]): pulumi.Input<string> {
+        const value = values?.[secret];
+        if (value === undefined) {
+            throw new Error(`the compose secret ${secret} is marked supplied but no value was given; the config resolver should have given one`);
+        }
+        if (typeof value === "object" && "generate" in value) {
+            return new random.RandomPassword(`${name}-secret-${secret}`, { length: value.generate.length, special: false }, { parent: this }).result;
+        }
+        return value;
     }
 }
 

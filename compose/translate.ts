@@ -13,6 +13,8 @@ export interface ServiceOverride {
     replicas?: number;
     resources?: WebAppArgs["resources"];
     security?: WebAppArgs["security"];
+    /** StatefulSet: a claim per pod from the service's named volumes even with one replica (databases). */
+    kind?: "Deployment" | "StatefulSet";
     /** Leave the service out, on purpose (a build-only or host-bound service). */
     skip?: boolean;
 }
@@ -45,6 +47,8 @@ export interface TranslateOptions {
     volumes?: Record<string, VolumeSettings>;
     services?: Record<string, ServiceOverride>;
     expose?: ExposeSettings[];
+    /** Compose secrets whose values kubestrap supplies (config's `secrets:`): their file's source is not read. */
+    suppliedSecrets?: string[];
     /** The file name problems are reported against. */
     file?: string;
 }
@@ -80,8 +84,8 @@ export interface ComposeTranslation {
     services: TranslatedService[];
     claims: { name: string; size: string; storageClass?: string; accessMode: "ReadWriteOnce" | "ReadWriteMany" }[];
     configMaps: { name: string; data: Record<string, string> }[];
-    /** Values are plain here; ComposeApp makes them Pulumi secrets. */
-    secrets: { name: string; data: Record<string, string> }[];
+    /** Values are plain here; ComposeApp makes them Pulumi secrets. `supplied`: the value comes from config, under this key. */
+    secrets: { name: string; data: Record<string, string>; supplied?: string }[];
     warnings: string[];
 }
 
@@ -258,9 +262,11 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         for (const key of Object.keys(svc.deploy?.restart_policy ?? {})) {
             if (key !== "condition") warn(at(`deploy.restart_policy.${key}`), "not translated: the kubelet restarts containers with its own back-off");
         }
-        const stateful = mounts.claimTemplates.length > 0 && replicas > 1;
+        const asked = overrides[name]?.kind;
+        if (asked === "StatefulSet" && mounts.claimTemplates.length === 0) error(at("volumes"), "kind StatefulSet (kubestrap:apps[].services) needs a named volume for its claims; mount one or drop the kind");
+        const stateful = mounts.claimTemplates.length > 0 && (replicas > 1 ? asked !== "Deployment" : asked === "StatefulSet");
         if (stateful) {
-            warn(at("volumes"), `${replicas} replicas with named volume ${mounts.claimSources.join(", ")}: a StatefulSet gives each replica its own claim (compose would share one volume)`);
+            if (asked !== "StatefulSet") warn(at("volumes"), `${replicas} replicas with named volume ${mounts.claimSources.join(", ")}: a StatefulSet gives each replica its own claim (compose would share one volume)`);
             for (const source of mounts.claimSources) statefulUsers.set(source, [...(statefulUsers.get(source) ?? []), name]);
             // The claim templates provide these volumes.
             mounts.volumes = mounts.volumes.filter((v) => !mounts.claimTemplates.some((c) => c.name === v.name));
@@ -328,7 +334,11 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (!project.volumes[v]) error(`volumes.${v}`, `settings for a volume the file does not declare (volumes: ${Object.keys(project.volumes).join(", ") || "none"})`);
     }
     const configMaps = [...[...usedConfigs].map((c) => ({ name: objectName(`config-${c}`), data: { [c]: sourceContent(project.configs[c], `configs.${c}`, opts, error) } })), ...bindConfigMaps];
-    const secrets = [...usedSecrets].map((s) => ({ name: objectName(`secret-${s}`), data: { [s]: sourceContent(project.secrets[s], `secrets.${s}`, opts, error) } }));
+    const supplied = new Set(opts.suppliedSecrets ?? []);
+    const secrets = [...usedSecrets].map((s) => supplied.has(s)
+        ? { name: objectName(`secret-${s}`), data: {}, supplied: s }
+        : { name: objectName(`secret-${s}`), data: { [s]: sourceContent(project.secrets[s], `secrets.${s}`, opts, error) } });
+    for (const s of [...supplied].filter((s) => project.secrets[s] && !usedSecrets.has(s))) warn(`secrets.${s}`, "given a value but used by no deployed service: no Secret made");
     for (const unused of Object.keys(project.volumes).filter((v) => !usedVolumes.has(v))) warn(`volumes.${unused}`, "declared but mounted by no deployed service: no claim made");
 
     if (errors.length > 0) throw new ComposeError(file, errors);

@@ -5,10 +5,15 @@ import { z } from "zod";
 import { ComposeError, loadCompose } from "../compose/load";
 import { ComposeTranslation, translateCompose } from "../compose/translate";
 import { configPath } from "./problems";
-import { byteQuantity, cpuQuantity, dnsName, host, image } from "./primitives";
+import { byteQuantity, cpuQuantity, dnsName, host, image, secretRef } from "./primitives";
+import { Secret, SecretResolver } from "./secrets";
 
 /** A named volume's claim when config does not size it. */
 export const defaultComposeVolumeSize = { dev: "1Gi", prod: "10Gi" } as const;
+
+/** A secret kubestrap generates (random.RandomPassword, letters and digits) and keeps in the stack's state. */
+const generatedSecret = z.object({ generate: z.object({ length: z.number().int().min(16).max(128).default(32) }).strict().default({}) }).strict();
+export type GeneratedSecret = z.infer<typeof generatedSecret>;
 
 const amounts = z.object({ cpu: cpuQuantity.optional(), memory: byteQuantity.optional() }).strict();
 
@@ -22,6 +27,8 @@ export const composeApp = z.object({
     services: z.record(z.string(), z.object({
         image: image.optional(),
         replicas: z.number().int().min(0).optional(),
+        /** StatefulSet: a claim per pod from the service's named volumes, even with one replica (databases). */
+        kind: z.enum(["Deployment", "StatefulSet"]).optional(),
         resources: z.object({ requests: amounts.optional(), limits: amounts.optional() }).strict().optional(),
         security: z.object({
             runAsUser: z.number().int().min(1).optional(),
@@ -35,6 +42,10 @@ export const composeApp = z.object({
         storageClass: z.string().min(1).optional(),
         accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).optional(),
     }).strict()).default({}),
+    /** Values of the file's `secrets:` from kubestrap's sources, or generated once and kept in the state. */
+    secrets: z.record(z.string(), z.union([secretRef, generatedSecret], {
+        errorMap: () => ({ message: 'a compose secret\'s value is one of {"fromConfig": "<key>"}, {"fromEnv": "<VAR>"}, {"fromFile": "<path>"} or {"generate": {"length": N}}' }),
+    })).default({}),
     /** The image that waits for dependencies (busybox with nc): a mirror's copy in an air-gapped cluster. */
     waitImage: image.optional(),
     /** Default size of the file's named volumes; by environment when unset (dev 1Gi, prod 10Gi). */
@@ -62,15 +73,20 @@ export interface ResolvedComposeApp {
     /** The compose file, absolute. */
     file: string;
     translation: ComposeTranslation;
+    /** Values of the file's secrets that config supplies. */
+    secrets: Record<string, Secret | GeneratedSecret>;
 }
 
 /** Reads, validates and translates the app's compose file now, so its problems come with the config's. */
 export function resolveComposeApp(entry: ParsedComposeApp, index: number, environment: "dev" | "prod",
-    sources: { baseDir: string; readFile: (file: string) => string; env: Record<string, string | undefined> }, problems: string[]): ResolvedComposeApp | undefined {
+    sources: { baseDir: string; readFile: (file: string) => string; env: Record<string, string | undefined> }, resolver: SecretResolver,
+    problems: string[]): ResolvedComposeApp | undefined {
     const file = path.resolve(sources.baseDir, entry.compose);
     const at = configPath(["apps", index, "compose"]);
     try {
         const project = loadCompose(file, { env: sources.env, profiles: entry.profiles, readFile: sources.readFile });
+        const undeclared = Object.keys(entry.secrets).filter((s) => !project.secrets[s]);
+        problems.push(...undeclared.map((s) => `${configPath(["apps", index, "secrets", s])}: ${entry.compose} declares no secret ${s} (its secrets: ${Object.keys(project.secrets).join(", ") || "none"}); fix the name or declare it under the file's top-level secrets:`));
         const translation = translateCompose(project, {
             app: entry.name,
             baseDir: path.dirname(file),
@@ -80,9 +96,12 @@ export function resolveComposeApp(entry: ParsedComposeApp, index: number, enviro
             volumes: entry.volumes,
             services: entry.services,
             expose: entry.expose,
+            suppliedSecrets: Object.keys(entry.secrets),
             file: path.basename(file),
         });
-        return { name: entry.name, namespace: entry.namespace, waitImage: entry.waitImage, file, translation };
+        const secrets = Object.fromEntries(Object.entries(entry.secrets).map(([s, value]) =>
+            [s, "generate" in value ? value : resolver.resolve(value, ["apps", index, "secrets", s])]));
+        return { name: entry.name, namespace: entry.namespace, waitImage: entry.waitImage, file, translation, secrets };
     } catch (e) {
         if (e instanceof ComposeError) {
             problems.push(...e.problems.map((p) => `${at}: ${p}`));

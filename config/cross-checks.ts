@@ -49,6 +49,21 @@ export function platformNamespaceProblems(c: Pick<StackConfig, "apps"> & Partial
     });
 }
 
+/** kubestrap:namespaces: each once, none of the platform's. */
+export function namespaceProblems(c: Pick<StackConfig, "namespaces"> & Partial<Pick<StackConfig, "demon" | "mcpServers" | "cloudflare">>): string[] {
+    const owners = platformNamespaces(c);
+    if (c.mcpServers) owners.set(c.mcpServers.namespace, "the MCP servers (kubestrap:mcpServers.namespace)");
+    if (c.cloudflare) owners.set(c.cloudflare.tunnel.namespace, "cloudflared (kubestrap:cloudflare.tunnel.namespace)");
+    return c.namespaces.flatMap((n, i) => {
+        const first = c.namespaces.findIndex((m) => m.name === n.name);
+        const owner = owners.get(n.name);
+        return [
+            ...(first < i ? [`${configPath(["namespaces", i, "name"])}: "${n.name}" is already listed at index ${first}; merge the two entries`] : []),
+            ...(owner ? [`${configPath(["namespaces", i, "name"])}: "${n.name}" belongs to ${owner}, which sets its own labels and policies; name a namespace of your own`] : []),
+        ];
+    });
+}
+
 const trimSlash = (p: string) => p.length > 1 ? p.replace(/\/+$/, "") : p;
 
 /** Two Ingresses for one host and path: the controller routes the path to one of them only. */
@@ -175,6 +190,7 @@ const checks: { needs: Section[]; run: (c: StackConfig) => string[] }[] = [
     { needs: ["apps", "cloudflare"], run: tunnelProblems },
     { needs: ["environment", "demon"], run: streamReplicaProblems },
     { needs: ["apps"], run: platformNamespaceProblems },
+    { needs: ["namespaces"], run: namespaceProblems },
     { needs: ["apps"], run: ingressClashProblems },
     { needs: ["apps"], run: mountClashProblems },
     { needs: ["apps", "environment"], run: persistenceReplicaProblems },

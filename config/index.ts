@@ -164,7 +164,7 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
     const demon = complete.has("demon") ? resolveDemon(config.demon, resolver) : undefined;
     const apps = available.has("apps") ? resolveApps(webAppEntries(config.apps), resolver) : undefined;
     const composeApps = available.has("apps") && available.has("environment")
-        ? config.apps.flatMap((a, i) => (a && isComposeApp(a) ? [resolveComposeApp(a, i, config.environment, sources, problems)] : []))
+        ? config.apps.flatMap((a, i) => (a && isComposeApp(a) ? [resolveComposeApp(a, i, config.environment, sources, resolver, problems)] : []))
         : [];
     const cluster = complete.has("cluster") ? resolveCluster(config.cluster, resolver) : undefined;
     const cloudflare = complete.has("cloudflare") && config.cloudflare ? {

@@ -11,6 +11,7 @@ import { mcpServersConfig } from "./mcp";
 import { staticSites } from "./static-sites";
 import { aws, vpcOverlapProblems } from "./aws";
 import { mesh } from "./mesh";
+import { namespaces } from "./namespaces";
 import { k3sRanges, meshProblems } from "./mesh-checks";
 import { duration, sshHostKey } from "./duration";
 import { address, byteQuantity, cidr, dnsName, envName, image, ingress, labelKey, labelValue, path, port, registryEndpoint, registryName, resources, secretRef, sshHost, taint, uniquePerNamespace } from "./primitives";
@@ -329,6 +330,8 @@ export const topLevel = {
     cluster: cluster.default({}),
     demon: demon.default({ enabled: false }),
     apps,
+    /** Namespaces with a Pod Security level and NetworkPolicy baseline, apps in them or not: see README, "Namespaces". */
+    namespaces,
     addons: addonsSchema,
     /** A Cloudflare Tunnel with DNS and Access, cloudflared in the cluster: see README, "Cloudflare Tunnel". */
     cloudflare: cloudflare.optional(),

@@ -6,10 +6,16 @@
 # PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE.
 #
 #   scripts/pulumi.sh preview | up | destroy | config set ... | stack output ...
+#
+# An example stack (examples/<stack>/Pulumi.<stack>.yaml, when the project has no
+# Pulumi.<stack>.yaml of its own) is run with that file as its config, and shares the dev
+# stack's passphrase.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 stack=${KUBESTRAP_STACK:-dev}
+config_file=$("$here/scripts/stack-target.sh" "$stack" file)
+example=; [ "$config_file" = "$here/Pulumi.$stack.yaml" ] || example=1
 
 if [ "${KUBESTRAP_SYSTEM_PULUMI:-}" != 1 ]; then
     "$here/scripts/toolchain.sh" check || "$here/scripts/toolchain.sh" build
@@ -36,7 +42,7 @@ case "$PULUMI_BACKEND_URL" in file://*)
     ;;
 esac
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-    [ "$stack" = dev ] || { echo "set PULUMI_CONFIG_PASSPHRASE (or _FILE) for the $stack stack" >&2; exit 1; }
+    [ "$stack" = dev ] || [ -n "$example" ] || { echo "set PULUMI_CONFIG_PASSPHRASE (or _FILE) for the $stack stack" >&2; exit 1; }
     export PULUMI_CONFIG_PASSPHRASE=kubestrap-dev
 fi
 
@@ -53,9 +59,17 @@ stack_exists() {
 }
 if ! stack_exists; then
     pulumi stack init --no-select --secrets-provider passphrase "$stack" >/dev/null
+    # stack init writes a Pulumi.<stack>.yaml with a new salt; an example keeps its own in its file.
+    [ -z "$example" ] || rm -f "$here/Pulumi.$stack.yaml"
+fi
+# An example's config file, unless the caller names one.
+with_config=()
+if [ -n "$example" ] && [[ " $* " != *" --config-file "* ]]; then
+    with_config=(--config-file "$config_file")
 fi
 case "${1:-} ${2:-}" in
     "stack ls"* | "stack init"* | "stack select"* | "stack rm"*) exec pulumi "$@" ;;
-    preview* | up* | update* | destroy* | refresh* | cancel* | config* | import* | state* | stack*) exec pulumi "$@" --stack "$stack" ;;
+    preview* | up* | update* | destroy* | refresh* | config* | import*) exec pulumi "$@" --stack "$stack" "${with_config[@]}" ;;
+    cancel* | state* | stack*) exec pulumi "$@" --stack "$stack" ;;
     *) exec pulumi "$@" ;;
 esac

@@ -9,6 +9,7 @@ import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-s
 import { AppPeer } from "../components/app-network-policies";
 import { selectorLabels, standardLabels } from "../components/labels";
 import { podSecurityLabels } from "../components/pod-security";
+import { AppNamespace } from "../components/app-namespace";
 import { ComposeApp } from "../components/compose-app";
 import { McpServer, mcpServerArgs } from "../components/mcp-server";
 import { StaticSite } from "../components/static-site";
@@ -127,6 +128,8 @@ export interface Platform {
     staticSites: Record<string, StaticSite>;
     mcpServers: Record<string, McpServer>;
     appNamespaces: k8s.core.v1.Namespace[];
+    /** kubestrap:namespaces, with their policies. */
+    namespaces: AppNamespace[];
 }
 
 /**
@@ -144,8 +147,19 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
         ? new DemonStack("demon", demonArgs(config.demon, profile, apiServer(), config.addons), { ...opts, dependsOn: ingressReady })
         : undefined;
 
+    const ingressControllerNs = config.demon.ingressControllerNamespace ?? ingressControllerNamespace(config.addons);
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    const configuredNamespaces: AppNamespace[] = [];
+    for (const ns of config.namespaces) {
+        // A compose app's services have no policies of their own: its exposed ports need the controller let in.
+        const exposed = config.composeApps.some((a) => a.namespace === ns.name && a.translation.services.some((s) => s.web?.ingress));
+        const fromNamespaces = exposed && ns.networkPolicy.defaultDeny ? [...new Set([...ns.networkPolicy.fromNamespaces, ingressControllerNs])] : ns.networkPolicy.fromNamespaces;
+        const made = new AppNamespace(`namespace-${ns.name}`, { ...ns, networkPolicy: { ...ns.networkPolicy, fromNamespaces } }, { providers: { kubernetes: provider } });
+        configuredNamespaces.push(made);
+        namespaces.set(ns.name, made.namespace);
+    }
     for (const name of new Set([...config.apps, ...config.composeApps, ...config.staticSites].map((a) => a.namespace))) {
+        if (namespaces.has(name)) continue;
         namespaces.set(name, new k8s.core.v1.Namespace(`apps-namespace-${name}`, {
             metadata: {
                 name,
@@ -156,7 +170,6 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
             },
         }, { provider }));
     }
-    const ingressControllerNs = config.demon.ingressControllerNamespace ?? ingressControllerNamespace(config.addons);
     const apps: Record<string, WebApp> = {};
     for (const app of config.apps) {
         const ns = namespaces.get(app.namespace)!;
@@ -170,7 +183,7 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
     for (const app of config.composeApps) {
         const ns = namespaces.get(app.namespace)!;
         composeApps[`${app.namespace}/${app.name}`] = new ComposeApp(`${app.namespace}-${app.name}`,
-            { namespace: ns.metadata.name, appName: app.name, translation: app.translation, waitImage: app.waitImage }, { ...opts, dependsOn: [ns, ...ingressReady] });
+            { namespace: ns.metadata.name, appName: app.name, translation: app.translation, waitImage: app.waitImage, secretValues: app.secrets }, { ...opts, dependsOn: [ns, ...ingressReady] });
     }
     const staticSites: Record<string, StaticSite> = {};
     for (const site of config.staticSites) {
@@ -204,5 +217,5 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
         }
     }
     const tunnel = config.cloudflare && new CloudflareTunnel("cloudflare", tunnelArgs(config.cloudflare, config.apps, apps), opts);
-    return { tunnel, addons, demon, apps, composeApps, staticSites, mcpServers, appNamespaces: [...namespaces.values()] };
+    return { tunnel, addons, demon, apps, composeApps, staticSites, mcpServers, appNamespaces: [...namespaces.values()], namespaces: configuredNamespaces };
 }

@@ -130,6 +130,24 @@ describe("apps from compose, TOML and a folder on the real engine and a local AP
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
     });
 
+    it("adopts the compose app's namespace when kubestrap:namespaces lists it: policies added, the namespace kept", async () => {
+        env.writeConfig({ ...stackConfig(env), "kubestrap:namespaces": [{ name: "shop", networkPolicy: { sameNamespace: true } }] });
+        const before = (await env.json("get", "namespace", "shop")).metadata.uid;
+        const changes = (await env.previewSteps()).filter((s) => s.op !== "same");
+        const byOp = (op: string) => changes.filter((s) => s.op === op).map((s) => `${s.type}:${s.name}`).sort();
+        assert.deepStrictEqual(byOp("create"), [
+            "AppNamespace:namespace-shop",
+            "NetworkPolicy:namespace-shop-allow-dns",
+            "NetworkPolicy:namespace-shop-allow-from-namespaces",
+            "NetworkPolicy:namespace-shop-allow-same-namespace",
+            "NetworkPolicy:namespace-shop-default-deny",
+        ], JSON.stringify(changes));
+        assert.deepStrictEqual(byOp("delete"), [], "the namespace would be deleted");
+        await env.pulumi("up", "--yes", "--skip-preview");
+        assert.strictEqual((await env.json("get", "namespace", "shop")).metadata.uid, before, "the namespace was made again");
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+    });
+
     it("destroys everything and leaves nothing", async () => {
         await env.pulumi("destroy", "--yes", "--skip-preview");
         assert.deepStrictEqual(await managedObjects(env), []);

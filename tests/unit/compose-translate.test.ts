@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ComposeApp } from "../../components/compose-app";
 import { ComposeError, ComposeService, loadCompose, parseDotEnv } from "../../compose/load";
-import { ComposeTranslation, JobPlan, TranslatedService, translateCompose } from "../../compose/translate";
+import { ComposeTranslation, JobPlan, TranslatedService, translateCompose, TranslateOptions } from "../../compose/translate";
 import { schemaErrors } from "../k8s-schema";
 import { isSecretValue, Recorder, reveal, settle, withMocks } from "../mocks";
 
@@ -45,6 +45,8 @@ interface Case {
     dir?: string;
     profiles?: string[];
     env?: Record<string, string>;
+    /** What kubestrap's config adds to the translation (service overrides, supplied secrets). */
+    options?: Pick<TranslateOptions, "services" | "suppliedSecrets">;
     errors?: string[];
     kinds?: Record<string, Kind>;
     warnings?: string[];
@@ -122,6 +124,26 @@ const cases: Record<string, Case> = {
             assert.deepStrictEqual(t.claims.map((c) => c.name), ["index"], "the shared claim is backup's alone");
         },
     },
+    "stateful-by-config": {
+        dir: "web-db-cache",
+        options: { services: { db: { kind: "StatefulSet" } } },
+        kinds: { db: "StatefulSet", cache: "Deployment", web: "Deployment" },
+        warnings: [
+            'compose.yaml: name: the project name "shop" is not used: the app is "stateful-by-config" (kubestrap:apps[].name), which names its namespace and labels',
+            "compose.yaml: services.web.ports.0: published port 8080 is not opened on any host: 8080 is reached through the Service, or from outside through expose",
+        ],
+        check: ({ t, web }) => {
+            assert.strictEqual(web("db").replicas, 1);
+            assert.deepStrictEqual(web("db").claimTemplates, [{ name: "v-pgdata", size: "1Gi", storageClass: undefined }]);
+            assert.deepStrictEqual(web("db").volumes, [], "the claim template provides the volume");
+            assert.deepStrictEqual(t.claims.map((c) => c.name), ["cachedata"], "no shared claim for the database");
+        },
+    },
+    "stateful-without-volume": {
+        dir: "web-db-cache",
+        options: { services: { web: { kind: "StatefulSet" } } },
+        errors: ["compose.yaml: services.web.volumes: kind StatefulSet (kubestrap:apps[].services) needs a named volume for its claims; mount one or drop the kind"],
+    },
     "shared-volume": {
         kinds: { app: "Deployment", thumbnailer: "Deployment" },
         warnings: [
@@ -184,6 +206,22 @@ const cases: Record<string, Case> = {
         kinds: { api: "Deployment" },
         warnings: [],
         check: ({ web }) => assert.strictEqual(web("api").image, "ghcr.io/acme/api:2.5.0"),
+    },
+    "supplied-secrets": {
+        dir: "secrets-configs",
+        options: { suppliedSecrets: ["db_password", "smtp_token", "unused_token"] },
+        kinds: { proxy: "Deployment", api: "Deployment" },
+        warnings: [
+            "compose.yaml: services.proxy.ports.0: published port 8080 is not opened on any host: 8080 is reached through the Service, or from outside through expose",
+            "compose.yaml: secrets.unused_token: given a value but used by no deployed service: no Secret made",
+        ],
+        check: ({ t }) => {
+            assert.deepStrictEqual(t.secrets.map((s) => [s.name, s.supplied, Object.keys(s.data)]), [
+                ["secret-db-password", "db_password", []],
+                ["secret-smtp-token", "smtp_token", []],
+                ["secret-tls-key", undefined, ["tls_key"]],
+            ], "supplied secrets carry no value from the file's source; the others keep theirs");
+        },
     },
     "secrets-configs": {
         kinds: { proxy: "Deployment", api: "Deployment" },
@@ -488,7 +526,7 @@ function run(name: string, c: Case): { translation?: ComposeTranslation; problem
     try {
         const project = loadCompose(file, { env, profiles: c.profiles ?? [] });
         services = project.services;
-        const translation = translateCompose(project, { app: name, baseDir: dir, readFile: (f) => fs.readFileSync(f, "utf8"), env, volumeSize: "1Gi", file: "compose.yaml" });
+        const translation = translateCompose(project, { app: name, baseDir: dir, readFile: (f) => fs.readFileSync(f, "utf8"), env, volumeSize: "1Gi", file: "compose.yaml", ...c.options });
         return { translation, services };
     } catch (e) {
         if (e instanceof ComposeError) return { problems: e.problems, services };
@@ -636,7 +674,9 @@ describe("ComposeApp on every translation of the corpus", () => {
         const consoleWarn = console.warn;
         console.warn = (message: string) => logged.push(message);
         try {
-            const app = new ComposeApp(name, { namespace: name, appName: name, translation: t }, { transformations: [r.track] });
+            // Supplied secrets: one given, the next generated, as config can say.
+            const secretValues = Object.fromEntries(t.secrets.filter((x) => x.supplied).map((x, i) => [x.supplied!, i % 2 ? { generate: { length: 24 } } : `given-${x.supplied}`]));
+            const app = new ComposeApp(name, { namespace: name, appName: name, translation: t, secretValues }, { transformations: [r.track] });
             await settle(app.services);
         } finally {
             console.warn = consoleWarn;
@@ -707,6 +747,16 @@ describe("ComposeApp on every translation of the corpus", () => {
                 }
             }
         }
+    });
+
+    it("fills supplied secrets with the given value or a password generated once under the ComposeApp", async () => {
+        const { r } = await build("supplied-secrets", false);
+        const data = (n: string) => reveal(r.one("kubernetes:core/v1:Secret", `supplied-secrets-${n}`).inputs.stringData);
+        assert.deepStrictEqual(data("secret-db-password"), { db_password: "given-db_password" });
+        const generated = r.one("random:index/randomPassword:RandomPassword", "supplied-secrets-secret-smtp_token");
+        assert.deepStrictEqual([generated.inputs.length, generated.inputs.special], [24, false]);
+        assert.strictEqual(data("secret-smtp-token").smtp_token, "random-password-of-supplied-secrets-secret-smtp_token");
+        assert.ok(isSecretValue(r.one("kubernetes:core/v1:Secret", "supplied-secrets-secret-smtp-token").inputs.stringData));
     });
 
     it("mounts only claims, ConfigMaps and Secrets it creates, and keeps every secret value out of plain sight", async () => {

@@ -1,0 +1,77 @@
+// The example stacks (examples/<name>/Pulumi.<name>.yaml) composed under mocks from their files as
+// shipped: valid config, schema-valid objects, and what each example promises its reader.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import { parseConfig } from "../../config";
+import { profiles } from "../../stacks/environments";
+import { composePlatform } from "../../stacks/platform";
+import { loadFixture } from "../config-fixtures";
+import { schemaErrors } from "../k8s-schema";
+import { isSecretValue, Recorder, settle, withMocks } from "../mocks";
+
+const root = path.join(__dirname, "..", "..");
+const examples = fs.readdirSync(path.join(root, "examples")).filter((d) => fs.existsSync(path.join(root, "examples", d, `Pulumi.${d}.yaml`)));
+
+async function composeExample(name: string): Promise<Recorder> {
+    const r = await withMocks(false);
+    const fixture = loadFixture(path.join(root, "examples", name, `Pulumi.${name}.yaml`));
+    // Their compose files are read as `pulumi up` reads them: from the project directory.
+    const config = parseConfig(fixture.values, { ...fixture.sources, env: {}, readFile: (f) => fs.readFileSync(f, "utf8"), baseDir: root });
+    const platform = composePlatform(config, profiles[config.environment], new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track], () => []);
+    await settle(...Object.values(platform.composeApps).map((a) => a.services), ...Object.values(platform.apps).flatMap((a) => (a.internalUrl ? [a.internalUrl] : [])),
+        ...Object.values(platform.staticSites).map((s) => s.internalUrl));
+    return r;
+}
+
+describe("the example stacks", () => {
+    it("are the two the README names", () => {
+        assert.deepStrictEqual(examples.sort(), ["sugarkube", "wright-now-staging"]);
+    });
+
+    for (const name of examples) {
+        it(`${name}: composes from its file as shipped into schema-valid objects`, async () => {
+            const r = await composeExample(name);
+            assert.ok(r.kubernetesObjects().length > 20);
+            assert.deepStrictEqual(await schemaErrors(r.kubernetesObjects()), [], name);
+        });
+    }
+
+    it("wright-now-staging: four restricted namespaces, databases as StatefulSets, passwords generated and secret", async () => {
+        const r = await composeExample("wright-now-staging");
+        const namespaces = r.ofType("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata);
+        for (const ns of ["staging-infra", "staging-core", "staging-ai", "staging-web"]) {
+            assert.strictEqual(namespaces.find((n) => n.name === ns)?.labels["pod-security.kubernetes.io/enforce"], "restricted", ns);
+        }
+        const sets = r.ofType("kubernetes:apps/v1:StatefulSet").map((s) => s.inputs.metadata.name).sort();
+        assert.deepStrictEqual(sets, ["authentik-postgres", "authentik-redis", "postgres", "redis"]);
+        const passwords = r.ofType("random:index/randomPassword:RandomPassword").map((p) => [p.name, p.inputs.length]).sort();
+        assert.deepStrictEqual(passwords, [
+            ["staging-infra-wright-now-secret-authentik_db_password", 32],
+            ["staging-infra-wright-now-secret-authentik_secret_key", 64],
+            ["staging-infra-wright-now-secret-postgres_password", 32],
+            ["staging-infra-wright-now-secret-redis_password", 32],
+        ]);
+        for (const secret of r.ofType("kubernetes:core/v1:Secret")) {
+            assert.ok(isSecretValue(secret.inputs.stringData), `${secret.name} is not a Pulumi secret`);
+        }
+        const server = r.one("kubernetes:apps/v1:Deployment", "staging-infra-wright-now-authentik-server-deployment").inputs.spec.template.spec;
+        assert.deepStrictEqual(server.initContainers.map((c: any) => c.name).sort(), ["wait-authentik-postgres", "wait-authentik-redis"]);
+    });
+
+    it("sugarkube: every app denies all but its flows, and the seed's alerts are on", async () => {
+        const r = await composeExample("sugarkube");
+        const deployments = r.ofType("kubernetes:apps/v1:Deployment").map((d) => `${d.inputs.metadata.namespace}/${d.inputs.metadata.name}`);
+        const policies = r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
+        for (const app of ["token-place/relay", "token-place/api", "dspace/backend", "jobbot3000/frontend", "jobbot3000/backend"]) {
+            assert.ok(deployments.includes(app), `no ${app}`);
+            assert.ok(policies.includes(`${app}-default-deny`), `${app} has no default-deny policy`);
+        }
+        const rules = r.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "observability-alert-rules").inputs.spec.groups
+            .flatMap((g: any) => g.rules.map((x: any) => x.alert));
+        for (const alert of ["CertificateExpiresSoon", "IngressHighErrorRate", "ContainerCpuThrottled", "ContainerRestartBurst"]) {
+            assert.ok(rules.includes(alert), alert);
+        }
+    });
+});
