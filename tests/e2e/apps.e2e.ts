@@ -136,11 +136,11 @@ describe("apps from compose, TOML and a folder on the real engine and a local AP
         const changes = (await env.previewSteps()).filter((s) => s.op !== "same");
         const byOp = (op: string) => changes.filter((s) => s.op === op).map((s) => `${s.type}:${s.name}`).sort();
         assert.deepStrictEqual(byOp("create"), [
-            "AppNamespace:namespace-shop",
-            "NetworkPolicy:namespace-shop-allow-dns",
-            "NetworkPolicy:namespace-shop-allow-from-namespaces",
-            "NetworkPolicy:namespace-shop-allow-same-namespace",
-            "NetworkPolicy:namespace-shop-default-deny",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy:namespace-shop-allow-dns",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy:namespace-shop-allow-from-namespaces",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy:namespace-shop-allow-same-namespace",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy:namespace-shop-default-deny",
+            "kubestrap:apps:AppNamespace:namespace-shop",
         ], JSON.stringify(changes));
         assert.deepStrictEqual(byOp("delete"), [], "the namespace would be deleted");
         await env.pulumi("up", "--yes", "--skip-preview");
