@@ -6,6 +6,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { kubeconfigPath } from "../stacks/kubeconfig-path";
 import { ClusterObjects } from "./report";
+import { stackConfigFile } from "../stacks/stack-file";
 
 export const projectDir = path.resolve(__dirname, "..");
 
@@ -27,7 +28,7 @@ export function clusterAccess(stack: string, kubeconfigFlag?: string): ClusterAc
     if (kubeconfigFlag) {
         return { kubeconfig: readKubeconfig(kubeconfigFlag, "--kubeconfig"), source: kubeconfigFlag };
     }
-    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    const stackFile = stackConfigFile(projectDir, stack);
     const config = fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {} : {};
     const cluster = config["kubestrap:cluster"] ?? {};
     const target = cluster.target ?? "local";

@@ -52,12 +52,19 @@ function exampleSuite(name: string, slot: number, checks: (env: E2eEnv) => Promi
             const creates = (await env.previewSteps()).filter((s) => s.op === "create");
             assert.ok(creates.length > 20, `only ${creates.length} creates in the preview`);
             await env.pulumi("up", "--yes", "--skip-preview");
+            const withWorkloads: string[] = [];
             for (const ns of namespaces) {
                 const workloads = [...(await env.json("get", "deployments", "-n", ns)).items, ...(await env.json("get", "statefulsets", "-n", ns)).items];
                 const notReady = workloads.filter((w: any) => !ready(w)).map((w: any) => `${ns}/${w.metadata.name}`);
                 assert.deepStrictEqual(notReady, [], "not Ready");
+                if (workloads.length > 0) withWorkloads.push(ns);
             }
             await checks(env);
+            // What the README tells the user to run next: the stack's status, found by its name alone.
+            const status = JSON.parse((await env.sh("npx", ["--no-install", "ts-node", "--transpile-only", "status/cli.ts", "status", "--json"])).stdout);
+            assert.deepStrictEqual(status.problems, [], "the stack is not healthy");
+            const listed = new Set(status.workloads.map((w: any) => w.namespace));
+            assert.ok(withWorkloads.length > 0 && withWorkloads.every((ns) => listed.has(ns)), `status lists ${[...listed]}, not all of ${withWorkloads}`);
         });
 
         it("changes nothing on a second up", async () => {
@@ -106,6 +113,8 @@ exampleSuite("wright-now-staging", 10, async (env) => {
 }, ["staging-infra", "staging-core", "staging-ai", "staging-web"]);
 
 exampleSuite("sugarkube", 11, async (env) => {
+    // scripts/pulumi.sh finds the example's file and passphrase from the stack's name alone.
+    assert.strictEqual((await env.pulumi("config", "get", "tokenPlaceRelayToken")).stdout.trim(), "sugarkube-dev-relay-token");
     const relay = await env.json("get", "deployment", "relay", "-n", "token-place");
     assert.ok(relay.spec.template.spec.containers[0].env.some((e: any) => e.name === "RELAY_TOKEN" && e.valueFrom?.secretKeyRef), "the relay token is not from a Secret");
     const hosts = async (ns: string) => (await env.json("get", "ingress", "-n", ns)).items.flatMap((i: any) => i.spec.rules.map((r: any) => `${r.host}${r.http.paths[0].path}`)).sort();

@@ -1,12 +1,15 @@
 // The example stacks (examples/<name>/Pulumi.<name>.yaml) composed under mocks from their files as
 // shipped: valid config, schema-valid objects, and what each example promises its reader.
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parseConfig } from "../../config";
 import { profiles } from "../../stacks/environments";
 import { composePlatform } from "../../stacks/platform";
+import { stackConfigFile } from "../../stacks/stack-file";
 import { loadFixture } from "../config-fixtures";
 import { schemaErrors } from "../k8s-schema";
 import { isSecretValue, Recorder, settle, withMocks } from "../mocks";
@@ -28,6 +31,25 @@ async function composeExample(name: string): Promise<Recorder> {
 describe("the example stacks", () => {
     it("are the two the README names", () => {
         assert.deepStrictEqual(examples.sort(), ["sugarkube", "wright-now-staging"]);
+    });
+
+    it("are found by name by scripts/pulumi.sh (through stack-target.sh) and npm run status alike; a project's own file wins", () => {
+        const target = (stack: string, what = "file") => execFileSync("bash", [path.join(root, "scripts", "stack-target.sh"), stack, what]).toString().trim();
+        for (const stack of ["dev", "prod", ...examples]) {
+            assert.strictEqual(target(stack), stackConfigFile(root, stack), stack);
+        }
+        assert.strictEqual(stackConfigFile(root, "sugarkube"), path.join(root, "examples", "sugarkube", "Pulumi.sugarkube.yaml"));
+        assert.strictEqual(target("sugarkube", "target"), "local");
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-stack-file-"));
+        try {
+            fs.mkdirSync(path.join(project, "examples", "demo"), { recursive: true });
+            fs.writeFileSync(path.join(project, "examples", "demo", "Pulumi.demo.yaml"), "config: {}\n");
+            assert.strictEqual(stackConfigFile(project, "demo"), path.join(project, "examples", "demo", "Pulumi.demo.yaml"));
+            fs.writeFileSync(path.join(project, "Pulumi.demo.yaml"), "config: {}\n");
+            assert.strictEqual(stackConfigFile(project, "demo"), path.join(project, "Pulumi.demo.yaml"));
+        } finally {
+            fs.rmSync(project, { recursive: true, force: true });
+        }
     });
 
     for (const name of examples) {
