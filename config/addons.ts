@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { addonNames } from "../components/addons/registry";
 import { alerting } from "./alerting";
+import { fluxSettings } from "./flux";
 import { addressRange, byteQuantity, cpuQuantity, dnsName, host, secretRef } from "./primitives";
 
 const chartSource = z.object({
@@ -89,6 +90,7 @@ export const addonsSchema = z.object({
         txtOwnerId: z.string().min(1).default("kubestrap"),
     }),
     "sealed-secrets": addon({}),
+    flux: addon(fluxSettings),
 }).strict().default({});
 
 export type AddonsConfig = z.infer<typeof addonsSchema>;

@@ -182,7 +182,7 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
     let addons: ResolvedAddons | undefined;
     if ((["environment", "cluster", "addons"] as Section[]).every((s) => available.has(s))) {
         const addonProblems: string[] = [];
-        addons = resolveAddons(config, resolver, addonProblems);
+        addons = resolveAddons(config, resolver, addonProblems, sources);
         // An add-on whose settings failed was judged on its defaults: only what others say of it counts.
         const failed = dropped.filter(({ at }) => at[0] === "addons").map(({ at }) => `${configPath(at)}`);
         problems.push(...addonProblems.filter((p) => !failed.some((f) => p.startsWith(`${f}:`) || p.startsWith(`${f}.`))));

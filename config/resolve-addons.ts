@@ -5,9 +5,13 @@ import { resolveAddonResources } from "./addon-resources";
 import { resolveAlertReceivers, ResolvedAlertReceiver } from "./alert-receivers";
 import { AddonsConfig } from "./addons";
 import { addonIsOn } from "./cross-checks";
+import { ResolvedFlux, resolveFlux } from "./flux";
 import { configPath } from "./problems";
 import { Secret, SecretResolver } from "./secrets";
 import { StackConfig } from "./schema";
+
+/** What the Flux add-on reads: its rendered controllers. */
+export interface FileSources { readFile: (file: string) => string; env: Record<string, string | undefined>; baseDir: string }
 
 type CertManagerSettings = AddonsConfig["cert-manager"];
 type ExternalDnsSettings = AddonsConfig["external-dns"];
@@ -19,6 +23,8 @@ export interface ResolvedAddonSettings extends Omit<AddonsConfig, "cert-manager"
         cloudflare?: Omit<NonNullable<CertManagerSettings["cloudflare"]>, "apiToken"> & { apiToken: Secret };
     };
     "external-dns": Omit<ExternalDnsSettings, "cloudflareApiToken"> & { cloudflareApiToken?: Secret };
+    /** Read and checked only when Flux is on. */
+    flux: AddonsConfig["flux"] & { resolved?: ResolvedFlux };
 }
 
 export interface ResolvedAddons {
@@ -29,7 +35,7 @@ export interface ResolvedAddons {
 }
 
 /** Which add-ons are on and in what order, their secrets, and the rules that span add-ons. */
-export function resolveAddons(config: StackConfig, resolver: SecretResolver, problems: string[]): ResolvedAddons {
+export function resolveAddons(config: StackConfig, resolver: SecretResolver, problems: string[], sources: FileSources): ResolvedAddons {
     const at = (name: AddonName, ...rest: string[]) => configPath(["addons", name, ...rest]);
     const on = addonNames.filter((name) => addonIsOn(config, name));
     const { metallb, longhorn } = config.addons;
@@ -103,6 +109,7 @@ export function resolveAddons(config: StackConfig, resolver: SecretResolver, pro
                     ? { ...cloudflare, apiToken: resolver.resolve(cloudflare.apiToken, ["addons", "cert-manager", "cloudflare", "apiToken"]) }
                     : undefined,
             },
+            flux: { ...addonSettings.flux, resolved: on.includes("flux") ? resolveFlux(config.addons.flux, sources, resolver, problems) : undefined },
             "external-dns": {
                 ...addonSettings["external-dns"],
                 cloudflareApiToken: externalDns.cloudflareApiToken && on.includes("external-dns")

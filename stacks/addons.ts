@@ -4,6 +4,7 @@ import { ResolvedAddons } from "../config";
 import { CephStorage } from "../components/addons/ceph-storage";
 import { CertManager } from "../components/addons/cert-manager";
 import { ExternalDns } from "../components/addons/external-dns";
+import { Flux } from "../components/addons/flux";
 import { IngressNginx } from "../components/addons/ingress-nginx";
 import { Longhorn } from "../components/addons/longhorn";
 import { MetalLb } from "../components/addons/metallb";
@@ -93,6 +94,10 @@ export function installAddons(addons: ResolvedAddons, context: AddonContext, opt
             }, optsFor("external-dns"));
         },
         "sealed-secrets": () => new SealedSecrets("sealed-secrets", { ...charts("sealed-secrets"), metrics }, optsFor("sealed-secrets")),
+        flux: () => {
+            const flux = settings.flux.resolved!;
+            return new Flux("flux", { manifests: flux.objects, repositories: flux.repositories }, optsFor("flux"));
+        },
     };
     for (const name of addons.order) {
         components[name] = create[name]();

@@ -1,6 +1,9 @@
 // A stack with every add-on on, composed on the mocks, for tests that look at what each add-on's
 // Helm releases receive in dev and in prod.
+import * as fs from "fs";
+import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { KubestrapConfig, parseConfig } from "../config";
 import { profiles } from "../stacks/environments";
 import { composePlatform, Platform } from "../stacks/platform";
@@ -17,6 +20,7 @@ export const everyAddon = {
     "cert-manager": { enabled: true, email: "ops@example.com", cloudflare: { apiToken: { fromEnv: "CF" }, zones: ["example.com"] } },
     "external-dns": { enabled: true, cloudflareApiToken: { fromEnv: "CF" }, domainFilters: ["example.com"] },
     "sealed-secrets": { enabled: true },
+    flux: { enabled: true, manifests: path.join(__dirname, "fixtures", "flux", "install.yaml") },
 };
 
 export const secretEnv: Record<string, string> = { T: "t", CF: "cf-token-value" };
@@ -27,12 +31,12 @@ export function stackConfig(environment: "dev" | "prod", addons: Record<string, 
         "kubestrap:cluster": JSON.stringify({ target: "kubeconfig", kubeconfig: "/k" }),
         "kubestrap:demon": JSON.stringify({ enabled: true, secrets: { adminToken: { fromEnv: "T" } } }),
         "kubestrap:addons": JSON.stringify(addons),
-    }, { env: { ...secretEnv, ...env }, readFile: () => "", baseDir: "/" });
+    }, { env: { ...secretEnv, ...env }, readFile: (f) => (f.startsWith(__dirname) ? fs.readFileSync(f, "utf8") : ""), baseDir: "/" });
 }
 
-export async function composeStack(config: KubestrapConfig): Promise<{ r: Recorder; platform: Platform }> {
+export async function composeStack(config: KubestrapConfig, transformations: pulumi.ResourceTransformation[] = []): Promise<{ r: Recorder; platform: Platform }> {
     const r = await withMocks(false);
-    const platform = composePlatform(config, profiles[config.environment], new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track]);
+    const platform = composePlatform(config, profiles[config.environment], new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track, ...transformations]);
     await settle(...(platform.demon ? [platform.demon.uiUrl] : []), ...Object.values(platform.addons.components).map((c) => c!.urn));
     return { r, platform };
 }

@@ -4,7 +4,7 @@
 import { PodSecurityLevel } from "../pod-security";
 
 export const addonNames = [
-    "metallb", "rook-ceph", "longhorn", "observability", "ingress-nginx", "cert-manager", "external-dns", "sealed-secrets",
+    "metallb", "rook-ceph", "longhorn", "observability", "ingress-nginx", "cert-manager", "external-dns", "sealed-secrets", "flux",
 ] as const;
 export type AddonName = typeof addonNames[number];
 
@@ -87,6 +87,12 @@ const definitions: AddonDefinition[] = [
         namespace: "sealed-secrets", podSecurity: "restricted",
         charts: { "sealed-secrets": { repository: "https://bitnami-labs.github.io/sealed-secrets", name: "sealed-secrets", version: "2.16.2" } },
         defaultIn: { dev: false, prod: true }, after: ["observability"],
+    },
+    {
+        name: "flux", installs: "Flux's source, kustomize and helm controllers (a rendered `flux install`) and a GitRepository and Kustomization per app repository",
+        // No chart: the controllers come from `flux install --export` (components/addons/flux.ts).
+        namespace: "flux-system", podSecurity: "restricted", charts: {},
+        defaultIn: { dev: false, prod: false }, after: ["observability"],
     },
 ];
 

@@ -96,6 +96,10 @@ export const addonSizing: Record<AddonName, AddonSizing> = {
             c("controller", "sealed-secrets", "resources", size(["10m", "32Mi"], ["100m", "64Mi"]), size(["20m", "64Mi"], ["200m", "128Mi"])),
         ],
     },
+    flux: {
+        containers: [],
+        notSized: "its controllers come from `flux install --export` with Flux's own requests and limits",
+    },
 };
 
 /** Each container's resources: the environment's default with the config's override laid over it, field by field. */

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { platformAlertRules } from "../../components/addons/alert-rules";
 import { grafanaIngressValues } from "../../components/addons/observability-stack";
 import * as k8s from "@pulumi/kubernetes";
@@ -19,6 +21,7 @@ const everything = {
     "cert-manager": { enabled: true, email: "ops@example.com", cloudflare: { apiToken: { fromEnv: "CF" }, zones: ["example.com"] }, http01: {} },
     "external-dns": { enabled: true, cloudflareApiToken: { fromEnv: "CF" }, domainFilters: ["example.com"] },
     "sealed-secrets": { enabled: true, charts: { "sealed-secrets": { path: "/charts/sealed-secrets" } } },
+    flux: { enabled: true, manifests: path.join(__dirname, "..", "fixtures", "flux", "install.yaml") },
 };
 delete (everything["rook-ceph"] as Record<string, unknown>).longhornNote;
 
@@ -28,7 +31,7 @@ function configWith(environment: "dev" | "prod", addons: Record<string, unknown>
         "kubestrap:cluster": JSON.stringify({ target: "kubeconfig", kubeconfig: "/k" }),
         "kubestrap:demon": JSON.stringify({ enabled: demon, secrets: { adminToken: { fromEnv: "T" } } }),
         "kubestrap:addons": JSON.stringify(addons),
-    }, { env: { T: "t", CF: "cf-token-value" }, readFile: () => "", baseDir: "/" });
+    }, { env: { T: "t", CF: "cf-token-value" }, readFile: (f) => (f.endsWith("flux/install.yaml") ? fs.readFileSync(f, "utf8") : ""), baseDir: "/" });
 }
 
 async function compose(config: KubestrapConfig, preview = false): Promise<{ r: Recorder; platform: Platform }> {
@@ -143,7 +146,7 @@ describe("add-ons on the mocks", () => {
 
     it("installs each add-on as its own component, in dependency order", () => {
         assert.deepStrictEqual(platform.addons.order,
-            ["metallb", "rook-ceph", "longhorn", "observability", "ingress-nginx", "cert-manager", "external-dns", "sealed-secrets"]);
+            ["metallb", "rook-ceph", "longhorn", "observability", "ingress-nginx", "cert-manager", "external-dns", "sealed-secrets", "flux"]);
         assert.deepStrictEqual(dependsOnNames(r, "cert-manager"), ["ingress-nginx", "observability"]);
         assert.deepStrictEqual(dependsOnNames(r, "ingress-nginx"), ["metallb", "observability"]);
         assert.deepStrictEqual(dependsOnNames(r, "observability"), ["ceph", "longhorn"]);
