@@ -11,6 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$here/toolchain/versions.env"
 source "$here/scripts/toolchain-node.sh"
+source "$here/scripts/toolchain-flux.sh"
 
 cache=${KUBESTRAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubestrap}
 bin=$cache/bin
@@ -339,11 +340,14 @@ case "${1:-build}" in
         mkdir -p "$build"
         build_mesh_tools
         build_kompose
+        build_flux
         unpack_nginx
         install_parliament
         ;;
     mesh-tools) mesh_tools_dir ;;
     kompose) echo "$(kompose_dir)/kompose" ;;
+    # The Flux add-on's controllers, rendered offline; prints where they are.
+    flux) lock_cache; mkdir -p "$build"; build_flux; flux_dir ;;
     nginx) nginx_dir ;;
     parliament) echo "$(parliament_dir)/bin/parliament" ;;
     build)
@@ -360,5 +364,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|nginx|parliament|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|flux|nginx|parliament|node|node-check|node-images]" ;;
 esac

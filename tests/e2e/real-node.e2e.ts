@@ -36,6 +36,9 @@ function stackConfig(env: E2eEnv, dedupe = stream.dedupeWindowSeconds) {
             // busybox's nc waits for dependencies; the real node packs Debian's busybox, not the default busybox:1.37.0.
             waitImage: busybox,
         }],
+        // The compose app's services have no policies of their own: the namespace's baseline
+        // denies everything but DNS and the namespace's own pods (Compose's network).
+        "kubestrap:namespaces": [{ name: "shop", networkPolicy: { sameNamespace: true } }],
     };
 }
 
@@ -297,6 +300,13 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         assert.strictEqual((await env.json("get", "pod", waiting.metadata.name, "-n", "shop")).status.phase, "Pending", "web started without db");
         await env.kubectl("scale", "deployment/db", "-n", "shop", "--replicas=1");
         await env.kubectl("rollout", "status", "deployment/web", "-n", "shop", "--timeout", "180s");
+    });
+
+    it("enforces a listed namespace's baseline: its own pods reach each other, nothing else gets in or out", async () => {
+        const web = "web.shop.svc.cluster.local";
+        assert.strictEqual(await canConnect(env, "shop", {}, web, 8080), true, "a pod of the namespace cannot reach web (sameNamespace)");
+        assert.strictEqual(await canConnect(env, "e2e-outside", {}, web, 8080), false, "a pod in another namespace reached web through the default deny");
+        assert.strictEqual(await canConnect(env, "shop", {}, "kubernetes.default.svc.cluster.local", 443), false, "a pod of the namespace got out through the default deny");
     });
 
     it("destroys everything: no pod, container, pod interface or volume data left", async () => {

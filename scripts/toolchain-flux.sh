@@ -1,0 +1,65 @@
+# Sourced by scripts/toolchain.sh: the flux CLI built from its Go module, and what
+# `flux install --export` renders with it, for the components whose manifests can be had offline.
+# The Flux add-on reads install.yaml from here (config/flux.ts, defaultFluxManifests).
+
+flux_dir() { echo "$cache/flux/flux-$FLUX_VERSION"; }
+
+# flux_controllers SRC: "name version" of each controller base, from its release-asset URLs.
+flux_controllers() {
+    sed -n 's|^- https://github.com/fluxcd/\([^/]*\)/releases/download/\(v[^/]*\)/.*\.crds\.yaml$|\1 \2|p' \
+        "$1"/manifests/bases/*/kustomization.yaml
+}
+
+# flux_base SRC NAME VERSION: point the base at the controller's CRDs and Deployment, made from
+# its Go module the way its release makes them; fails when the proxy does not serve the module.
+flux_base() {
+    local src=$1 c=$2 v=$3 module=github.com/fluxcd/$2 major=${3%%.*} dir
+    [ "${major#v}" -ge 2 ] && module=$module/$major
+    dir=$(cd "$build" && go mod download -json "$module@$v" 2>/dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -n "$dir" ] || return 1
+    local base=$src/manifests/bases/$c
+    kubectl kustomize "$dir/config/crd" > "$base/$c.crds.yaml" &&
+        kubectl kustomize "$dir/config/manager" > "$base/$c.deployment.yaml" &&
+        sed -i "s|^- https://github.com/fluxcd/$c/releases/download/$v/|- |" "$base/kustomization.yaml"
+}
+
+build_flux() {
+    local out; out=$(flux_dir)
+    [ -x "$out/flux" ] && [ -s "$out/install.yaml" ] && return 0
+    go_env
+    command -v kubectl >/dev/null || die "kubectl is needed to build Flux's manifests (its built-in kustomize)"
+    local start=$SECONDS log=$build/flux.log src=$build/flux2-$FLUX_VERSION c v
+    rm -rf "$src" # its bases are rewritten below: start from the module each time
+    module_copy github.com/fluxcd/flux2/v2 "v$FLUX_VERSION" "$src"
+    say "building flux $FLUX_VERSION and its install manifests (first run only; cached in $out)"
+    rm -rf "$out.partial" && mkdir -p "$out.partial" && : > "$log"
+    while read -r c v; do
+        flux_base "$src" "$c" "$v" 2>>"$log" && continue
+        say "$c $v: no Go module on the proxy, so no manifests; left out of install.yaml"
+        echo "$c" >> "$out.partial/unavailable.txt"
+        rm -rf "$src/manifests/bases/$c"
+    done < <(flux_controllers "$src")
+    local manifests=$src/cmd/flux/manifests dir
+    mkdir -p "$manifests"
+    for dir in "$src"/manifests/bases/*/ "$src/manifests/rbac/" "$src/manifests/policies/"; do
+        kubectl kustomize "$dir" > "$manifests/$(basename "$dir").yaml" 2>>"$log" ||
+            { tail -20 "$log" >&2; die "kustomize build of $dir failed; see $log"; }
+    done
+    if ! (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.VERSION=$FLUX_VERSION" -o "$out.partial/flux" ./cmd/flux) >>"$log" 2>&1; then
+        tail -40 "$log" >&2
+        die "building flux failed; the whole Go output is in $log"
+    fi
+    # The default components minus those with no manifests; network policies stay on (the default).
+    local components=""
+    for c in source-controller kustomize-controller helm-controller notification-controller; do
+        [ -d "$src/manifests/bases/$c" ] && components+=${components:+,}$c
+    done
+    "$out.partial/flux" install --export --components="$components" > "$out.partial/install.yaml" 2>>"$log" ||
+        { tail -20 "$log" >&2; die "flux install --export failed; see $log"; }
+    while read -r c v; do
+        grep -q "image: .*/$c:$v\$" "$out.partial/install.yaml" || die "$out.partial/install.yaml does not run $c $v"
+    done < <(flux_controllers "$src")
+    rm -rf "$out" && mv "$out.partial" "$out"
+    say "built flux in $((SECONDS - start))s (install.yaml: $components)"
+    printf '%s\t%s\t%s\n' flux "$FLUX_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
+}
