@@ -341,6 +341,7 @@ case "${1:-build}" in
         build_mesh_tools
         build_kompose
         build_flux
+        build_flux_image_crds
         unpack_nginx
         install_parliament
         ;;
@@ -348,6 +349,7 @@ case "${1:-build}" in
     kompose) echo "$(kompose_dir)/kompose" ;;
     # The Flux add-on's controllers, rendered offline; prints where they are.
     flux) lock_cache; mkdir -p "$build"; build_flux; flux_dir ;;
+    flux-image-crds) flux_image_crds ;;
     nginx) nginx_dir ;;
     parliament) echo "$(parliament_dir)/bin/parliament" ;;
     build)
@@ -364,5 +366,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|flux|nginx|parliament|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|flux|flux-image-crds|nginx|parliament|node|node-check|node-images]" ;;
 esac

@@ -4,9 +4,11 @@
 // pulling images), a GitRepository and Kustomization per repository, a repository's removal
 // removing exactly its objects, and destroy leaving no Flux CRD.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { E2eEnv, managedObjects, onLocalCluster } from "./harness";
 
-const repositories = [
+const repositories: Record<string, unknown>[] = [
     { name: "apps", url: "https://github.com/acme/apps", path: "./clusters/home", auth: { token: { fromEnv: "E2E_GIT_TOKEN" } } },
     { name: "site", url: "https://github.com/acme/site", tag: "v1.4.0", targetNamespace: "site", prune: false },
 ];
@@ -19,6 +21,10 @@ function stackConfig(env: E2eEnv, repos = repositories) {
         "kubestrap:addons": { flux: { enabled: true, repositories: repos } },
     };
 }
+
+/** `actual` with only the keys `sent` has, at every depth: what the API server kept of what was sent (defaults aside). */
+const keptOf = (actual: any, sent: any): any => (sent && typeof sent === "object" && !Array.isArray(sent)
+    ? Object.fromEntries(Object.keys(sent).map((k) => [k, keptOf(actual?.[k], sent[k])])) : actual);
 
 const fluxCrds = async (env: E2eEnv) => (await env.json("get", "crds")).items.map((c: any) => c.metadata.name).filter((n: string) => n.endsWith(".fluxcd.io")).sort();
 
@@ -65,6 +71,39 @@ describe("the Flux add-on on the real engine and a local API server", function (
         assert.strictEqual(await env.kubectl("get", "gitrepositories.source.toolkit.fluxcd.io", "apps", "-n", "flux-system", "--ignore-not-found"), "");
         assert.strictEqual(await env.kubectl("get", "secret", "apps-auth", "-n", "flux-system", "--ignore-not-found"), "");
         assert.ok(await env.kubectl("get", "gitrepositories.source.toolkit.fluxcd.io", "site", "-n", "flux-system"));
+    });
+
+    it("adds image automation that the image APIs' own CRDs accept as sent", async () => {
+        // install.yaml plus the image CRDs controller-gen makes from the controllers' api modules
+        // (scripts/toolchain.sh test-tools); the image controllers themselves cannot be rendered offline.
+        const flux = (await env.sh(path.join(__dirname, "..", "..", "scripts", "toolchain.sh"), ["flux"])).stdout.trim();
+        const manifests = path.join(env.dir, "flux-with-images.yaml");
+        fs.writeFileSync(manifests, `${fs.readFileSync(path.join(flux, "install.yaml"), "utf8")}\n---\n${fs.readFileSync(path.join(flux, "image-crds.yaml"), "utf8")}`);
+        const site = {
+            name: "web", url: "https://github.com/acme/web", branch: "release", path: "./clusters/home", auth: { token: { fromEnv: "E2E_GIT_TOKEN" } },
+            images: [{ name: "frontend", image: "ghcr.io/acme/frontend", semver: ">=1.0.0 <2.0.0" }],
+            imageUpdates: { pushBranch: "flux-image-updates", author: { name: "kubestrap-bot", email: "bot@example.com" } },
+        };
+        const config = stackConfig(env, [repositories[1], site]);
+        (config["kubestrap:addons"].flux as Record<string, unknown>).manifests = manifests;
+        env.writeConfig(config);
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const get = (kind: string, name: string) => env.json("get", `${kind}.image.toolkit.fluxcd.io`, name, "-n", "flux-system");
+        // Kept as sent (the schemas add their defaults): a field they did not know would have been pruned.
+        const kept = async (kind: string, name: string, sent: any) => assert.deepStrictEqual(keptOf((await get(kind, name)).spec, sent), sent, `${kind}/${name}`);
+        await kept("imagerepositories", "web-frontend", { image: "ghcr.io/acme/frontend", interval: "5m" });
+        await kept("imagepolicies", "web-frontend", { imageRepositoryRef: { name: "web-frontend" }, policy: { semver: { range: ">=1.0.0 <2.0.0" } } });
+        await kept("imageupdateautomations", "web", {
+            interval: "30m",
+            sourceRef: { kind: "GitRepository", name: "web" },
+            git: {
+                checkout: { ref: { branch: "release" } },
+                commit: { author: { name: "kubestrap-bot", email: "bot@example.com" }, messageTemplate: "Update images to the newest tags their policies allow" },
+                push: { branch: "flux-image-updates" },
+            },
+            update: { path: "./clusters/home", strategy: "Setters" },
+        });
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
     });
 
     it("destroys everything and leaves no Flux CRD", async () => {
