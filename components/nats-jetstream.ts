@@ -107,6 +107,9 @@ export class NatsJetStream extends pulumi.ComponentResource {
                             image: args.metrics.exporterImage,
                             args: ["-port", String(natsMetricsPort), "-varz", "-connz", "-jsz=all", `http://localhost:${natsMonitorPort}`],
                             ports: [{ name: "metrics", containerPort: natsMetricsPort }],
+                            // The exporter serves its metrics and nothing else to ask: up when its port answers.
+                            livenessProbe: { tcpSocket: { port: "metrics" }, periodSeconds: 20 },
+                            readinessProbe: { tcpSocket: { port: "metrics" }, periodSeconds: 10 },
                             resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
                             securityContext: containerSecurityContext(),
                         }] : [])],

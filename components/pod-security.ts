@@ -50,3 +50,17 @@ export function containerSecurityContext(overrides: SecurityOverrides = {}): Sec
         },
     };
 }
+
+/** The pod template annotation that lists what an app's config loosened; the policy pack reads it (policy/). */
+export const loosenedAnnotation = "kubestrap.dev/loosened";
+
+/** The restricted defaults an app's config gives up, by the names the policy pack checks. */
+export function loosenedSettings(overrides: SecurityOverrides = {}, noProbes = false): string[] {
+    return [
+        ...(overrides.runAsNonRoot === false ? ["runAsNonRoot"] : []),
+        ...(overrides.readOnlyRootFilesystem === false ? ["readOnlyRootFilesystem"] : []),
+        ...(overrides.allowPrivilegeEscalation === true ? ["allowPrivilegeEscalation"] : []),
+        ...(overrides.addCapabilities?.length ? ["capabilities"] : []),
+        ...(noProbes ? ["probes"] : []),
+    ];
+}

@@ -5,7 +5,7 @@ import { appIngress, appPolicies } from "./app-exposure";
 import { AppPolicyArgs } from "./app-network-policies";
 import { IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
-import { podSecurityContext, SecurityOverrides } from "./pod-security";
+import { loosenedAnnotation, loosenedSettings, podSecurityContext, SecurityOverrides } from "./pod-security";
 import { containerFor, PortSettings, ProbesSettings, Resources, volumesFor, waitContainer } from "./web-app-specs";
 
 type Volume = k8s.types.input.core.v1.Volume;
@@ -165,8 +165,10 @@ export class WebApp extends pulumi.ComponentResource {
             security: args.security ?? {},
         };
         const { volumes, mounts } = volumesFor(settings);
+        const loosened = loosenedSettings(args.security, !!settings.probes.none);
+        const annotations = { ...args.podAnnotations, ...(loosened.length ? { [loosenedAnnotation]: loosened.join(",") } : {}) };
         const podTemplate = {
-            metadata: { labels, ...(args.podAnnotations ? { annotations: args.podAnnotations } : {}) },
+            metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
             spec: {
                 automountServiceAccountToken: false,
                 securityContext: podSecurityContext(args.security),

@@ -65,12 +65,17 @@ build_pulumi() {
         "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
     # Language hosts are "bundled": pulumi looks for them beside its own binary.
     local host; host=$(dirname "$(pulumi_bin)")/pulumi-language-nodejs
-    if [ ! -x "$host" ]; then
+    # kubestrap's own host: rebuilt when its source changes, not only per Pulumi version.
+    if [ ! -x "$host" ] || [ "$(cat "$host.source" 2>/dev/null)" != "$(language_host_source)" ]; then
+        rm -f "$host"
         build_module pulumi-language-nodejs "$PULUMI_VERSION" "$here/toolchain/language-host" . "-X main.version=v$PULUMI_VERSION"
         mv "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")" "$host"
         rmdir "$(dirname "$(tool_path pulumi-language-nodejs "$PULUMI_VERSION")")"
+        language_host_source > "$host.source"
     fi
 }
+
+language_host_source() { cat "$here/toolchain/language-host/main.go" "$here/toolchain/language-host/go.mod" | sha256sum | cut -c1-10; }
 
 build_kubernetes_provider() {
     local out; out=$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")
@@ -312,6 +317,7 @@ print_env() {
 
 is_built() {
     [ -x "$(pulumi_bin)" ] && [ -x "$(dirname "$(pulumi_bin)")/pulumi-language-nodejs" ] &&
+        [ "$(cat "$(dirname "$(pulumi_bin)")/pulumi-language-nodejs.source" 2>/dev/null)" = "$(language_host_source)" ] &&
         [ -x "$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")" ] &&
         [ -x "$(tool_path kube-apiserver "$KUBERNETES_VERSION")" ] &&
         [ -x "$(tool_path kube-controller-manager "$KUBERNETES_VERSION")" ] &&

@@ -1,5 +1,6 @@
 // cert-manager and the Let's Encrypt ClusterIssuers that Ingress TLS settings name.
 import * as k8s from "@pulumi/kubernetes";
+import { standardLabels } from "../labels";
 import * as pulumi from "@pulumi/pulumi";
 import { addonNamespace, AddonChartArgs, addonRelease } from "./helm";
 import { registry } from "./registry";
@@ -32,7 +33,7 @@ export class CertManager extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [ns] });
 
         const tokenSecret = args.cloudflare && new k8s.core.v1.Secret(`${name}-cloudflare-token`, {
-            metadata: { name: "cloudflare-api-token", namespace: ns.metadata.name },
+            metadata: { name: "cloudflare-api-token", namespace: ns.metadata.name, labels: standardLabels({ name: "cloudflare-api-token", instance: name, component: "secret", partOf: "kubestrap-addons" }) },
             type: "Opaque",
             stringData: { "api-token": args.cloudflare.apiToken },
         }, { parent: this });
@@ -50,7 +51,7 @@ export class CertManager extends pulumi.ComponentResource {
         const issuers = Object.entries(letsEncrypt).map(([issuer, server]) => new k8s.apiextensions.CustomResource(`${name}-${issuer}`, {
             apiVersion: "cert-manager.io/v1",
             kind: "ClusterIssuer",
-            metadata: { name: issuer },
+            metadata: { name: issuer, labels: standardLabels({ name: issuer, instance: name, component: "cluster-issuer", partOf: "kubestrap-addons" }) },
             spec: { acme: { email: args.email, server, privateKeySecretRef: { name: `${issuer}-account` }, solvers } },
         }, { parent: this, dependsOn: [release, ...(tokenSecret ? [tokenSecret] : [])] }));
 

@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { monitoringNamespaceLabel } from "../demon-specs";
+import { standardLabels } from "../labels";
 import * as random from "@pulumi/random";
 import { IngressController, platformAlertRules } from "./alert-rules";
 import { AlertReceiver, alertmanagerSetup, receiversSecret } from "./alertmanager-config";
@@ -79,10 +80,11 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const ns = addonNamespace(addon, this, { [monitoringNamespaceLabel]: "true" });
         const namespace = ns.metadata.name;
         const child = { parent: this };
+        const labels = (object: string, component: string) => standardLabels({ name: object, instance: name, component, partOf: "kubestrap-addons" });
 
         const password = new random.RandomPassword(`${name}-grafana-password`, { length: 32, special: false }, child);
         const admin = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
-            metadata: { name: grafanaAdminSecret, namespace },
+            metadata: { name: grafanaAdminSecret, namespace, labels: labels("grafana-admin", "secret") },
             type: "Opaque",
             stringData: { "admin-user": "admin", "admin-password": password.result },
         }, child);
@@ -90,7 +92,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const alerting = alertmanagerSetup(args.alertReceivers);
         const hasCredentials = Object.keys(alerting.secretData).length > 0;
         const credentials = hasCredentials ? [new k8s.core.v1.Secret(`${name}-alertmanager-receivers`, {
-            metadata: { name: receiversSecret, namespace },
+            metadata: { name: receiversSecret, namespace, labels: labels(receiversSecret, "secret") },
             type: "Opaque",
             stringData: pulumi.secret(alerting.secretData),
         }, child)] : [];
@@ -176,7 +178,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         new k8s.apiextensions.CustomResource(`${name}-alert-rules`, {
             apiVersion: "monitoring.coreos.com/v1",
             kind: "PrometheusRule",
-            metadata: { name: "kubestrap-platform", namespace },
+            metadata: { name: "kubestrap-platform", namespace, labels: labels("kubestrap-platform", "alert-rules") },
             spec: { groups: [{ name: "kubestrap.platform", rules: platformAlertRules(args.certificateExpiryDays, args.ingressController) }] },
         }, afterCrds);
 
@@ -186,7 +188,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 new k8s.apiextensions.CustomResource(`${name}-monitor-${component}`, {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "ServiceMonitor",
-                    metadata: { name: `demon-${component}`, namespace },
+                    metadata: { name: `demon-${component}`, namespace, labels: labels(`demon-${component}`, "service-monitor") },
                     spec: {
                         namespaceSelector: { matchNames: [demonNs] },
                         selector: { matchLabels: { "app.kubernetes.io/part-of": "demon", "app.kubernetes.io/name": component } },
@@ -198,7 +200,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 monitor(component, "http", "/metrics");
             }
             new k8s.core.v1.ConfigMap(`${name}-demon-dashboard`, {
-                metadata: { name: "demon-dashboard", namespace, labels: { grafana_dashboard: "1" } },
+                metadata: { name: "demon-dashboard", namespace, labels: { ...labels("demon-dashboard", "dashboard"), grafana_dashboard: "1" } },
                 data: { "demon.json": demonNs.apply((n) => JSON.stringify(demonDashboard(n))) },
             }, child);
         }

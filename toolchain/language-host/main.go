@@ -182,6 +182,77 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	}
 }
 
+// RunPlugin runs a plugin written for Node.js: a policy pack (kind "analyzer") through
+// @pulumi/pulumi's cmd/run-policy-pack, anything else through cmd/run-plugin, with the engine's
+// arguments, streaming its output back. @pulumi/pulumi is the nearest one up from the plugin's
+// directory, as Node resolves it (a pack inside a project uses the project's).
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, srv pulumirpc.LanguageRuntime_RunPluginServer) error {
+	info := req.GetInfo()
+	dir := info.GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetPwd()
+	}
+	runner := "run-plugin"
+	if req.GetKind() == "analyzer" {
+		runner = "run-policy-pack"
+	}
+	runPath, err := findUp(dir, filepath.Join("node_modules", "@pulumi", "pulumi", "cmd", runner))
+	if err != nil {
+		return fmt.Errorf("@pulumi/pulumi is not installed in %s or above it: run `npm ci --ignore-scripts`", dir)
+	}
+	entry := info.GetEntryPoint()
+	if entry == "" {
+		entry = "."
+	}
+	args := append([]string{runPath}, req.GetArgs()...)
+	args = append(args, entry)
+	env := append(os.Environ(), req.GetEnv()...)
+	if ts, ok := info.GetOptions().AsMap()["typescript"].(bool); !ok || ts {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	cmd := exec.CommandContext(srv.Context(), "node", args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.Stdout = &streamWriter{send: func(b []byte) error { return srv.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}) }}
+	cmd.Stderr = &streamWriter{send: func(b []byte) error { return srv.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}) }}
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return fmt.Errorf("could not run node: %w", err)
+		}
+		code = exitErr.ExitCode()
+	}
+	return srv.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
+}
+
+// streamWriter sends each write on to the engine, one at a time.
+type streamWriter struct {
+	mu   sync.Mutex
+	send func([]byte) error
+}
+
+func (w *streamWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.send(append([]byte(nil), p...)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// findUp returns dir/rel, or the same under the nearest parent that has it.
+func findUp(dir, rel string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, rel)); err == nil {
+			return filepath.Join(d, rel), nil
+		}
+		if filepath.Dir(d) == d {
+			return "", os.ErrNotExist
+		}
+	}
+}
+
 // configJSON presents config keys in the `<namespace>:config:<name>` form every
 // @pulumi/pulumi version understands.
 func configJSON(raw map[string]string) (string, error) {

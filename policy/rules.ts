@@ -1,0 +1,152 @@
+// The policy pack's rules as plain functions over Kubernetes objects (what kubestrap sends the
+// provider), so each is tested without the CLI. A rule returns its violations, each naming the
+// setting and the fix; policy/index.ts reports them against the resource's URN.
+import { secretLookingName } from "../config/formats";
+import { registry } from "../components/addons/registry";
+import { loosenedAnnotation } from "../components/pod-security";
+
+export type K8sObject = { apiVersion?: string; kind?: string; metadata?: any; spec?: any; data?: Record<string, string>; [key: string]: any };
+
+const workloadKinds = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"]);
+const longRunning = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"]);
+
+/** The pod template of a workload (a Pod is its own), with its labels and annotations. */
+export function podOf(o: K8sObject): { metadata: any; spec: any } | undefined {
+    if (!o.kind || !workloadKinds.has(o.kind)) return undefined;
+    if (o.kind === "Pod") return { metadata: o.metadata ?? {}, spec: o.spec ?? {} };
+    const template = o.kind === "CronJob" ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
+    return template ? { metadata: template.metadata ?? {}, spec: template.spec ?? {} } : undefined;
+}
+
+const loosened = (pod: { metadata: any }) => new Set(String(pod.metadata?.annotations?.[loosenedAnnotation] ?? "").split(",").filter(Boolean));
+const containers = (spec: any): { container: any; init: boolean }[] =>
+    [...(spec?.initContainers ?? []).map((c: any) => ({ container: c, init: true })), ...(spec?.containers ?? []).map((c: any) => ({ container: c, init: false }))];
+
+/** Images pinned by a tag other than latest, or by digest. */
+export function pinnedImages(o: K8sObject): string[] {
+    const pod = podOf(o);
+    return pod ? containers(pod.spec).flatMap(({ container: c }) => {
+        const image = String(c.image ?? "");
+        const tag = /:([^/@]+)$/.exec(image.split("@")[0])?.[1];
+        return image.includes("@sha256:") || (tag && tag !== "latest") ? [] :
+            [`container ${c.name}: image "${image}" is not pinned; give it a version tag (not latest) or a digest`];
+    }) : [];
+}
+
+/** CPU and memory requests and limits on every container. */
+export function containerResources(o: K8sObject): string[] {
+    const pod = podOf(o);
+    return pod ? containers(pod.spec).flatMap(({ container: c }) => ["requests", "limits"].flatMap((kind) => ["cpu", "memory"]
+        .filter((r) => c.resources?.[kind]?.[r] === undefined)
+        .map((r) => `container ${c.name}: no ${kind}.${r}; set resources in the app's config (or the environment's defaults)`))) : [];
+}
+
+/** Liveness and readiness probes on every long-running container, unless config said it has none. */
+export function containerProbes(o: K8sObject): string[] {
+    const pod = podOf(o);
+    if (!pod || !longRunning.has(o.kind!) || loosened(pod).has("probes")) return [];
+    return containers(pod.spec).filter(({ init }) => !init).flatMap(({ container: c }) => ["livenessProbe", "readinessProbe"]
+        .filter((p) => !c[p]).map((p) => `container ${c.name}: no ${p}; give the app probes (probes.liveness/readiness, or a compose healthcheck)`));
+}
+
+/** The restricted profile's settings, each unless the app's config loosened it (the pod's kubestrap.dev/loosened). */
+export function containerSecurity(o: K8sObject): string[] {
+    const pod = podOf(o);
+    if (!pod) return [];
+    const allowed = loosened(pod);
+    const podContext = pod.spec.securityContext ?? {};
+    return containers(pod.spec).flatMap(({ container: c }) => {
+        const ctx = c.securityContext ?? {};
+        const at = `container ${c.name}`;
+        const problems: string[] = [];
+        if (!allowed.has("runAsNonRoot") && (ctx.runAsNonRoot ?? podContext.runAsNonRoot) !== true) problems.push(`${at}: runAsNonRoot is not true; run as a non-root user (security.runAsUser)`);
+        if (!allowed.has("readOnlyRootFilesystem") && ctx.readOnlyRootFilesystem !== true) problems.push(`${at}: the root filesystem is writable; set readOnlyRootFilesystem and mount writable paths as volumes`);
+        if (!allowed.has("allowPrivilegeEscalation") && ctx.allowPrivilegeEscalation !== false) problems.push(`${at}: allowPrivilegeEscalation is not false`);
+        if (!(ctx.capabilities?.drop ?? []).includes("ALL")) problems.push(`${at}: capabilities are not all dropped (drop: [ALL])`);
+        if (!allowed.has("capabilities") && (ctx.capabilities?.add ?? []).length) problems.push(`${at}: adds capabilities ${ctx.capabilities.add.join(", ")} its config does not name`);
+        if ((ctx.seccompProfile?.type ?? podContext.seccompProfile?.type) !== "RuntimeDefault") problems.push(`${at}: no seccomp profile RuntimeDefault`);
+        return problems;
+    });
+}
+
+/** A Pod Security level on every namespace: restricted, or what the add-on registry says its namespace needs. */
+export function namespacePodSecurity(o: K8sObject): string[] {
+    if (o.kind !== "Namespace") return [];
+    const name = o.metadata?.name;
+    const level = o.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
+    const expected = Object.values(registry).find((a) => a.namespace === name)?.podSecurity ?? "restricted";
+    if (!level) return [`namespace ${name}: no pod-security.kubernetes.io/enforce label; label it ${expected}`];
+    return level === expected || level === "restricted" ? [] : [`namespace ${name}: enforces ${level}, not ${expected}; only the add-ons the registry marks privileged may`];
+}
+
+/** No NodePort Services; LoadBalancer only in the namespaces allowed. */
+export function serviceExposure(o: K8sObject, loadBalancerNamespaces: string[] = []): string[] {
+    if (o.kind !== "Service") return [];
+    const type = o.spec?.type;
+    const ns = o.metadata?.namespace;
+    if (type === "NodePort") return [`service ${o.metadata?.name}: type NodePort opens a port on every node; use ClusterIP behind the ingress controller`];
+    if (type === "LoadBalancer" && !loadBalancerNamespaces.includes(ns)) {
+        return [`service ${o.metadata?.name}: type LoadBalancer in ${ns}; expose it through the ingress controller, or allow the namespace in the policy config (loadBalancerNamespaces)`];
+    }
+    return [];
+}
+
+/** Secret-looking keys belong in Secrets: not in ConfigMaps, not as plain env values. */
+export function secretsInPlainSight(o: K8sObject): string[] {
+    if (o.kind === "ConfigMap") {
+        return Object.keys(o.data ?? {}).filter((k) => secretLookingName.test(k)).map((k) => `configmap ${o.metadata?.name}: key ${k} looks secret; put it in a Secret (secretEnv, or a compose secret)`);
+    }
+    const pod = podOf(o);
+    return pod ? containers(pod.spec).flatMap(({ container: c }) => (c.env ?? [])
+        .filter((e: any) => e.value !== undefined && secretLookingName.test(e.name))
+        .map((e: any) => `container ${c.name}: env ${e.name} looks secret but is a plain value; take it from a Secret (secretEnv)`)) : [];
+}
+
+/** Every object labelled as kubestrap's, so status, cleanup and these policies find it. */
+export function managedByLabel(o: K8sObject): string[] {
+    return o.metadata?.labels?.["app.kubernetes.io/managed-by"] === "kubestrap" ? [] : [`${o.kind} ${o.metadata?.name}: no app.kubernetes.io/managed-by: kubestrap label`];
+}
+
+/** Data-holding objects are protected in prod: a claim, or a StatefulSet's claim templates. */
+export function protectedData(o: K8sObject, protect: boolean, environment: string): string[] {
+    const holdsData = o.kind === "PersistentVolumeClaim" || (o.kind === "StatefulSet" && (o.spec?.volumeClaimTemplates ?? []).length > 0);
+    return holdsData && environment === "prod" && !protect ? [`${o.kind} ${o.metadata?.name}: holds data but is not protected in prod; kubestrap protects it unless protectData is false`] : [];
+}
+
+/** Pods a NetworkPolicy selects: an empty selector takes all, matchLabels must all match. */
+const selects = (policy: K8sObject, labels: Record<string, string>) => {
+    const match = policy.spec?.podSelector?.matchLabels ?? {};
+    return !policy.spec?.podSelector?.matchExpressions && Object.entries(match).every(([k, v]) => labels[k] === v);
+};
+const deniesBoth = (policy: K8sObject) => ["Ingress", "Egress"].every((t) => (policy.spec?.policyTypes ?? []).includes(t));
+
+/** Every workload's pods are under a policy of both types: nothing flows that is not allowed. */
+export function defaultDeny(objects: K8sObject[]): { object: K8sObject; message: string }[] {
+    const policies = objects.filter((o) => o.kind === "NetworkPolicy" && deniesBoth(o));
+    return objects.flatMap((o) => {
+        const pod = podOf(o);
+        if (!pod) return [];
+        const ns = o.metadata?.namespace;
+        const covered = policies.some((p) => p.metadata?.namespace === ns && selects(p, pod.metadata?.labels ?? {}));
+        return covered ? [] : [{ object: o, message: `${o.kind} ${ns}/${o.metadata?.name}: no NetworkPolicy denies its pods' traffic by default; give the app a networkPolicy or its namespace kubestrap:namespaces` }];
+    });
+}
+
+/** Advisory: a workload whose requests take more than `share` of the cluster's CPU or memory. */
+export function requestShare(o: K8sObject, cluster: { cpu: number; memoryBytes: number }, share: number): string[] {
+    const pod = podOf(o);
+    if (!pod) return [];
+    const replicas = o.spec?.replicas ?? 1;
+    const sum = (r: string, parse: (v: string) => number) => containers(pod.spec).filter(({ init }) => !init)
+        .reduce((t, { container: c }) => t + parse(String(c.resources?.requests?.[r] ?? "0")), 0) * replicas;
+    const cpu = sum("cpu", (v) => (v.endsWith("m") ? Number(v.slice(0, -1)) / 1000 : Number(v)));
+    const memory = sum("memory", memoryBytes);
+    const over = [cpu / cluster.cpu, memory / cluster.memoryBytes].some((x) => x > share);
+    return over ? [`${o.kind} ${o.metadata?.name}: requests ${cpu} CPU and ${Math.round(memory / 2 ** 20)}Mi over ${replicas} replicas, more than ${share * 100}% of the cluster`] : [];
+}
+
+function memoryBytes(v: string): number {
+    const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+    const m = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(v);
+    return m ? Number(m[1]) * (units[m[2]] ?? 1) : 0;
+}
