@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm run preview`: pulumi preview of the stack KUBESTRAP_STACK (default dev) with kubestrap's
 # policy pack (policy/), configured for the stack's environment. A mandatory violation fails it.
+# The stack's waivers and settings, if any, come from KUBESTRAP_POLICY_CONFIG (default
+# policy/<stack>.json), e.g. {"service-exposure": {"loadBalancerNamespaces": ["ingress-nginx"]}}.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stack=${KUBESTRAP_STACK:-dev}
@@ -13,5 +15,13 @@ done
 environment=$( [ -f "$file" ] && sed -n 's/^  kubestrap:environment: *\([a-z]*\).*/\1/p' "$file" | head -1 || true)
 config=$(mktemp)
 trap 'rm -f "$config"' EXIT
-printf '{"protect-data-in-prod": {"environment": "%s"}}\n' "${environment:-dev}" > "$config"
+waivers=${KUBESTRAP_POLICY_CONFIG:-$here/policy/$stack.json}
+node -e '
+const [file, environment, out] = process.argv.slice(1);
+const fs = require("fs");
+const config = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+const protect = config["protect-data-in-prod"];
+if (protect !== "disabled" && protect?.enforcementLevel !== "disabled") config["protect-data-in-prod"] = { ...protect, environment };
+fs.writeFileSync(out, JSON.stringify(config));
+' "$waivers" "${environment:-dev}" "$config"
 "$here/scripts/pulumi.sh" preview --policy-pack "$here/policy" --policy-pack-config "$config" "$@"

@@ -47,4 +47,16 @@ describe("the policy pack on the real engine and a local API server", function (
         assert.match(output, /env DB_PASSWORD looks secret but is a plain value; take it from a Secret \(secretEnv\) \[urn:pulumi:e2e-policy::kubestrap::kubestrap:apps:WebApp\$kubernetes:apps\/v1:Deployment::apps-bad-deployment\]/);
         assert.doesNotMatch(output, /root filesystem is writable/, "a setting config loosened explicitly was reported");
     });
+
+    it("passes it once the stack's policy config waives that policy", async () => {
+        const waivers = `${env.dir}/waivers.json`;
+        fs.writeFileSync(waivers, JSON.stringify({ "secrets-in-secrets": { enforcementLevel: "disabled" } }));
+        env.env.KUBESTRAP_POLICY_CONFIG = waivers;
+        try {
+            const { ok, output } = await preview(env);
+            assert.ok(ok, output);
+        } finally {
+            delete env.env.KUBESTRAP_POLICY_CONFIG;
+        }
+    });
 });
