@@ -263,6 +263,27 @@ build_kompose() {
     printf '%s\t%s\t%s\n' kompose "$KOMPOSE_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
 }
 
+actionlint_dir() { echo "$cache/test-tools/actionlint-$ACTIONLINT_VERSION"; }
+
+# actionlint, the GitHub Actions workflow checker, built in its own module: the suite lints
+# .github/workflows with it.
+build_actionlint() {
+    local out; out=$(actionlint_dir)
+    [ -x "$out/actionlint" ] && return 0
+    go_env
+    local src=$build/actionlint-$ACTIONLINT_VERSION start=$SECONDS log=$build/actionlint.log
+    module_copy github.com/rhysd/actionlint "v$ACTIONLINT_VERSION" "$src"
+    say "building actionlint $ACTIONLINT_VERSION (first run only; cached in $out)"
+    mkdir -p "$out.partial"
+    if ! (cd "$src" && go build -trimpath -ldflags "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION" -o "$out.partial/actionlint" ./cmd/actionlint) >"$log" 2>&1; then
+        tail -40 "$log" >&2
+        die "building actionlint failed; the whole Go output is in $log"
+    fi
+    rm -rf "$out" && mv "$out.partial" "$out"
+    say "built actionlint in $((SECONDS - start))s"
+    printf '%s\t%s\t%s\n' actionlint "$ACTIONLINT_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
+}
+
 nginx_dir() { echo "$cache/test-tools/nginx-debian-$(apt-cache policy nginx 2>/dev/null | sed -n 's/^ *Candidate: //p')"; }
 
 # Debian's nginx, unpacked rather than installed (installing would start a server on port 80):
@@ -348,6 +369,7 @@ case "${1:-build}" in
         build_kompose
         build_flux
         build_flux_image_crds
+        build_actionlint
         unpack_nginx
         install_parliament
         ;;
@@ -356,6 +378,7 @@ case "${1:-build}" in
     # The Flux add-on's controllers, rendered offline; prints where they are.
     flux) lock_cache; mkdir -p "$build"; build_flux; flux_dir ;;
     flux-image-crds) flux_image_crds ;;
+    actionlint) echo "$(actionlint_dir)/actionlint" ;;
     nginx) nginx_dir ;;
     parliament) echo "$(parliament_dir)/bin/parliament" ;;
     build)
@@ -372,5 +395,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|flux|flux-image-crds|nginx|parliament|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|flux|flux-image-crds|actionlint|nginx|parliament|node|node-check|node-images]" ;;
 esac
