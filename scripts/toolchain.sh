@@ -241,48 +241,28 @@ build_mesh_tools() {
     printf '%s\t%s\t%s\n' mesh-tools "$HEADSCALE_VERSION-$TAILSCALE_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
 }
 
+# build_test_tool NAME VERSION MODULE PACKAGE [LDFLAGS]: a Go program built in a copy of its own
+# module into $cache/test-tools/NAME-VERSION/NAME, once per version.
+build_test_tool() {
+    local name=$1 version=$2 module=$3 pkg=$4 ldflags=${5:-}
+    local out=$cache/test-tools/$name-$version
+    [ -x "$out/$name" ] && return 0
+    go_env
+    local src=$build/$name-$version start=$SECONDS log=$build/$name.log
+    module_copy "$module" "v$version" "$src"
+    say "building $name $version (first run only; cached in $out)"
+    mkdir -p "$out.partial"
+    if ! (cd "$src" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.partial/$name" "$pkg") >"$log" 2>&1; then
+        tail -40 "$log" >&2
+        die "building $name failed; the whole Go output is in $log"
+    fi
+    rm -rf "$out" && mv "$out.partial" "$out"
+    say "built $name in $((SECONDS - start))s"
+    printf '%s\t%s\t%s\n' "$name" "$version" "$((SECONDS - start))" >> "$cache/build-times.tsv"
+}
+
 kompose_dir() { echo "$cache/test-tools/kompose-$KOMPOSE_VERSION"; }
-
-# kompose, the standing compose-to-Kubernetes translator, built in its own module: the compose
-# tests and bench/compose.sh compare what each tool carries over from the same files.
-build_kompose() {
-    local out; out=$(kompose_dir)
-    [ -x "$out/kompose" ] && return 0
-    go_env
-    local src=$build/kompose-$KOMPOSE_VERSION
-    module_copy github.com/kubernetes/kompose "v$KOMPOSE_VERSION" "$src"
-    say "building kompose $KOMPOSE_VERSION (first run only; cached in $out)"
-    local start=$SECONDS log=$build/kompose.log
-    mkdir -p "$out.partial"
-    if ! (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$out.partial/kompose" .) >"$log" 2>&1; then
-        tail -40 "$log" >&2
-        die "building kompose failed; the whole Go output is in $log"
-    fi
-    rm -rf "$out" && mv "$out.partial" "$out"
-    say "built kompose in $((SECONDS - start))s"
-    printf '%s\t%s\t%s\n' kompose "$KOMPOSE_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
-}
-
 actionlint_dir() { echo "$cache/test-tools/actionlint-$ACTIONLINT_VERSION"; }
-
-# actionlint, the GitHub Actions workflow checker, built in its own module: the suite lints
-# .github/workflows with it.
-build_actionlint() {
-    local out; out=$(actionlint_dir)
-    [ -x "$out/actionlint" ] && return 0
-    go_env
-    local src=$build/actionlint-$ACTIONLINT_VERSION start=$SECONDS log=$build/actionlint.log
-    module_copy github.com/rhysd/actionlint "v$ACTIONLINT_VERSION" "$src"
-    say "building actionlint $ACTIONLINT_VERSION (first run only; cached in $out)"
-    mkdir -p "$out.partial"
-    if ! (cd "$src" && go build -trimpath -ldflags "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION" -o "$out.partial/actionlint" ./cmd/actionlint) >"$log" 2>&1; then
-        tail -40 "$log" >&2
-        die "building actionlint failed; the whole Go output is in $log"
-    fi
-    rm -rf "$out" && mv "$out.partial" "$out"
-    say "built actionlint in $((SECONDS - start))s"
-    printf '%s\t%s\t%s\n' actionlint "$ACTIONLINT_VERSION" "$((SECONDS - start))" >> "$cache/build-times.tsv"
-}
 
 nginx_dir() { echo "$cache/test-tools/nginx-debian-$(apt-cache policy nginx 2>/dev/null | sed -n 's/^ *Candidate: //p')"; }
 
@@ -366,10 +346,12 @@ case "${1:-build}" in
         lock_cache
         mkdir -p "$build"
         build_mesh_tools
-        build_kompose
+        # kompose: the standing compose-to-Kubernetes translator, compared with kubestrap's on the same files.
+        build_test_tool kompose "$KOMPOSE_VERSION" github.com/kubernetes/kompose .
         build_flux
         build_flux_image_crds
-        build_actionlint
+        # actionlint checks .github/workflows.
+        build_test_tool actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint ./cmd/actionlint "-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
         unpack_nginx
         install_parliament
         ;;
