@@ -2,7 +2,7 @@
 // DNS open, then the flows config names), so what a team deploys into it later starts closed.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { namespaceSelector, PolicyPlan } from "./demon-specs";
+import { dnsEgress, namespaceSelector, PolicyPlan } from "./demon-specs";
 import { standardLabels } from "./labels";
 import { podSecurityLabels, PodSecurityLevel } from "./pod-security";
 
@@ -33,10 +33,7 @@ export function namespacePolicies(a: AppNamespaceArgs): PolicyPlan[] {
             spec: {
                 podSelector: all,
                 policyTypes: ["Egress"],
-                egress: [{
-                    to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                    ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
-                }],
+                egress: [dnsEgress()],
             },
         });
     }

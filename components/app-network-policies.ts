@@ -1,7 +1,7 @@
 // An app's NetworkPolicies: its pods deny everything, then take exactly the flows it needs:
 // DNS, the ingress controller (when it has an Ingress), the apps that declare they call it,
 // the apps it declares it calls, and any destinations config names.
-import { namespaceSelector, PolicyPlan } from "./demon-specs";
+import { dnsEgress, namespaceSelector, PolicyPlan } from "./demon-specs";
 
 /** Another app, as a peer: where its pods are and the port they serve on. */
 export interface AppPeer {
@@ -45,10 +45,7 @@ export function appNetworkPolicies(a: AppPolicyArgs): PolicyPlan[] {
             spec: {
                 podSelector,
                 policyTypes: ["Egress"],
-                egress: [{
-                    to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                    ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
-                }],
+                egress: [dnsEgress()],
             },
         },
     ];

@@ -4,7 +4,7 @@
 // NetworkPolicies that let it reach only DNS, Cloudflare's edge and the Services it fronts.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { monitoringNamespaceLabel, namespaceSelector, PolicyPlan } from "./demon-specs";
+import { dnsEgress, monitoringNamespaceLabel, namespaceSelector, PolicyPlan } from "./demon-specs";
 import { selectorLabels, standardLabels } from "./labels";
 import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "./pod-security";
 
@@ -60,10 +60,7 @@ export function cloudflaredPolicies(selector: Record<string, string>, targets: T
                 podSelector,
                 policyTypes: ["Egress"],
                 egress: [
-                    {
-                        to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-                    },
+                    dnsEgress(),
                     {
                         to: edgeCidrs.map((cidr) => ({ ipBlock: { cidr } })),
                         ports: [{ protocol: "TCP", port: 7844 }, { protocol: "UDP", port: 7844 }, { protocol: "TCP", port: 443 }],

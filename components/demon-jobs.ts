@@ -5,7 +5,7 @@
 // may resolve names and reach NATS as clients, and nothing else.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { namespaceSelector, natsClientPort, PolicyPlan } from "./demon-specs";
+import { dnsEgress, namespaceSelector, natsClientPort, PolicyPlan } from "./demon-specs";
 import { standardLabels } from "./labels";
 import { podSecurityLabels } from "./pod-security";
 
@@ -34,10 +34,7 @@ export function jobNetworkPolicies(demonNamespace: string, natsSelector: Record<
                 podSelector: {},
                 policyTypes: ["Egress"],
                 egress: [
-                    {
-                        to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-                    },
+                    dnsEgress(),
                     {
                         to: [{ namespaceSelector: namespaceSelector(demonNamespace), podSelector: { matchLabels: natsSelector } }],
                         ports: [{ protocol: "TCP", port: natsClientPort }],

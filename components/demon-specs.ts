@@ -86,6 +86,12 @@ export function endpointsFromSlice(slice: { endpoints?: { addresses: string[]; c
 
 export const namespaceSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
 
+/** The egress rule every default-deny baseline keeps: name lookups at the cluster's DNS. */
+export const dnsEgress = () => ({
+    to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+});
+
 export interface PolicyPlan {
     name: string;
     spec: NetworkPolicySpec;
@@ -117,10 +123,7 @@ export function demonNetworkPolicies(opts: {
             spec: {
                 podSelector: {},
                 policyTypes: ["Egress"],
-                egress: [{
-                    to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-                }],
+                egress: [dnsEgress()],
             },
         },
         {

@@ -1,7 +1,7 @@
 // The policy pack's rules as plain functions over Kubernetes objects (what kubestrap sends the
 // provider), so each is tested without the CLI. A rule returns its violations, each naming the
 // setting and the fix; policy/index.ts reports them against the resource's URN.
-import { secretLookingName } from "../config/formats";
+import { quantityValue, secretLookingName } from "../config/formats";
 import { registry } from "../components/addons/registry";
 import { loosenedAnnotation } from "../components/pod-security";
 
@@ -137,16 +137,10 @@ export function requestShare(o: K8sObject, cluster: { cpu: number; memoryBytes: 
     const pod = podOf(o);
     if (!pod) return [];
     const replicas = o.spec?.replicas ?? 1;
-    const sum = (r: string, parse: (v: string) => number) => containers(pod.spec).filter(({ init }) => !init)
-        .reduce((t, { container: c }) => t + parse(String(c.resources?.requests?.[r] ?? "0")), 0) * replicas;
-    const cpu = sum("cpu", (v) => (v.endsWith("m") ? Number(v.slice(0, -1)) / 1000 : Number(v)));
-    const memory = sum("memory", memoryBytes);
+    const sum = (r: "cpu" | "memory") => containers(pod.spec).filter(({ init }) => !init)
+        .reduce((t, { container: c }) => t + (quantityValue(String(c.resources?.requests?.[r] ?? "0"), r) || 0), 0) * replicas;
+    const cpu = sum("cpu");
+    const memory = sum("memory");
     const over = [cpu / cluster.cpu, memory / cluster.memoryBytes].some((x) => x > share);
     return over ? [`${o.kind} ${o.metadata?.name}: requests ${cpu} CPU and ${Math.round(memory / 2 ** 20)}Mi over ${replicas} replicas, more than ${share * 100}% of the cluster`] : [];
-}
-
-function memoryBytes(v: string): number {
-    const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-    const m = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(v);
-    return m ? Number(m[1]) * (units[m[2]] ?? 1) : 0;
 }

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { E2eEnv, managedObjects, root } from "./harness";
+import { E2eEnv, managedObjects, onLocalCluster, root } from "./harness";
 
 const charts = path.join(root, "tests", "fixtures", "charts");
 /** Each add-on chart an example enables, and the fixture standing in for it. */
@@ -37,16 +37,8 @@ function exampleSuite(name: string, slot: number, checks: (env: E2eEnv) => Promi
         const env = new E2eEnv(name, slot);
         // The examples share the dev stack's passphrase, as scripts/pulumi.sh gives it them.
         env.env.PULUMI_CONFIG_PASSPHRASE = "kubestrap-dev";
-        before(async () => {
-            await env.cluster("up");
-            fs.writeFileSync(env.configFile, exampleFile(name));
-        });
-        after(async () => {
-            if (process.env.KUBESTRAP_E2E_KEEP !== "1") {
-                await env.cluster("down").catch(() => undefined);
-                env.cleanup();
-            }
-        });
+        onLocalCluster(env, () => ({}));
+        before(() => fs.writeFileSync(env.configFile, exampleFile(name)));
 
         it("previews, then comes up with every workload Ready", async () => {
             const creates = (await env.previewSteps()).filter((s) => s.op === "create");
