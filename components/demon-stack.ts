@@ -194,6 +194,13 @@ export class DemonStack extends pulumi.ComponentResource {
                     },
                 },
             }, { ...child, dependsOn: [bootstrap] });
+            if (w.replicas > 1) {
+                // Drains and node upgrades take one replica down at a time, never the service.
+                new k8s.policy.v1.PodDisruptionBudget(`${name}-${component}-pdb`, {
+                    metadata: meta(component, component),
+                    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+                }, child);
+            }
             const svc = new k8s.core.v1.Service(`${name}-${component}-service`, {
                 metadata: meta(component, component),
                 spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: w.port, targetPort: "http" }] },

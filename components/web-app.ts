@@ -182,12 +182,20 @@ export class WebApp extends pulumi.ComponentResource {
         const replicas = args.autoscaling ? {} : { replicas: args.replicas ?? 1 };
         const stateful = args.kind === "StatefulSet";
         const serviceless = args.ports?.length === 0;
+        const servicePorts = args.ports
+            ? args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" }))
+            : [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }];
+        // A StatefulSet's governing Service is headless: it gives each pod a stable DNS name.
+        const governing = stateful && !serviceless ? new k8s.core.v1.Service(`${name}-headless`, {
+            metadata: meta("-headless"),
+            spec: { clusterIP: "None", selector, ports: servicePorts },
+        }, child) : undefined;
         const workload = stateful
             ? new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
                 metadata: meta(),
                 spec: {
                     ...replicas,
-                    serviceName: app,
+                    serviceName: governing ? governing.metadata.name : app,
                     selector: { matchLabels: selector },
                     template: podTemplate,
                     volumeClaimTemplates: (args.claimTemplates ?? []).map((c) => ({
@@ -216,9 +224,7 @@ export class WebApp extends pulumi.ComponentResource {
             spec: {
                 type: "ClusterIP",
                 selector,
-                ports: args.ports
-                    ? args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" }))
-                    : [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+                ports: servicePorts,
             },
         }, child);
 

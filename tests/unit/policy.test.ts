@@ -1,15 +1,9 @@
 // The policy pack's rules (policy/rules.ts), each on a good and a bad object, then over every
 // object the dev, prod and example stacks compose under mocks: kubestrap keeps its own bar.
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import * as k8s from "@pulumi/kubernetes";
-import { parseConfig } from "../../config";
 import * as rules from "../../policy/rules";
-import { profiles } from "../../stacks/environments";
-import { composePlatform } from "../../stacks/platform";
-import { loadFixture, stackFile } from "../config-fixtures";
 import { reveal, settle, withMocks } from "../mocks";
+import { renderedStacks, renderStack } from "../rendered-stacks";
 
 const good = {
     kind: "Deployment",
@@ -119,20 +113,6 @@ describe("the policy pack's rules", () => {
     });
 });
 
-/** Every Kubernetes object a stack composes under mocks, as the provider would receive it. */
-async function stackObjects(file: string, readFromDisk: boolean): Promise<{ objects: rules.K8sObject[]; environment: string; protect: Map<rules.K8sObject, boolean> }> {
-    const r = await withMocks(false);
-    const fixture = loadFixture(file);
-    const root = path.join(__dirname, "..", "..");
-    const sources = readFromDisk ? { ...fixture.sources, readFile: (f: string) => fs.readFileSync(f, "utf8"), baseDir: root } : fixture.sources;
-    const config = parseConfig(fixture.values, { ...sources, env: { DEMON_ADMIN_TOKEN: "a", DEMON_GITHUB_TOKEN: "b", KUBESTRAP_SSH_KEY: "k" } });
-    const platform = composePlatform(config, profiles[config.environment], new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track], () => []);
-    await settle(...Object.values(platform.composeApps).map((a) => a.services), ...(platform.demon ? [platform.demon.uiUrl] : []));
-    const kubernetes = r.resources.filter((x) => x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh") && !x.type.startsWith("pulumi:"));
-    const objects = kubernetes.map((x) => ({ kind: x.type.split(":").pop(), ...reveal(x.inputs) }));
-    return { objects, environment: config.environment, protect: new Map(objects.map((o) => [o, o.kind === "PersistentVolumeClaim" || o.kind === "StatefulSet" ? profiles[config.environment].protectData : false])) };
-}
-
 describe("the allow-list the pack shares with WebApp", () => {
     it("annotates the pod with what config loosened, and the pack allows exactly that", async () => {
         const r = await withMocks(false);
@@ -152,15 +132,9 @@ describe("the allow-list the pack shares with WebApp", () => {
 });
 
 describe("the policy pack on kubestrap's own stacks (under mocks)", () => {
-    const root = path.join(__dirname, "..", "..");
-    const stacks: [string, string, boolean][] = [
-        ["dev", stackFile("dev"), false],
-        ["prod", stackFile("prod"), false],
-        ...fs.readdirSync(path.join(root, "examples")).map((d): [string, string, boolean] => [d, path.join(root, "examples", d, `Pulumi.${d}.yaml`), true]),
-    ];
-    for (const [name, file, fromDisk] of stacks) {
+    for (const { name, file, fromDisk } of renderedStacks()) {
         it(`${name}: no mandatory violation`, async () => {
-            const { objects, environment } = await stackObjects(file, fromDisk);
+            const { objects, environment } = await renderStack(file, fromDisk);
             const mandatory = [rules.pinnedImages, rules.containerResources, rules.containerProbes, rules.containerSecurity, rules.namespacePodSecurity,
                 (o: rules.K8sObject) => rules.serviceExposure(o), rules.secretsInPlainSight, rules.managedByLabel];
             const found = [...objects.flatMap((o) => mandatory.flatMap((rule) => rule(o))), ...rules.defaultDeny(objects).map((v) => v.message)];
