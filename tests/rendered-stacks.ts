@@ -7,7 +7,7 @@ import { parseConfig } from "../config";
 import { profiles } from "../stacks/environments";
 import { composePlatform } from "../stacks/platform";
 import { loadFixture, stackFile } from "./config-fixtures";
-import { reveal, settle, withMocks } from "./mocks";
+import { Recorder, reveal, settle, withMocks } from "./mocks";
 
 export const root = path.join(__dirname, "..");
 
@@ -20,8 +20,8 @@ export const renderedStacks = (): { name: string; file: string; fromDisk: boolea
 
 export type RenderedObject = { apiVersion?: string; kind?: string; metadata?: any; [key: string]: any };
 
-/** The stack's objects (Helm releases aside), each with its apiVersion and kind. */
-export async function renderStack(file: string, fromDisk: boolean): Promise<{ objects: RenderedObject[]; environment: string }> {
+/** The stack's objects (Helm releases aside), each with its apiVersion and kind, and the recorder that saw every resource. */
+export async function renderStack(file: string, fromDisk: boolean): Promise<{ objects: RenderedObject[]; environment: string; r: Recorder }> {
     const r = await withMocks(false);
     // A stack with a Cloudflare Tunnel asks Cloudflare for the connector's token.
     r.invokes.set("cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken", () => ({ token: "rendered-tunnel-token" }));
@@ -30,10 +30,11 @@ export async function renderStack(file: string, fromDisk: boolean): Promise<{ ob
     const sources = fromDisk ? { ...fixture.sources, readFile: (f: string) => fs.readFileSync(f, "utf8"), baseDir: root } : fixture.sources;
     const config = parseConfig(fixture.values, { ...sources, env: { DEMON_ADMIN_TOKEN: "a", DEMON_GITHUB_TOKEN: "b", KUBESTRAP_SSH_KEY: "k" } });
     const platform = composePlatform(config, profiles[config.environment], new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track], () => []);
-    await settle(...Object.values(platform.composeApps).map((a) => a.services), ...(platform.demon ? [platform.demon.uiUrl] : []));
+    await settle(...Object.values(platform.composeApps).map((a) => a.services), ...(platform.demon ? [platform.demon.uiUrl] : []),
+        ...Object.values(platform.apps).flatMap((a) => (a.internalUrl ? [a.internalUrl] : [])), ...Object.values(platform.staticSites).map((s) => s.internalUrl));
     const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh")).map((x) => {
         const [, groupVersion, kind] = x.type.split(":");
         return { apiVersion: groupVersion.replace(/^core\//, ""), kind, ...reveal(x.inputs) };
     });
-    return { objects, environment: config.environment };
+    return { objects, environment: config.environment, r };
 }

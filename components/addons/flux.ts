@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FluxAuth, ResolvedFluxRepository } from "../../config/flux";
-import { standardLabels } from "../labels";
+import { managedBy, standardLabels } from "../labels";
 import { podSecurityLabels } from "../pod-security";
 import { registry } from "./registry";
 
@@ -14,8 +14,6 @@ export interface FluxArgs {
     manifests: Record<string, any>[];
     repositories: ResolvedFluxRepository[];
 }
-
-const managedBy = standardLabels({ name: "flux", instance: "flux", component: "gitops", partOf: "kubestrap-addons" })["app.kubernetes.io/managed-by"];
 
 /** A Pulumi name for a rendered object: kind, namespace and name say which. */
 const objectName = (o: Record<string, any>) => ["flux", o.kind.toLowerCase(), o.metadata.namespace, o.metadata.name].filter(Boolean).join("-");

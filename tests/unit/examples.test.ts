@@ -5,28 +5,15 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as k8s from "@pulumi/kubernetes";
-import { parseConfig } from "../../config";
-import { profiles } from "../../stacks/environments";
-import { composePlatform } from "../../stacks/platform";
 import { stackConfigFile } from "../../stacks/stack-file";
-import { loadFixture } from "../config-fixtures";
 import { schemaErrors } from "../k8s-schema";
-import { isSecretValue, Recorder, settle, withMocks } from "../mocks";
+import { isSecretValue, Recorder } from "../mocks";
+import { renderStack, root } from "../rendered-stacks";
 
-const root = path.join(__dirname, "..", "..");
 const examples = fs.readdirSync(path.join(root, "examples")).filter((d) => fs.existsSync(path.join(root, "examples", d, `Pulumi.${d}.yaml`)));
 
-async function composeExample(name: string): Promise<Recorder> {
-    const r = await withMocks(false);
-    const fixture = loadFixture(path.join(root, "examples", name, `Pulumi.${name}.yaml`));
-    // Their compose files are read as `pulumi up` reads them: from the project directory.
-    const config = parseConfig(fixture.values, { ...fixture.sources, env: {}, readFile: (f) => fs.readFileSync(f, "utf8"), baseDir: root });
-    const platform = composePlatform(config, profiles[config.environment], new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track], () => []);
-    await settle(...Object.values(platform.composeApps).map((a) => a.services), ...Object.values(platform.apps).flatMap((a) => (a.internalUrl ? [a.internalUrl] : [])),
-        ...Object.values(platform.staticSites).map((s) => s.internalUrl));
-    return r;
-}
+const composeExample = async (name: string): Promise<Recorder> =>
+    (await renderStack(path.join(root, "examples", name, `Pulumi.${name}.yaml`), true)).r;
 
 describe("the example stacks", () => {
     it("are the two the README names", () => {
