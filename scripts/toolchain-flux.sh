@@ -15,7 +15,7 @@ flux_controllers() {
 flux_base() {
     local src=$1 c=$2 v=$3 module=github.com/fluxcd/$2 major=${3%%.*} dir
     [ "${major#v}" -ge 2 ] && module=$module/$major
-    dir=$(cd "$build" && go mod download -json "$module@$v" 2>/dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    dir=$(module_dir "$module" "$v" 2>/dev/null)
     [ -n "$dir" ] || return 1
     local base=$src/manifests/bases/$c
     kubectl kustomize "$dir/config/crd" > "$base/$c.crds.yaml" &&
@@ -75,7 +75,7 @@ build_flux_image_crds() {
     go_env
     local gen=$build/controller-gen-$CONTROLLER_GEN_VERSION log=$build/flux-image-crds.log start=$SECONDS c v src
     # The module as published: build_flux's copy has the unavailable bases removed.
-    src=$(cd "$build" && go mod download -json "github.com/fluxcd/flux2/v2@v$FLUX_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    src=$(module_dir github.com/fluxcd/flux2/v2 "v$FLUX_VERSION")
     say "generating Flux's image automation CRDs with controller-gen $CONTROLLER_GEN_VERSION (first run only)"
     if [ ! -x "$gen/controller-gen" ]; then
         rm -rf "$gen" && mkdir -p "$gen" && : > "$log"

@@ -48,13 +48,19 @@ build_module() {
     printf '%s\t%s\t%s\n' "$name" "$version" "$((SECONDS - start))" >> "$cache/build-times.tsv"
 }
 
+# module_dir MODULE VERSION: the module's directory in the Go module cache, downloaded if need
+# be; empty when the proxy does not serve it.
+module_dir() {
+    (cd "$build" && go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+}
+
 # A writable copy of a module from the Go module cache, for builds that must add generated files.
 module_copy() {
     local module=$1 version=$2 dest=$3
     [ -f "$dest/.complete" ] && return 0
     go_env
     local dir
-    dir=$(cd "$build" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    dir=$(module_dir "$module" "$version")
     [ -n "$dir" ] || die "could not download $module@$version from the Go module proxy"
     rm -rf "$dest" && mkdir -p "$(dirname "$dest")" && cp -r "$dir" "$dest" && chmod -R u+w "$dest"
     touch "$dest/.complete"
