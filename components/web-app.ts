@@ -35,7 +35,8 @@ export interface WebAppArgs {
     config?: { data: Record<string, string>; mountPath?: string };
     probes?: ProbesSettings;
     resources?: Resources;
-    persistence?: { size: string; storageClass?: string; mountPath: string };
+    /** One claim for the app; ReadWriteOnce (the default) allows a single replica. */
+    persistence?: { size: string; storageClass?: string; mountPath: string; accessMode?: "ReadWriteOnce" | "ReadWriteMany" };
     /** More volumes (claims, ConfigMaps, Secrets, emptyDirs) and where the container mounts them. */
     volumes?: Volume[];
     volumeMounts?: VolumeMount[];
@@ -88,10 +89,11 @@ export function webAppProblems(args: WebAppArgs): { propertyPath: string; reason
     if (args.claimTemplates && args.kind !== "StatefulSet") {
         problems.push({ propertyPath: "claimTemplates", reason: 'claim templates need kind: "StatefulSet"' });
     }
-    if (args.persistence && (args.autoscaling || (args.replicas ?? 1) > 1)) {
+    const sharedClaim = args.persistence?.accessMode === "ReadWriteMany";
+    if (args.persistence && !sharedClaim && (args.autoscaling || (args.replicas ?? 1) > 1)) {
         problems.push({
             propertyPath: "persistence",
-            reason: "a ReadWriteOnce volume cannot be shared by several replicas; use replicas: 1 without autoscaling",
+            reason: 'a ReadWriteOnce volume cannot be shared by several replicas; use replicas: 1 without autoscaling, or accessMode: "ReadWriteMany"',
         });
     }
     return problems;
@@ -133,13 +135,14 @@ export class WebApp extends pulumi.ComponentResource {
             stringData: Object.fromEntries(secretEnvNames.map((k) => [k, pulumi.secret(secretEnv[k])])),
         }, child) : undefined;
 
+        const sharedClaim = args.persistence?.accessMode === "ReadWriteMany";
         const claim = args.persistence && new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
             metadata: {
                 ...meta("-data"),
                 annotations: { "pulumi.com/skipAwait": "true" },
             },
             spec: {
-                accessModes: ["ReadWriteOnce"],
+                accessModes: [args.persistence.accessMode ?? "ReadWriteOnce"],
                 ...(args.persistence.storageClass ? { storageClassName: args.persistence.storageClass } : {}),
                 resources: { requests: { storage: args.persistence.size } },
             },
@@ -201,7 +204,7 @@ export class WebApp extends pulumi.ComponentResource {
                     volumeClaimTemplates: (args.claimTemplates ?? []).map((c) => ({
                         metadata: { name: c.name, labels },
                         spec: {
-                            accessModes: ["ReadWriteOnce"],
+                            accessModes: [args.persistence.accessMode ?? "ReadWriteOnce"],
                             ...(c.storageClass ? { storageClassName: c.storageClass } : {}),
                             resources: { requests: { storage: c.size } },
                         },
@@ -213,8 +216,8 @@ export class WebApp extends pulumi.ComponentResource {
                 spec: {
                     ...replicas,
                     selector: { matchLabels: selector },
-                    // A claim can be attached to one node at a time: the old pod goes before the new one comes.
-                    strategy: claim || args.volumes?.some((v) => v.persistentVolumeClaim) ? { type: "Recreate" } : { type: "RollingUpdate" },
+                    // A ReadWriteOnce claim is attached to one node at a time: the old pod goes before the new one comes.
+                    strategy: (claim && !sharedClaim) || args.volumes?.some((v) => v.persistentVolumeClaim) ? { type: "Recreate" } : { type: "RollingUpdate" },
                     template: podTemplate,
                 },
             }, child);

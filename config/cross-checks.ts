@@ -126,11 +126,11 @@ export function mountClashProblems(c: Pick<StackConfig, "apps">): string[] {
 /** A ReadWriteOnce claim on several replicas: the second pod never starts on another node. */
 export function persistenceReplicaProblems(c: Pick<StackConfig, "apps" | "environment">): string[] {
     return webAppEntries(c.apps).flatMap(([app, i]) => {
-        if (!app.persistence) {
+        if (!app.persistence || app.persistence.accessMode === "ReadWriteMany") {
             return [];
         }
         const at = configPath(["apps", i, "persistence"]);
-        const fix = `set kubestrap:apps[${i}].replicas to 1 without autoscaling, or drop persistence`;
+        const fix = `set kubestrap:apps[${i}].replicas to 1 without autoscaling, or persistence.accessMode to "ReadWriteMany" on a class that offers it (ceph-filesystem)`;
         if (app.autoscaling) {
             return [`${at}: a ReadWriteOnce volume cannot follow an autoscaler's replicas (kubestrap:apps[${i}].autoscaling); ${fix}`];
         }

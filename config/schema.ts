@@ -66,6 +66,8 @@ export const app = z.object({
         size: byteQuantity,
         storageClass: z.string().min(1).optional(),
         mountPath: path,
+        /** ReadWriteMany lets every replica mount the claim; it needs a class that offers it (ceph-filesystem). */
+        accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).default("ReadWriteOnce"),
     }).strict().optional(),
     ingress: ingress.optional(),
     autoscaling: z.object({

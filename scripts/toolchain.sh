@@ -270,6 +270,7 @@ build_test_tool() {
 kompose_dir() { echo "$cache/test-tools/kompose-$KOMPOSE_VERSION"; }
 actionlint_dir() { echo "$cache/test-tools/actionlint-$ACTIONLINT_VERSION"; }
 kube_score_dir() { echo "$cache/test-tools/kube-score-$KUBE_SCORE_VERSION"; }
+versitygw_dir() { echo "$cache/test-tools/versitygw-$VERSITYGW_VERSION"; }
 
 nginx_dir() { echo "$cache/test-tools/nginx-debian-$(apt-cache policy nginx 2>/dev/null | sed -n 's/^ *Candidate: //p')"; }
 
@@ -361,6 +362,8 @@ case "${1:-build}" in
         build_test_tool actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint ./cmd/actionlint "-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
         # kube-score holds what the stacks render to a security bar (tests/e2e/kube-score.e2e.ts).
         build_test_tool kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score ./cmd/kube-score
+        # An S3 server: the shared state backend's bucket (tests/e2e/backend.e2e.ts).
+        build_test_tool versitygw "$VERSITYGW_VERSION" github.com/versity/versitygw ./cmd/versitygw
         unpack_nginx
         install_parliament
         ;;
@@ -371,6 +374,7 @@ case "${1:-build}" in
     flux-image-crds) flux_image_crds ;;
     actionlint) echo "$(actionlint_dir)/actionlint" ;;
     kube-score) echo "$(kube_score_dir)/kube-score" ;;
+    versitygw) echo "$(versitygw_dir)/versitygw" ;;
     nginx) nginx_dir ;;
     parliament) echo "$(parliament_dir)/bin/parliament" ;;
     build)
@@ -387,5 +391,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|flux|flux-image-crds|actionlint|kube-score|nginx|parliament|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|flux|flux-image-crds|actionlint|kube-score|versitygw|nginx|parliament|node|node-check|node-images]" ;;
 esac

@@ -107,6 +107,17 @@ describe("WebApp", () => {
         }
     });
 
+    it("shares a ReadWriteMany claim between autoscaled replicas and rolls them", async () => {
+        const { r } = await build({
+            persistence: { size: "5Gi", storageClass: "ceph-filesystem", mountPath: "/uploads", accessMode: "ReadWriteMany" },
+            autoscaling: { minReplicas: 2, maxReplicas: 5 },
+        });
+        const pvc = r.one("kubernetes:core/v1:PersistentVolumeClaim", "web-data");
+        assert.deepStrictEqual(pvc.inputs.spec.accessModes, ["ReadWriteMany"]);
+        assert.strictEqual(deploymentOf(r).spec.strategy.type, "RollingUpdate");
+        assert.ok(r.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "web-hpa"));
+    });
+
     it("refuses an unpinned image and a shared RWO volume before creating anything", async () => {
         const r = await withMocks(false);
         assert.throws(() => new WebApp("bad", { ...base, image: "nginx:latest", replicas: 2, persistence: { size: "1Gi", mountPath: "/d" } }),
