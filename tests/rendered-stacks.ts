@@ -21,14 +21,14 @@ export const renderedStacks = (): { name: string; file: string; fromDisk: boolea
 export type RenderedObject = { apiVersion?: string; kind?: string; metadata?: any; [key: string]: any };
 
 /** The stack's objects (Helm releases aside), each with its apiVersion and kind, and the recorder that saw every resource. */
-export async function renderStack(file: string, fromDisk: boolean): Promise<{ objects: RenderedObject[]; environment: string; r: Recorder }> {
+export async function renderStack(file: string, fromDisk: boolean, env: Record<string, string> = {}): Promise<{ objects: RenderedObject[]; environment: string; r: Recorder }> {
     const r = await withMocks(false);
     // A stack with a Cloudflare Tunnel asks Cloudflare for the connector's token.
     r.invokes.set("cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken", () => ({ token: "rendered-tunnel-token" }));
     const fixture = loadFixture(file);
     // Example stacks read their compose files from the project, as `pulumi up` does.
     const sources = fromDisk ? { ...fixture.sources, readFile: (f: string) => fs.readFileSync(f, "utf8"), baseDir: root } : fixture.sources;
-    const config = parseConfig(fixture.values, { ...sources, env: { DEMON_ADMIN_TOKEN: "a", DEMON_GITHUB_TOKEN: "b", KUBESTRAP_SSH_KEY: "k" } });
+    const config = parseConfig(fixture.values, { ...sources, env: { DEMON_ADMIN_TOKEN: "a", DEMON_GITHUB_TOKEN: "b", KUBESTRAP_SSH_KEY: "k", ...env } });
     const platform = composePlatform(config, profiles[config.environment], new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track], () => []);
     await settle(...Object.values(platform.composeApps).map((a) => a.services), ...(platform.demon ? [platform.demon.uiUrl] : []),
         ...Object.values(platform.apps).flatMap((a) => (a.internalUrl ? [a.internalUrl] : [])), ...Object.values(platform.staticSites).map((s) => s.internalUrl));

@@ -123,7 +123,7 @@ func copyFile(ctx context.Context, op *operation) (string, error) {
 		}
 		mode = info.Mode().Perm()
 	}
-	defer recordTiming(copyToRemote+" create", time.Now())
+	defer recordTiming(op, copyToRemote+" create", time.Now())
 	remotePath := str(op.inputs, "remotePath")
 	path := strings.ReplaceAll(remotePath, "'", `'\''`)
 	script := fmt.Sprintf("mkdir -p \"$(dirname '%s')\" && cat > '%s.partial' && chmod %o '%s.partial' && mv '%s.partial' '%s'", path, path, mode, path, path, path)

@@ -81,15 +81,21 @@ func envProblem(key string, val resource.PropertyValue) string {
 	return ""
 }
 
-// recordTiming appends how long one remote or local operation took, for bench/k3s.sh, when
-// KUBESTRAP_COMMAND_TIMINGS names a file.
-func recordTiming(what string, start time.Time) {
+// recordTiming appends how long one remote or local operation took and on which host ("local"
+// for a local command), for bench/k3s.sh, when KUBESTRAP_COMMAND_TIMINGS names a file.
+func recordTiming(op *operation, what string, start time.Time) {
 	file := os.Getenv("KUBESTRAP_COMMAND_TIMINGS")
 	if file == "" {
 		return
 	}
+	host := "local"
+	if conn, ok := op.inputs["connection"]; ok && conn.IsObject() {
+		if h := str(conn.ObjectValue(), "host"); h != "" {
+			host = h
+		}
+	}
 	if f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-		fmt.Fprintf(f, "%s\t%.3f\n", what, time.Since(start).Seconds())
+		fmt.Fprintf(f, "%s\t%.3f\t%s\n", what, time.Since(start).Seconds(), host)
 		f.Close()
 	}
 }
@@ -99,7 +105,7 @@ func runCommand(ctx context.Context, op *operation, which string) (result, error
 	if script == "" {
 		return result{}, nil
 	}
-	defer recordTiming(op.kind+" "+which, time.Now())
+	defer recordTiming(op, op.kind+" "+which, time.Now())
 	env, err := environment(op.inputs, op.previous)
 	if err != nil {
 		return result{}, err

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# How kubestrap scales with apps, against the floor the API server sets on this machine. For each
+# N (default 10 50 100 200) a fresh local control plane with simulated (kwok) nodes gets the stack
+# of bench/scale-stack.ts: N prod-shaped apps (ConfigMap, Secret, RWX claim, Deployment, Service,
+# Ingress with TLS, HPA, PDB, default-deny policies) and the Demon stack. It prints, per N:
+#   resources, program evaluation under mocks, preview, up from empty, no-op up, an up that
+#   changes one app's image (checked to touch only that app), destroy;
+#   the floor: the very same objects (rendered under mocks) applied with `kubectl apply
+#   --server-side` and waited for with `kubectl wait`, then `kubectl delete --wait`;
+# then the ratios to the floor and the per-resource slopes. Leaves nothing running.
+#
+#   bench/scale.sh [N...]
+# KUBESTRAP_BENCH_PULUMI_FLAGS adds flags to every preview/up/destroy (e.g. "--parallel 8").
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10 50 100 200)
+work=$(mktemp -d)
+export KUBESTRAP_STACK=bench-scale KUBESTRAP_LOCAL_DIR=$work/cluster KUBESTRAP_ETCD_PORT=24290 KUBESTRAP_API_PORT=16943
+export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=bench DEMON_ADMIN_TOKEN=bench BENCH_APP_API_KEY=bench-api-key
+kubeconfig=$work/cluster/kubeconfig
+stack_file=$work/Pulumi.bench-scale.yaml
+trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work" Pulumi.bench-scale.yaml' EXIT
+
+scripts/toolchain.sh check || scripts/toolchain.sh build
+eval "$(scripts/toolchain.sh env)"
+kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+ts() { npx --no-install ts-node --transpile-only bench/scale-stack.ts "$@"; }
+read -r -a flags <<<"${KUBESTRAP_BENCH_PULUMI_FLAGS:-}"
+p() { local cmd=$1; shift; scripts/pulumi.sh "$cmd" --config-file "$stack_file" "${flags[@]}" "$@"; }
+secs() { local s=$EPOCHREALTIME; "$@" >"$work/out" 2>"$work/err" || { tail -40 "$work/out" "$work/err" >&2; exit 1; }; awk -v a="$EPOCHREALTIME" -v b="$s" 'BEGIN {printf "%.1f", a - b}'; }
+say() { printf '[scale] %s\n' "$*" >&2; }
+
+# kwok nodes for every pod (two replicas per app, 250 pods a node), a ReadWriteMany class with a
+# volume per app, and the wildcard certificate the Ingresses name.
+cluster_for() {
+    local apps=$1 i
+    for i in $(seq 1 $(((2 * apps + 30) / 200))); do
+        printf 'apiVersion: v1\nkind: Node\nmetadata:\n  name: kwok-node-%s\n  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}\n  labels: {kubernetes.io/hostname: kwok-node-%s, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok}\nstatus:\n  allocatable: {cpu: "32", memory: 256Gi, pods: "250"}\n  capacity: {cpu: "32", memory: 256Gi, pods: "250"}\n---\n' "$i" "$i"
+    done | { grep -q . && kc apply -f - >/dev/null || true; }
+    kc apply -f - >/dev/null <<'YAML'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: bench-rwx}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+YAML
+}
+
+# A fresh ReadWriteMany volume per app (a delete leaves the old ones Released), and the seed's
+# local volumes made available again.
+fresh_volumes() {
+    local apps=$1
+    kc delete pv -l kubestrap.io/bench-volume=true --wait=true >/dev/null 2>&1 || true
+    for i in $(seq 0 $((apps - 1))); do
+        printf 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: bench-rwx-%03d\n  labels: {kubestrap.io/bench-volume: "true"}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteMany]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: bench-rwx\n  hostPath: {path: /tmp/kubestrap-bench-rwx-%03d}\n---\n' "$i" "$i"
+    done | kc apply -f - >/dev/null
+    scripts/cluster.sh recycle-volumes >/dev/null
+}
+
+floor_up() {
+    kc apply --server-side --field-manager=bench-floor -f "$1/namespaces.yaml"
+    kc apply --server-side --field-manager=bench-floor -f "$1/objects.yaml"
+    kc wait --for=condition=Available deployment --all -A --timeout=15m
+    kc rollout status statefulset -n demon-system --timeout=15m
+    kc wait --for=condition=Complete job --all -A --timeout=15m
+    kc wait --for=jsonpath='{.status.loadBalancer.ingress[0].ip}'=127.0.0.1 ingress --all -A --timeout=15m
+}
+
+floor_down() {
+    kc delete --wait=true -f "$1/objects.yaml"
+    kc delete --wait=true -f "$1/namespaces.yaml"
+}
+
+# Every step of the change's update that is not "same" must be one of the changed app's resources.
+only_app_changed() {
+    local app=$1
+    node -e '
+        const out = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        const changed = (out.steps ?? []).filter((s) => s.op !== "same").map((s) => s.urn);
+        const foreign = changed.filter((u) => !u.split("::").pop().startsWith(process.argv[2]));
+        if (changed.length === 0 || foreign.length > 0) {
+            console.error(`the change touched ${changed.length} resources, ${foreign.length} of them not ${process.argv[2]}'"'"'s: ${foreign.join(", ")}`);
+            process.exit(1);
+        }
+        console.log(changed.length);' "$work/change.json" "$app"
+}
+
+results=$work/results.tsv
+for n in "${sizes[@]}"; do
+    say "N=$n: control plane"
+    scripts/cluster.sh down >/dev/null 2>&1 || true
+    rm -rf "$work/cluster" "$work/state"
+    scripts/cluster.sh up >/dev/null 2>&1
+    cluster_for "$n"
+    fresh_volumes "$n"
+    ts config "$n" "$kubeconfig" "$stack_file"
+    read -r program_resources eval_ms < <(ts render "$stack_file" "$work/rendered")
+    objects=$(grep -c '^kind:' "$work/rendered/objects.yaml" "$work/rendered/namespaces.yaml" | awk -F: '{t += $2} END {print t}')
+
+    say "N=$n: the kubectl floor ($objects objects)"
+    floor_apply=$(secs floor_up "$work/rendered")
+    floor_delete=$(secs floor_down "$work/rendered")
+    fresh_volumes "$n"
+
+    say "N=$n: pulumi"
+    preview=$(secs p preview)
+    up=$(secs p up --yes --skip-preview)
+    resources=$(scripts/stack-resource-count.sh)
+    noop=$(secs p up --yes --skip-preview --expect-no-changes)
+    changed_app=$((n / 2))
+    ts config "$n" "$kubeconfig" "$stack_file" "$changed_app"
+    change=$(secs p up --yes --skip-preview --json)
+    cp "$work/out" "$work/change.json"
+    # The app's resources are named after its component, "<namespace>-<app>".
+    touched=$(only_app_changed "$(printf 'team-%02d-app-%03d' $((changed_app / 10)) "$changed_app")")
+    destroy=$(secs p destroy --yes --skip-preview)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$resources" "$objects" "$eval_ms" "$preview" "$up" "$noop" "$change" "$touched" "$destroy" "$floor_apply" "$floor_delete" >> "$results"
+    say "N=$n: $(tail -1 "$results")"
+done
+
+echo
+printf 'kubestrap at scale on this machine (%s cores); times in seconds, pulumi flags: %s\n' "$(nproc)" "${KUBESTRAP_BENCH_PULUMI_FLAGS:-none}"
+awk -F'\t' 'BEGIN {
+        printf "%5s %9s %7s %8s %8s %7s %7s %8s %7s %11s %8s %8s %8s %8s %9s\n", "apps", "resources", "objects", "eval ms", "preview", "up", "floor", "up/floor", "no-op", "change(n)", "chg/noop", "destroy", "floor", "dst/floor", "ms/res"
+    }
+    {
+        printf "%5d %9d %7d %8d %8.1f %7.1f %7.1f %8.2f %7.1f %7.1f(%d) %8.2f %8.1f %8.1f %8.2f %9.2f\n", $1, $2, $3, $4, $5, $6, $11, $6 / $11, $7, $8, $9, $8 / $7, $10, $12, $10 / $12, $4 / $2
+    }' "$results"
+awk -F'\t' 'NR == 1 {n0 = $1; r0 = $2; u0 = $6; f0 = $11; d0 = $10; g0 = $12; p0 = $5; o0 = $7} {n1 = $1; r1 = $2; u1 = $6; f1 = $11; d1 = $10; g1 = $12; p1 = $5; o1 = $7}
+    END {
+        if (NR < 2) exit
+        dr = r1 - r0
+        printf "\nper resource, N=%d to N=%d (slope): up %.0f ms, floor apply %.0f ms; destroy %.0f ms, floor delete %.0f ms; preview %.0f ms, no-op %.0f ms\n", n0, n1, 1000 * (u1 - u0) / dr, 1000 * (f1 - f0) / dr, 1000 * (d1 - d0) / dr, 1000 * (g1 - g0) / dr, 1000 * (p1 - p0) / dr, 1000 * (o1 - o0) / dr
+        printf "no-op growth N=%d to N=%d: %.1fx for %.1fx the resources; preview %.1fx\n", n0, n1, o1 / o0, r1 / r0, p1 / p0
+    }' "$results"
+awk -F'\t' '$1 == 100 {
+        printf "\ntargets at N=100: up/floor %.2f (<= 2) %s; destroy/floor %.2f (<= 2) %s; no-op %.1f s (<= 10) %s; preview %.1f s (<= 10) %s; change/no-op %.2f (<= 1.5) %s\n",
+            $6 / $11, ($6 / $11 <= 2 ? "met" : "MISSED"), $10 / $12, ($10 / $12 <= 2 ? "met" : "MISSED"), $7, ($7 <= 10 ? "met" : "MISSED"), $5, ($5 <= 10 ? "met" : "MISSED"), $8 / $7, ($8 / $7 <= 1.5 ? "met" : "MISSED")
+    }' "$results"
