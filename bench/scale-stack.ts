@@ -71,7 +71,9 @@ async function main(args: string[]) {
     throw new Error("usage: scale-stack.ts config N KUBECONFIG FILE [CHANGED] | render FILE DIR");
 }
 
-main(process.argv.slice(2)).catch((e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-});
+if (require.main === module) {
+    main(process.argv.slice(2)).catch((e) => {
+        console.error(e instanceof Error ? e.message : e);
+        process.exit(1);
+    });
+}
