@@ -32,32 +32,7 @@ p() { local cmd=$1; shift; scripts/pulumi.sh "$cmd" --config-file "$stack_file" 
 secs() { local s=$EPOCHREALTIME; "$@" >"$work/out" 2>"$work/err" || { tail -40 "$work/out" "$work/err" >&2; exit 1; }; awk -v a="$EPOCHREALTIME" -v b="$s" 'BEGIN {printf "%.1f", a - b}'; }
 say() { printf '[scale] %s\n' "$*" >&2; }
 
-# kwok nodes for every pod (two replicas per app, 250 pods a node), a ReadWriteMany class with a
-# volume per app, and the wildcard certificate the Ingresses name.
-cluster_for() {
-    local apps=$1 i
-    for i in $(seq 1 $(((2 * apps + 30) / 200))); do
-        printf 'apiVersion: v1\nkind: Node\nmetadata:\n  name: kwok-node-%s\n  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}\n  labels: {kubernetes.io/hostname: kwok-node-%s, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok}\nstatus:\n  allocatable: {cpu: "32", memory: 256Gi, pods: "250"}\n  capacity: {cpu: "32", memory: 256Gi, pods: "250"}\n---\n' "$i" "$i"
-    done | { grep -q . && kc apply -f - >/dev/null || true; }
-    kc apply -f - >/dev/null <<'YAML'
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata: {name: bench-rwx}
-provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: Immediate
-YAML
-}
-
-# A fresh ReadWriteMany volume per app (a delete leaves the old ones Released), and the seed's
-# local volumes made available again.
-fresh_volumes() {
-    local apps=$1
-    kc delete pv -l kubestrap.io/bench-volume=true --wait=true >/dev/null 2>&1 || true
-    for i in $(seq 0 $((apps - 1))); do
-        printf 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: bench-rwx-%03d\n  labels: {kubestrap.io/bench-volume: "true"}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteMany]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: bench-rwx\n  hostPath: {path: /tmp/kubestrap-bench-rwx-%03d}\n---\n' "$i" "$i"
-    done | kc apply -f - >/dev/null
-    scripts/cluster.sh recycle-volumes >/dev/null
-}
+source bench/scale-cluster.sh
 
 floor_up() {
     kc apply --server-side --field-manager=bench-floor -f "$1/namespaces.yaml"

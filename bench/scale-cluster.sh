@@ -1,0 +1,29 @@
+# Sourced by bench/scale.sh and bench/scale-profile.sh (needs $kubeconfig and kc): what the scale
+# stacks need of the local control plane beyond its seed.
+
+# kwok nodes for every pod (two replicas per app, 250 pods a node) and a ReadWriteMany class.
+cluster_for() {
+    local apps=$1 i
+    for i in $(seq 1 $(((2 * apps + 30) / 200))); do
+        printf 'apiVersion: v1\nkind: Node\nmetadata:\n  name: kwok-node-%s\n  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}\n  labels: {kubernetes.io/hostname: kwok-node-%s, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok}\nstatus:\n  allocatable: {cpu: "32", memory: 256Gi, pods: "250"}\n  capacity: {cpu: "32", memory: 256Gi, pods: "250"}\n---\n' "$i" "$i"
+    done > "$work/nodes.yaml"
+    [ ! -s "$work/nodes.yaml" ] || kc apply -f "$work/nodes.yaml" >/dev/null
+    kc apply -f - >/dev/null <<'YAML'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: bench-rwx}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+YAML
+}
+
+# A fresh ReadWriteMany volume per app (a delete leaves the old ones Released), and the seed's
+# local volumes made available again.
+fresh_volumes() {
+    local apps=$1
+    kc delete pv -l kubestrap.io/bench-volume=true --wait=true >/dev/null 2>&1 || true
+    for i in $(seq 0 $((apps - 1))); do
+        printf 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: bench-rwx-%03d\n  labels: {kubestrap.io/bench-volume: "true"}\nspec:\n  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteMany]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: bench-rwx\n  hostPath: {path: /tmp/kubestrap-bench-rwx-%03d}\n---\n' "$i" "$i"
+    done | kc apply -f - >/dev/null
+    scripts/cluster.sh recycle-volumes >/dev/null
+}
