@@ -18,6 +18,8 @@ async function platformOutputs() {
         aws: cluster.aws && {
             deployRoleArn: cluster.aws.identity?.deployRoleArn,
             serviceAccountProviderArn: cluster.aws.identity?.serviceAccountProviderArn,
+            serviceAccountRoles: cluster.aws.identity && Object.keys(cluster.aws.identity.serviceAccountRoleArns).length > 0
+                ? cluster.aws.identity.serviceAccountRoleArns : undefined,
             pools: Object.fromEntries(Object.entries(cluster.aws.pools).map(([name, p]) => [name, { autoScalingGroup: p.groupName, nodeRole: p.roleArn, image: p.imageId }])),
         },
         mesh: cluster.mesh && { headscaleUrl: cluster.mesh.serverUrl, addresses: cluster.mesh.addresses, keys: cluster.mesh.keys },

@@ -204,7 +204,7 @@ export class WebApp extends pulumi.ComponentResource {
                     volumeClaimTemplates: (args.claimTemplates ?? []).map((c) => ({
                         metadata: { name: c.name, labels },
                         spec: {
-                            accessModes: [args.persistence.accessMode ?? "ReadWriteOnce"],
+                            accessModes: ["ReadWriteOnce"],
                             ...(c.storageClass ? { storageClassName: c.storageClass } : {}),
                             resources: { requests: { storage: c.size } },
                         },

@@ -22,7 +22,11 @@ export const awsPool = z.object({
     min: z.number().int().min(0),
     max: z.number().int().min(1),
     capacity: z.object({
-        /** Spot instances, falling back to on-demand when spot has no capacity (onDemandBase keeps some on-demand always). */
+        /**
+         * Spot instances across every listed type (price-capacity-optimized, replaced before an
+         * interruption); onDemandBase keeps that many on-demand whatever spot offers. AWS does not
+         * switch to on-demand by itself when no listed type has spot capacity: onDemandBase is the fallback.
+         */
         spot: z.boolean().default(false),
         onDemandBase: z.number().int().min(0).default(0),
     }).strict().default({}),
@@ -66,7 +70,25 @@ export const aws = z.object({
         /** The issuer URL, served over https with its discovery document and JWKS (k3s's --service-account-issuer). */
         url: z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, "must be an https:// URL AWS can fetch the discovery document from"),
         thumbprint: z.string().regex(/^[0-9a-f]{40}$/, "is not a SHA-1 certificate thumbprint (40 hex characters)").optional(),
-    }).strict().optional(),
+        /** A role per ServiceAccount that may assume it, allowed only backups under one prefix of one bucket. */
+        roles: z.array(z.object({
+            name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "is not a role name of lowercase letters, digits and dashes"),
+            namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "is not a namespace name"),
+            serviceAccount: z.string().regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, "is not a ServiceAccount name"),
+            backups: z.object({
+                bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "is not an S3 bucket name"),
+                prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]+$/, "is not an S3 key prefix like backups/etcd").refine((p) => p.replace(/^\/+|\/+$/g, "") !== "", "must name a folder, not the whole bucket"),
+            }).strict(),
+        }).strict()).default([]),
+    }).strict().superRefine((issuer, ctx) => {
+        const seen = new Map<string, number>();
+        issuer.roles.forEach((r, i) => {
+            if (seen.has(r.name)) {
+                ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["roles", i, "name"], message: `"${r.name}" is already the name of roles[${seen.get(r.name)}]` });
+            }
+            seen.set(r.name, i);
+        });
+    }).optional(),
 }).strict().superRefine((a, ctx) => {
     const seen = new Map<string, number>();
     a.pools.forEach((p, i) => {

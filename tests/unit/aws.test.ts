@@ -145,6 +145,30 @@ describe("AWS workers (prod stack)", () => {
         assert.strictEqual(r.ofType("aws:iam/user:User").length, 0);
     });
 
+    it("publishes the cluster's service-account issuer and gives each listed ServiceAccount a role for its backups prefix only", async () => {
+        const r = await compose((c) => {
+            c.aws.serviceAccountIssuer = {
+                url: "https://oidc.example.com/cluster", thumbprint: "0123456789abcdef0123456789abcdef01234567",
+                roles: [{ name: "etcd-backups", namespace: "kube-system", serviceAccount: "etcd-backup", backups: { bucket: "acme-backups", prefix: "etcd/" } }],
+            };
+        });
+        const provider = one(r, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws-identity-service-accounts");
+        assert.deepStrictEqual([provider.url, provider.clientIdLists, provider.thumbprintLists],
+            ["https://oidc.example.com/cluster", ["sts.amazonaws.com"], ["0123456789abcdef0123456789abcdef01234567"]]);
+        const role = one(r, "aws:iam/role:Role", "aws-identity-sa-etcd-backups");
+        assert.strictEqual(role.path, "/kubestrap/");
+        const trust = JSON.parse(role.assumeRolePolicy).Statement;
+        assert.strictEqual(trust.length, 1);
+        assert.deepStrictEqual([trust[0].Principal.Federated, trust[0].Action, trust[0].Condition.StringEquals], [
+            "arn:mock:aws:iam/openIdConnectProvider:OpenIdConnectProvider:aws-identity-service-accounts", "sts:AssumeRoleWithWebIdentity",
+            { "oidc.example.com/cluster:aud": "sts.amazonaws.com", "oidc.example.com/cluster:sub": "system:serviceaccount:kube-system:etcd-backup" },
+        ]);
+        const policy = JSON.parse(one(r, "aws:iam/rolePolicy:RolePolicy", "aws-identity-sa-etcd-backups").policy).Statement;
+        assert.deepStrictEqual(policy.map((s: any) => s.Resource), ["arn:aws:s3:::acme-backups/etcd/*", "arn:aws:s3:::acme-backups"]);
+        assert.deepStrictEqual(policy[1].Condition, { StringLike: { "s3:prefix": ["etcd/*"] } });
+        assert.strictEqual(r.ofType("aws:iam/accessKey:AccessKey").length, 0, "no static keys, anywhere");
+    });
+
     it("makes a VPC of its own with public subnets and no NAT gateway by default", async () => {
         const r = await compose();
         assert.strictEqual(one(r, "aws:ec2/vpc:Vpc", "aws-network-vpc").cidrBlock, "10.90.0.0/16");

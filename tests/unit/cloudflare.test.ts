@@ -55,6 +55,7 @@ describe("CloudflareTunnel", () => {
         const tunnel = r.one("cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared", "cloudflare-tunnel").inputs;
         assert.deepStrictEqual([tunnel.accountId, tunnel.name, tunnel.configSrc], [account, "kubestrap-test", "cloudflare"]);
         assert.strictEqual(reveal(tunnel.tunnelSecret), Buffer.from("random-bytes-of-cloudflare-secret").toString("base64"));
+        assert.ok(isSecretValue(tunnel.tunnelSecret), "the tunnel secret reaches Cloudflare's provider as a secret, so the state keeps it encrypted");
         const rules = r.one("cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig", "cloudflare-config").inputs;
         assert.strictEqual(rules.tunnelId, "cloudflare-tunnel-id");
         assert.deepStrictEqual(rules.config.ingresses, [
