@@ -138,10 +138,9 @@ describe("a shared state backend: an S3 bucket (Versity Gateway) used by two wor
 
     it("lets the second working copy (its stack file pulled, as from git) up the same stack with no changes", async () => {
         fs.copyFileSync(path.join(copyA, `Pulumi.${stack}.yaml`), path.join(copyB, `Pulumi.${stack}.yaml`));
-        const { stdout } = await pulumiIn(copyB, "up", "--yes", "--skip-preview", "--expect-no-changes", "--json");
-        const changes = JSON.parse(stdout).summary?.resourceChanges ?? {};
-        assert.deepStrictEqual(Object.keys(changes).filter((k) => k !== "same"), [], JSON.stringify(changes));
-        assert.ok(changes.same > 5, "the second copy sees the first copy's resources");
+        const { stdout } = await pulumiIn(copyB, "up", "--yes", "--skip-preview", "--expect-no-changes");
+        const unchanged = Number(/(\d+) unchanged/.exec(stdout)?.[1] ?? 0);
+        assert.ok(unchanged > 5, `the second copy sees the first copy's resources: ${stdout.slice(-600)}`);
     });
 
     it("refuses an up while another copy's up holds the lock, naming who holds it", async () => {
