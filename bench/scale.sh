@@ -51,9 +51,11 @@ floor_down() {
 # Every step of the change's update that is not "same" must be one of the changed app's resources.
 only_app_changed() {
     local app=$1
+    # `up --json` prints the engine's events, one JSON object a line.
     node -e '
-        const out = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-        const changed = (out.steps ?? []).filter((s) => s.op !== "same").map((s) => s.urn);
+        const events = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+        const steps = events.map((e) => e.resOutputsEvent?.metadata).filter(Boolean);
+        const changed = steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => s.urn);
         const foreign = changed.filter((u) => !u.split("::").pop().startsWith(process.argv[2]));
         if (changed.length === 0 || foreign.length > 0) {
             console.error(`the change touched ${changed.length} resources, ${foreign.length} of them not ${process.argv[2]}'"'"'s: ${foreign.join(", ")}`);
@@ -62,6 +64,9 @@ only_app_changed() {
         console.log(changed.length);' "$work/change.json" "$app"
 }
 
+# The program is type-checked once per change of its sources (scripts/pulumi.sh); do it ahead, so
+# the figures are those of every run but the first after an edit.
+typecheck=$(secs scripts/pulumi.sh typecheck)
 results=$work/results.tsv
 for n in "${sizes[@]}"; do
     say "N=$n: control plane"
@@ -76,12 +81,16 @@ for n in "${sizes[@]}"; do
 
     say "N=$n: the kubectl floor ($objects objects)"
     floor_apply=$(secs floor_up "$work/rendered")
+    say "N=$n: floor apply $floor_apply s"
     floor_delete=$(secs floor_down "$work/rendered")
+    say "N=$n: floor delete $floor_delete s"
     fresh_volumes "$n"
 
     say "N=$n: pulumi"
     preview=$(secs p preview)
+    say "N=$n: preview $preview s"
     up=$(secs p up --yes --skip-preview)
+    say "N=$n: up $up s"
     resources=$(scripts/stack-resource-count.sh)
     noop=$(secs p up --yes --skip-preview --expect-no-changes)
     changed_app=$((n / 2))
@@ -97,6 +106,7 @@ done
 
 echo
 printf 'kubestrap at scale on this machine (%s cores); times in seconds, pulumi flags: %s\n' "$(nproc)" "${KUBESTRAP_BENCH_PULUMI_FLAGS:-none}"
+printf 'the type check after an edit of the program (once, not per run): %s s\n' "$typecheck"
 awk -F'\t' 'BEGIN {
         printf "%5s %9s %7s %8s %8s %7s %7s %8s %7s %11s %8s %8s %8s %8s %9s\n", "apps", "resources", "objects", "eval ms", "preview", "up", "floor", "up/floor", "no-op", "change(n)", "chg/noop", "destroy", "floor", "dst/floor", "ms/res"
     }

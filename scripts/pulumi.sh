@@ -46,6 +46,30 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
     export PULUMI_CONFIG_PASSPHRASE=kubestrap-dev
 fi
 
+# Type-check the program once per change of its sources, then let Pulumi only transpile it.
+# Pulumi's TypeScript runtime type-checks on every run, and with @pulumi/aws's and
+# @pulumi/cloudflare's declarations loaded that is about 25 s of CPU (bench/scale-profile.sh),
+# though a config edit or a second run cannot change a type. A type error still stops the run
+# before anything is touched. KUBESTRAP_TYPECHECK=every-run keeps Pulumi's own check on each run.
+typecheck_once() {
+    local stamp=$here/.kubestrap/typechecked sum
+    sum=$(cd "$here" && find . \( -path ./node_modules -o -path ./.git -o -path ./.kubestrap \) -prune -o -name '*.ts' -print0 |
+        sort -z | xargs -0 cat tsconfig.json tsconfig.program.json package-lock.json | sha256sum | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+        echo "[kubestrap] type-checking the program (once per change of its sources)" >&2
+        (cd "$here" && npx --no-install tsc --noEmit -p tsconfig.program.json) >&2 ||
+            { echo "[kubestrap] the program has type errors (above); nothing was run" >&2; exit 1; }
+        mkdir -p "$(dirname "$stamp")" && echo "$sum" > "$stamp"
+    fi
+    export PULUMI_NODEJS_TRANSPILE_ONLY=true
+}
+# `destroy` and `refresh` do not run the program. `scripts/pulumi.sh typecheck` checks ahead.
+case "${1:-}" in
+    typecheck) typecheck_once; exit 0 ;;
+    preview | up | update)
+        [ -n "${PULUMI_NODEJS_TRANSPILE_ONLY:-}" ] || [ "${KUBESTRAP_TYPECHECK:-}" = every-run ] || typecheck_once ;;
+esac
+
 # The stack is named on each command rather than selected: a selection is shared by every
 # shell on this project, and the end-to-end suites run side by side.
 # A stack is new only when nothing of it exists. In a file backend that is its checkpoint files

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { parse, stringify } from "yaml";
-import { E2eEnv, eventually, managedObjects, root } from "./harness";
+import { E2eEnv, eventually, managedObjects, root, workingCopy } from "./harness";
 
 const stack = "e2e-backend";
 const bucket = "kubestrap-state";
@@ -20,19 +20,6 @@ const s3Port = Number(process.env.KUBESTRAP_E2E_S3_PORT ?? 17714);
 const access = "kubestrap-e2e";
 const secret = crypto.randomBytes(18).toString("hex");
 const appToken = `token-${crypto.randomBytes(8).toString("hex")}`;
-
-/** A working copy of the project, as a clone gives a teammate: its files, its own stack file. */
-function workingCopy(dir: string) {
-    const files = String(require("child_process").execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: root })).split("\n").filter(Boolean);
-    for (const file of files) {
-        if (!fs.existsSync(path.join(root, file))) {
-            continue; // deleted in this checkout but not yet committed
-        }
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        fs.copyFileSync(path.join(root, file), path.join(dir, file));
-    }
-    fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
-}
 
 function stackConfig(env: E2eEnv, greeting: string) {
     return {

@@ -1,5 +1,5 @@
 // Runs the real Pulumi engine and kubectl against the local control plane, for the e2e suite.
-import { execFile, ExecFileOptions, spawn } from "child_process";
+import { execFile, ExecFileOptions, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -164,4 +164,17 @@ export function onLocalCluster(env: E2eEnv, config: () => Record<string, unknown
             env.cleanup();
         }
     });
+}
+
+/** A working copy of the project in dir, as a clone gives a teammate: its files (committed or not), node_modules shared. */
+export function workingCopy(dir: string): void {
+    const files = String(execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: root })).split("\n").filter(Boolean);
+    for (const file of files) {
+        if (!fs.existsSync(path.join(root, file))) {
+            continue; // deleted in this checkout but not yet committed
+        }
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.copyFileSync(path.join(root, file), path.join(dir, file));
+    }
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
 }

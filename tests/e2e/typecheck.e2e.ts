@@ -1,0 +1,54 @@
+// scripts/pulumi.sh type-checks the program once per change of its sources and then lets Pulumi
+// only transpile it (README, "Performance"): a type error still stops preview and up before the
+// engine starts, and an unchanged program is not checked again. In a working copy of its own.
+import * as assert from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { workingCopy } from "./harness";
+
+describe("the program's type check, once per change of its sources", function () {
+    this.timeout(10 * 60 * 1000);
+    let copy: string;
+    let env: NodeJS.ProcessEnv;
+    const pulumiSh = async (...args: string[]): Promise<{ code: number; out: string }> => {
+        try {
+            const { stdout, stderr } = await promisify(execFile)(path.join(copy, "scripts", "pulumi.sh"), args, { cwd: copy, env, maxBuffer: 16 * 1024 * 1024 });
+            return { code: 0, out: String(stdout) + String(stderr) };
+        } catch (e: any) {
+            return { code: e.code, out: String(e.stdout) + String(e.stderr) };
+        }
+    };
+
+    before(() => {
+        copy = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-typecheck-"));
+        workingCopy(copy);
+        const { PULUMI_NODEJS_TRANSPILE_ONLY: _, ...rest } = process.env;
+        env = { ...rest, KUBESTRAP_STACK: "typecheck", PULUMI_BACKEND_URL: `file://${path.join(copy, "state")}`, PULUMI_CONFIG_PASSPHRASE: "typecheck" };
+    });
+    after(() => fs.rmSync(copy, { recursive: true, force: true }));
+
+    it("stops preview on a type error, naming the file, before any stack is made", async () => {
+        fs.appendFileSync(path.join(copy, "components", "labels.ts"), '\nexport const broken: number = "not a number";\n');
+        const result = await pulumiSh("preview");
+        assert.notStrictEqual(result.code, 0);
+        assert.match(result.out, /components\/labels\.ts\(\d+,\d+\): error TS2322/);
+        assert.match(result.out, /the program has type errors \(above\); nothing was run/);
+        assert.ok(!fs.existsSync(path.join(copy, "state", ".pulumi", "stacks")), "a stack was made");
+    });
+
+    it("checks a mended program once, then not again until a source changes", async () => {
+        const labels = path.join(copy, "components", "labels.ts");
+        fs.writeFileSync(labels, fs.readFileSync(labels, "utf8").replace('\nexport const broken: number = "not a number";\n', ""));
+        const first = await pulumiSh("typecheck");
+        assert.strictEqual(first.code, 0, first.out);
+        assert.match(first.out, /type-checking the program/);
+        const second = await pulumiSh("typecheck");
+        assert.strictEqual(second.code, 0, second.out);
+        assert.doesNotMatch(second.out, /type-checking the program/);
+        fs.appendFileSync(labels, "\n// an edit\n");
+        assert.match((await pulumiSh("typecheck")).out, /type-checking the program/);
+    });
+});
