@@ -8,6 +8,17 @@ import { ipv4Range, rangesOverlap } from "./formats";
 /** The instance families of each architecture, as EC2 names them. */
 const gravitonFamily = /^[a-z]+\d+[a-z]*g[a-z]*\.|^a1\./;
 
+/** Each entry of list[] named once: a repeat is reported at its own index, naming the first. */
+function uniqueNames(list: { name: string }[], key: string, ctx: z.RefinementCtx): void {
+    const seen = new Map<string, number>();
+    list.forEach((item, i) => {
+        if (seen.has(item.name)) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key, i, "name"], message: `"${item.name}" is already the name of ${key}[${seen.get(item.name)}]` });
+        }
+        seen.set(item.name, i);
+    });
+}
+
 export const awsPool = z.object({
     name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, "is not a pool name: lower-case letters, digits and '-', at most 32"),
     arch: z.enum(["arm64", "amd64"], { errorMap: () => ({ message: 'is not an architecture kubestrap knows; use "arm64" (Graviton) or "amd64"' }) }),
@@ -80,24 +91,8 @@ export const aws = z.object({
                 prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]+$/, "is not an S3 key prefix like backups/etcd").refine((p) => p.replace(/^\/+|\/+$/g, "") !== "", "must name a folder, not the whole bucket"),
             }).strict(),
         }).strict()).default([]),
-    }).strict().superRefine((issuer, ctx) => {
-        const seen = new Map<string, number>();
-        issuer.roles.forEach((r, i) => {
-            if (seen.has(r.name)) {
-                ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["roles", i, "name"], message: `"${r.name}" is already the name of roles[${seen.get(r.name)}]` });
-            }
-            seen.set(r.name, i);
-        });
-    }).optional(),
-}).strict().superRefine((a, ctx) => {
-    const seen = new Map<string, number>();
-    a.pools.forEach((p, i) => {
-        if (seen.has(p.name)) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["pools", i, "name"], message: `"${p.name}" is already the name of pools[${seen.get(p.name)}]` });
-        }
-        seen.set(p.name, i);
-    });
-});
+    }).strict().superRefine((issuer, ctx) => uniqueNames(issuer.roles, "roles", ctx)).optional(),
+}).strict().superRefine((a, ctx) => uniqueNames(a.pools, "pools", ctx));
 export type AwsConfig = z.infer<typeof aws>;
 
 /** A VPC range that would collide with the cluster's own: pods, services, the tailnet, the hosts' LAN. */
