@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ResolvedCluster } from "../config";
 import { AwsIdentity } from "../components/aws-identity";
 import { AwsNetwork } from "../components/aws-network";
-import { AwsWorkerPool, AwsWorkerPoolArgs } from "../components/aws-worker-pool";
+import { AwsWorkerPool, AwsWorkerPoolArgs, ec2Arch } from "../components/aws-worker-pool";
 import { WorkerSettings } from "../components/aws-user-data";
 import { K3sCluster } from "../components/k3s-cluster";
 import { MeshNetwork, MeshNetworkArgs } from "../components/mesh-network";
@@ -46,13 +46,37 @@ export function workerPoolArgs(pool: Pool, cluster: ResolvedCluster, k3s: K3sClu
     };
 }
 
+/** The AWS provider of a stack with AWS workers, in its region. */
+export const awsProvider = (cluster: ResolvedCluster) => cluster.aws && new aws.Provider("aws", { region: cluster.aws.region });
+
+/**
+ * A pinned AMI's architecture can only be known by looking it up: each pool's pinned image is
+ * looked up before the program registers any other resource, and a wrong one stops the run with
+ * the field and the fix, as a config error does.
+ */
+export async function refuseWrongImages(cluster: ResolvedCluster, provider: aws.Provider | undefined): Promise<void> {
+    const pools = cluster.aws?.pools ?? [];
+    const problems = await Promise.all(pools.map(async (pool, i) => {
+        if (!("id" in pool.ami)) {
+            return undefined;
+        }
+        const image = await aws.ec2.getAmi({ filters: [{ name: "image-id", values: [pool.ami.id] }] }, { provider });
+        return image.architecture === ec2Arch[pool.arch] ? undefined
+            : `kubestrap:cluster.aws.pools[${i}].ami.id: ${pool.ami.id} is ${image.architecture} and the pool's arch is ${pool.arch}; pick an ${ec2Arch[pool.arch]} image or change arch`;
+    }));
+    const found = problems.filter((p): p is string => !!p);
+    if (found.length > 0) {
+        throw new pulumi.RunError(`kubestrap: ${found.length} problem(s) with the pinned images; nothing was changed:\n  - ${found.join("\n  - ")}`);
+    }
+}
+
 export function composeAwsWorkers(cluster: ResolvedCluster, k3s: K3sCluster, mesh?: PoolMesh,
-    transformations: pulumi.ResourceTransformation[] = []): AwsWorkers | undefined {
+    transformations: pulumi.ResourceTransformation[] = [], given?: aws.Provider): AwsWorkers | undefined {
     const config = cluster.aws;
     if (!config) {
         return undefined;
     }
-    const provider = new aws.Provider("aws", { region: config.region });
+    const provider = given ?? new aws.Provider("aws", { region: config.region });
     const opts = { providers: { aws: provider }, transformations };
     const identity = config.github || config.serviceAccountIssuer
         ? new AwsIdentity("aws-identity", { github: config.github, serviceAccountIssuer: config.serviceAccountIssuer }, opts)

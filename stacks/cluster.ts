@@ -1,6 +1,7 @@
 // The cluster the platform runs on, and the Kubernetes provider every in-cluster component uses.
 import * as fs from "fs";
 import * as net from "net";
+import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -105,7 +106,8 @@ export interface ConnectedCluster {
 }
 
 /** Installs k3s when the stack says so, and returns the provider for everything in the cluster. */
-export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentProfile, transformations: pulumi.ResourceTransformation[] = []): ConnectedCluster {
+export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentProfile, transformations: pulumi.ResourceTransformation[] = [],
+    awsProvider?: aws.Provider): ConnectedCluster {
     if (cluster.target === "k3s") {
         const meshArgs = cluster.mesh && { ...meshNetworkArgs(cluster.k3s!, cluster.mesh), pools: cluster.aws?.pools.map((p) => p.name) };
         const mesh = meshArgs && new MeshNetwork("mesh", meshArgs, { transformations });
@@ -117,11 +119,11 @@ export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentPro
                 iface: meshInterface,
             },
         }, { dependsOn: mesh ? mesh.ready : [], transformations });
-        const aws = composeAwsWorkers(cluster, k3s, mesh && meshArgs && { network: mesh, args: meshArgs }, transformations);
+        const workers = composeAwsWorkers(cluster, k3s, mesh && meshArgs && { network: mesh, args: meshArgs }, transformations, awsProvider);
         return {
             k3s,
             mesh,
-            aws,
+            aws: workers,
             kubeconfig: k3s.kubeconfig,
             provider: new k8s.Provider("cluster", { kubeconfig: k3s.kubeconfig }, { dependsOn: [k3s] }),
         };

@@ -5,6 +5,7 @@ import { drainOnTerminateScript, joinScript, workerPaths } from "../../component
 import { heartbeatSeconds } from "../../components/aws-worker-pool";
 import { subnetCidr } from "../../components/aws-network";
 import { meshPaths } from "../../components/mesh-plan";
+import { awsProvider, refuseWrongImages } from "../../stacks/aws";
 import { connectCluster } from "../../stacks/cluster";
 import { profiles } from "../../stacks/environments";
 import { loadFixture, stackFile } from "../config-fixtures";
@@ -188,6 +189,18 @@ describe("AWS workers (prod stack)", () => {
         };
         const owners = new Set(r.resources.filter((x) => x.type.startsWith("aws:") && x.type !== "pulumi:providers:aws").map((x) => owner(`${x.type}::${x.name}`)));
         assert.deepStrictEqual([...owners].sort(), ["kubestrap:aws:AwsIdentity::aws-identity", "kubestrap:aws:AwsNetwork::aws-network", "kubestrap:aws:AwsWorkerPool::aws-burst"]);
+    });
+
+    it("looks pinned images up before the program registers anything, and stops on one of the wrong arch naming the field", async () => {
+        const r = await withMocks(false);
+        r.invokes.set("aws:ec2/getAmi:getAmi", (inputs) => ({ id: inputs.filters[0].values[0], ...images[inputs.filters[0].values[0]] }));
+        const wrong = prodConfig((c) => { c.aws.pools[0].ami = { id: "ami-0bbbbbbbbbbbbbbb2" }; }).cluster;
+        await assert.rejects(refuseWrongImages(wrong, awsProvider(wrong)),
+            /kubestrap:cluster\.aws\.pools\[0\]\.ami\.id: ami-0bbbbbbbbbbbbbbb2 is x86_64 and the pool's arch is arm64; pick an arm64 image or change arch/);
+        assert.deepStrictEqual(r.resources.map((x) => x.type), ["pulumi:providers:aws"], "nothing but the provider is registered");
+        const right = prodConfig((c) => { c.aws.pools[0].ami = { id: "ami-0aaaaaaaaaaaaaaa1" }; }).cluster;
+        await refuseWrongImages(right, undefined);
+        await refuseWrongImages(prodConfig().cluster, undefined); // published images are looked up by arch: nothing to check
     });
 
     it("refuses a pinned image of the other architecture before anything is made", async () => {
