@@ -1,5 +1,21 @@
-# Sourced by bench/scale.sh and bench/scale-profile.sh (needs $kubeconfig and kc): what the scale
+# Sourced by bench/scale.sh and bench/scale-profile.sh: their environment, and what the scale
 # stacks need of the local control plane beyond its seed.
+
+# scale_env STACK ETCD_PORT API_PORT: a work directory, the stack on its own control plane and
+# file backend, the toolchain on PATH, all removed on exit -> $work, $kubeconfig, $stack_file, kc.
+scale_env() {
+    local stack=$1
+    work=$(mktemp -d)
+    export KUBESTRAP_STACK=$stack KUBESTRAP_LOCAL_DIR=$work/cluster KUBESTRAP_ETCD_PORT=$2 KUBESTRAP_API_PORT=$3
+    export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=bench DEMON_ADMIN_TOKEN=bench BENCH_APP_API_KEY=bench-api-key
+    kubeconfig=$work/cluster/kubeconfig
+    stack_file=$work/Pulumi.$stack.yaml
+    # shellcheck disable=SC2064
+    trap "scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf '$work' Pulumi.$stack.yaml" EXIT
+    scripts/toolchain.sh check || scripts/toolchain.sh build
+    eval "$(scripts/toolchain.sh env)"
+}
+kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 
 # kwok nodes for every pod (two replicas per app, 250 pods a node) and a ReadWriteMany class.
 cluster_for() {

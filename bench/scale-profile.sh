@@ -13,17 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 n=${1:-100}
-work=$(mktemp -d)
-export KUBESTRAP_STACK=bench-profile KUBESTRAP_LOCAL_DIR=$work/cluster KUBESTRAP_ETCD_PORT=24390 KUBESTRAP_API_PORT=17043
-export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=bench DEMON_ADMIN_TOKEN=bench BENCH_APP_API_KEY=bench-api-key
-kubeconfig=$work/cluster/kubeconfig
-stack_file=$work/Pulumi.bench-profile.yaml
-trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work" Pulumi.bench-profile.yaml' EXIT
-
-scripts/toolchain.sh check || scripts/toolchain.sh build
-eval "$(scripts/toolchain.sh env)"
-kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 source bench/scale-cluster.sh
+scale_env bench-profile 24390 17043
 tick=$(getconf CLK_TCK)
 control_plane=(kube-apiserver etcd kube-controller-manager kube-scheduler kwok loopback-lb)
 

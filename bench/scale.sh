@@ -16,23 +16,13 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10 50 100 200)
-work=$(mktemp -d)
-export KUBESTRAP_STACK=bench-scale KUBESTRAP_LOCAL_DIR=$work/cluster KUBESTRAP_ETCD_PORT=24290 KUBESTRAP_API_PORT=16943
-export PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=bench DEMON_ADMIN_TOKEN=bench BENCH_APP_API_KEY=bench-api-key
-kubeconfig=$work/cluster/kubeconfig
-stack_file=$work/Pulumi.bench-scale.yaml
-trap 'scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work" Pulumi.bench-scale.yaml' EXIT
-
-scripts/toolchain.sh check || scripts/toolchain.sh build
-eval "$(scripts/toolchain.sh env)"
-kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+source bench/scale-cluster.sh
+scale_env bench-scale 24290 16943
 ts() { npx --no-install ts-node --transpile-only bench/scale-stack.ts "$@"; }
 read -r -a flags <<<"${KUBESTRAP_BENCH_PULUMI_FLAGS:-}"
 p() { local cmd=$1; shift; scripts/pulumi.sh "$cmd" --config-file "$stack_file" "${flags[@]}" "$@"; }
 secs() { local s=$EPOCHREALTIME; "$@" >"$work/out" 2>"$work/err" || { tail -40 "$work/out" "$work/err" >&2; exit 1; }; awk -v a="$EPOCHREALTIME" -v b="$s" 'BEGIN {printf "%.1f", a - b}'; }
 say() { printf '[scale] %s\n' "$*" >&2; }
-
-source bench/scale-cluster.sh
 
 floor_up() {
     kc apply --server-side --field-manager=bench-floor -f "$1/namespaces.yaml"
