@@ -48,7 +48,7 @@ fi
 
 # Type-check the program once per change of its sources, then let Pulumi only transpile it.
 # Pulumi's TypeScript runtime type-checks on every run, and with @pulumi/aws's and
-# @pulumi/cloudflare's declarations loaded that is about 25 s of CPU (bench/scale-profile.sh),
+# @pulumi/cloudflare's declarations loaded that is about 10 s a run on 2 cores (tsc alone),
 # though a config edit or a second run cannot change a type. A type error still stops the run
 # before anything is touched. KUBESTRAP_TYPECHECK=every-run keeps Pulumi's own check on each run.
 typecheck_once() {

@@ -76,7 +76,7 @@ export function composeAwsWorkers(cluster: ResolvedCluster, k3s: K3sCluster, mes
     if (!config) {
         return undefined;
     }
-    const provider = given ?? new aws.Provider("aws", { region: config.region });
+    const provider = given ?? awsProvider(cluster)!;
     const opts = { providers: { aws: provider }, transformations };
     const identity = config.github || config.serviceAccountIssuer
         ? new AwsIdentity("aws-identity", { github: config.github, serviceAccountIssuer: config.serviceAccountIssuer }, opts)
