@@ -1,6 +1,6 @@
 // The stacks of bench/scale.sh, outside the shipped config: N prod-shaped apps (each a WebApp with
 // ConfigMap, Secret, a ReadWriteMany claim, an Ingress with TLS, an autoscaler and a disruption
-// budget, behind its default-deny policies), ten to a team namespace, beside the Demon stack.
+// budget, behind its default-deny NetworkPolicy), ten to a team namespace, beside the Demon stack.
 //
 //   scale-stack.ts config N KUBECONFIG FILE [CHANGED]   write the stack file; app CHANGED runs image 1.0.1
 //   scale-stack.ts render FILE DIR                       the same objects under mocks, as YAML for kubectl:

@@ -2,12 +2,12 @@
 // way, created as children of the component that calls them.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appNetworkPolicies } from "./app-network-policies";
+import { appNetworkPolicy } from "./app-network-policies";
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import type { WebAppArgs } from "./web-app";
 
 export interface ExposedApp {
-    /** The component's Pulumi name: children are `${name}-ingress`, `${name}-<policy>`. */
+    /** The component's Pulumi name: children are `${name}-ingress`, `${name}-network-policy`. */
     name: string;
     /** The app's object name, and the prefix of its policies' names. */
     app: string;
@@ -28,17 +28,15 @@ export function appIngress(a: ExposedApp, settings: IngressSettings, serviceName
     return pulumi.output(ingress.url);
 }
 
-/** Deny-all and the flows `policy` names; the ingress controller is let in only when the app has an Ingress. */
+/** Deny-all and the flows `policy` names, in one NetworkPolicy; the ingress controller is let in only when the app has an Ingress. */
 export function appPolicies(a: ExposedApp, policy: NonNullable<WebAppArgs["networkPolicy"]>, hasIngress: boolean): void {
-    const plans = appNetworkPolicies({
+    const plan = appNetworkPolicy({
         ...policy,
         app: a.app, selector: a.selector, port: a.port,
         ingressControllerNamespace: hasIngress ? policy.ingressControllerNamespace : undefined,
     });
-    for (const plan of plans) {
-        new k8s.networking.v1.NetworkPolicy(`${a.name}-${plan.name.slice(a.app.length + 1)}`, {
-            metadata: { name: plan.name, namespace: a.namespace, labels: a.labels },
-            spec: plan.spec,
-        }, { parent: a.parent });
-    }
+    new k8s.networking.v1.NetworkPolicy(`${a.name}-network-policy`, {
+        metadata: { name: plan.name, namespace: a.namespace, labels: a.labels },
+        spec: plan.spec,
+    }, { parent: a.parent });
 }

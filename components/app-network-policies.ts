@@ -1,4 +1,4 @@
-// An app's NetworkPolicies: its pods deny everything, then take exactly the flows it needs:
+// An app's NetworkPolicy: its pods deny everything, then take exactly the flows it needs:
 // DNS, the ingress controller (when it has an Ingress), the apps that declare they call it,
 // the apps it declares it calls, and any destinations config names.
 import { dnsEgress, namespaceSelector, PolicyPlan } from "./demon-specs";
@@ -31,33 +31,31 @@ export interface AppPolicyArgs {
 const peer = (p: AppPeer) => ({ namespaceSelector: namespaceSelector(p.namespace), podSelector: { matchLabels: p.selector } });
 const tcp = (port: number) => ({ protocol: "TCP", port });
 
-export function appNetworkPolicies(a: AppPolicyArgs): PolicyPlan[] {
-    const podSelector = { matchLabels: a.selector };
+/**
+ * The app's one NetworkPolicy: its pods take and send nothing but DNS and exactly these flows.
+ * One policy of both types holds what a deny-all plus separate allow policies would (the API
+ * takes the union of every policy selecting a pod), in one object per app instead of up to
+ * four, and every object is a resource the engine checks, diffs and saves on each run.
+ */
+export function appNetworkPolicy(a: AppPolicyArgs): PolicyPlan {
     const callers = [
         ...(a.ingressControllerNamespace ? [{ namespaceSelector: namespaceSelector(a.ingressControllerNamespace) }] : []),
         ...a.allowFromNamespaces.map((ns) => ({ namespaceSelector: namespaceSelector(ns) })),
         ...a.dependents.map(peer),
     ];
-    const plans: PolicyPlan[] = [
-        { name: `${a.app}-default-deny`, spec: { podSelector, policyTypes: ["Ingress", "Egress"] } },
-        {
-            name: `${a.app}-allow-dns`,
-            spec: {
-                podSelector,
-                policyTypes: ["Egress"],
-                egress: [dnsEgress()],
-            },
-        },
-    ];
-    if (callers.length > 0) {
-        plans.push({ name: `${a.app}-ingress`, spec: { podSelector, policyTypes: ["Ingress"], ingress: [{ from: callers, ports: [tcp(a.port)] }] } });
-    }
     const egress = [
+        dnsEgress(),
         ...a.dependencies.map((d) => ({ to: [peer(d)], ports: [tcp(d.port)] })),
         ...a.egress.map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ports: e.ports.map(tcp) })),
     ];
-    if (egress.length > 0) {
-        plans.push({ name: `${a.app}-egress`, spec: { podSelector, policyTypes: ["Egress"], egress } });
-    }
-    return plans;
+    return {
+        name: `${a.app}-network-policy`,
+        spec: {
+            podSelector: { matchLabels: a.selector },
+            policyTypes: ["Ingress", "Egress"],
+            // No ingress rules at all, rather than an empty list the API would drop: nothing gets in.
+            ...(callers.length > 0 ? { ingress: [{ from: callers, ports: [tcp(a.port)] }] } : {}),
+            egress,
+        },
+    };
 }

@@ -121,7 +121,7 @@ exampleSuite("sugarkube", 11, async (env) => {
     }
     // Hardening: each app denies all but its flows; jobbot3000's frontend may call its backend.
     const policies = (await env.json("get", "networkpolicies", "-n", "jobbot3000")).items.map((p: any) => p.metadata.name).sort();
-    assert.ok(policies.includes("frontend-default-deny") && policies.includes("backend-default-deny"), String(policies));
-    const backendIngress = await env.json("get", "networkpolicy", "backend-ingress", "-n", "jobbot3000");
+    assert.ok(policies.includes("frontend-network-policy") && policies.includes("backend-network-policy"), String(policies));
+    const backendIngress = await env.json("get", "networkpolicy", "backend-network-policy", "-n", "jobbot3000");
     assert.ok(JSON.stringify(backendIngress.spec.ingress).includes("frontend"), "the backend does not admit its frontend");
 }, ["token-place", "dspace", "jobbot3000", "sites"]);

@@ -44,7 +44,7 @@ describe("cloudflared on the real engine and a local API server", function () {
         assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
         const policies = (await env.json("get", "networkpolicy", "-n", "cloudflared")).items.map((p: any) => p.metadata.name).sort();
         assert.deepStrictEqual(policies, ["cloudflared-default-deny", "cloudflared-egress", "cloudflared-metrics"]);
-        const webIngress = await env.json("get", "networkpolicy", "web-ingress", "-n", "apps");
+        const webIngress = await env.json("get", "networkpolicy", "web-network-policy", "-n", "apps");
         assert.ok(webIngress.spec.ingress[0].from.some((f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "cloudflared"), "web does not admit cloudflared");
         const state = (await env.pulumi("stack", "export")).stdout;
         assert.ok(!state.includes(connectorToken), "the connector token is in the state in plain text");

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { appNetworkPolicies } from "../../components/app-network-policies";
+import { appNetworkPolicy } from "../../components/app-network-policies";
 import { parseConfig } from "../../config";
 import { profiles } from "../../stacks/environments";
 import { composePlatform } from "../../stacks/platform";
@@ -18,20 +18,23 @@ describe("app network policies (plan)", () => {
     const notes = { name: "notes", namespace: "apps", selector: { app: "notes" }, port: 8080 };
     const reader = { name: "reader", namespace: "team", selector: { app: "reader" }, port: 9000 };
 
-    it("denies everything for the app's pods only, then lets DNS out", () => {
-        const plans = appNetworkPolicies({ app: "web", selector: { app: "web" }, port: 8080, dependencies: [], dependents: [], egress: [], allowFromNamespaces: [] });
-        assert.deepStrictEqual(plans.map((p) => p.name), ["web-default-deny", "web-allow-dns"]);
-        assert.deepStrictEqual(plans[0].spec.podSelector, { matchLabels: { app: "web" } }, "the deny would catch other apps in the namespace");
-        assert.deepStrictEqual(plans[0].spec.policyTypes, ["Ingress", "Egress"]);
-        const dns = (plans[1].spec.egress as any[])[0];
+    it("denies everything for the app's pods only, then lets DNS out, in one policy", () => {
+        const plan = appNetworkPolicy({ app: "web", selector: { app: "web" }, port: 8080, dependencies: [], dependents: [], egress: [], allowFromNamespaces: [] });
+        assert.strictEqual(plan.name, "web-network-policy");
+        assert.deepStrictEqual(plan.spec.podSelector, { matchLabels: { app: "web" } }, "the deny would catch other apps in the namespace");
+        assert.deepStrictEqual(plan.spec.policyTypes, ["Ingress", "Egress"]);
+        assert.strictEqual(plan.spec.ingress, undefined, "an app nobody calls takes traffic");
+        const [dns, ...rest] = plan.spec.egress as any[];
+        assert.deepStrictEqual(rest, [], "the app gets out to more than DNS");
         assert.ok(selects(dns.to[0], "kube-system", { "k8s-app": "kube-dns" }));
         assert.deepStrictEqual(dns.ports.map((p: any) => `${p.protocol}/${p.port}`), ["UDP/53", "TCP/53"]);
     });
 
     it("lets in the ingress controller, the apps that call it and named namespaces, on its port only", () => {
-        const plans = appNetworkPolicies({ app: "notes", selector: notes.selector, port: 8080, ingressControllerNamespace: "kube-system",
+        const plan = appNetworkPolicy({ app: "notes", selector: notes.selector, port: 8080, ingressControllerNamespace: "kube-system",
             dependencies: [], dependents: [reader], egress: [], allowFromNamespaces: ["batch"] });
-        const rule = (plans.find((p) => p.name === "notes-ingress")!.spec.ingress as any[])[0];
+        const [rule, ...more] = plan.spec.ingress as any[];
+        assert.deepStrictEqual(more, []);
         assert.ok(rule.from.some((f: any) => selects(f, "kube-system", {})), "the ingress controller is shut out");
         assert.ok(rule.from.some((f: any) => selects(f, "team", reader.selector)), "a declared caller is shut out");
         assert.ok(!rule.from.some((f: any) => selects(f, "team", { app: "other" })), "any pod of the caller's namespace gets in");
@@ -40,10 +43,10 @@ describe("app network policies (plan)", () => {
     });
 
     it("lets the app out to what it calls, on their ports, and to configured CIDRs", () => {
-        const plans = appNetworkPolicies({ app: "reader", selector: reader.selector, port: 9000, dependencies: [notes], dependents: [],
+        const plan = appNetworkPolicy({ app: "reader", selector: reader.selector, port: 9000, dependencies: [notes], dependents: [],
             egress: [{ cidr: "10.20.0.0/16", ports: [5432] }], allowFromNamespaces: [] });
-        assert.ok(!plans.some((p) => p.name === "reader-ingress"), "an app nobody calls takes traffic");
-        const [toNotes, toDb] = plans.find((p) => p.name === "reader-egress")!.spec.egress as any[];
+        assert.strictEqual(plan.spec.ingress, undefined, "an app nobody calls takes traffic");
+        const [, toNotes, toDb] = plan.spec.egress as any[];
         assert.ok(selects(toNotes.to[0], "apps", notes.selector) && !selects(toNotes.to[0], "other", notes.selector));
         assert.deepStrictEqual(toNotes.ports, [{ protocol: "TCP", port: 8080 }]);
         assert.deepStrictEqual([toDb.to[0].ipBlock.cidr, toDb.ports[0].port], ["10.20.0.0/16", 5432]);
@@ -70,14 +73,16 @@ describe("app network policies in a stack", () => {
         const policy = (name: string) => r.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", name).inputs.spec;
         const notes = pods("apps-notes");
         const reader = pods("team-reader");
-        const out = policy("team-reader-egress").egress[0];
+        const out = policy("team-reader-network-policy").egress[1];
         assert.ok(selects(out.to[0], "apps", notes.labels), "reader's egress does not select notes' pods");
         assert.strictEqual(out.ports[0].port, notes.port);
-        const inbound = policy("apps-notes-ingress").ingress[0];
+        const inbound = policy("apps-notes-network-policy").ingress[0];
         assert.ok(inbound.from.some((f: any) => selects(f, "team", reader.labels)), "notes does not let reader in");
         assert.ok(inbound.from.some((f: any) => selects(f, "kube-system", {})), "notes' Ingress controller (k3s Traefik) is shut out");
         assert.strictEqual(inbound.ports[0].port, notes.port);
-        assert.ok(selects({ podSelector: policy("apps-notes-default-deny").podSelector }, "apps", notes.labels));
-        assert.ok(!r.resources.some((x) => x.name === "team-reader-ingress"), "reader has no callers but takes traffic");
+        assert.ok(selects({ podSelector: policy("apps-notes-network-policy").podSelector }, "apps", notes.labels));
+        assert.strictEqual(policy("team-reader-network-policy").ingress, undefined, "reader has no callers but takes traffic");
+        const perApp = r.resources.filter((x) => x.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && /^(apps-notes|team-reader)-/.test(x.name));
+        assert.deepStrictEqual(perApp.map((x) => x.name).sort(), ["apps-notes-network-policy", "team-reader-network-policy"], "one policy per app");
     });
 });

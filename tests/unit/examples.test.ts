@@ -75,7 +75,7 @@ describe("the example stacks", () => {
         const policies = r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => `${p.inputs.metadata.namespace}/${p.inputs.metadata.name}`);
         for (const app of ["token-place/relay", "token-place/api", "dspace/backend", "jobbot3000/frontend", "jobbot3000/backend"]) {
             assert.ok(deployments.includes(app), `no ${app}`);
-            assert.ok(policies.includes(`${app}-default-deny`), `${app} has no default-deny policy`);
+            assert.ok(policies.includes(`${app}-network-policy`), `${app} has no NetworkPolicy of its own`);
         }
         const rules = r.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "observability-alert-rules").inputs.spec.groups
             .flatMap((g: any) => g.rules.map((x: any) => x.alert));
