@@ -2,7 +2,7 @@
 # How kubestrap scales with apps, against the floor the API server sets on this machine. For each
 # N (default 10 50 100 200) a fresh local control plane with simulated (kwok) nodes gets the stack
 # of bench/scale-stack.ts: N prod-shaped apps (ConfigMap, Secret, RWX claim, Deployment, Service,
-# Ingress with TLS, HPA, PDB, default-deny policies) and the Demon stack. It prints, per N:
+# Ingress with TLS, HPA, PDB, its default-deny NetworkPolicy) and the Demon stack. It prints, per N:
 #   resources, program evaluation under mocks, preview, up from empty, no-op up, an up that
 #   changes one app's image (checked to touch only that app), destroy;
 #   the floor: the very same objects (rendered under mocks) applied with `kubectl apply
@@ -54,10 +54,10 @@ only_app_changed() {
         console.log(changed.length);' "$work/change.json" "$app"
 }
 
-# The program is type-checked once per change of its sources (scripts/pulumi.sh); do it ahead, so
-# the figures are those of every run but the first after an edit.
-typecheck=$(secs npx --no-install tsc --noEmit -p tsconfig.program.json)
-scripts/pulumi.sh typecheck >/dev/null
+# The program is type-checked and compiled once per change of its sources (scripts/pulumi.sh); do
+# it ahead, so the figures are those of every run but the first after an edit.
+rm -rf .kubestrap/program
+typecheck=$(secs scripts/pulumi.sh typecheck)
 results=$work/results.tsv
 for n in "${sizes[@]}"; do
     say "N=$n: control plane"
@@ -97,7 +97,7 @@ done
 
 echo
 printf 'kubestrap at scale on this machine (%s cores); times in seconds, pulumi flags: %s\n' "$(nproc)" "${KUBESTRAP_BENCH_PULUMI_FLAGS:-none}"
-printf 'the type check after an edit of the program (once, not per run): %s s\n' "$typecheck"
+printf 'the type check and compilation after an edit of the program (once, not per run): %s s\n' "$typecheck"
 awk -F'\t' 'BEGIN {
         printf "%5s %9s %7s %8s %8s %7s %7s %8s %7s %11s %8s %8s %8s %8s %9s\n", "apps", "resources", "objects", "eval ms", "preview", "up", "floor", "up/floor", "no-op", "change(n)", "chg/noop", "destroy", "floor", "dst/floor", "ms/res"
     }

@@ -4,10 +4,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { closestName } from "../config/formats";
+import { projectDir } from "../config/project-dir";
 
 export type K3sRole = "server" | "agent";
 
-const lists = path.join(__dirname, "k3s-flags");
+const lists = path.join(projectDir, "components", "k3s-flags");
 
 /** "v1.31.4+k3s1" -> "v1.31" */
 export const k3sMinor = (version: string) => version.split(".").slice(0, 2).join(".");

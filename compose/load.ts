@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv2020 from "ajv/dist/2020";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { projectDir } from "../config/project-dir";
 
 export const composeSpecSource = "github.com/compose-spec/compose-go/v2@v2.16.2 schema/compose-spec.json";
 
@@ -38,7 +39,7 @@ export interface LoadOptions {
 /** `mode: 0440` is octal to Compose (its Go YAML reads YAML 1.1), not the decimal 440 of YAML 1.2. */
 const legacyOctal = { tag: "tag:yaml.org,2002:int", format: "OCT", default: true, test: /^0[0-7]+$/, resolve: (s: string) => parseInt(s, 8) };
 
-const validate = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(fs.readFileSync(path.join(__dirname, "compose-spec.json"), "utf8")));
+const validate = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(fs.readFileSync(path.join(projectDir, "compose", "compose-spec.json"), "utf8")));
 
 /**
  * KEY=VALUE lines of a .env file: comments, `export`, and single or double quotes as Compose

@@ -42,9 +42,6 @@ export class E2eEnv {
             KUBESTRAP_LOCAL_NODES: nodes,
             PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: "kubestrap-e2e",
-            // npm test type-checks once (tsc --noEmit); type-checking again on every pulumi run
-            // doubled the suite's CPU time.
-            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             DEMON_ADMIN_TOKEN: "e2e-admin-token-value",
         };
     }

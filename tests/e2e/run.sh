@@ -19,4 +19,6 @@ if ! scripts/toolchain.sh node-check; then
     scripts/toolchain.sh node
 fi
 eval "$(scripts/toolchain.sh env)"
+# Every suite's runs share one compilation of the program (scripts/pulumi.sh), as a user's do.
+scripts/pulumi.sh typecheck
 exec npx --no-install mocha --config tests/e2e/.mocharc.json "$@"

@@ -1,6 +1,7 @@
-// scripts/pulumi.sh type-checks the program once per change of its sources and then lets Pulumi
-// only transpile it (README, "Performance"): a type error still stops preview and up before the
-// engine starts, and an unchanged program is not checked again. In a working copy of its own.
+// scripts/pulumi.sh type-checks and compiles the program once per change of its sources, and the
+// language host runs that JavaScript (README, "Performance"): a type error still stops preview and
+// up before the engine starts, an unchanged program is not checked again, and an edited one is
+// never run from an older compilation. In a working copy of its own.
 import * as assert from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -9,7 +10,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { workingCopy } from "./harness";
 
-describe("the program's type check, once per change of its sources", function () {
+describe("the program's type check and compilation, once per change of its sources", function () {
     this.timeout(10 * 60 * 1000);
     let copy: string;
     let env: NodeJS.ProcessEnv;
@@ -44,11 +45,32 @@ describe("the program's type check, once per change of its sources", function ()
         fs.writeFileSync(labels, fs.readFileSync(labels, "utf8").replace('\nexport const broken: number = "not a number";\n', ""));
         const first = await pulumiSh("typecheck");
         assert.strictEqual(first.code, 0, first.out);
-        assert.match(first.out, /type-checking the program/);
+        assert.match(first.out, /type-checking and compiling the program/);
         const second = await pulumiSh("typecheck");
         assert.strictEqual(second.code, 0, second.out);
-        assert.doesNotMatch(second.out, /type-checking the program/);
+        assert.doesNotMatch(second.out, /type-checking/);
         fs.appendFileSync(labels, "\n// an edit\n");
-        assert.match((await pulumiSh("typecheck")).out, /type-checking the program/);
+        assert.match((await pulumiSh("typecheck")).out, /type-checking and compiling the program/);
+    });
+
+    it("runs the compiled program, and the sources when asked to check on every run", async () => {
+        const compiled = path.join(copy, ".kubestrap", "program");
+        const [current] = fs.readdirSync(compiled).filter((d) => !d.startsWith(".")).map((d) => path.join(compiled, d))
+            .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+        const index = path.join(current, "index.js");
+        assert.ok(fs.existsSync(index), `no compiled program in ${compiled}`);
+        assert.ok(fs.existsSync(path.join(current, "components", "labels.js.map")), "the compiled program has no source maps");
+        // Marked so that its run shows: the engine runs it, it says so and stops.
+        fs.writeFileSync(index, 'throw new Error("the compiled program ran");\n' + fs.readFileSync(index, "utf8"));
+        const fast = await pulumiSh("preview");
+        assert.notStrictEqual(fast.code, 0);
+        assert.match(fast.out, /the compiled program ran/);
+        env.KUBESTRAP_TYPECHECK = "every-run";
+        try {
+            const fromSources = await pulumiSh("preview");
+            assert.doesNotMatch(fromSources.out, /the compiled program ran/, "KUBESTRAP_TYPECHECK=every-run still ran the compiled program");
+        } finally {
+            delete env.KUBESTRAP_TYPECHECK;
+        }
     });
 });

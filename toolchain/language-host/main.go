@@ -127,7 +127,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 
 	env := append(os.Environ(), "PULUMI_CONFIG="+cfg, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
 	options := info.GetOptions().AsMap()
-	if ts, ok := options["typescript"].(bool); !ok || ts {
+	compiled := compiledProgram(programDir)
+	if ts, ok := options["typescript"].(bool); compiled == "" && (!ok || ts) {
 		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
 	}
 	if tsconfig, ok := options["tsconfig"].(string); ok && tsconfig != "" {
@@ -139,6 +140,9 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	h.mu.Unlock()
 
 	args := []string{runPath}
+	if compiled != "" {
+		args = []string{"--enable-source-maps", runPath}
+	}
 	add := func(flag, value string) {
 		if value != "" {
 			args = append(args, "--"+flag, value)
@@ -158,6 +162,9 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	entry := info.GetEntryPoint()
 	if entry == "" {
 		entry = "."
+	}
+	if compiled != "" {
+		entry = compiled
 	}
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
@@ -180,6 +187,21 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	default:
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run node: %v", err)}, nil
 	}
+}
+
+// compiledProgram is the program as JavaScript, when scripts/pulumi.sh names it in
+// KUBESTRAP_COMPILED_PROGRAM (a file under the program's directory, compiled from the sources
+// it has just type-checked): the host runs it as it is instead of having ts-node compile every
+// source again on every run. Unset, or not a file there, the program runs from its sources.
+func compiledProgram(programDir string) string {
+	name := os.Getenv("KUBESTRAP_COMPILED_PROGRAM")
+	if name == "" || filepath.IsAbs(name) {
+		return ""
+	}
+	if info, err := os.Stat(filepath.Join(programDir, name)); err != nil || !info.Mode().IsRegular() {
+		return ""
+	}
+	return name
 }
 
 // RunPlugin runs a plugin written for Node.js: a policy pack (kind "analyzer") through
@@ -213,8 +235,12 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, srv pulumirpc.Language
 	cmd := exec.CommandContext(srv.Context(), "node", args...)
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.Stdout = &streamWriter{send: func(b []byte) error { return srv.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}) }}
-	cmd.Stderr = &streamWriter{send: func(b []byte) error { return srv.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}) }}
+	cmd.Stdout = &streamWriter{send: func(b []byte) error {
+		return srv.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
+	}}
+	cmd.Stderr = &streamWriter{send: func(b []byte) error {
+		return srv.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
+	}}
 	code := 0
 	if err := cmd.Run(); err != nil {
 		var exitErr *exec.ExitError
