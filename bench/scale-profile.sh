@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Where the time goes for N apps (default 100) of bench/scale.sh's stack: CPU seconds of each
 # process during preview, up from empty, a no-op up and destroy -- the Pulumi engine (its own CPU
-# profile, `pulumi --profiling`, with its top functions), the Node program (V8's --cpu-prof), the
+# profile, `pulumi --profiling`, with its top functions), the Node program (a V8 CPU profile, bench/node-cpu-profile.js), the
 # kubernetes provider and the Go language host (the rest of pulumi's children), and the control
 # plane's processes (/proc) -- then what the candidate speed-ups buy: preview and no-op up with
 # TypeScript type-checked on every run (Pulumi's way), transpiled only by ts-node, or type-checked and
@@ -28,16 +28,37 @@ go_profile_secs() {
         awk '{v = $1; if ($2 == "ms") v /= 1000; else if ($2 == "mins") v *= 60; else if ($2 == "hrs") v *= 3600; printf "%.1f", v}'
 }
 
-# Seconds of CPU in V8 profiles: every sample that is not idle.
+# Seconds of CPU in V8 profiles: every sample that is not idle (0 for a step that runs no program).
 node_profile_secs() {
     node -e '
         const fs = require("fs"); let us = 0;
-        for (const f of process.argv.slice(1)) {
+        for (const f of process.argv.slice(1).filter((f) => fs.existsSync(f))) {
             const p = JSON.parse(fs.readFileSync(f, "utf8"));
             const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
             p.samples.forEach((s, i) => { if (!idle.has(s)) us += p.timeDeltas[i]; });
         }
         console.log((us / 1e6).toFixed(1));' "$@"
+}
+
+# Where a V8 profile's CPU went, by package (or the program's own directory) and by function.
+node_profile_top() {
+    node -e '
+        const fs = require("fs");
+        const p = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+        const byId = new Map(p.nodes.map((n) => [n.id, n]));
+        const where = new Map(), what = new Map();
+        const add = (m, k, us) => m.set(k, (m.get(k) ?? 0) + us);
+        p.samples.forEach((id, i) => {
+            const { url, functionName, lineNumber } = byId.get(id).callFrame;
+            if (functionName === "(idle)") return;
+            const nm = url.lastIndexOf("node_modules/");
+            const file = nm >= 0 ? url.slice(nm + 13) : url.replace(/^file:\/\//, "").replace(process.argv[2] + "/", "");
+            const pkg = nm >= 0 ? file.split("/").slice(0, file.startsWith("@") ? 2 : 1).join("/") : file ? (file.startsWith("node:") ? "node itself" : file.split("/")[0]) : "(" + functionName + ")";
+            add(where, pkg, p.timeDeltas[i]);
+            add(what, `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`, p.timeDeltas[i]);
+        });
+        const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([k, us]) => `    ${(us / 1e6).toFixed(1).padStart(5)} s  ${k}`).join("\n");
+        console.log("  by package:\n" + top(where, 12) + "\n  by function (self time):\n" + top(what, 12));' "$1" "$here"
 }
 
 # profiled LABEL PULUMI-ARGS...: one row of wall time and CPU seconds per process.
@@ -48,7 +69,7 @@ profiled() {
     local -A before
     local name
     for name in "${control_plane[@]}"; do before[$name]=$(ticks "$name"); done
-    NODE_OPTIONS="--cpu-prof --cpu-prof-dir=$dir" /usr/bin/time -f '%e %U %S' -o "$dir/time" \
+    NODE_OPTIONS="--require $here/bench/node-cpu-profile.js" KUBESTRAP_CPU_PROFILE_DIR=$dir /usr/bin/time -f '%e %U %S' -o "$dir/time" \
         scripts/pulumi.sh "$@" --config-file "$stack_file" --profiling "$dir/engine" >"$dir/out" 2>&1 || { tail -30 "$dir/out" >&2; exit 1; }
     read -r wall user sys < "$dir/time"
     local engine program rest
@@ -63,7 +84,8 @@ profiled() {
         total=$(awk -v a="$total" -v b="$secs" 'BEGIN {print a + b}')
     done
     printf '%-30s %6.1f %7s %8s %9s%s %7.1f %6.0f%%\n' "$label" "$wall" "$engine" "$program" "$rest" "$cp" "$total" "$(awk -v t="$total" -v w="$wall" -v c="$(nproc)" 'BEGIN {print 100 * t / (w * c)}')"
-    [ "$label" != "up from empty" ] || { echo "  the engine's top functions (cumulative) in up from empty:"; go tool pprof -top -cum "$(ls "$dir"/engine.*.cpu | head -1)" 2>/dev/null | sed -n '7,18p' | awk '{printf "    %s %s %s\n", $4, $5, $6}'; } > "$work/top"
+    [ "$label" != "up from empty" ] || { echo "the engine's top functions (cumulative) in up from empty:"; go tool pprof -top -cum "$(ls "$dir"/engine.*.cpu | head -1)" 2>/dev/null | sed -n '7,18p' | awk '{printf "    %s %s %s\n", $4, $5, $6}'; } >> "$work/top"
+    [ "$label" != "no-op up" ] || { echo "the program's CPU in a no-op up:"; node_profile_top "$(ls -S "$dir"/*.cpuprofile | head -1)"; } >> "$work/top"
 }
 
 timed() {

@@ -57,20 +57,21 @@ fi
 compile_once() {
     local sum out tmp
     sum=$(cd "$here" && find . \( -path ./node_modules -o -path ./.git -o -path ./.kubestrap \) -prune -o -name '*.ts' -print0 |
-        sort -z | xargs -0 cat tsconfig.json tsconfig.program.json package-lock.json | sha256sum | cut -c1-16)
+        sort -z | xargs -0 cat tsconfig.json tsconfig.program.json package-lock.json scripts/compiled-main.js | sha256sum | cut -c1-16)
     out=.kubestrap/program/$sum
-    if [ ! -f "$here/$out/index.js" ]; then
+    if [ ! -f "$here/$out/main.js" ]; then
         echo "[kubestrap] type-checking and compiling the program (once per change of its sources)" >&2
         mkdir -p "$here/.kubestrap/program"
         tmp=$(mktemp -d "$here/.kubestrap/program/.compiling.XXXXXX")
         (cd "$here" && npx --no-install tsc -p tsconfig.program.json --outDir "$tmp" --noEmitOnError --sourceMap) >&2 ||
             { rm -rf "$tmp"; echo "[kubestrap] the program has type errors (above); nothing was run" >&2; exit 1; }
+        cp "$here/scripts/compiled-main.js" "$tmp/main.js"
         # A run beside this one may have compiled the same sources first: either copy will do.
         mv -T "$tmp" "$here/$out" 2>/dev/null || rm -rf "$tmp"
         # Keep the three newest compilations (a run that started on an older one may still be reading it).
         (cd "$here/.kubestrap/program" && ls -1dt -- */ | tail -n +4 | xargs -r rm -rf)
     fi
-    export KUBESTRAP_COMPILED_PROGRAM=$out/index.js
+    export KUBESTRAP_COMPILED_PROGRAM=$out/main.js
 }
 # `destroy` and `refresh` do not run the program. `scripts/pulumi.sh typecheck` compiles ahead.
 case "${1:-}" in

@@ -65,6 +65,19 @@ describe("the program's type check and compilation, once per change of its sourc
         const fast = await pulumiSh("preview");
         assert.notStrictEqual(fast.code, 0);
         assert.match(fast.out, /the compiled program ran/);
+        fs.rmSync(compiled, { recursive: true });
+        // An error the compiled program throws names the TypeScript line it came from.
+        const labels = path.join(copy, "components", "labels.ts");
+        const line = fs.readFileSync(labels, "utf8").split("\n").length + 1;
+        fs.appendFileSync(labels, '\nif (process.env.KUBESTRAP_E2E_BOOM) throw new Error("boom from the program");\n');
+        env.KUBESTRAP_E2E_BOOM = "1";
+        try {
+            const boom = await pulumiSh("preview");
+            assert.match(boom.out, /boom from the program/);
+            assert.match(boom.out, new RegExp(`components/labels\\.ts:${line}\\b`), "the error does not point at its TypeScript line");
+        } finally {
+            delete env.KUBESTRAP_E2E_BOOM;
+        }
         env.KUBESTRAP_TYPECHECK = "every-run";
         try {
             const fromSources = await pulumiSh("preview");
