@@ -222,21 +222,33 @@ up() {
 
 # What an ingress controller or load balancer would do: give every Ingress and LoadBalancer
 # Service an address, here the loopback one, so that readiness checks see what they expect.
+# Watches, not a poll: a kubectl run a second per kind kept a fifth of a core busy per cluster,
+# idle, and the suites run four clusters side by side.
 loopback_lb() {
-    local kind line ns name
-    while kc get --raw /readyz >/dev/null 2>&1; do
-        for kind in ingress service; do
-            kc get "$kind" -A -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.spec.type}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' 2>/dev/null |
-            while read -r ns name type ip; do
-                [ "$kind" = service ] && [ "$type" != LoadBalancer ] && continue
-                [ "$kind" = ingress ] && ip=$type
-                [ -n "$ip" ] && continue
-                kc patch "$kind" "$name" -n "$ns" --subresource=status --type=merge \
-                    -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
-            done
-        done
+    give_loopback_addresses ingress &
+    give_loopback_addresses service &
+    if [ "$nodes" = real ]; then
         # The real node empties and frees released volumes, as a provisioner's Delete would.
-        [ "$nodes" = real ] && recycle_volumes
+        while kc get --raw /readyz >/dev/null 2>&1; do recycle_volumes; sleep 2; done
+    fi
+    wait
+}
+
+# give_loopback_addresses KIND: 127.0.0.1 for each object of KIND (Ingress, or Service of type
+# LoadBalancer) without an address, as each appears or changes, for as long as the API server
+# answers. A watch lists what is there, then reports each change; it ends with the API server
+# or at the server's watch timeout, and is then started again.
+give_loopback_addresses() {
+    local kind=$1 ns name type ip
+    while kc get --raw /readyz >/dev/null 2>&1; do
+        kc get "$kind" -A --watch -o jsonpath='{.metadata.namespace}{" "}{.metadata.name}{" "}{.spec.type}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}' 2>/dev/null |
+        while read -r ns name type ip; do
+            [ "$kind" = service ] && [ "$type" != LoadBalancer ] && continue
+            [ "$kind" = ingress ] && ip=$type
+            [ -n "$ip" ] && continue
+            kc patch "$kind" "$name" -n "$ns" --subresource=status --type=merge \
+                -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
+        done
         sleep 1
     done
 }
