@@ -5,7 +5,7 @@
 // services of the selected profiles. Every problem names the file, the line and the key.
 import * as fs from "fs";
 import * as path from "path";
-import Ajv2020 from "ajv/dist/2020";
+import Ajv2020, { ValidateFunction } from "ajv/dist/2020";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { projectDir } from "../config/project-dir";
 
@@ -39,7 +39,11 @@ export interface LoadOptions {
 /** `mode: 0440` is octal to Compose (its Go YAML reads YAML 1.1), not the decimal 440 of YAML 1.2. */
 const legacyOctal = { tag: "tag:yaml.org,2002:int", format: "OCT", default: true, test: /^0[0-7]+$/, resolve: (s: string) => parseInt(s, 8) };
 
-const validate = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(fs.readFileSync(path.join(projectDir, "compose", "compose-spec.json"), "utf8")));
+// Compiled on the first Compose file, not when the program loads: most stacks have none, and
+// compiling the schema is half a second of every run.
+let validator: ValidateFunction | undefined;
+const composeSchema = () => validator ??= new Ajv2020({ strict: false, allErrors: true })
+    .compile(JSON.parse(fs.readFileSync(path.join(projectDir, "compose", "compose-spec.json"), "utf8")));
 
 /**
  * KEY=VALUE lines of a .env file: comments, `export`, and single or double quotes as Compose
@@ -167,6 +171,7 @@ export function loadCompose(file: string, opts: LoadOptions = {}): ComposeProjec
     const env = { ...dotEnv, ...(opts.env ?? process.env) };
     const problems: string[] = [];
     const project = interpolateAll(raw, env, [], (at, m) => problems.push(`${where(at)}: ${m}`)) as Record<string, any>;
+    const validate = composeSchema();
     if (!validate(project)) {
         const errors = validate.errors ?? [];
         const extraOf = (e: (typeof errors)[number]) =>
