@@ -22,6 +22,7 @@ count=0
 trap '[ "$count" = 0 ] || tests/e2e/ssh-hosts.sh down "$hosts" "$count" >/dev/null 2>&1 || true; scripts/cluster.sh down >/dev/null 2>&1 || true; rm -rf "$work" Pulumi.bench-k3s.yaml' EXIT
 
 scripts/toolchain.sh check || scripts/toolchain.sh build
+scripts/toolchain.sh ssh-server
 source bench/three-hosts.sh
 p() { scripts/pulumi.sh "$@" --config-file "$work/Pulumi.bench-k3s.yaml"; }
 

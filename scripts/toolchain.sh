@@ -347,6 +347,8 @@ case "${1:-build}" in
     node) lock_cache; build_node ;;
     node-check) node_is_built ;;
     node-images) image_dir ;;
+    # The SSH test hosts alone (bench/k3s.sh): OpenSSH's server, from Debian.
+    ssh-server) ensure_package /usr/sbin/sshd openssh-server "the SSH test hosts" ;;
     # What only the end-to-end suite needs on top: real SSH servers for the k3s tests.
     test-tools)
         ensure_package /usr/sbin/sshd openssh-server "the SSH hosts of the k3s end-to-end test"
@@ -391,5 +393,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|test-tools|mesh-tools|kompose|flux|flux-image-crds|actionlint|kube-score|versitygw|nginx|parliament|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|ssh-server|test-tools|mesh-tools|kompose|flux|flux-image-crds|actionlint|kube-score|versitygw|nginx|parliament|node|node-check|node-images]" ;;
 esac
