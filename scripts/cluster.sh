@@ -246,8 +246,12 @@ give_loopback_addresses() {
             [ "$kind" = service ] && [ "$type" != LoadBalancer ] && continue
             [ "$kind" = ingress ] && ip=$type
             [ -n "$ip" ] && continue
-            kc patch "$kind" "$name" -n "$ns" --subresource=status --type=merge \
-                -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 || true
+            # No next poll retries a patch that failed, so it is tried again here (a deleted object fails each time).
+            for _ in 1 2 3; do
+                kc patch "$kind" "$name" -n "$ns" --subresource=status --type=merge \
+                    -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' >/dev/null 2>&1 && break
+                sleep 1
+            done
         done
         sleep 1
     done
