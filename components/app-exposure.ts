@@ -9,7 +9,7 @@ import type { WebAppArgs } from "./web-app";
 export interface ExposedApp {
     /** The component's Pulumi name: children are `${name}-ingress`, `${name}-network-policy`. */
     name: string;
-    /** The app's object name, and the prefix of its policies' names. */
+    /** The app's object name, and the prefix of its NetworkPolicy's name. */
     app: string;
     namespace: pulumi.Input<string>;
     labels: Record<string, string>;

@@ -4,11 +4,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { projectDir } from "../config/project-dir";
 import { kubeconfigPath } from "../stacks/kubeconfig-path";
 import { ClusterObjects } from "./report";
 import { stackConfigFile } from "../stacks/stack-file";
 
-export const projectDir = path.resolve(__dirname, "..");
+export { projectDir };
 
 export interface ClusterAccess {
     kubeconfig: string;
