@@ -101,6 +101,18 @@ with_config=()
 if [ -n "$example" ] && [[ " $* " != *" --config-file "* ]]; then
     with_config=(--config-file "$config_file")
 fi
+# Each start of the Kubernetes provider writes the cluster's kubeconfig, credentials and all, to
+# a new $TMPDIR/kubeconfig* file for Helm, and never removes it (pulumi-kubernetes 4.25,
+# writeKubeconfigToFile). So every run gets a private TMPDIR, removed when pulumi exits; pulumi
+# is still exec'd, so signals and the terminal reach it as before.
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/kubestrap-run.XXXXXX")
+(
+    trap '' INT TERM HUP
+    exec </dev/null >/dev/null 2>&1
+    tail --pid=$$ -f /dev/null
+    rm -rf "$run_tmp"
+) &
+export TMPDIR=$run_tmp
 case "${1:-} ${2:-}" in
     "stack ls"* | "stack init"* | "stack select"* | "stack rm"*) exec pulumi "$@" ;;
     preview* | up* | update* | destroy* | refresh* | config* | import*) exec pulumi "$@" --stack "$stack" "${with_config[@]}" ;;

@@ -11,9 +11,9 @@ status=0
 npx --no-install tsc --noEmit -p . || { echo "type check failed"; status=1; }
 npx --no-install mocha || status=1
 if command -v go >/dev/null; then
-    # kubestrap's command and random providers and its stand-ins for the Demon services have Go tests of their own.
+    # kubestrap's command and random providers, its stand-ins for the Demon services and its language host have Go tests of their own.
     go_out=""
-    for module in toolchain/providers toolchain/standins; do
+    for module in toolchain/providers toolchain/standins toolchain/language-host; do
         go_out+=$(cd "$module" && GOFLAGS=-mod=mod GOSUMDB=off GOTOOLCHAIN=local go test -v ./... 2>&1) || status=1
         go_out+=$'\n'
     done

@@ -81,7 +81,7 @@ build_pulumi() {
     fi
 }
 
-language_host_source() { cat "$here/toolchain/language-host/main.go" "$here/toolchain/language-host/go.mod" | sha256sum | cut -c1-10; }
+language_host_source() { cat "$here"/toolchain/language-host/*.go "$here/toolchain/language-host/go.mod" | sha256sum | cut -c1-10; }
 
 build_kubernetes_provider() {
     local out; out=$(tool_path pulumi-resource-kubernetes "$KUBERNETES_PROVIDER_VERSION")

@@ -15,6 +15,8 @@ export class E2eEnv {
     readonly clusterDir = path.join(this.dir, "cluster");
     readonly kubeconfig = path.join(this.clusterDir, "kubeconfig");
     readonly configFile = path.join(this.dir, "Pulumi.e2e.yaml");
+    /** The suite's TMPDIR, so a test can see what a run leaves behind in it. */
+    readonly tmpDir = path.join(this.dir, "tmp");
     readonly env: NodeJS.ProcessEnv;
 
     /**
@@ -26,11 +28,13 @@ export class E2eEnv {
         // A suite filtered out by --grep never runs its cleanup; its directory is still empty.
         process.once("exit", () => {
             try {
+                fs.rmdirSync(this.tmpDir);
                 fs.rmdirSync(this.dir); // only succeeds while empty
             } catch {
                 // in use or kept (KUBESTRAP_E2E_KEEP): leave it
             }
         });
+        fs.mkdirSync(this.tmpDir);
         const etcdBase = Number(process.env.KUBESTRAP_E2E_ETCD_PORT ?? 23890);
         const apiBase = Number(process.env.KUBESTRAP_E2E_API_PORT ?? 16543);
         this.env = {
@@ -43,6 +47,7 @@ export class E2eEnv {
             PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: "kubestrap-e2e",
             DEMON_ADMIN_TOKEN: "e2e-admin-token-value",
+            TMPDIR: this.tmpDir,
         };
     }
 

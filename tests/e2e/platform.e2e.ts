@@ -80,6 +80,17 @@ describe("kubestrap on the real engine and a local API server", function () {
         assert.strictEqual(outputs.natsUrl, "nats://nats.demon-system.svc.cluster.local:4222");
     });
 
+    it("leaves no copy of the cluster's credentials in the temporary directory", async () => {
+        const token = /token: (\S+)/.exec(fs.readFileSync(env.kubeconfig, "utf8"))![1];
+        const holding = () => {
+            const files = fs.readdirSync(env.tmpDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+            return files.map((f) => path.join(f.parentPath, f.name)).filter((f) => fs.readFileSync(f, "utf8").includes(token));
+        };
+        // The run's private directory goes within a second or so of pulumi's exit.
+        await eventually("the run's temporary files removed", async () => holding().length === 0, 10000)
+            .catch(() => assert.fail(`left with the cluster's token: ${holding().join(", ")}`));
+    });
+
     it("reports no changes on a second up", async () => {
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
     });

@@ -125,7 +125,12 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
 
-	env := append(os.Environ(), "PULUMI_CONFIG="+cfg, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
+	configVars, nodeArgs, cleanup, err := configEnv(cfg, string(secretKeys))
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	defer cleanup()
+	env := append(os.Environ(), configVars...)
 	options := info.GetOptions().AsMap()
 	compiled := compiledProgram(programDir)
 	if ts, ok := options["typescript"].(bool); compiled == "" && (!ok || ts) {
@@ -139,10 +144,11 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	engine := h.engineAddress
 	h.mu.Unlock()
 
-	args := []string{runPath}
+	args := append([]string{}, nodeArgs...)
 	if compiled != "" {
-		args = []string{"--enable-source-maps", runPath}
+		args = append(args, "--enable-source-maps")
 	}
+	args = append(args, runPath)
 	add := func(flag, value string) {
 		if value != "" {
 			args = append(args, "--"+flag, value)

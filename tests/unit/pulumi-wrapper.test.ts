@@ -1,0 +1,65 @@
+// scripts/pulumi.sh gives each run a private TMPDIR and removes it after: the Kubernetes provider
+// leaves a copy of the cluster's kubeconfig in $TMPDIR every time it starts. A stand-in `pulumi`
+// on PATH plays the provider's part.
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const root = path.resolve(__dirname, "..", "..");
+
+const standInPulumi = `#!/usr/bin/env bash
+[ "$1" = refresh ] || exit 0
+echo "token: secret" > "$TMPDIR/kubeconfig1234"
+echo "$$ $TMPDIR"
+`;
+
+async function gone(dir: string, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    while (fs.existsSync(dir)) {
+        if (Date.now() > deadline) {
+            throw new Error(`${dir} is still there ${timeoutMs} ms after pulumi exited: ${fs.readdirSync(dir).join(", ")}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+describe("scripts/pulumi.sh's temporary directory", function () {
+    this.timeout(30000);
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-wrapper-"));
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.mkdirSync(path.join(dir, "tmp"));
+        fs.writeFileSync(path.join(dir, "bin", "pulumi"), standInPulumi, { mode: 0o755 });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("is private to the run, is pulumi's own process (signals reach it), and is gone with what the provider left in it", async () => {
+        const child = spawn(path.join(root, "scripts", "pulumi.sh"), ["refresh", "--yes"], {
+            cwd: root,
+            env: {
+                ...process.env,
+                PATH: `${path.join(dir, "bin")}:${process.env.PATH}`,
+                TMPDIR: path.join(dir, "tmp"),
+                KUBESTRAP_SYSTEM_PULUMI: "1",
+                KUBESTRAP_STACK: "wrapper-test",
+                PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+                PULUMI_CONFIG_PASSPHRASE: "test",
+            },
+        });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        let err = "";
+        child.stderr.on("data", (d) => (err += d));
+        const code = await new Promise((resolve) => child.on("close", resolve));
+        assert.strictEqual(code, 0, err);
+        const [pid, runTmp] = out.trim().split(" ");
+        assert.strictEqual(Number(pid), child.pid, "pulumi.sh does not exec pulumi");
+        assert.strictEqual(path.dirname(runTmp), path.join(dir, "tmp"));
+        await gone(runTmp);
+        assert.deepStrictEqual(fs.readdirSync(path.join(dir, "tmp")), []);
+        fs.rmSync(path.join(root, "Pulumi.wrapper-test.yaml"), { force: true });
+    });
+});
