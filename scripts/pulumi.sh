@@ -109,7 +109,8 @@ run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/kubestrap-run.XXXXXX")
 (
     trap '' INT TERM HUP
     exec </dev/null >/dev/null 2>&1
-    tail --pid=$$ -f /dev/null
+    # Wait for pulumi (this shell's pid, after the exec) to exit: GNU tail's --pid, or a loop where tail has none.
+    tail --pid=$$ -f /dev/null 2>/dev/null || while kill -0 $$ 2>/dev/null; do sleep 1; done
     rm -rf "$run_tmp"
 ) &
 export TMPDIR=$run_tmp

@@ -36,7 +36,7 @@ describe("scripts/pulumi.sh's temporary directory", function () {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("is private to the run, is pulumi's own process (signals reach it), and is gone with what the provider left in it", async () => {
+    async function runRefresh() {
         const child = spawn(path.join(root, "scripts", "pulumi.sh"), ["refresh", "--yes"], {
             cwd: root,
             env: {
@@ -61,5 +61,12 @@ describe("scripts/pulumi.sh's temporary directory", function () {
         await gone(runTmp);
         assert.deepStrictEqual(fs.readdirSync(path.join(dir, "tmp")), []);
         fs.rmSync(path.join(root, "Pulumi.wrapper-test.yaml"), { force: true });
+    }
+
+    it("is private to the run, is pulumi's own process (signals reach it), and is gone with what the provider left in it", runRefresh);
+
+    it("is removed as well where tail has no --pid (not GNU coreutils)", async () => {
+        fs.writeFileSync(path.join(dir, "bin", "tail"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+        await runRefresh();
     });
 });
