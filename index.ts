@@ -1,16 +1,18 @@
 // kubestrap: the stack is composed from validated config; see README.md for the settings.
 import { loadConfig } from "./config";
-import { awsProvider, refuseWrongImages } from "./stacks/aws";
 import { apiServerEndpointsFor, connectCluster } from "./stacks/cluster";
 import { profiles } from "./stacks/environments";
+import { awsWorkersSide } from "./stacks/on-demand";
 import { composePlatform } from "./stacks/platform";
 
 const config = loadConfig();
 const profile = profiles[config.environment];
 
 async function platformOutputs() {
-    const aws = awsProvider(config.cluster);
-    await refuseWrongImages(config.cluster, aws);
+    const aws = config.cluster.aws && awsWorkersSide().awsProvider(config.cluster);
+    if (aws) {
+        await awsWorkersSide().refuseWrongImages(config.cluster, aws);
+    }
     const cluster = connectCluster(config.cluster, profile, [], aws);
     const apiServer = config.demon.enabled ? await apiServerEndpointsFor(config.cluster, cluster.provider) : [];
     const platform = composePlatform(config, profile, cluster.provider, [], () => apiServer);

@@ -11,7 +11,8 @@ import { K3sCluster, K3sClusterArgs } from "../components/k3s-cluster";
 import { HostConnection } from "../components/k3s-node";
 import { MeshNetwork, MeshNetworkArgs } from "../components/mesh-network";
 import { meshInterface } from "../components/mesh-plan";
-import { AwsWorkers, composeAwsWorkers } from "./aws";
+import type { AwsWorkers } from "./aws";
+import { awsWorkersSide } from "./on-demand";
 import { EnvironmentProfile } from "./environments";
 
 export { kubeconfigPath, localKubeconfigPath } from "./kubeconfig-path";
@@ -119,7 +120,7 @@ export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentPro
                 iface: meshInterface,
             },
         }, { dependsOn: mesh ? mesh.ready : [], transformations });
-        const workers = composeAwsWorkers(cluster, k3s, mesh && meshArgs && { network: mesh, args: meshArgs }, transformations, awsProvider);
+        const workers = cluster.aws && awsWorkersSide().composeAwsWorkers(cluster, k3s, mesh && meshArgs && { network: mesh, args: meshArgs }, transformations, awsProvider);
         return {
             k3s,
             mesh,

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { appRef, KubestrapConfig, ResolvedAddons, ResolvedApp, ResolvedCloudflare, ResolvedDemon, tunnelRouteApp } from "../config";
 import { serviceUrlTarget } from "../config/cloudflare";
 import { durationText } from "../config/duration";
-import { CloudflareTunnel, CloudflareTunnelArgs } from "../components/cloudflare-tunnel";
+import type { CloudflareTunnel, CloudflareTunnelArgs } from "../components/cloudflare-tunnel";
+import { cloudflareTunnelSide } from "./on-demand";
 import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-stack";
 import { AppPeer } from "../components/app-network-policies";
 import { selectorLabels, standardLabels } from "../components/labels";
@@ -216,6 +217,6 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
             mcpServers[server.name] = new McpServer(`mcp-server-${server.name}`, mcpServerArgs(server, ns.metadata.name), { ...opts, dependsOn: [ns] });
         }
     }
-    const tunnel = config.cloudflare && new CloudflareTunnel("cloudflare", tunnelArgs(config.cloudflare, config.apps, apps), opts);
+    const tunnel = config.cloudflare && new (cloudflareTunnelSide().CloudflareTunnel)("cloudflare", tunnelArgs(config.cloudflare, config.apps, apps), opts);
     return { tunnel, addons, demon, apps, composeApps, staticSites, mcpServers, appNamespaces: [...namespaces.values()], namespaces: configuredNamespaces };
 }
