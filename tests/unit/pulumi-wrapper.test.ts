@@ -1,6 +1,6 @@
 // scripts/pulumi.sh gives each run a private TMPDIR and removes it after: the Kubernetes provider
 // leaves a copy of the cluster's kubeconfig in $TMPDIR every time it starts. A stand-in `pulumi`
-// on PATH plays the provider's part.
+// on PATH plays the provider's part. It also undoes an inherited SIGINT ignore.
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -9,10 +9,12 @@ import * as path from "path";
 
 const root = path.resolve(__dirname, "..", "..");
 
+// Prints its pid, its TMPDIR and whether it ignores SIGINT (bit 2 of SigIgn, as its plugins would inherit it).
 const standInPulumi = `#!/usr/bin/env bash
 [ "$1" = refresh ] || exit 0
 echo "token: secret" > "$TMPDIR/kubeconfig1234"
-echo "$$ $TMPDIR"
+ignored=$(( 0x$(awk '/^SigIgn:/ {print $2}' /proc/$$/status) >> 1 & 1 ))
+echo "$$ $TMPDIR $ignored"
 `;
 
 async function gone(dir: string, timeoutMs = 10000) {
@@ -36,8 +38,10 @@ describe("scripts/pulumi.sh's temporary directory", function () {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    async function runRefresh() {
-        const child = spawn(path.join(root, "scripts", "pulumi.sh"), ["refresh", "--yes"], {
+    async function runRefresh(sigintIgnored = false) {
+        // `trap '' INT` then exec: the wrapper starts with SIGINT ignored, as a script's `cmd &` does.
+        const wrapper = path.join(root, "scripts", "pulumi.sh");
+        const child = spawn("bash", sigintIgnored ? ["-c", `trap '' INT; exec ${wrapper} refresh --yes`] : [wrapper, "refresh", "--yes"], {
             cwd: root,
             env: {
                 ...process.env,
@@ -55,8 +59,9 @@ describe("scripts/pulumi.sh's temporary directory", function () {
         child.stderr.on("data", (d) => (err += d));
         const code = await new Promise((resolve) => child.on("close", resolve));
         assert.strictEqual(code, 0, err);
-        const [pid, runTmp] = out.trim().split(" ");
+        const [pid, runTmp, ignored] = out.trim().split(" ");
         assert.strictEqual(Number(pid), child.pid, "pulumi.sh does not exec pulumi");
+        assert.strictEqual(ignored, "0", "pulumi (and so its plugins) ignores SIGINT");
         assert.strictEqual(path.dirname(runTmp), path.join(dir, "tmp"));
         await gone(runTmp);
         assert.deepStrictEqual(fs.readdirSync(path.join(dir, "tmp")), []);
@@ -69,4 +74,7 @@ describe("scripts/pulumi.sh's temporary directory", function () {
         fs.writeFileSync(path.join(dir, "bin", "tail"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
         await runRefresh();
     });
+
+    it("gives pulumi SIGINT's default back when started with it ignored (a script's `cmd &`), so plugins exit when the CLI stops them, not 5 s later", () => runRefresh(true));
 });
+
