@@ -76,6 +76,22 @@ export class E2eEnv {
             { cwd: root, env: this.env, stdio: "ignore", detached: true });
     }
 
+    /**
+     * Processes of this suite's runs still alive: each run's plugins carry its private TMPDIR, under
+     * the suite's (scripts/pulumi.sh). They run in process groups of their own, so a SIGKILL of the
+     * CLI's group leaves them running, as a crash of the CLI would.
+     */
+    runProcesses(): number[] {
+        const mark = `TMPDIR=${this.tmpDir}/`;
+        return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((pid) => {
+            try {
+                return fs.readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").some((e) => e.startsWith(mark));
+            } catch {
+                return false; // gone, or not ours to read
+            }
+        }).map(Number);
+    }
+
     async kubectl(...args: string[]): Promise<string> {
         return (await this.sh("kubectl", ["--kubeconfig", this.kubeconfig, ...args])).stdout;
     }

@@ -125,6 +125,11 @@ describe("kubestrap on the real engine and a local API server", function () {
         await eventually("the interrupted up to create something", async () => (await managedObjects(env)).length >= 5, 120000);
         process.kill(-child.pid!, "SIGKILL");
         await sleep(1000);
+        // The killed run's plugins outlive it (process groups of their own); stop them, as a reboot
+        // would, rather than leave them idling after the suite.
+        const orphans = env.runProcesses();
+        orphans.forEach((pid) => { try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ } });
+        await eventually("the killed run's plugins to be gone", async () => env.runProcesses().length === 0, 10000);
         const partial = (await managedObjects(env)).length;
         // A kill while the file backend wrote a metadata sidecar in place used to leave it empty,
         // and every later command failed with "failed to load checkpoint: EOF". pulumi.sh writes
