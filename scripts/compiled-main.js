@@ -1,8 +1,47 @@
 // The entry point scripts/pulumi.sh puts beside the compiled program (.kubestrap/program/<hash>/
 // main.js): the language host starts it with Node's own source maps on (--enable-source-maps).
-// @pulumi/pulumi's runner installs source-map-support before any program loads, and the SDK
-// records a stack trace for every promise it tracks, each formatted through it: more than twice
-// the cost of Node's own source-mapped formatting (README, "Performance"), and seconds of a
-// 100-app run. Node's source maps still point an error at the TypeScript line it came from.
-Error.prepareStackTrace = undefined;
+// The SDK records a stack trace for every promise it tracks and every resource it registers,
+// tens of thousands a run. source-map-support (which @pulumi/pulumi's runner installs) and Node's
+// own formatting both look up and map every frame, the SDK's included: in a 100-app run that was
+// more than half of the program's CPU while it composed its resources (README, "Performance").
+// So traces are formatted here, and only the program's own frames are mapped (through the maps
+// Node loaded) to their TypeScript lines; the SDK's keep their JavaScript positions.
+const path = require("path");
+const { findSourceMap } = require("module");
+
+const programDir = __dirname + path.sep;
+const original = new Map();
+
+/** The TypeScript position of a compiled program line, or undefined. */
+function mapped(file, line, column) {
+    let map = original.get(file);
+    if (map === undefined) {
+        map = findSourceMap(file) ?? null;
+        original.set(file, map);
+    }
+    const entry = map?.findEntry(line - 1, column - 1);
+    if (!entry || entry.originalSource === undefined) return undefined;
+    const source = entry.originalSource.startsWith("file://") ? require("url").fileURLToPath(entry.originalSource) : entry.originalSource;
+    return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+}
+
+function frame(site) {
+    const text = site.toString();
+    const file = site.getFileName();
+    if (!file || !file.startsWith(programDir)) return text;
+    const line = site.getLineNumber();
+    const column = site.getColumnNumber();
+    const position = mapped(file, line, column);
+    return position ? text.replace(`${file}:${line}:${column}`, position) : text;
+}
+
+function header(error) {
+    try {
+        return String(error);
+    } catch {
+        return "Error";
+    }
+}
+
+Error.prepareStackTrace = (error, sites) => `${header(error)}${sites.map((s) => `\n    at ${frame(s)}`).join("")}`;
 module.exports = require("./index.js");
