@@ -17,8 +17,6 @@ cd "$here"
 n=${1:-100}
 source bench/scale-cluster.sh
 scale_env bench-registration 24490 17143
-ts() { npx --no-install ts-node --transpile-only bench/scale-stack.ts "$@"; }
-secs() { local s=$EPOCHREALTIME; "$@" >"$work/out" 2>"$work/err" || { tail -n 40 "$work/out" "$work/err" >&2; exit 1; }; awk -v a="$EPOCHREALTIME" -v b="$s" 'BEGIN {printf "%.1f", a - b}'; }
 say() { printf '[registration] %s\n' "$*" >&2; }
 
 # .kubestrap/ is not committed; the program uses the project's node_modules.

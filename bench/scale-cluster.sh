@@ -1,5 +1,5 @@
-# Sourced by bench/scale.sh and bench/scale-profile.sh: their environment, and what the scale
-# stacks need of the local control plane beyond its seed.
+# Sourced by bench/scale.sh, bench/scale-profile.sh and bench/registration.sh: their environment,
+# helpers, and what the scale stacks need of the local control plane beyond its seed.
 
 # scale_env STACK ETCD_PORT API_PORT: a work directory, the stack on its own control plane and
 # file backend, the toolchain on PATH, all removed on exit -> $work, $kubeconfig, $stack_file, kc.
@@ -16,6 +16,10 @@ scale_env() {
     eval "$(scripts/toolchain.sh env)"
 }
 kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+# The scale stack's config and its objects rendered under mocks (bench/scale-stack.ts).
+ts() { npx --no-install ts-node --transpile-only bench/scale-stack.ts "$@"; }
+# Runs a command, its output kept in $work/out and $work/err, and prints its wall seconds.
+secs() { local s=$EPOCHREALTIME; "$@" >"$work/out" 2>"$work/err" || { tail -n 40 "$work/out" "$work/err" >&2; exit 1; }; awk -v a="$EPOCHREALTIME" -v b="$s" 'BEGIN {printf "%.1f", a - b}'; }
 
 # kwok nodes for every pod (two replicas per app, 250 pods a node) and a ReadWriteMany class.
 cluster_for() {

@@ -97,7 +97,7 @@ timed() {
 scripts/cluster.sh up >/dev/null 2>&1
 cluster_for "$n"
 fresh_volumes "$n"
-npx --no-install ts-node --transpile-only bench/scale-stack.ts config "$n" "$kubeconfig" "$stack_file"
+ts config "$n" "$kubeconfig" "$stack_file"
 scripts/pulumi.sh typecheck
 
 echo "N=$n apps on $(nproc) cores; CPU seconds per process; the last column is CPU time over wall time x cores"

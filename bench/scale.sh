@@ -21,10 +21,8 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10 50 100 200)
 source bench/scale-cluster.sh
 scale_env bench-scale 24290 16943
-ts() { npx --no-install ts-node --transpile-only bench/scale-stack.ts "$@"; }
 read -r -a flags <<<"${KUBESTRAP_BENCH_PULUMI_FLAGS:-}"
 p() { local cmd=$1; shift; scripts/pulumi.sh "$cmd" --config-file "$stack_file" "${flags[@]}" "$@"; }
-secs() { local s=$EPOCHREALTIME; "$@" >"$work/out" 2>"$work/err" || { tail -n 40 "$work/out" "$work/err" >&2; exit 1; }; awk -v a="$EPOCHREALTIME" -v b="$s" 'BEGIN {printf "%.1f", a - b}'; }
 say() { printf '[scale] %s\n' "$*" >&2; }
 
 floor_up() {
