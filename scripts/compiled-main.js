@@ -8,6 +8,7 @@
 // Node loaded) to their TypeScript lines; the SDK's keep their JavaScript positions.
 const path = require("path");
 const { findSourceMap } = require("module");
+const { fileURLToPath } = require("url");
 
 const programDir = __dirname + path.sep;
 const original = new Map();
@@ -21,7 +22,7 @@ function mapped(file, line, column) {
     }
     const entry = map?.findEntry(line - 1, column - 1);
     if (!entry || entry.originalSource === undefined) return undefined;
-    const source = entry.originalSource.startsWith("file://") ? require("url").fileURLToPath(entry.originalSource) : entry.originalSource;
+    const source = entry.originalSource.startsWith("file://") ? fileURLToPath(entry.originalSource) : entry.originalSource;
     return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
 }
 
