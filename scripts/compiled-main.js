@@ -11,14 +11,14 @@ const { findSourceMap } = require("module");
 const { fileURLToPath } = require("url");
 
 const programDir = __dirname + path.sep;
-const original = new Map();
+const sourceMaps = new Map();
 
 /** The TypeScript position of a compiled program line, or undefined. */
 function mapped(file, line, column) {
-    let map = original.get(file);
+    let map = sourceMaps.get(file);
     if (map === undefined) {
         map = findSourceMap(file) ?? null;
-        original.set(file, map);
+        sourceMaps.set(file, map);
     }
     const entry = map?.findEntry(line - 1, column - 1);
     if (!entry || entry.originalSource === undefined) return undefined;
