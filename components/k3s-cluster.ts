@@ -12,7 +12,7 @@ export interface K3sHost {
     address?: string;
     labels?: Record<string, string>;
     taints?: Taint[];
-    /** The host's SSH public key or its SHA256 fingerprint; unset, the first key seen is pinned. */
+    /** The host's SSH public key ("ssh-ed25519 AAAA..."); unset, the key read at first contact is pinned. */
     hostKey?: string;
 }
 

@@ -7,7 +7,7 @@ import {
     registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, s3CredentialsYaml, uncordonScript,
     versionProblem, writeContentScript, writeFileScript,
 } from "./k3s-plan";
-import { HostConnection, HostSteps, RemoteCommand, StepArgs } from "./remote-command";
+import { HostConnection, HostSteps, StepArgs } from "./remote-command";
 
 export { HostConnection } from "./remote-command";
 
@@ -47,7 +47,7 @@ export class K3sNode extends pulumi.ComponentResource {
     readonly version: pulumi.Output<string>;
     /** The admin kubeconfig, server URL pointing at this host (first server only). */
     readonly kubeconfig?: pulumi.Output<string>;
-    /** The host key every SSH step after preflight insists on: configured, or the one preflight saw first. */
+    /** The host key every SSH step insists on: configured, or the one the host-key step read at first contact. */
     readonly hostKey?: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: K3sNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,9 +58,8 @@ export class K3sNode extends pulumi.ComponentResource {
         }
         const sudo = args.sudo ? "sudo " : "";
         const steps = new HostSteps(this, name, sudo);
-        // Preflight is the first connection to a host: it checks the configured key, or records
-        // the one it sees. Every later step on this host (and, for the first server, every
-        // kubectl step run through it) must then see that same key.
+        // Every step on this host (and, for the first server, every kubectl step run through it)
+        // must see the configured key, or the one the host-key step read at first contact.
         let pinned = args.connection.kind === "ssh" ? args.connection.hostKey : undefined;
         const keyFor = (on: Extract<HostConnection, { kind: "ssh" }>) =>
             on === args.connection || (args.clusterInit && on === args.control) ? pinned : on.hostKey;
@@ -68,13 +67,12 @@ export class K3sNode extends pulumi.ComponentResource {
             steps.run(role, on, cmd, on.kind === "ssh" ? keyFor(on) : undefined, extra);
 
         const host = args.connection.kind === "ssh" ? args.connection.host : "localhost";
-        const preflight = run("preflight", args.connection, { create: preflightScript(args, host), logging: "stderr" });
         if (args.connection.kind === "ssh") {
-            // A configured key is used as given: the recorded one is read only when there is none
-            // (upstream's plugin records nothing, and would leave the connection unknown in previews).
-            pinned = args.connection.hostKey ?? (preflight as RemoteCommand).hostKey;
+            // A configured key is used as given; without one, the first step reads the key the host offers.
+            pinned = args.connection.hostKey ?? steps.firstUseKey("host-key", args.connection);
             this.hostKey = pulumi.output(pinned);
         }
+        const preflight = run("preflight", args.connection, { create: preflightScript(args, host), logging: "stderr" });
 
         const staged: pulumi.Resource[] = [];
         if (args.airGap) {

@@ -4,7 +4,7 @@ import {
     headscaleUninstallScript, MeshGroup, meshPaths, MeshPolicySettings, parseAddresses, removeUserScript,
     tailscaleJoinScript, tailscaleLeaveScript, tailscaleUpdateScript,
 } from "./mesh-plan";
-import { HostConnection, HostSteps, RemoteCommand, StepArgs } from "./remote-command";
+import { HostConnection, HostSteps, StepArgs } from "./remote-command";
 
 export interface MeshHost {
     /** The node's name: its tailnet host name and MagicDNS name. */
@@ -62,7 +62,7 @@ export class MeshNetwork extends pulumi.ComponentResource {
     readonly keys: pulumi.Output<Record<string, string>>;
     /** Each cloud pool's ephemeral agents' key: secret. */
     readonly poolKeys: Record<string, pulumi.Output<string>>;
-    /** The host key each host's preflight pinned (configured, or seen first), by SSH host. */
+    /** The host key every step on a host pins (configured, or read at first contact), by SSH host. */
     readonly hostKeys: Record<string, pulumi.Output<string | undefined>>;
     /** What k3s waits for: every node on the mesh. */
     readonly ready: pulumi.Resource[];
@@ -78,15 +78,15 @@ export class MeshNetwork extends pulumi.ComponentResource {
         const keyOf = (on: HostConnection) => on.kind === "ssh" ? this.hostKeys[on.host] ?? on.hostKey : undefined;
         const run = (id: string, on: HostConnection, cmd: StepArgs, extra: pulumi.CustomResourceOptions = {}) => steps.run(id, on, cmd, keyOf(on), extra);
 
-        // One preflight per host: the first connection, which checks or records its host key.
+        // One preflight per host, pinned to its configured key or the one read at first contact.
         const preflight = (on: HostConnection): pulumi.Resource => {
             const host = hostOf(on);
             if (!preflights.has(host)) {
-                const check = run(`preflight-${host.replace(/[^\w.-]/g, "-")}`, on, { create: meshPreflight(host), logging: "stderr" });
-                preflights.set(host, check);
+                const id = host.replace(/[^\w.-]/g, "-");
                 if (on.kind === "ssh") {
-                    this.hostKeys[host] = pulumi.output(on.hostKey ?? (check as RemoteCommand).hostKey);
+                    this.hostKeys[host] = pulumi.output(on.hostKey ?? steps.firstUseKey(`host-key-${id}`, on));
                 }
+                preflights.set(host, run(`preflight-${id}`, on, { create: meshPreflight(host), logging: "stderr" }));
             }
             return preflights.get(host)!;
         };

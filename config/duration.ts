@@ -25,7 +25,19 @@ export const duration = z.string().superRefine((text, ctx) => {
 
 const fingerprint = /^SHA256:[A-Za-z0-9+/]{43}$/;
 const publicKey = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2}( .*)?$/;
+/** ssh-keyscan's line: "HOST TYPE KEY", or "[HOST]:PORT TYPE KEY". */
+const keyscanLine = /^\S+ ((ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2})\s*$/;
 
-/** An SSH host key as `ssh-keyscan` or `ssh-keygen -lf` print it. */
-export const sshHostKey = z.string().refine((k) => fingerprint.test(k) || publicKey.test(k),
-    "is not an SSH host key; give the public key (\"ssh-ed25519 AAAA...\", from `ssh-keyscan -t ed25519 HOST`) or its fingerprint (\"SHA256:...\", from `ssh-keygen -lf KEYFILE`)");
+/**
+ * An SSH host key in authorized_keys form ("ssh-ed25519 AAAA..."), as SSH clients (upstream's
+ * pulumi-command among them) verify it. A line pasted from ssh-keyscan, host first, is taken as
+ * its key. A fingerprint cannot be turned back into the key it hashes, so it is refused with the
+ * command that prints the key.
+ */
+export const sshHostKey = z.string().superRefine((k, ctx) => {
+    if (publicKey.test(k) || keyscanLine.test(k)) return;
+    const message = fingerprint.test(k)
+        ? `is a fingerprint ("${k}"); SSH clients, upstream's pulumi-command among them, pin the key itself: run \`ssh-keyscan -t ed25519 HOST\`, check its fingerprint with \`ssh-keyscan -t ed25519 HOST | ssh-keygen -lf -\` against this one, and give the line's "ssh-ed25519 AAAA..." part`
+        : "is not an SSH host key; give the public key (\"ssh-ed25519 AAAA...\", from `ssh-keyscan -t ed25519 HOST`)";
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+}).transform((k) => keyscanLine.exec(k)?.[1] ?? k.split(" ").slice(0, 2).join(" "));

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# `npm run preview`: pulumi preview of the stack KUBESTRAP_STACK (default dev) with kubestrap's
-# policy pack (policy/), configured for the stack's environment. A mandatory violation fails it.
+# `npm run preview [-- --stack S]`: pulumi preview of the stack (--stack, else KUBESTRAP_STACK,
+# else dev) with kubestrap's policy pack (policy/), configured for the stack's environment. A mandatory violation fails it.
 # The stack's waivers and settings, if any, come from KUBESTRAP_POLICY_CONFIG (default
 # policy/<stack>.json), e.g. {"service-exposure": {"loadBalancerNamespaces": ["ingress-nginx"]}}.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-stack=${KUBESTRAP_STACK:-dev}
+source "$here/scripts/stack-args.sh"
+take_stack_args "$@"
 file=$("$here/scripts/stack-target.sh" "$stack" file)
 # A --config-file given here is the stack's config for this run.
-args=("$@")
 for i in "${!args[@]}"; do
     [ "${args[$i]}" != --config-file ] || file=${args[$((i + 1))]:-$file}
 done
-environment=$( [ -f "$file" ] && sed -n 's/^  kubestrap:environment: *\([a-z]*\).*/\1/p' "$file" | head -1 || true)
+environment=$("$here/scripts/stack-target.sh" "$stack" environment --file "$file")
 config=$(mktemp)
 trap 'rm -f "$config"' EXIT
 waivers=${KUBESTRAP_POLICY_CONFIG:-$here/policy/$stack.json}
@@ -23,5 +23,5 @@ const config = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) :
 const protect = config["protect-data-in-prod"];
 if (protect !== "disabled" && protect?.enforcementLevel !== "disabled") config["protect-data-in-prod"] = { ...protect, environment };
 fs.writeFileSync(out, JSON.stringify(config));
-' "$waivers" "${environment:-dev}" "$config"
-"$here/scripts/pulumi.sh" preview --policy-pack "$here/policy" --policy-pack-config "$config" "$@"
+' "$waivers" "$environment" "$config"
+"$here/scripts/pulumi.sh" preview --policy-pack "$here/policy" --policy-pack-config "$config" "${args[@]}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Pulumi CLI for this project, offline-ready: the toolchain built by
 # scripts/toolchain.sh, the project-local file backend (unless PULUMI_BACKEND_URL is set),
-# and the stack KUBESTRAP_STACK (default dev), created on first use with a passphrase
+# and the stack named by --stack/-s (else KUBESTRAP_STACK, else dev), created on first use with a passphrase
 # secrets provider. The dev stack's passphrase is "kubestrap-dev" unless you set
 # PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE.
 #
@@ -13,7 +13,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
-stack=${KUBESTRAP_STACK:-dev}
+source "$here/scripts/stack-args.sh"
+take_stack_args "$@"
+set -- "${args[@]}"
 config_file=$("$here/scripts/stack-target.sh" "$stack" file)
 example=; [ "$config_file" = "$here/Pulumi.$stack.yaml" ] || example=1
 

@@ -1,20 +1,11 @@
 #!/usr/bin/env bash
-# Prints the cluster target of stack $1 ("local" unless its config says otherwise); with
-# `nodes` as $2 the local control plane's node kind ("kwok" unless cluster.local.nodes says);
-# with `file` as $2 the stack's config file: Pulumi.<stack>.yaml, or an example's
-# examples/<stack>/Pulumi.<stack>.yaml when the project has none of that name.
+# Prints a setting of stack $1 as the program would read it (stacks/stack-file.ts, with the
+# `yaml` package): `target` (default; "local" unless kubestrap:cluster.target says otherwise),
+# `nodes` (the local control plane's node kind, "kwok" unless cluster.local.nodes says),
+# `environment` (kubestrap:environment, "dev" unless it says) or `file`: Pulumi.<stack>.yaml, or
+# an example's examples/<stack>/Pulumi.<stack>.yaml when the project has none of that name.
+# `--file F` reads F instead of the stack's own file.
+set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-file="$root/Pulumi.$1.yaml"
-[ -f "$file" ] || [ ! -f "$root/examples/$1/Pulumi.$1.yaml" ] || file="$root/examples/$1/Pulumi.$1.yaml"
-if [ "${2:-}" = file ]; then
-    echo "$file"
-    exit 0
-fi
-cluster=$( [ -f "$file" ] && sed -n '/^  kubestrap:cluster:/,/^  [^ ]/p' "$file")
-if [ "${2:-}" = nodes ]; then
-    nodes=$(echo "$cluster" | sed -n '/^    local:/,/^    [^ ]/p' | sed -n 's/^ *nodes: *\([a-z]*\).*/\1/p' | head -1)
-    echo "${nodes:-kwok}"
-    exit 0
-fi
-target=$(echo "$cluster" | sed -n 's/^ *target: *\([a-z0-9]*\).*/\1/p' | head -1)
-echo "${target:-local}"
+[ -d "$root/node_modules/yaml" ] || (cd "$root" && npm ci --ignore-scripts --no-audit --no-fund >&2)
+DISABLE_V8_COMPILE_CACHE=1 exec node "$root/node_modules/ts-node/dist/bin.js" --transpile-only --project "$root/tsconfig.json" "$root/scripts/stack-target.ts" "$@"

@@ -1,5 +1,6 @@
 // Pulumi mocks that record every registered resource, with its inputs and parent.
 import * as pulumi from "@pulumi/pulumi";
+import { readHostKeyScript } from "../components/remote-command";
 
 export interface Registered {
     type: string;
@@ -42,9 +43,9 @@ export class Recorder implements pulumi.runtime.Mocks {
         }
         this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         const state = { ...args.inputs };
-        if (args.type === "command:remote:Command") {
-            // kubestrap's command provider records the key the host offered.
-            state.hostKey = Recorder.hostKeyOf(reveal(state.connection)?.host);
+        if (args.type === "command:remote:Command" && state.create === readHostKeyScript) {
+            // The host-key step prints the key the host's SSH server offers.
+            state.stdout = `host-key: ${Recorder.hostKeyOf(reveal(state.connection)?.host)}\n`;
         }
         if (args.type.startsWith("command:") && this.stdoutFor(args.name) !== undefined) {
             state.stdout = this.stdoutFor(args.name);
@@ -64,9 +65,9 @@ export class Recorder implements pulumi.runtime.Mocks {
         return { id: `${args.name}-id`, state };
     }
 
-    /** The fingerprint the mocked command provider reports for a host's key. */
+    /** The public key (authorized_keys form) a mocked host's SSH server offers. */
     static hostKeyOf(host: string): string {
-        return `SHA256:${Buffer.from(`host key of ${host}`).toString("base64").replace(/=+$/, "")}`;
+        return `ssh-ed25519 ${Buffer.from(`host key of ${host}`).toString("base64")}`;
     }
 
     /** Objects a program reads from the cluster (`.get`), as a k3s server would publish them. */

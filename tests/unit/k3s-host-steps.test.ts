@@ -10,6 +10,7 @@ import { K3sCluster, K3sClusterArgs } from "../../components/k3s-cluster";
 import { drainScript } from "../../components/k3s-drain";
 import { kernelParametersPreflight, kubeletKernelParameters, kubeletSysctlConf } from "../../components/k3s-kernel";
 import { adminKubeconfigScript, adminTokenSecret } from "../../components/k3s-kubeconfig";
+import { readHostKeyScript } from "../../components/remote-command";
 import { Recorder, reveal, settle, withMocks } from "../mocks";
 
 interface FakeCluster {
@@ -142,7 +143,7 @@ describe("K3sCluster host steps", () => {
     const args: K3sClusterArgs = {
         version: "v1.31.4+k3s1", token: "t", ha: true, hardened: true, drainTimeoutSeconds: 120,
         ssh: { user: "ops", privateKey: "KEY", sudo: true },
-        servers: [{ name: "s1", host: "10.0.0.1", hostKey: "SHA256:AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" }],
+        servers: [{ name: "s1", host: "10.0.0.1", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" }],
         agents: [{ name: "a1", host: "10.0.0.4" }],
         disable: [], tlsSans: [], extraServerArgs: [], extraAgentArgs: [],
     };
@@ -173,14 +174,16 @@ describe("K3sCluster host steps", () => {
         assert.match(cmd(r, "k3s-a1-drain").create, /--timeout=120s/);
     });
 
-    it("checks the configured host key, and pins the key each preflight saw for every later step on that host", async () => {
+    it("checks the configured host key, and pins the key the host-key step read at first contact for every step on that host", async () => {
         const r = await build();
         const key = (name: string) => reveal(cmd(r, name).connection).hostKey;
         assert.strictEqual(key("k3s-s1-preflight"), args.servers[0].hostKey);
         assert.strictEqual(key("k3s-s1-install"), args.servers[0].hostKey);
-        assert.strictEqual(key("k3s-a1-preflight"), undefined, "an unconfigured host is trusted on first use");
-        for (const step of ["token", "config", "install", "kernel-parameters"]) {
-            assert.strictEqual(key(`k3s-a1-${step}`), Recorder.hostKeyOf("10.0.0.4"), `${step} does not insist on the key preflight saw`);
+        assert.ok(!r.resources.some((x) => x.name === "k3s-s1-host-key"), "a host with a configured key is trusted on first use");
+        assert.strictEqual(key("k3s-a1-host-key"), undefined, "an unconfigured host is trusted on first use");
+        assert.strictEqual(cmd(r, "k3s-a1-host-key").create, readHostKeyScript);
+        for (const step of ["preflight", "token", "config", "install", "kernel-parameters"]) {
+            assert.strictEqual(key(`k3s-a1-${step}`), Recorder.hostKeyOf("10.0.0.4"), `${step} does not insist on the key read at first contact`);
         }
         for (const step of ["drain", "uncordon", "membership"]) {
             assert.strictEqual(key(`k3s-a1-${step}`), args.servers[0].hostKey, `${step} runs on the first server without its key`);

@@ -175,7 +175,7 @@ describe("MeshNetwork", () => {
         const { r } = await mesh();
         const names = r.ofType("command:remote:Command").map((c) => c.name).sort();
         assert.deepStrictEqual(names, [
-            "mesh-authkey-a1", "mesh-authkey-a2", "mesh-authkey-s1", "mesh-headscale", "mesh-join-a1", "mesh-join-a2", "mesh-join-s1", "mesh-key-agents", "mesh-key-servers",
+            "mesh-authkey-a1", "mesh-authkey-a2", "mesh-authkey-s1", "mesh-headscale", "mesh-host-key-10.0.0.1", "mesh-host-key-10.0.0.2", "mesh-host-key-10.0.0.3", "mesh-join-a1", "mesh-join-a2", "mesh-join-s1", "mesh-key-agents", "mesh-key-servers",
             "mesh-membership-a1", "mesh-membership-a2", "mesh-membership-s1",
             "mesh-preflight-10.0.0.1", "mesh-preflight-10.0.0.2", "mesh-preflight-10.0.0.3", "mesh-user-agents", "mesh-user-servers",
         ]);
@@ -210,7 +210,7 @@ describe("MeshNetwork", () => {
         assert.deepStrictEqual(await valueOf(m.addresses.a2), { ipv4: "100.64.0.3", ipv6: "fd7a:115c:a1e0::3" });
         assert.strictEqual(await valueOf(m.hostKeys["10.0.0.2"]), Recorder.hostKeyOf("10.0.0.2"));
         const later = reveal(r.one("command:remote:Command", "mesh-join-a1").inputs.connection);
-        assert.strictEqual(later.hostKey, Recorder.hostKeyOf("10.0.0.2"), "later steps insist on the key preflight saw");
+        assert.strictEqual(later.hostKey, Recorder.hostKeyOf("10.0.0.2"), "later steps insist on the key read at first contact");
     });
 
     it("replaces the keys on rotation, and downloads nothing when air-gapped", async () => {

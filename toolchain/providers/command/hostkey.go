@@ -91,6 +91,7 @@ func (e *hostKeyMismatch) Error() string {
 	if e.trusted {
 		what = fmt.Sprintf("the key changed since it was first trusted (was %s, now %s %s)", e.expected, e.offered.Type(), got)
 	}
+	pin := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(e.offered)))
 	return fmt.Sprintf("host key mismatch for %s: %s. If the host was reinstalled and %s is its genuine new key, "+
-		"set its hostKey in the stack config (%s) to %q and run up again.", e.address, what, got, hostKeyConfig, got)
+		"set its hostKey in the stack config (%s) to %q and run up again.", e.address, what, got, hostKeyConfig, pin)
 }

@@ -16,9 +16,11 @@ func remoteInputs(conn map[string]interface{}, create string) resource.PropertyM
 	return resource.NewPropertyMapFromMap(map[string]interface{}{"connection": conn, "create": create})
 }
 
-func fixFor(fingerprint string) string {
-	return `If the host was reinstalled and ` + fingerprint + ` is its genuine new key, set its hostKey in the stack config ` +
-		`(kubestrap:cluster.k3s.servers[N].hostKey or agents[N].hostKey) to "` + fingerprint + `" and run up again.`
+// The fix names the key in authorized_keys form, the one form upstream's plugin (and kubestrap's config) takes as a pin.
+func fixFor(key ssh.Signer) string {
+	pin := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key.PublicKey())))
+	return `If the host was reinstalled and ` + openSSHFingerprint(key) + ` is its genuine new key, set its hostKey in the stack config ` +
+		`(kubestrap:cluster.k3s.servers[N].hostKey or agents[N].hostKey) to "` + pin + `" and run up again.`
 }
 
 func TestFirstConnectionRecordsTheHostKeyAndAChangedKeyIsRefused(t *testing.T) {
@@ -39,7 +41,7 @@ func TestFirstConnectionRecordsTheHostKeyAndAChangedKeyIsRefused(t *testing.T) {
 	news["delete"] = resource.NewStringProperty("echo bye")
 	_, err = update(t, p, remoteURN, created, news)
 	want := "host key mismatch for " + server.address() + ": the key changed since it was first trusted (was " +
-		openSSHFingerprint(original) + ", now ssh-ed25519 " + openSSHFingerprint(reinstalled) + "). " + fixFor(openSSHFingerprint(reinstalled))
+		openSSHFingerprint(original) + ", now ssh-ed25519 " + openSSHFingerprint(reinstalled) + "). " + fixFor(reinstalled)
 	if err == nil || err.Error() != want {
 		t.Fatalf("update against a changed key:\n got %v\nwant %s", err, want)
 	}
@@ -93,7 +95,7 @@ func TestWrongPinFailsBeforeAnythingRuns(t *testing.T) {
 	conn["hostKey"] = openSSHFingerprint(other)
 	_, err := create(t, &provider{}, remoteURN, remoteInputs(conn, "echo should-not-run"), 0)
 	want := "host key mismatch for " + server.address() + ": expected " + openSSHFingerprint(other) +
-		", the server offered ssh-ed25519 " + openSSHFingerprint(real) + ". " + fixFor(openSSHFingerprint(real))
+		", the server offered ssh-ed25519 " + openSSHFingerprint(real) + ". " + fixFor(real)
 	if err == nil || err.Error() != want {
 		t.Fatalf("\n got %v\nwant %s", err, want)
 	}

@@ -1,0 +1,34 @@
+# Sourced by the npm scripts (up, down, preview) and scripts/pulumi.sh: `take_stack_args "$@"`
+# takes the stack the caller named (--stack X, --stack=X, -s X, -sX; else KUBESTRAP_STACK; else
+# dev) out of the arguments, so the wrapper names it to Pulumi once, and leaves the rest in
+# `args`. `confirmed` is set when the caller passed --yes (or -y) itself.
+take_stack_args() {
+    stack=${KUBESTRAP_STACK:-dev}
+    args=()
+    confirmed=
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --stack | -s)
+                [ $# -ge 2 ] && [ -n "$2" ] || { echo "[kubestrap] $1 needs a stack name, e.g. $1 prod" >&2; exit 2; }
+                stack=$2
+                shift 2
+                continue
+                ;;
+            --stack=*) stack=${1#--stack=} ;;
+            -s?*) stack=${1#-s} ;;
+            --yes | -y | --yes=true) confirmed=1; args+=("$1") ;;
+            --) args+=("$@"); break ;;
+            *) args+=("$1") ;;
+        esac
+        shift
+    done
+    [[ $stack =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "[kubestrap] \"$stack\" is not a stack name: letters, digits, '-', '_' and '.' only" >&2; exit 2; }
+    export KUBESTRAP_STACK=$stack
+}
+
+# Whether to add --yes for the caller: a stack on the local control plane (nothing outside this
+# machine), or CI (no one to answer); any other stack keeps Pulumi's confirmation.
+auto_confirm() {
+    [ -z "$confirmed" ] || return 1
+    [ "${CI:-}" = true ] || [ "$1" = local ]
+}
