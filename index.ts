@@ -22,6 +22,7 @@ async function platformOutputs() {
         nodes: cluster.k3s?.nodeNames,
         aws: cluster.aws && {
             deployRoleArn: cluster.aws.identity?.deployRoleArn,
+            previewRoleArn: cluster.aws.identity?.previewRoleArn,
             serviceAccountProviderArn: cluster.aws.identity?.serviceAccountProviderArn,
             serviceAccountRoles: cluster.aws.identity && Object.keys(cluster.aws.identity.serviceAccountRoleArns).length > 0
                 ? cluster.aws.identity.serviceAccountRoleArns : undefined,

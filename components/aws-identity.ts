@@ -1,10 +1,13 @@
-// Keyless AWS access: GitHub Actions' OIDC identity provider and a deploy role only this
-// repository's runs (one branch or one environment) may assume, so CI runs `pulumi up` with web
-// identity; and, optionally, the cluster's service-account issuer as an identity provider, so
+// Keyless AWS access: GitHub Actions' OIDC identity provider, a deploy role only this
+// repository's runs in one environment (or on one branch) may assume, so CI runs `pulumi up` with
+// web identity, and a read-only preview role for its pull requests; and, optionally, the cluster's service-account issuer as an identity provider, so
 // pods assume roles with their projected tokens (Ceph's or etcd's backups to S3, for example).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketPrefixPolicy, deployerPolicy, githubDeployTrustPolicy, githubOidcHost, kubestrapIamPath, serviceAccountTrustPolicy } from "./aws-policies";
+import {
+    bucketPrefixPolicy, deployerPolicy, githubDeployTrustPolicy, githubOidcHost, githubPreviewTrustPolicy, kubestrapIamPath, previewerPolicy,
+    serviceAccountTrustPolicy, StateBucket,
+} from "./aws-policies";
 
 export interface ServiceAccountRoleArgs {
     name: string;
@@ -14,12 +17,19 @@ export interface ServiceAccountRoleArgs {
 }
 
 export interface AwsIdentityArgs {
-    github?: { repository: string; branch?: string; environment?: string; existingProviderArn?: string };
+    github?: {
+        repository: string; ownerId?: number; repositoryId?: number; branch?: string; environment?: string; existingProviderArn?: string;
+        /** A read-only role for pull requests' previews (default true). */
+        previews?: boolean;
+        /** s3://bucket[/prefix]: Pulumi's state, which the roles may reach. */
+        stateBucket?: string;
+    };
     serviceAccountIssuer?: { url: string; thumbprint?: string; roles?: ServiceAccountRoleArgs[] };
 }
 
 export class AwsIdentity extends pulumi.ComponentResource {
     readonly deployRoleArn?: pulumi.Output<string>;
+    readonly previewRoleArn?: pulumi.Output<string>;
     readonly serviceAccountProviderArn?: pulumi.Output<string>;
     /** Role name -> ARN, for the ServiceAccounts that assume them (AWS_ROLE_ARN in their pods). */
     readonly serviceAccountRoleArns: Record<string, pulumi.Output<string>> = {};
@@ -32,13 +42,28 @@ export class AwsIdentity extends pulumi.ComponentResource {
             const g = args.github;
             const providerArn = g.existingProviderArn ? pulumi.output(g.existingProviderArn)
                 : new aws.iam.OpenIdConnectProvider(`${name}-github`, { url: `https://${githubOidcHost}`, clientIdLists: ["sts.amazonaws.com"] }, child).arn;
+            const state = g.stateBucket ? stateBucketOf(g.stateBucket) : undefined;
             const role = new aws.iam.Role(`${name}-deploy`, {
                 path: kubestrapIamPath,
                 description: `kubestrap: pulumi up from GitHub Actions of ${g.repository}`,
-                assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(githubDeployTrustPolicy({ providerArn: arn, repository: g.repository, branch: g.branch, environment: g.environment }))),
+                assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(githubDeployTrustPolicy({ ...g, providerArn: arn }))),
                 maxSessionDuration: 3600,
             }, child);
-            new aws.iam.RolePolicy(`${name}-deploy`, { role: role.name, policy: account.apply((id) => JSON.stringify(deployerPolicy(id))) }, child);
+            const preview = g.previews === false ? undefined : new aws.iam.Role(`${name}-preview`, {
+                path: kubestrapIamPath,
+                description: `kubestrap: pulumi preview of pull requests of ${g.repository} (read-only)`,
+                assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(githubPreviewTrustPolicy({ ...g, providerArn: arn }))),
+                maxSessionDuration: 3600,
+            }, child);
+            const ownRoles = pulumi.all([role.arn, preview?.arn]).apply(([a, b]) => [a, ...(b ? [b] : [])]);
+            new aws.iam.RolePolicy(`${name}-deploy`, {
+                role: role.name,
+                policy: pulumi.all([account, ownRoles]).apply(([accountId, own]) => JSON.stringify(deployerPolicy({ accountId, ownRoles: own, state }))),
+            }, child);
+            if (preview) {
+                new aws.iam.RolePolicy(`${name}-preview`, { role: preview.name, policy: account.apply((accountId) => JSON.stringify(previewerPolicy({ accountId, state }))) }, child);
+                this.previewRoleArn = preview.arn;
+            }
             this.deployRoleArn = role.arn;
         }
         if (args.serviceAccountIssuer) {
@@ -61,6 +86,13 @@ export class AwsIdentity extends pulumi.ComponentResource {
                 this.serviceAccountRoleArns[r.name] = role.arn;
             }
         }
-        this.registerOutputs({ deployRoleArn: this.deployRoleArn, serviceAccountProviderArn: this.serviceAccountProviderArn, serviceAccountRoleArns: this.serviceAccountRoleArns });
+        this.registerOutputs({ deployRoleArn: this.deployRoleArn, previewRoleArn: this.previewRoleArn, serviceAccountProviderArn: this.serviceAccountProviderArn, serviceAccountRoleArns: this.serviceAccountRoleArns });
     }
+}
+
+/** s3://bucket/prefix as the bucket and the prefix Pulumi's backend writes under. */
+export function stateBucketOf(url: string): StateBucket {
+    const [bucket, ...rest] = url.replace(/^s3:\/\//, "").split("/");
+    const prefix = rest.join("/").replace(/\/+$/, "");
+    return prefix ? { bucket, prefix } : { bucket };
 }

@@ -34,30 +34,77 @@ export function policyDocument(statements: Statement[]): PolicyDocument {
     };
 }
 
+/** "owner/name", as GitHub spells a repository. */
+export const githubRepositoryName = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+
 /** GitHub Actions' OIDC issuer, as IAM names it. */
 export const githubOidcHost = "token.actions.githubusercontent.com";
 
-export interface GithubDeployer {
-    /** The identity provider's ARN (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com). */
-    providerArn: string;
+/** A GitHub repository as its OIDC tokens name it. */
+export interface GithubRepository {
     /** "owner/name" */
     repository: string;
+    /**
+     * The owner's and the repository's numeric ids. Repositories created (or renamed, or
+     * transferred) since 15 July 2026, and those that opted in, get the immutable subject
+     * `repo:owner@<ownerId>/name@<repositoryId>:...`; give both ids for those, and the role trusts
+     * that form only (a name can be taken over after a rename; an id cannot).
+     */
+    ownerId?: number;
+    repositoryId?: number;
+}
+
+/** The start of every subject GitHub issues for the repository's runs. */
+export function githubSubjectPrefix(r: GithubRepository): string {
+    const [owner, name] = r.repository.split("/");
+    return r.ownerId !== undefined && r.repositoryId !== undefined ? `repo:${owner}@${r.ownerId}/${name}@${r.repositoryId}` : `repo:${r.repository}`;
+}
+
+/**
+ * The subject of a run's token, per GitHub's documented rules: a job that names an environment
+ * gets `environment:<name>` whatever its event; otherwise a pull_request event gets
+ * `pull_request`, and anything else the ref it runs on (`ref:refs/heads/<branch>`).
+ */
+export function githubSubject(r: GithubRepository, run: { environment?: string; event: string; ref?: string }): string {
+    // A ':' inside a value is sent as %3A, so a value cannot fake another field.
+    const value = (v: string) => v.replace(/:/g, "%3A");
+    const context = run.environment ? `environment:${value(run.environment)}` : run.event === "pull_request" ? "pull_request" : `ref:${value(run.ref ?? "refs/heads/main")}`;
+    return `${githubSubjectPrefix(r)}:${context}`;
+}
+
+export interface GithubDeployer extends GithubRepository {
+    /** The identity provider's ARN (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com). */
+    providerArn: string;
     /** Runs on this branch may assume the role... */
     branch?: string;
     /** ...or runs in this GitHub environment (its protection rules then guard the role). */
     environment?: string;
 }
 
-/** Who may assume the deploy role: GitHub Actions runs of one repository, on one branch or environment. */
-export function githubDeployTrustPolicy(d: GithubDeployer): PolicyDocument {
-    const subject = d.environment ? `repo:${d.repository}:environment:${d.environment}` : `repo:${d.repository}:ref:refs/heads/${d.branch ?? "main"}`;
+/** Tokens from GitHub Actions with exactly these subjects, for STS. */
+function githubTrust(sid: string, providerArn: string, subjects: string[]): PolicyDocument {
     return policyDocument([{
-        sid: "GithubActionsOfThisRepository",
+        sid,
         effect: "Allow",
-        principal: { Federated: d.providerArn },
+        principal: { Federated: providerArn },
         actions: ["sts:AssumeRoleWithWebIdentity"],
-        conditions: { StringEquals: { [`${githubOidcHost}:aud`]: "sts.amazonaws.com", [`${githubOidcHost}:sub`]: subject } },
+        conditions: { StringEquals: { [`${githubOidcHost}:aud`]: "sts.amazonaws.com", [`${githubOidcHost}:sub`]: subjects.length === 1 ? subjects[0] : subjects } },
     }]);
+}
+
+/** Who may assume the deploy role: GitHub Actions runs of one repository, in one environment (or on one branch). */
+export function githubDeployTrustPolicy(d: GithubDeployer): PolicyDocument {
+    const run = d.environment ? { environment: d.environment, event: "push" } : { event: "push", ref: `refs/heads/${d.branch ?? "main"}` };
+    return githubTrust("GithubActionsOfThisRepository", d.providerArn, [githubSubject(d, run)]);
+}
+
+/**
+ * Who may assume the preview role: the repository's pull_request runs (a job with no
+ * environment). GitHub gives no OIDC token to a pull request from a fork (its id-token
+ * permission is read at most), and the role can only read.
+ */
+export function githubPreviewTrustPolicy(d: GithubRepository & { providerArn: string }): PolicyDocument {
+    return githubTrust("PullRequestsOfThisRepository", d.providerArn, [githubSubject(d, { event: "pull_request" })]);
 }
 
 /** The worker nodes' role: assumed by EC2 only. */
@@ -98,28 +145,61 @@ export function bucketPrefixPolicy(bucket: string, prefix: string): PolicyDocume
 /** The IAM path of every role and instance profile kubestrap makes: the deploy role may manage those only. */
 export const kubestrapIamPath = "/kubestrap/";
 
+/** The one managed policy kubestrap attaches to its roles (the nodes', with `ssm: true`). */
+export const ssmManagedPolicy = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+
+/** The S3 bucket (and key prefix) of Pulumi's self-managed backend: PULUMI_BACKEND_URL=s3://<bucket>/<prefix>. */
+export interface StateBucket {
+    bucket: string;
+    prefix?: string;
+}
+
+/** What Pulumi compares on a preview of the worker pools: reads only. */
+const describeActions = [
+    "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables",
+    "ec2:DescribeAddresses", "ec2:DescribeNatGateways", "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:DescribeAccountAttributes",
+    "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeLifecycleHooks", "autoscaling:DescribeScalingActivities",
+    "autoscaling:DescribeTags", "autoscaling:DescribeInstanceRefreshes",
+];
+const iamReadActions = ["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy", "iam:ListInstanceProfilesForRole", "iam:GetInstanceProfile"];
+/** Everything that changes a role: what the deploy role may never do to itself or to the preview role. */
+const roleChangeActions = [
+    "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:UpdateRole", "iam:UpdateRoleDescription",
+    "iam:DeleteRole", "iam:TagRole", "iam:UntagRole",
+];
+
+/** Pulumi's state under the bucket's prefix: read (previews), or read and write (updates; the lock files too). */
+function stateBucketStatements(state: StateBucket, write: boolean): Statement[] {
+    const folder = `${(state.prefix ?? "").replace(/^\/+|\/+$/g, "")}${state.prefix?.replace(/^\/+|\/+$/g, "") ? "/" : ""}.pulumi`;
+    return [
+        { sid: "ListTheState", effect: "Allow", actions: ["s3:ListBucket"], resources: [`arn:aws:s3:::${state.bucket}`], conditions: { StringLike: { "s3:prefix": [`${folder}/*`] } } },
+        { sid: write ? "ReadAndWriteTheState" : "ReadTheState", effect: "Allow", actions: write ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : ["s3:GetObject"], resources: [`arn:aws:s3:::${state.bucket}/${folder}/*`] },
+    ];
+}
+
+export interface DeployerScope {
+    accountId: string;
+    /** The roles the deploy role must never change: itself and the preview role (their ARNs). */
+    ownRoles: string[];
+    state?: StateBucket;
+}
+
 /**
  * What CI's deploy role may do: run `pulumi up` of the worker pools (EC2, Auto Scaling, the
- * AMI lookup) and manage only kubestrap's own roles and instance profiles (under its IAM path),
- * passing them to EC2 alone.
+ * AMI lookup), read and write Pulumi's state in its bucket, and manage only kubestrap's own roles
+ * and instance profiles (under its IAM path), passing them to EC2 alone and attaching no managed
+ * policy but Session Manager's. It can change neither itself nor the preview role: an explicit
+ * deny, which no allow overrides, so a pull request merged into the stack cannot widen them.
  */
-export function deployerPolicy(accountId: string): PolicyDocument {
+export function deployerPolicy(scope: DeployerScope): PolicyDocument {
+    const { accountId } = scope;
     const roles = `arn:aws:iam::${accountId}:role${kubestrapIamPath}*`;
     const profiles = `arn:aws:iam::${accountId}:instance-profile${kubestrapIamPath}*`;
     return policyDocument([
-        {
-            sid: "ReadWhatPulumiCompares",
-            effect: "Allow",
-            actions: [
-                "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables",
-                "ec2:DescribeAddresses", "ec2:DescribeNatGateways", "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules",
-                "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeAvailabilityZones",
-                "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:DescribeAccountAttributes",
-                "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeLifecycleHooks", "autoscaling:DescribeScalingActivities",
-                "autoscaling:DescribeTags", "autoscaling:DescribeInstanceRefreshes",
-            ],
-            resources: ["*"],
-        },
+        { sid: "ReadWhatPulumiCompares", effect: "Allow", actions: describeActions, resources: ["*"] },
         {
             sid: "WorkerPoolsInThisAccount",
             effect: "Allow",
@@ -143,13 +223,19 @@ export function deployerPolicy(accountId: string): PolicyDocument {
             sid: "KubestrapRolesOnly",
             effect: "Allow",
             actions: [
-                "iam:GetRole", "iam:CreateRole", "iam:DeleteRole", "iam:TagRole", "iam:UpdateAssumeRolePolicy", "iam:ListRolePolicies",
-                "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-                "iam:GetRolePolicy", "iam:ListInstanceProfilesForRole",
-                "iam:GetInstanceProfile", "iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:TagInstanceProfile",
+                ...iamReadActions, "iam:CreateRole", "iam:DeleteRole", "iam:TagRole", "iam:UpdateAssumeRolePolicy",
+                "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+                "iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:TagInstanceProfile",
                 "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
             ],
             resources: [roles, profiles],
+        },
+        {
+            sid: "AttachSessionManagerOnly",
+            effect: "Allow",
+            actions: ["iam:AttachRolePolicy"],
+            resources: [roles],
+            conditions: { ArnEquals: { "iam:PolicyARN": ssmManagedPolicy } },
         },
         {
             sid: "PassNodeRolesToEc2",
@@ -158,12 +244,23 @@ export function deployerPolicy(accountId: string): PolicyDocument {
             resources: [roles],
             conditions: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
         },
+        ...(scope.state ? stateBucketStatements(scope.state, true) : []),
+        { sid: "NeverItsOwnRoles", effect: "Deny", actions: roleChangeActions, resources: scope.ownRoles },
+    ]);
+}
+
+/** What the preview role of pull requests may do: read what a preview compares, and read the state. */
+export function previewerPolicy(scope: { accountId: string; state?: StateBucket }): PolicyDocument {
+    return policyDocument([
+        { sid: "ReadWhatPulumiCompares", effect: "Allow", actions: describeActions, resources: ["*"] },
+        { sid: "ReadKubestrapRoles", effect: "Allow", actions: iamReadActions, resources: [`arn:aws:iam::${scope.accountId}:role${kubestrapIamPath}*`, `arn:aws:iam::${scope.accountId}:instance-profile${kubestrapIamPath}*`] },
+        ...(scope.state ? stateBucketStatements(scope.state, false) : []),
     ]);
 }
 
 /** Why a GitHub repository or branch would make the trust policy admit the wrong runs, or undefined. */
 export function githubDeployerProblem(d: Pick<GithubDeployer, "repository" | "branch" | "environment">): string | undefined {
-    if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(d.repository)) {
+    if (!githubRepositoryName.test(d.repository)) {
         return `"${d.repository}" is not a GitHub repository; write it as owner/name`;
     }
     if ([d.branch, d.environment].some((v) => v !== undefined && /[*?]/.test(v))) {

@@ -68,14 +68,27 @@ export const aws = z.object({
     /** Attach AmazonSSMManagedInstanceCore to the nodes' role (Session Manager instead of SSH). */
     ssm: z.boolean().default(false),
     pools: z.array(awsPool).default([]),
-    /** CI deploys with GitHub's OIDC tokens: a role only this repository's runs (branch or environment) may assume. */
+    /**
+     * CI with GitHub's OIDC tokens: a deploy role only this repository's runs in one environment
+     * (or on one branch) may assume, and a read-only preview role for its pull requests.
+     */
     github: z.object({
         repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'is not a GitHub repository; write "owner/name"'),
+        /** The owner's and repository's numeric ids, for repositories whose tokens carry them (repo:owner@<id>/name@<id>:...). */
+        ownerId: z.number().int().positive().optional(),
+        repositoryId: z.number().int().positive().optional(),
         branch: z.string().min(1).optional(),
         environment: z.string().min(1).optional(),
+        /** A read-only role for `pulumi preview` on pull requests (preview.yml). */
+        previews: z.boolean().default(true),
+        /** Pulumi's state bucket (PULUMI_BACKEND_URL): the deploy role reads and writes it, the preview role reads it. */
+        stateBucket: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?\s]*)?$/, 'is not an S3 backend URL like "s3://acme-pulumi-state" or "s3://acme-pulumi-state/kubestrap"').optional(),
         /** Skip creating GitHub's identity provider when the account already has one (one per account). */
         existingProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "is not GitHub's OIDC provider ARN").optional(),
-    }).strict().refine((g) => !(g.branch && g.environment), { message: "give branch or environment, not both: the role trusts one subject", path: ["environment"] }).optional(),
+    }).strict()
+        .refine((g) => !(g.branch && g.environment), { message: "give branch or environment, not both: the role trusts one subject", path: ["environment"] })
+        .refine((g) => (g.ownerId === undefined) === (g.repositoryId === undefined), { message: "give both ownerId and repositoryId (GitHub's immutable subject names both), or neither", path: ["repositoryId"] })
+        .optional(),
     /** The cluster's service-account issuer as an IAM OIDC provider, so pods assume roles with projected tokens. */
     serviceAccountIssuer: z.object({
         /** The issuer URL, served over https with its discovery document and JWKS (k3s's --service-account-issuer). */

@@ -47,3 +47,7 @@ export const onHost = (env: E2eEnv, ip: string, script: string) => env.sh("ssh",
 /** The SHA256 fingerprint of a test host's SSH key, as `ssh-keygen -lf` prints it. */
 export const fingerprintOf = async (env: E2eEnv, host: string) =>
     (await env.sh("ssh-keygen", ["-lf", path.join(hostsOf(env), host, "host_key.pub")])).stdout.split(" ")[1];
+
+/** A test host's SSH public key in authorized_keys form ("ssh-ed25519 AAAA..."), as ssh-keyscan prints it and a pin takes it. */
+export const publicKeyOf = (env: E2eEnv, host: string) =>
+    fs.readFileSync(path.join(hostsOf(env), host, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ").trim();

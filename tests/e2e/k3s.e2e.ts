@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { E2eEnv, eventually, root } from "./harness";
-import { events, fingerprintOf, hostFile, hostFiles, hostsOf, onHost, standin } from "./hosts";
+import { events, fingerprintOf, hostFile, hostFiles, hostsOf, onHost, publicKeyOf, standin } from "./hosts";
 
 const token = "e2e-k3s-join-token-value";
 const s3Secret = "e2e-s3-secret-key-value";
@@ -185,11 +185,15 @@ describe("k3s over SSH on the real engine", function () {
         assert.strictEqual(events(env).at(-1)?.event, "start");
     });
 
-    it("pins each host's SSH key at first contact, and refuses a host whose key changed until the new key is accepted", async () => {
+    it("pins each host's SSH key at first contact, as upstream's plugin would (a host-key step, then the key in authorized_keys form), and refuses a host whose key changed until the new key is accepted", async () => {
         const state = JSON.parse((await env.pulumi("stack", "export", "--show-secrets")).stdout).deployment.resources;
         for (const [node, host] of [["s1", "h1"], ["a1", "h2"], ["a2", "h3"]]) {
-            const preflight = state.find((r: any) => r.urn.endsWith(`::k3s-${node}-preflight`));
-            assert.strictEqual(preflight.outputs.hostKey, await fingerprintOf(env, host), `${node}'s key was not recorded`);
+            const read = state.find((r: any) => r.urn.endsWith(`::k3s-${node}-host-key`));
+            assert.match(read.outputs.stdout, new RegExp(`^host-key: ${publicKeyOf(env, host).replace(/[+/]/g, "\\$&")}$`, "m"), `${node}'s key was not read`);
+            for (const step of ["preflight", "install"]) {
+                const pinned = state.find((r: any) => r.urn.endsWith(`::k3s-${node}-${step}`)).inputs.connection.hostKey;
+                assert.strictEqual(pinned, publicKeyOf(env, host), `${node}'s ${step} does not pin the key in the form upstream's plugin parses`);
+            }
         }
         await env.sh(path.join(root, "tests", "e2e", "ssh-hosts.sh"), ["rekey", hostsOf(env), "2"]);
         const newKey = await fingerprintOf(env, "h2");
@@ -200,8 +204,8 @@ describe("k3s over SSH on the real engine", function () {
             (e: Error) => /host key mismatch for 10\.77\.2\.2:22/.test(e.message) && e.message.includes(newKey) && /hostKey/.test(e.message));
         assert.strictEqual(events(env).length, before, "a command ran on a host whose key changed");
         assert.strictEqual(hostFile(env, "h2", "/etc/rancher/k3s/config.yaml"), config);
-        // The user checks the new key out of band and accepts it in config.
-        kept.hostKeys.a1 = newKey;
+        // The user checks the new key out of band and accepts it in config, as the error says: the key itself.
+        kept.hostKeys.a1 = publicKeyOf(env, "h2");
         env.writeConfig(stackConfig(env, { labels: { tier: "rekeyed" } }));
         await env.pulumi("up", "--yes", "--skip-preview");
         assert.match(hostFile(env, "h2", "/etc/rancher/k3s/config.yaml"), /tier=rekeyed/);

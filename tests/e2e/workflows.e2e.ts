@@ -59,14 +59,14 @@ describe("the GitHub workflows, linted by actionlint", function () {
             const w = workflows()[file];
             assert.strictEqual(w.permissions["id-token"], "write", `${file} cannot use OIDC`);
             const steps = Object.values<any>(w.jobs).flatMap((j) => j.steps);
-            assert.ok(steps.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") && s.with["role-to-assume"]), `${file} does not assume the deploy role`);
+            assert.ok(steps.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") && s.with["role-to-assume"]), `${file} assumes no role`);
         }
     });
 
-    it("preview each stack with the policy pack on pull requests, and up one stack at a time, prod behind its environment", () => {
+    it("preview each deployed stack with the policy pack on pull requests, and up one stack at a time, each behind its environment", () => {
         const w = workflows();
         assert.ok(w["preview.yml"].on.pull_request !== undefined);
-        assert.deepStrictEqual(w["preview.yml"].jobs.preview.strategy.matrix.stack, ["dev", "prod"]);
+        assert.deepStrictEqual(w["preview.yml"].jobs.preview.strategy.matrix.stack, ["prod"]);
         assert.ok(w["preview.yml"].jobs.preview.steps.some((s: any) => /npm run --silent preview/.test(s.run ?? "")));
         assert.ok(w["preview.yml"].jobs.preview.steps.some((s: any) => /gh pr comment/.test(s.run ?? "")), "the diff is not posted");
         const up = w["deploy.yml"].jobs.up;
@@ -74,7 +74,7 @@ describe("the GitHub workflows, linted by actionlint", function () {
         assert.strictEqual(up.environment, "${{ matrix.stack }}", "prod is not behind its environment");
         assert.strictEqual(up.concurrency.group, "pulumi-up-${{ matrix.stack }}");
         assert.strictEqual(up.concurrency["cancel-in-progress"], false, "a second up would cancel the first midway");
-        assert.strictEqual(up.strategy["max-parallel"], 1, "prod would not wait for dev");
+        assert.strictEqual(up.strategy["max-parallel"], 1, "two stacks would deploy at once");
         assert.ok(w["checks.yml"].jobs.test.steps.some((s: any) => /npm test/.test(s.run ?? "")), "the checks do not run the README's test command");
     });
 });

@@ -30,15 +30,20 @@ describe("AWS policy documents", () => {
         }
     });
 
-    it("lets CI's deploy role manage only kubestrap's own roles, and pass them to EC2 alone", () => {
-        const [read, pools, roles, pass] = identityPolicies["CI's deploy role"].Statement as any[];
+    it("lets CI's deploy role manage only kubestrap's own roles, pass them to EC2 alone, reach the state's prefix, and never change itself", () => {
+        const statements = identityPolicies["CI's deploy role"].Statement as any[];
+        const sid = (name: string) => statements.find((s) => s.Sid === name);
+        const [read, pools, roles, pass] = [sid("ReadWhatPulumiCompares"), sid("WorkerPoolsInThisAccount"), sid("KubestrapRolesOnly"), sid("PassNodeRolesToEc2")];
         assert.ok(read.Action.every((a: string) => /^(ec2|autoscaling):Describe/.test(a)), "only reads on *");
         assert.ok(pools.Action.every((a: string) => /^(ec2|autoscaling):/.test(a)), "EC2 and Auto Scaling only");
         assert.ok(pools.Resource.every((r: string) => r.includes(":123456789012:") || r === "arn:aws:ec2:*::image/*"), "this account's resources only");
         assert.ok(![...read.Action, ...pools.Action].some((a: string) => a.includes("*")), "no action wildcard");
         assert.ok(roles.Action.every((a: string) => a.startsWith("iam:")));
+        assert.ok(!roles.Action.includes("iam:AttachRolePolicy"), "attaching is allowed for Session Manager's policy only");
         assert.deepStrictEqual(roles.Resource, ["arn:aws:iam::123456789012:role/kubestrap/*", "arn:aws:iam::123456789012:instance-profile/kubestrap/*"]);
         assert.deepStrictEqual([pass.Action, pass.Resource, pass.Condition], ["iam:PassRole", "arn:aws:iam::123456789012:role/kubestrap/*", { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } }]);
+        assert.deepStrictEqual(sid("ReadAndWriteTheState").Resource, "arn:aws:s3:::acme-pulumi-state/kubestrap/.pulumi/*");
+        assert.strictEqual(sid("NeverItsOwnRoles").Effect, "Deny");
     });
 
     it("refuses a repository, branch or environment that would trust the wrong runs", () => {

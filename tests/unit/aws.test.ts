@@ -95,7 +95,10 @@ describe("AWS workers (prod stack)", () => {
         assert.strictEqual(role.path, "/kubestrap/");
         assert.deepStrictEqual(JSON.parse(role.assumeRolePolicy).Statement[0].Principal, { Service: "ec2.amazonaws.com" });
         assert.deepStrictEqual(r.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment"), []);
-        assert.deepStrictEqual(r.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => p.name), ["aws-identity-deploy"], "only CI's deploy role has a policy");
+        assert.deepStrictEqual(r.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => p.name).sort(), ["aws-identity-deploy", "aws-identity-preview"], "only CI's roles have a policy");
+        const deny = JSON.parse(one(r, "aws:iam/rolePolicy:RolePolicy", "aws-identity-deploy").policy).Statement.find((s: any) => s.Sid === "NeverItsOwnRoles");
+        assert.deepStrictEqual(deny.Resource, ["arn:mock:aws:iam/role:Role:aws-identity-deploy", "arn:mock:aws:iam/role:Role:aws-identity-preview"], "the deploy role may change itself");
+        assert.match(one(r, "aws:iam/role:Role", "aws-identity-preview").assumeRolePolicy, /repo:acme\/platform:pull_request/);
         const ssm = await compose((c) => { c.aws.ssm = true; });
         assert.strictEqual(one(ssm, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws-burst-ssm").policyArn, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
     });
