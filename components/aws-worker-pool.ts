@@ -114,7 +114,9 @@ export class AwsWorkerPool extends pulumi.ComponentResource {
                     spotAllocationStrategy: "price-capacity-optimized",
                 },
                 launchTemplate: {
-                    launchTemplateSpecification: { launchTemplateId: template.id, version: "$Latest" },
+                    // The template's own version number, not "$Latest": a group on "$Latest" sees no
+                    // change when the template gets a new version, and starts no instance refresh.
+                    launchTemplateSpecification: { launchTemplateId: template.id, version: template.latestVersion.apply(String) },
                     overrides: args.instanceTypes.map((instanceType) => ({ instanceType })),
                 },
             },

@@ -342,6 +342,15 @@ export function topologyProblems(t: {
             seen.set(h.name, `${at[0]}[${at[1]}]`);
         }
     }
+    const addresses = new Map<string, string>();
+    for (const { h, at } of hosts) {
+        const first = addresses.get(h.host.toLowerCase());
+        if (first) {
+            problems.push({ path: [...at, "host"], message: `"${h.host}" is already the host of ${first}: one machine runs one k3s node; give each node its own host` });
+        } else {
+            addresses.set(h.host.toLowerCase(), `${at[0]}[${at[1]}]`);
+        }
+    }
     if ([...t.servers, ...t.agents].some((h) => h.host !== "localhost") && !t.hasSsh) {
         problems.push({ path: ["ssh"], message: 'remote hosts need ssh settings: {"user": "...", "privateKey": {"fromFile": "~/.ssh/id_ed25519"}}' });
     }

@@ -2,9 +2,10 @@
 // is on), the network they run in, and the identities that let CI and workloads reach AWS
 // with no static keys.
 import { z } from "zod";
-import { cidr, labelKey, labelValue, taint } from "./primitives";
+import { cidr, labelValue, nodeLabelKey, taint } from "./primitives";
 import { ipv4Range, rangesOverlap } from "./formats";
 
+const instanceType = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 /** The instance families of each architecture, as EC2 names them. */
 const gravitonFamily = /^[a-z]+\d+[a-z]*g[a-z]*\.|^a1\./;
 
@@ -23,7 +24,7 @@ export const awsPool = z.object({
     name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, "is not a pool name: lower-case letters, digits and '-', at most 32"),
     arch: z.enum(["arm64", "amd64"], { errorMap: () => ({ message: 'is not an architecture kubestrap knows; use "arm64" (Graviton) or "amd64"' }) }),
     /** The first is preferred; more types give spot more pools to draw from. */
-    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "is not an EC2 instance type like t4g.medium")).min(1),
+    instanceTypes: z.array(z.string().regex(instanceType, "is not an EC2 instance type like t4g.medium")).min(1),
     /** The image: Ubuntu's or Debian's published AMI for the arch, or a pinned id. */
     ami: z.union([
         z.object({ os: z.enum(["ubuntu-24.04", "debian-12"]).default("ubuntu-24.04") }).strict(),
@@ -42,14 +43,15 @@ export const awsPool = z.object({
         onDemandBase: z.number().int().min(0).default(0),
     }).strict().default({}),
     rootVolumeGiB: z.number().int().min(8).max(16384).default(30),
-    labels: z.record(labelKey, labelValue).default({}),
+    labels: z.record(nodeLabelKey, labelValue).default({}),
     taints: z.array(taint).default([]),
 }).strict().superRefine((p, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
     if (p.max < p.min) issue("max", `is below min (${p.min}); the Auto Scaling group needs min <= desired <= max`);
     else if (p.desired < p.min || p.desired > p.max) issue("desired", `must be between min (${p.min}) and max (${p.max})`);
     p.instanceTypes.forEach((t, i) => {
-        if (gravitonFamily.test(t) !== (p.arch === "arm64")) {
+        // A malformed type has its own message already.
+        if (instanceType.test(t) && gravitonFamily.test(t) !== (p.arch === "arm64")) {
             ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["instanceTypes", i], message: `${t} is ${gravitonFamily.test(t) ? "an arm64 (Graviton)" : "an amd64"} type and the pool's arch is ${p.arch}` });
         }
     });

@@ -186,6 +186,33 @@ export function labelKeyProblem(value: string): string | undefined {
     return undefined;
 }
 
+/**
+ * Labels the kubelet takes with --node-labels (k3s's node-label) under the kubernetes.io and
+ * k8s.io domains: these well-known keys and the kubelet.kubernetes.io and node.kubernetes.io
+ * namespaces; it exits at start on any other key there (k8s.io/kubelet
+ * pkg/apis/well_known_labels.go, IsKubeletLabel, Kubernetes 1.32; node-restriction admission
+ * keeps the same list).
+ */
+const kubeletLabels = new Set([
+    "kubernetes.io/hostname", "topology.kubernetes.io/zone", "topology.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
+    "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type", "kubernetes.io/os", "kubernetes.io/arch",
+    "beta.kubernetes.io/os", "beta.kubernetes.io/arch",
+]);
+const kubeletLabelNamespaces = ["kubelet.kubernetes.io", "node.kubernetes.io"];
+const underDomain = (prefix: string, domain: string) => prefix === domain || prefix.endsWith(`.${domain}`);
+
+/** Why the kubelet would refuse `key` as a node label it sets itself (a label key otherwise valid), or undefined. */
+export function nodeLabelKeyProblem(key: string): string | undefined {
+    const syntax = labelKeyProblem(key);
+    if (syntax) return syntax;
+    const prefix = key.includes("/") ? key.split("/")[0] : "";
+    if (!["kubernetes.io", "k8s.io"].some((d) => underDomain(prefix, d))) return undefined;
+    if (kubeletLabels.has(key) || kubeletLabelNamespaces.some((n) => underDomain(prefix, n))) return undefined;
+    return `"${key}" is a label under kubernetes.io/k8s.io that the kubelet refuses to set on its own node (it would exit at start); ` +
+        `use your own prefix, like node-role.example.com/${key.split("/").pop()}, or one under node.kubernetes.io`;
+}
+
 /** Why `value` is not a Kubernetes label (or taint) value: empty, or 63 characters of the label-name alphabet. */
 export function labelValueProblem(value: string): string | undefined {
     if (value !== "" && (value.length > 63 || !labelName.test(value))) {

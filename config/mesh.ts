@@ -55,7 +55,10 @@ export const mesh = z.object({
             stunPort: z.number().int().min(1).max(65535).default(3478),
             /** DERP maps to use besides (or instead of) the embedded one. */
             urls: z.array(z.string().url()).default([]),
-        }).strict().default({}),
+        }).strict().refine((d) => d.embedded || d.urls.length > 0, {
+            message: "with embedded: false Headscale needs a DERP map to start: give urls (a DERP map you run), or keep the embedded relay",
+            path: ["urls"],
+        }).default({}),
         airGap: z.object({ binary: staged("headscale binary") }).strict().optional(),
         /**
          * Headscale on HTTPS (and so its DERP relay, which Tailscale reaches over TLS only): the

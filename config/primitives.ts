@@ -2,7 +2,7 @@
 import { z } from "zod";
 import {
     addressProblem, addressRangeProblem, byteQuantityProblem, cidrProblem, cpuQuantityProblem, dnsLabelProblem, envNameProblem, hostProblem, imageProblem,
-    labelKeyProblem, labelValueProblem, quantityValue, registryEndpointProblem, registryNameProblem, sshHostProblem,
+    labelKeyProblem, labelValueProblem, nodeLabelKeyProblem, quantityValue, registryEndpointProblem, registryNameProblem, sshHostProblem,
 } from "./formats";
 
 /** A string that `problem` finds nothing wrong with; its message otherwise. */
@@ -28,6 +28,8 @@ export const cidr = checked(cidrProblem);
 /** A pool of addresses: a CIDR, or first-last. */
 export const addressRange = checked(addressRangeProblem);
 export const labelKey = checked(labelKeyProblem);
+/** A label the node sets on itself (k3s node-label, kubelet --node-labels): the kubelet's reserved prefixes refused. */
+export const nodeLabelKey = checked(nodeLabelKeyProblem);
 export const labelValue = checked(labelValueProblem);
 export const envName = checked(envNameProblem);
 export const registryName = checked(registryNameProblem);
@@ -108,3 +110,10 @@ export function uniquePerNamespace(list: ({ name: string; namespace: string } | 
         }
     });
 }
+
+/** One field of a five-field cron expression: *, a number or a name, ranges, lists and steps. */
+const cronField = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
+/** A cron schedule as k3s parses it (robfig/cron's standard parser): five fields, or a descriptor like @daily. */
+export const cronSchedule = z.string().refine((s) => /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(s) || /^@every \d+[hms]/.test(s) ||
+    (s.trim().split(/\s+/).length === 5 && s.trim().split(/\s+/).every((f) => cronField.test(f))),
+"is not a cron schedule; write five fields (minute hour day-of-month month day-of-week), like \"0 */6 * * *\", or @daily");

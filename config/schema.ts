@@ -14,7 +14,7 @@ import { mesh } from "./mesh";
 import { namespaces } from "./namespaces";
 import { k3sRanges, meshProblems } from "./mesh-checks";
 import { duration, sshHostKey } from "./duration";
-import { address, byteQuantity, cidr, dnsName, envName, image, ingress, labelKey, labelValue, path, port, registryEndpoint, registryName, resources, secretRef, sshHost, taint, uniquePerNamespace } from "./primitives";
+import { address, byteQuantity, cidr, cronSchedule, nodeLabelKey, dnsName, envName, image, ingress, labelValue, path, port, registryEndpoint, registryName, resources, secretRef, sshHost, taint, uniquePerNamespace } from "./primitives";
 
 export * from "./primitives";
 
@@ -195,7 +195,7 @@ const k3sHost = z.object({
     name: dnsName,
     host: sshHost,
     address: address.optional(),
-    labels: z.record(labelKey, labelValue).default({}),
+    labels: z.record(nodeLabelKey, labelValue).default({}),
     taints: z.array(taint).default([]),
     hostKey: sshHostKey.optional(),
 }).strict();
@@ -224,7 +224,8 @@ export const k3s = z.object({
     /** Mirrors per registry, written to k3s's registries.yaml. */
     registries: z.record(registryName, z.object({ endpoints: z.array(registryEndpoint).min(1) }).strict()).optional(),
     etcdSnapshots: z.object({
-        schedule: z.string().min(1),
+        // k3s's etcd-snapshot-schedule-cron: five cron fields (every six hours: "0 */6 * * *").
+        schedule: cronSchedule,
         retention: z.number().int().min(1).default(5),
         s3: z.object({
             endpoint: z.string().min(1),

@@ -53,6 +53,10 @@ export class Recorder implements pulumi.runtime.Mocks {
         if (args.type.startsWith("aws:") && state.arn === undefined) {
             state.arn = `arn:mock:${args.type}:${args.name}`;
         }
+        if (args.type === "aws:ec2/launchTemplate:LaunchTemplate" && state.latestVersion === undefined) {
+            // EC2 numbers a template's versions from 1.
+            state.latestVersion = 1;
+        }
         if (args.type === "random:index/randomPassword:RandomPassword") {
             state.result = `random-password-of-${args.name}`;
         }

@@ -89,6 +89,13 @@ describe("AWS workers (prod stack)", () => {
         assert.deepStrictEqual([...new Set(rules.map((x: any) => `${x.protocol}/${x.fromPort}`))], ["tcp/10250", "udp/8472"]);
     });
 
+    it("points the group at the template's version number, so every new template version starts an instance refresh", async () => {
+        const r = await compose();
+        const group = one(r, "aws:autoscaling/group:Group", "aws-burst-nodes");
+        assert.strictEqual(group.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version, "1", "AWS starts no refresh for a group on $Latest");
+        assert.strictEqual(group.instanceRefresh.strategy, "Rolling");
+    });
+
     it("gives the nodes a role EC2 alone assumes, with nothing in it unless SSM is asked for", async () => {
         const r = await compose();
         const role = one(r, "aws:iam/role:Role", "aws-burst-node");
