@@ -235,10 +235,22 @@ export function ensureUserScript(group: MeshGroup, sudo: string): string {
     ].join("\n");
 }
 
-/** Removes the group's user; its nodes have left the mesh before this runs. */
+/**
+ * Removes the group's user, and first every node still registered to it: Headscale refuses to
+ * destroy a user that has nodes, and a pool's ephemeral nodes stay registered for the inactivity
+ * timeout (30 minutes) after their instances are gone.
+ */
 export function removeUserScript(group: MeshGroup, sudo: string): string {
     const user = meshUser(group);
-    return `id=$(${userId(user, sudo)}); [ -z "$id" ] || ${sudo}'${meshPaths.headscale}' users destroy --identifier "$id" --force >/dev/null`;
+    const hs = `${sudo}'${meshPaths.headscale}'`;
+    return [
+        `id=$(${userId(user, sudo)}); [ -n "$id" ] || exit 0`,
+        // A node's record opens with its id, then its machine key (Headscale 0.27's JSON).
+        `for node in $(${hs} nodes list --user '${user}' -o json-line 2>/dev/null | grep -o '"id":[0-9]*,"machine_key"' | sed 's/^"id":\\([0-9]*\\),.*/\\1/'); do`,
+        `  ${hs} nodes delete --identifier "$node" --force >/dev/null`,
+        "done",
+        `${hs} users destroy --identifier "$id" --force >/dev/null`,
+    ].join("\n");
 }
 
 /**

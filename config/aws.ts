@@ -3,6 +3,7 @@
 // with no static keys.
 import { z } from "zod";
 import { cidr, labelValue, nodeLabelKey, taint } from "./primitives";
+import { isIP } from "net";
 import { ipv4Range, rangesOverlap } from "./formats";
 
 const instanceType = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
@@ -120,4 +121,18 @@ export function vpcOverlapProblems(vpcCidr: string, taken: { name: string; cidr:
             ? [`"${vpcCidr}" overlaps ${t.name} ${t.cidr}: nodes would route those addresses into the VPC; pick a range apart from it, like 10.90.0.0/16`]
             : [];
     });
+}
+
+const privateV4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10"].map((c) => ipv4Range(c)!);
+
+/** Why an EC2 instance could not reach `host` from the internet (a private, loopback or tailnet address, a LAN-only name), or undefined. */
+export function unreachableFromCloud(host: string): string | undefined {
+    const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+    if (isIP(h) === 4) {
+        const [range] = [ipv4Range(`${h}/32`)!];
+        return privateV4.some((p) => rangesOverlap(p, range)) ? `${h} is a private address` : undefined;
+    }
+    if (isIP(h) === 6) return /^(fc|fd|fe8|fe9|fea|feb)|^::1$/.test(h) ? `${h} is a private address` : undefined;
+    if (h === "localhost" || !h.includes(".") || /\.(local|lan|home|internal|localdomain|home\.arpa)$/.test(h)) return `${h} is a name only your network resolves`;
+    return undefined;
 }

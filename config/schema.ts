@@ -9,7 +9,7 @@ import { cloudflare } from "./cloudflare";
 import { composeApp, isComposeApp, ParsedComposeApp } from "./compose-app";
 import { mcpServersConfig } from "./mcp";
 import { staticSites } from "./static-sites";
-import { aws, vpcOverlapProblems } from "./aws";
+import { aws, unreachableFromCloud, vpcOverlapProblems } from "./aws";
 import { mesh } from "./mesh";
 import { namespaces } from "./namespaces";
 import { k3sRanges, meshProblems } from "./mesh-checks";
@@ -262,12 +262,26 @@ export const k3s = z.object({
 export type K3sConfig = z.infer<typeof k3s>;
 
 /** What the AWS pools need of the rest of the cluster: k3s to join, and a VPC range apart from the cluster's. */
-function awsClusterProblems(c: { target: string; aws?: z.infer<typeof aws>; mesh?: { headscale: { prefixes: { v4: string } } }; k3s?: K3sConfig }) {
+function awsClusterProblems(c: { target: string; aws?: z.infer<typeof aws>; mesh?: { headscale: { prefixes: { v4: string }; serverUrl?: string } }; k3s?: K3sConfig }) {
     if (!c.aws || c.aws.pools.length === 0) return [];
     const problems: { path: (string | number)[]; message: string }[] = [];
     if (c.target !== "k3s" || !c.k3s) {
         problems.push({ path: ["aws", "pools"], message: 'EC2 workers join a k3s cluster kubestrap installs: set target "k3s" with its settings, or drop the pools' });
         return problems;
+    }
+    // The instances boot in AWS and dial home: the URL they join at must be one the internet reaches.
+    if (c.mesh) {
+        const url = c.mesh.headscale.serverUrl;
+        const why = url ? unreachableFromCloud(new URL(url).hostname) : "it defaults to the coordinator's own address";
+        if (why) {
+            problems.push({ path: ["mesh", "headscale", "serverUrl"], message: `the EC2 workers log in to Headscale at this URL from AWS, and ${why}: set serverUrl to a public https:// URL (a reverse proxy or port forward to Headscale), or drop the pools` });
+        }
+    } else {
+        const first = c.k3s.servers[0];
+        const why = first && unreachableFromCloud(first.address ?? first.host);
+        if (why) {
+            problems.push({ path: ["aws", "pools"], message: `the EC2 workers join k3s at ${first.name}'s address from AWS, and ${why}: put the cluster on a mesh (kubestrap:cluster.mesh) with a public Headscale URL, or give ${first.name} a public address` });
+        }
     }
     const network = c.aws.network;
     if ("cidr" in network) {

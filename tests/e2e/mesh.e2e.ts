@@ -12,7 +12,7 @@ import { createHash } from "crypto";
 import { parse } from "yaml";
 import { workerCloudConfig, workerPaths } from "../../components/aws-user-data";
 import { k3sPaths } from "../../components/k3s-plan";
-import { meshPaths, meshPolicyJson, tailscaleLeaveScript } from "../../components/mesh-plan";
+import { meshPaths, meshPolicyJson } from "../../components/mesh-plan";
 import { randomPolicy } from "../mesh-policies";
 import { E2eEnv, eventually, root } from "./harness";
 import { events, hostFile, hostFiles, hostsOf, onHost, sshHostsScript, standin } from "./hosts";
@@ -314,7 +314,10 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
             await onHost(env, ip, [
                 "systemctl stop kubestrap-drain-on-terminate 2>/dev/null || true",
                 "[ -x /usr/local/bin/k3s-agent-uninstall.sh ] && /usr/local/bin/k3s-agent-uninstall.sh || true",
-                tailscaleLeaveScript(""),
+                // The instance is gone without logging out, as a terminated spot instance is: its
+                // ephemeral node stays registered until Headscale's inactivity timeout, past the destroy below.
+                "pkill -9 -x tailscaled || true",
+                `rm -rf '${meshPaths.tailscale}' '${meshPaths.tailscaled}' '${meshPaths.tailscaledUnit}' '${meshPaths.tailscaleState}' '${meshPaths.meshCa}' '${meshPaths.staging}/tailscale' '${meshPaths.staging}/tailscaled'`,
                 `rm -rf /etc/rancher/* /var/lib/rancher/* /var/lib/kubestrap/* /etc/kubestrap/* '${workerPaths.join}' '${workerPaths.drain}' '${workerPaths.drainUnit}'`,
             ].join("\n")).catch(() => undefined);
             await env.kubectl("delete", "node", name, "--ignore-not-found").catch(() => undefined);
@@ -322,7 +325,8 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
         }
     });
 
-    it("destroys everything: no tailscaled, no Headscale, no state on any host", async () => {
+    it("destroys everything, with a pool's gone-but-registered node still in Headscale: no tailscaled, no Headscale, no state on any host", async () => {
+        assert.ok((await meshNodes(env)).some((n) => n.name === "burst-0123456789abcdef0"), "a positive control: the vanished worker is still registered");
         await env.pulumi("destroy", "--yes", "--skip-preview");
         for (const [name, dir] of Object.entries(hostDirs)) {
             assert.deepStrictEqual(hostFiles(env, dir), baseline[dir], `${name} was not left as it was`);

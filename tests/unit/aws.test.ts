@@ -83,10 +83,20 @@ describe("AWS workers (prod stack)", () => {
         const r = await compose();
         const meshed = one(r, "aws:ec2/securityGroup:SecurityGroup", "aws-burst-nodes");
         assert.deepStrictEqual(meshed.ingress, []);
-        const plain = await compose((c) => { delete c.mesh; });
+        // Without a mesh the workers dial the first server directly: the servers need public addresses.
+        const plain = await compose((c) => { delete c.mesh; c.k3s.servers.forEach((s: any, i: number) => (s.address = `203.0.113.1${i + 1}`)); });
         const rules = one(plain, "aws:ec2/securityGroup:SecurityGroup", "aws-burst-nodes").ingress;
-        assert.deepStrictEqual([...new Set(rules.flatMap((x: any) => x.cidrBlocks))], ["192.168.1.11/32", "192.168.1.12/32", "192.168.1.13/32"]);
+        assert.deepStrictEqual([...new Set(rules.flatMap((x: any) => x.cidrBlocks))], ["203.0.113.11/32", "203.0.113.12/32", "203.0.113.13/32"]);
         assert.deepStrictEqual([...new Set(rules.map((x: any) => `${x.protocol}/${x.fromPort}`))], ["tcp/10250", "udp/8472"]);
+    });
+
+    it("refuses pools that could not reach home from AWS: a Headscale URL on the LAN, or a private first server without a mesh", () => {
+        assert.throws(() => prodConfig((c) => { c.mesh.headscale.serverUrl = "http://192.168.1.11:8080"; }),
+            /mesh\.headscale\.serverUrl: the EC2 workers log in to Headscale at this URL from AWS, and 192\.168\.1\.11 is a private address/);
+        assert.throws(() => prodConfig((c) => { c.mesh.headscale.serverUrl = "https://headscale.home.arpa"; }), /headscale\.home\.arpa is a name only your network resolves/);
+        assert.throws(() => prodConfig((c) => { delete c.mesh.headscale.serverUrl; }), /it defaults to the coordinator's own address/);
+        assert.throws(() => prodConfig((c) => { delete c.mesh; }), /aws\.pools: the EC2 workers join k3s at s1's address from AWS, and 192\.168\.1\.11 is a private address/);
+        assert.doesNotThrow(() => prodConfig());
     });
 
     it("points the group at the template's version number, so every new template version starts an instance refresh", async () => {

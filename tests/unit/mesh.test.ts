@@ -4,7 +4,7 @@ import { k3sConfigYaml, K3sNodeSettings } from "../../components/k3s-plan";
 import { K3sCluster } from "../../components/k3s-cluster";
 import { MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
 import {
-    authKeyScript, createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript,
+    authKeyScript, createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript, removeUserScript,
 } from "../../components/mesh-plan";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 import { random, randomPolicy } from "../mesh-policies";
@@ -31,6 +31,13 @@ const meshArgs: MeshNetworkArgs = {
 };
 
 describe("mesh plan", () => {
+    it("removes a user's nodes (a pool's vanished ephemeral ones too) before the user, which Headscale refuses while it has nodes", () => {
+        const script = removeUserScript("agents", "sudo ");
+        const deleteNodes = script.indexOf("nodes delete"), destroyUser = script.indexOf("users destroy");
+        assert.ok(script.includes("nodes list --user 'kubestrap-agents'"), script);
+        assert.ok(deleteNodes >= 0 && destroyUser >= 0 && deleteNodes < destroyUser, script);
+    });
+
     it("configures Headscale from typed settings: URL, prefixes, embedded DERP with STUN, local database, policy file", () => {
         const config = parse(headscaleConfigYaml(headscale));
         assert.strictEqual(config.server_url, "http://10.0.0.1:8080");
