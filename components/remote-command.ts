@@ -75,7 +75,7 @@ export const readHostKeyScript = [
     "for type in ed25519 ecdsa rsa; do",
     "  [ -z \"$key\" ] && [ -r \"/etc/ssh/ssh_host_${type}_key.pub\" ] && key=$(awk '{print $1 \" \" $2; exit}' \"/etc/ssh/ssh_host_${type}_key.pub\")",
     "done",
-    "[ -n \"$key\" ] || { echo 'cannot read this host'\''s SSH host key (no ssh-keyscan, no /etc/ssh/ssh_host_*_key.pub); set its hostKey in the stack config to the key `ssh-keyscan -t ed25519 HOST` prints' >&2; exit 1; }",
+    "[ -n \"$key\" ] || { echo \"cannot read the SSH host key of this host (no ssh-keyscan, no /etc/ssh/ssh_host_*_key.pub): set its hostKey in the stack config to the key that ssh-keyscan -t ed25519 HOST prints\" >&2; exit 1; }",
     "echo \"host-key: $key\"",
 ].join("\n");
 
