@@ -23,6 +23,8 @@ export interface MeshNetworkArgs {
     /** Prefix root commands with sudo (for a non-root SSH user). */
     sudo: boolean;
     keyExpirySeconds: number;
+    /** The pools' keys' lifetime (the pool's own: instances launch on any day); default keyExpirySeconds. */
+    poolKeyExpirySeconds?: number;
     /** Changing it issues new keys; nodes already on the mesh stay registered. */
     keyRotation?: string;
     /** Staged binaries on the machine running Pulumi; unset, hosts download the releases. */
@@ -113,17 +115,19 @@ export class MeshNetwork extends pulumi.ComponentResource {
                 create: createKeyScript(group, args.keyExpirySeconds, sudo),
                 delete: expireKeyScript(group, sudo),
                 logging: "none",
-                triggers: [args.keyRotation ?? "", args.keyExpirySeconds],
+                // A key registers nodes only when they join: issued anew whenever the group's nodes
+                // change, a node added after the last key expired still joins.
+                triggers: [args.keyRotation ?? "", args.keyExpirySeconds, args.nodes.filter((n) => n.group === group).map((n) => n.name).join(",")],
             }, { dependsOn: [user], additionalSecretOutputs: ["stdout"] });
             keys[group] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
         }
         this.poolKeys = {};
         for (const pool of args.pools ?? []) {
             const key = run(`key-pool-${pool}`, args.coordinator, {
-                create: createKeyScript("agents", args.keyExpirySeconds, sudo, true),
+                create: createKeyScript("agents", args.poolKeyExpirySeconds ?? args.keyExpirySeconds, sudo, true),
                 delete: expireKeyScript("agents", sudo),
                 logging: "none",
-                triggers: [args.keyRotation ?? "", args.keyExpirySeconds],
+                triggers: [args.keyRotation ?? "", args.poolKeyExpirySeconds ?? args.keyExpirySeconds],
             }, { dependsOn: [users.agents], additionalSecretOutputs: ["stdout"] });
             this.poolKeys[pool] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
         }

@@ -75,8 +75,20 @@ export const mesh = z.object({
         airGap: z.object({ tailscale: staged("tailscale binary"), tailscaled: staged("tailscaled binary") }).strict().optional(),
     }).strict().default({}),
     keys: z.object({
-        /** How long the nodes' pre-auth keys may register new nodes (default 90 days). */
+        /**
+         * How long the home nodes' group keys may register new nodes (default 90 days). A key is
+         * used only when a node joins, and is issued anew whenever its group's nodes change, so a
+         * node added on any day joins with a fresh one.
+         */
         expiry: duration.default("2160h").refine((seconds) => seconds <= maxHeadscaleSeconds,
+            "is longer than Headscale can hold (a Go duration: about 292 years); use a shorter expiry and rotate"),
+        /**
+         * How long an AWS pool's key may register instances (default 10 years): the pool launches
+         * instances on any day of its life, long after the last `up`, so its key lasts as long as
+         * the pool. It registers only ephemeral, tagged agents; rotate it with `rotation`, which
+         * puts the new key in the launch template and refreshes the pool's instances.
+         */
+        poolExpiry: duration.default("87600h").refine((seconds) => seconds <= maxHeadscaleSeconds,
             "is longer than Headscale can hold (a Go duration: about 292 years); use a shorter expiry and rotate"),
         /** Change it (any new value) to issue new keys; nodes already on the mesh stay. */
         rotation: z.union([z.string().min(1), z.number()]).transform(String).optional(),

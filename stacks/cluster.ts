@@ -92,6 +92,7 @@ export function meshNetworkArgs(k3s: ResolvedK3s, mesh: ResolvedMesh, readFile =
         nodes: hosts.map((h) => ({ name: h.name, group: h.group, connection: connection(h.host, h.hostKey) })),
         sudo: ssh.sudo,
         keyExpirySeconds: mesh.keys.expiry,
+        poolKeyExpirySeconds: mesh.keys.poolExpiry,
         keyRotation: mesh.keys.rotation,
         airGap: { headscale: hs.airGap?.binary, tailscale: mesh.tailscale.airGap?.tailscale, tailscaled: mesh.tailscale.airGap?.tailscaled },
     };

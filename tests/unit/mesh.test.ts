@@ -220,9 +220,26 @@ describe("MeshNetwork", () => {
         assert.strictEqual(later.hostKey, Recorder.hostKeyOf("10.0.0.2"), "later steps insist on the key read at first contact");
     });
 
+    it("issues a group's key anew when the group's nodes change, so a node added after the key expired joins with a fresh one", async () => {
+        const { r } = await mesh();
+        const before = r.one("command:remote:Command", "mesh-key-agents").inputs.triggers;
+        const { r: grown } = await mesh({ nodes: [...meshArgs.nodes, { name: "a3", group: "agents", connection: ssh("10.0.0.4") }] });
+        const after = grown.one("command:remote:Command", "mesh-key-agents").inputs.triggers;
+        assert.notDeepStrictEqual(after, before, "a new agent would join with the agents' first key, expired after keys.expiry");
+        assert.deepStrictEqual(grown.one("command:remote:Command", "mesh-key-servers").inputs.triggers, r.one("command:remote:Command", "mesh-key-servers").inputs.triggers, "the servers' key changed too");
+    });
+
+    it("gives each AWS pool a key that lasts as long as the pool (keys.poolExpiry), ephemeral and tagged", async () => {
+        const { r } = await mesh({ pools: ["burst"], poolKeyExpirySeconds: 315360000 });
+        const key = r.one("command:remote:Command", "mesh-key-pool-burst").inputs;
+        assert.match(key.create, /preauthkeys create --user "\$id" --reusable --ephemeral --expiration 315360000s --tags 'tag:k3s-agent'/);
+        assert.deepStrictEqual(key.triggers, ["", 315360000]);
+        assert.match(r.one("command:remote:Command", "mesh-key-agents").inputs.create, /--expiration 7776000s/, "the home nodes' key keeps keys.expiry");
+    });
+
     it("replaces the keys on rotation, and downloads nothing when air-gapped", async () => {
         const { r } = await mesh({ keyRotation: "2", airGap: { headscale: "/staged/headscale", tailscale: "/staged/tailscale", tailscaled: "/staged/tailscaled" } });
-        assert.deepStrictEqual(r.one("command:remote:Command", "mesh-key-servers").inputs.triggers, ["2", 7776000]);
+        assert.deepStrictEqual(r.one("command:remote:Command", "mesh-key-servers").inputs.triggers, ["2", 7776000, "s1"]);
         assert.strictEqual(r.ofType("command:remote:CopyToRemote").length, 1 + 2 * 3);
         for (const c of r.ofType("command:remote:Command")) {
             assert.doesNotMatch(String(c.inputs.create), /curl/, c.name);
