@@ -185,13 +185,28 @@ describe("k3s over SSH on the real engine", function () {
         assert.strictEqual(events(env).at(-1)?.event, "start");
     });
 
+    it("refuses to start k3s, as kubelet does, with a node label under kubernetes.io outside kubelet's own (config refuses it before that)", async () => {
+        const original = hostFile(env, "h3", "/etc/rancher/k3s/config.yaml");
+        try {
+            await onHost(env, "10.77.3.2", "printf 'node-label:\\n  - node-role.kubernetes.io/worker=true\\n' >> /etc/rancher/k3s/config.yaml");
+            await assert.rejects(onHost(env, "10.77.3.2", "systemctl restart k3s-agent"),
+                /unknown 'kubernetes\.io' or 'k8s\.io' labels specified with --node-labels: \[node-role\.kubernetes\.io\/worker\]/);
+        } finally {
+            fs.writeFileSync(path.join(hostsOf(env), "h3", "root", "etc/rancher/k3s/config.yaml"), original);
+            await onHost(env, "10.77.3.2", "systemctl start k3s-agent");
+        }
+        assert.strictEqual(events(env).at(-1)?.event, "start");
+    });
+
     it("pins each host's SSH key at first contact, as upstream's plugin would (a host-key step, then the key in authorized_keys form), and refuses a host whose key changed until the new key is accepted", async () => {
         const state = JSON.parse((await env.pulumi("stack", "export", "--show-secrets")).stdout).deployment.resources;
         for (const [node, host] of [["s1", "h1"], ["a1", "h2"], ["a2", "h3"]]) {
             const read = state.find((r: any) => r.urn.endsWith(`::k3s-${node}-host-key`));
             assert.match(read.outputs.stdout, new RegExp(`^host-key: ${publicKeyOf(env, host).replace(/[+/]/g, "\\$&")}$`, "m"), `${node}'s key was not read`);
             for (const step of ["preflight", "install"]) {
-                const pinned = state.find((r: any) => r.urn.endsWith(`::k3s-${node}-${step}`)).inputs.connection.hostKey;
+                // The connection is a secret: the export shows it as {<signature>, plaintext}.
+                const connection = state.find((r: any) => r.urn.endsWith(`::k3s-${node}-${step}`)).inputs.connection;
+                const pinned = (connection.plaintext !== undefined ? JSON.parse(connection.plaintext) : connection).hostKey;
                 assert.strictEqual(pinned, publicKeyOf(env, host), `${node}'s ${step} does not pin the key in the form upstream's plugin parses`);
             }
         }
