@@ -5,8 +5,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    bucketPrefixPolicy, deployerPolicy, githubDeployTrustPolicy, githubOidcHost, githubPreviewTrustPolicy, kubestrapIamPath, previewerPolicy,
-    serviceAccountTrustPolicy, StateBucket,
+    bucketPrefixPolicy, deployerPolicy, githubDeployTrustPolicy, githubOidcHost, githubPreviewTrustPolicy, issuerDocumentKeys, issuerReadPolicy,
+    kubestrapIamPath, oidcDiscoveryDocument, previewerPolicy, serviceAccountIssuerUrl, serviceAccountTrustPolicy, StateBucket,
 } from "./aws-policies";
 
 export interface ServiceAccountRoleArgs {
@@ -24,13 +24,20 @@ export interface AwsIdentityArgs {
         /** s3://bucket[/prefix]: Pulumi's state, which the roles may reach. */
         stateBucket?: string;
     };
-    serviceAccountIssuer?: { url: string; thumbprint?: string; roles?: ServiceAccountRoleArgs[] };
+    /**
+     * The cluster's service-account issuer, published from the S3 bucket `bucket` (made here) in
+     * `region`: k3s must be told the same issuer (K3sClusterArgs.serviceAccountIssuer), and `jwks`
+     * is the cluster's own key set (K3sCluster.serviceAccountJwks).
+     */
+    serviceAccountIssuer?: { bucket: string; region: string; jwks: pulumi.Input<string>; roles?: ServiceAccountRoleArgs[] };
 }
 
 export class AwsIdentity extends pulumi.ComponentResource {
     readonly deployRoleArn?: pulumi.Output<string>;
     readonly previewRoleArn?: pulumi.Output<string>;
     readonly serviceAccountProviderArn?: pulumi.Output<string>;
+    /** The issuer k3s signs service-account tokens as, published for AWS. */
+    readonly serviceAccountIssuerUrl?: string;
     /** Role name -> ARN, for the ServiceAccounts that assume them (AWS_ROLE_ARN in their pods). */
     readonly serviceAccountRoleArns: Record<string, pulumi.Output<string>> = {};
 
@@ -58,7 +65,7 @@ export class AwsIdentity extends pulumi.ComponentResource {
             const ownRoles = pulumi.all([role.arn, preview?.arn]).apply(([a, b]) => [a, ...(b ? [b] : [])]);
             new aws.iam.RolePolicy(`${name}-deploy`, {
                 role: role.name,
-                policy: pulumi.all([account, ownRoles]).apply(([accountId, own]) => JSON.stringify(deployerPolicy({ accountId, ownRoles: own, state }))),
+                policy: pulumi.all([account, ownRoles]).apply(([accountId, own]) => JSON.stringify(deployerPolicy({ accountId, ownRoles: own, state, issuerBucket: args.serviceAccountIssuer?.bucket }))),
             }, child);
             if (preview) {
                 new aws.iam.RolePolicy(`${name}-preview`, { role: preview.name, policy: account.apply((accountId) => JSON.stringify(previewerPolicy({ accountId, state }))) }, child);
@@ -68,13 +75,15 @@ export class AwsIdentity extends pulumi.ComponentResource {
         }
         if (args.serviceAccountIssuer) {
             const issuer = args.serviceAccountIssuer;
+            const url = serviceAccountIssuerUrl(issuer.bucket, issuer.region);
+            const published = this.publishIssuer(name, issuer.bucket, url, issuer.jwks);
             const providerArn = new aws.iam.OpenIdConnectProvider(`${name}-service-accounts`, {
-                url: issuer.url, clientIdLists: ["sts.amazonaws.com"],
-                ...(issuer.thumbprint ? { thumbprintLists: [issuer.thumbprint] } : {}),
-            }, child).arn;
+                url, clientIdLists: ["sts.amazonaws.com"],
+            }, { ...child, dependsOn: published }).arn;
             this.serviceAccountProviderArn = providerArn;
+            this.serviceAccountIssuerUrl = url;
             // IAM keys the token's claims by the issuer's host and path.
-            const issuerKey = issuer.url.replace(/^https:\/\//, "").replace(/\/+$/, "");
+            const issuerKey = url.replace(/^https:\/\//, "");
             for (const r of issuer.roles ?? []) {
                 const role = new aws.iam.Role(`${name}-sa-${r.name}`, {
                     path: kubestrapIamPath,
@@ -86,7 +95,20 @@ export class AwsIdentity extends pulumi.ComponentResource {
                 this.serviceAccountRoleArns[r.name] = role.arn;
             }
         }
-        this.registerOutputs({ deployRoleArn: this.deployRoleArn, previewRoleArn: this.previewRoleArn, serviceAccountProviderArn: this.serviceAccountProviderArn, serviceAccountRoleArns: this.serviceAccountRoleArns });
+        this.registerOutputs({ serviceAccountIssuerUrl: this.serviceAccountIssuerUrl, deployRoleArn: this.deployRoleArn, previewRoleArn: this.previewRoleArn, serviceAccountProviderArn: this.serviceAccountProviderArn, serviceAccountRoleArns: this.serviceAccountRoleArns });
+    }
+
+    /** The discovery document and the JWKS, readable by anyone (AWS fetches them anonymously), nothing else in the bucket. */
+    private publishIssuer(name: string, bucketName: string, url: string, jwks: pulumi.Input<string>): pulumi.Resource[] {
+        const child = { parent: this };
+        const bucket = new aws.s3.Bucket(`${name}-issuer`, { bucket: bucketName, forceDestroy: true }, child);
+        const access = new aws.s3.BucketPublicAccessBlock(`${name}-issuer`, {
+            bucket: bucket.id, blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false,
+        }, child);
+        const policy = new aws.s3.BucketPolicy(`${name}-issuer`, { bucket: bucket.id, policy: JSON.stringify(issuerReadPolicy(bucketName)) }, { ...child, dependsOn: [access] });
+        const [discoveryKey, jwksKey] = issuerDocumentKeys;
+        return [policy, ...[[discoveryKey, JSON.stringify(oidcDiscoveryDocument(url))], [jwksKey, jwks]].map(([key, content], i) =>
+            new aws.s3.BucketObjectv2(`${name}-issuer-${i === 0 ? "discovery" : "jwks"}`, { bucket: bucket.id, key: key as string, content, contentType: "application/json" }, child))];
     }
 }
 

@@ -11,7 +11,7 @@ export interface Statement {
     actions: string[];
     /** Identity policies name resources; trust policies name a principal instead. */
     resources?: string[];
-    principal?: { Service: string } | { Federated: string };
+    principal?: { Service: string } | { Federated: string } | { AWS: "*" };
     conditions?: Partial<Record<ConditionOperator, Record<string, string | string[]>>>;
 }
 
@@ -185,6 +185,8 @@ export interface DeployerScope {
     /** The roles the deploy role must never change: itself and the preview role (their ARNs). */
     ownRoles: string[];
     state?: StateBucket;
+    /** The service-account issuer's bucket: the deploy role keeps its two documents current. */
+    issuerBucket?: string;
 }
 
 /**
@@ -245,6 +247,10 @@ export function deployerPolicy(scope: DeployerScope): PolicyDocument {
             conditions: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
         },
         ...(scope.state ? stateBucketStatements(scope.state, true) : []),
+        ...(scope.issuerBucket ? [{
+            sid: "TheIssuerDocuments", effect: "Allow" as const, actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectTagging"],
+            resources: issuerDocumentKeys.map((k) => `arn:aws:s3:::${scope.issuerBucket}/${k}`),
+        }] : []),
         { sid: "NeverItsOwnRoles", effect: "Deny", actions: roleChangeActions, resources: scope.ownRoles },
     ]);
 }
@@ -270,4 +276,31 @@ export function githubDeployerProblem(d: Pick<GithubDeployer, "repository" | "br
         return "the deploy role trusts runs of one branch or of one environment: keep one";
     }
     return undefined;
+}
+
+/** The cluster's service-account issuer as kubestrap publishes it: an S3 bucket's https name. */
+export const serviceAccountIssuerUrl = (bucket: string, region: string) => `https://${bucket}.s3.${region}.amazonaws.com`;
+
+/** The OIDC discovery document AWS reads at <issuer>/.well-known/openid-configuration (as kube-apiserver serves its own). */
+export function oidcDiscoveryDocument(issuer: string): Record<string, unknown> {
+    return {
+        issuer,
+        jwks_uri: `${issuer}/openid/v1/jwks`,
+        response_types_supported: ["id_token"],
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["RS256"],
+    };
+}
+
+/** The paths of the issuer's bucket that anyone may read (AWS fetches them anonymously), and nothing else. */
+export const issuerDocumentKeys = [".well-known/openid-configuration", "openid/v1/jwks"];
+
+export function issuerReadPolicy(bucket: string): PolicyDocument {
+    return policyDocument([{
+        sid: "AnyoneReadsTheIssuerDocuments",
+        effect: "Allow",
+        principal: { AWS: "*" },
+        actions: ["s3:GetObject"],
+        resources: issuerDocumentKeys.map((k) => `arn:aws:s3:::${bucket}/${k}`),
+    }]);
 }

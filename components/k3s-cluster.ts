@@ -42,6 +42,8 @@ export interface K3sClusterArgs {
     etcdS3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
     /** Bound on each upgrade's drain. */
     drainTimeoutSeconds: number;
+    /** A public service-account issuer URL the servers sign tokens as (AwsIdentity publishes it). */
+    serviceAccountIssuer?: string;
     /** Changing it issues kubestrap's kubeconfig a new token. */
     kubeconfigRotation?: string;
     /** The tailnet k3s runs over (MeshNetwork): each node's tailnet IPv4 by name, and the host keys the mesh pinned. */
@@ -64,6 +66,8 @@ export function k3sClusterProblems(args: K3sClusterArgs): { propertyPath: string
  */
 export class K3sCluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
+    /** The cluster's service-account key set, with a public issuer only. */
+    readonly serviceAccountJwks?: pulumi.Output<string>;
     readonly nodeNames: pulumi.Output<string[]>;
     readonly serverUrl: string;
     /** The join token (secret): the configured one or the generated one. Cloud workers join with it. */
@@ -118,6 +122,7 @@ export class K3sCluster extends pulumi.ComponentResource {
                 // kubectl steps run on the first server, over the connection its preflight pinned.
                 control: isFirst ? connectionOf(first) : withHostKey(connectionOf(first), nodes[0].hostKey),
                 drainTimeoutSeconds: args.drainTimeoutSeconds,
+                serviceAccountIssuer: args.serviceAccountIssuer,
                 kubeconfigRotation: isFirst ? args.kubeconfigRotation : undefined,
                 restoreSnapshot: isFirst ? args.restoreSnapshot : undefined,
                 etcdS3Credentials: args.etcdS3Credentials,
@@ -127,6 +132,7 @@ export class K3sCluster extends pulumi.ComponentResource {
             previous = node;
         }
         this.kubeconfig = pulumi.secret(nodes[0].kubeconfig!);
+        this.serviceAccountJwks = nodes[0].serviceAccountJwks;
         this.nodeNames = pulumi.output(ordered.map((h) => h.name));
         this.registerOutputs({ kubeconfig: this.kubeconfig, nodeNames: this.nodeNames, token: this.token });
     }

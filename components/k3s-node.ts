@@ -47,6 +47,8 @@ export class K3sNode extends pulumi.ComponentResource {
     readonly version: pulumi.Output<string>;
     /** The admin kubeconfig, server URL pointing at this host (first server only). */
     readonly kubeconfig?: pulumi.Output<string>;
+    /** The cluster's service-account JWKS (first server, with a public issuer only). */
+    readonly serviceAccountJwks?: pulumi.Output<string>;
     /** The host key every SSH step insists on: configured, or the one the host-key step read at first contact. */
     readonly hostKey?: pulumi.Output<string | undefined>;
 
@@ -151,6 +153,11 @@ export class K3sNode extends pulumi.ComponentResource {
                 ...(args.kubeconfigRotation ? { triggers: [args.kubeconfigRotation] } : {}),
             }, { dependsOn: [uncordon], additionalSecretOutputs: ["stdout"] });
             this.kubeconfig = pulumi.secret(read.stdout);
+            if (args.serviceAccountIssuer) {
+                // The key set tokens are signed with, for the issuer's public copy.
+                this.serviceAccountJwks = run("jwks", args.connection, { create: `${sudo}k3s kubectl get --raw /openid/v1/jwks`, logging: "stderr" },
+                    { dependsOn: [uncordon] }).stdout;
+            }
         }
 
         this.nodeName = pulumi.output(args.nodeName);

@@ -51,6 +51,8 @@ export interface K3sNodeSettings {
     airGap?: AirGap;
     /** How long an upgrade's drain may take before it fails, naming the pods that held it. */
     drainTimeoutSeconds: number;
+    /** A public service-account issuer (servers sign tokens as it; k3s's own stays accepted). */
+    serviceAccountIssuer?: string;
 }
 
 export const k3sPaths = {
@@ -135,11 +137,13 @@ export function k3sConfigYaml(n: K3sNodeSettings): string {
             }
         }
     }
+    const apiserverArgs = n.role === "server" && n.serviceAccountIssuer ? serviceAccountIssuerArgs(n.serviceAccountIssuer) : [];
     if (n.hardened) {
         config["protect-kernel-defaults"] = true;
         if (n.role === "server") {
             config["secrets-encryption"] = true;
             config["kube-apiserver-arg"] = [
+                ...apiserverArgs,
                 `admission-control-config-file=${k3sPaths.psa}`,
                 `audit-policy-file=${k3sPaths.audit}`,
                 "audit-log-path=/var/lib/rancher/k3s/server/logs/audit.log",
@@ -149,7 +153,22 @@ export function k3sConfigYaml(n: K3sNodeSettings): string {
             ];
         }
     }
+    if (apiserverArgs.length > 0 && !config["kube-apiserver-arg"]) {
+        config["kube-apiserver-arg"] = apiserverArgs;
+    }
     return stringify(config);
+}
+
+/** The issuer's name k3s does not set itself: kube-apiserver's default, still accepted for tokens it issued before. */
+export const defaultServiceAccountIssuer = "https://kubernetes.default.svc.cluster.local";
+
+/**
+ * kube-apiserver flags for a public issuer: tokens are signed as `issuer` (the first
+ * service-account-issuer), those of k3s's default issuer stay valid, and the discovery document
+ * names the published JWKS.
+ */
+export function serviceAccountIssuerArgs(issuer: string): string[] {
+    return [`service-account-issuer=${issuer}`, `service-account-issuer=${defaultServiceAccountIssuer}`, `service-account-jwks-uri=${issuer}/openid/v1/jwks`];
 }
 
 export function registriesYaml(n: K3sNodeSettings): string | undefined {

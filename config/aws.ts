@@ -92,11 +92,16 @@ export const aws = z.object({
         .refine((g) => !(g.branch && g.environment), { message: "give branch or environment, not both: the role trusts one subject", path: ["environment"] })
         .refine((g) => (g.ownerId === undefined) === (g.repositoryId === undefined), { message: "give both ownerId and repositoryId (GitHub's immutable subject names both), or neither", path: ["repositoryId"] })
         .optional(),
-    /** The cluster's service-account issuer as an IAM OIDC provider, so pods assume roles with projected tokens. */
+    /**
+     * The cluster's service-account issuer, published where AWS can fetch it: kubestrap makes the
+     * S3 bucket `bucket` (in `region`), serves the OIDC discovery document and the cluster's JWKS
+     * from it, sets k3s's service-account-issuer to https://<bucket>.s3.<region>.amazonaws.com, and
+     * registers it as an IAM OIDC provider, so pods assume roles with projected tokens.
+     */
     serviceAccountIssuer: z.object({
-        /** The issuer URL, served over https with its discovery document and JWKS (k3s's --service-account-issuer). */
-        url: z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, "must be an https:// URL AWS can fetch the discovery document from"),
-        thumbprint: z.string().regex(/^[0-9a-f]{40}$/, "is not a SHA-1 certificate thumbprint (40 hex characters)").optional(),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "is not an S3 bucket name for the issuer (lower-case letters, digits and '-'; no dots, so its https name has a valid certificate)"),
+        url: z.unknown().optional(),
+        thumbprint: z.unknown().optional(),
         /** A role per ServiceAccount that may assume it, allowed only backups under one prefix of one bucket. */
         roles: z.array(z.object({
             name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "is not a role name of lowercase letters, digits and dashes"),
@@ -107,7 +112,14 @@ export const aws = z.object({
                 prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]+$/, "is not an S3 key prefix like backups/etcd").refine((p) => p.replace(/^\/+|\/+$/g, "") !== "", "must name a folder, not the whole bucket"),
             }).strict(),
         }).strict()).default([]),
-    }).strict().superRefine((issuer, ctx) => uniqueNames(issuer.roles, "roles", ctx)).optional(),
+    }).strict().superRefine((issuer, ctx) => {
+        for (const key of ["url", "thumbprint"] as const) {
+            if (issuer[key] !== undefined) {
+                ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: "kubestrap publishes the issuer itself now: remove it and give `bucket`, a new S3 bucket name; the issuer becomes https://<bucket>.s3.<region>.amazonaws.com" });
+            }
+        }
+    })
+        .superRefine((issuer, ctx) => uniqueNames(issuer.roles, "roles", ctx)).optional(),
 }).strict().superRefine((a, ctx) => uniqueNames(a.pools, "pools", ctx));
 export type AwsConfig = z.infer<typeof aws>;
 

@@ -188,11 +188,18 @@ up() {
         node_flags=(--kubelet-client-certificate "$pki/kubelet-client.crt" --kubelet-client-key "$pki/kubelet-client.key"
             --kubelet-preferred-address-types InternalIP)
     fi
+    # KUBESTRAP_SERVICE_ACCOUNT_ARGS: the service-account flags as k3s's kube-apiserver-arg lines
+    # (key=value, space-separated), e.g. what a public issuer makes kubestrap write for k3s.
+    local sa_flags=(--service-account-issuer https://kubernetes.default.svc.cluster.local) arg
+    if [ -n "${KUBESTRAP_SERVICE_ACCOUNT_ARGS:-}" ]; then
+        sa_flags=()
+        for arg in $KUBESTRAP_SERVICE_ACCOUNT_ARGS; do sa_flags+=("--$arg"); done
+    fi
     start kube-apiserver "${in_ns[@]}" kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
         --bind-address "$api_host" --advertise-address "$advertise" --secure-port "$api_port" \
         --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
         --token-auth-file "$pki/tokens.csv" --authorization-mode RBAC --allow-privileged=true \
-        --service-account-issuer https://kubernetes.default.svc.cluster.local \
+        "${sa_flags[@]}" \
         --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
         --service-cluster-ip-range 10.96.0.0/16 "${node_flags[@]}" \
         --feature-gates WatchList=false

@@ -79,7 +79,10 @@ export function composeAwsWorkers(cluster: ResolvedCluster, k3s: K3sCluster, mes
     const provider = given ?? awsProvider(cluster)!;
     const opts = { providers: { aws: provider }, transformations };
     const identity = config.github || config.serviceAccountIssuer
-        ? new AwsIdentity("aws-identity", { github: config.github, serviceAccountIssuer: config.serviceAccountIssuer }, opts)
+        ? new AwsIdentity("aws-identity", {
+            github: config.github,
+            serviceAccountIssuer: config.serviceAccountIssuer && { ...config.serviceAccountIssuer, region: config.region, jwks: k3s.serviceAccountJwks! },
+        }, opts)
         : undefined;
     if (config.pools.length === 0) {
         return { identity, pools: {} };

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ResolvedCluster, ResolvedK3s, ResolvedMesh } from "../config";
 import { ApiServerEndpoint, endpointsFromSlice } from "../components/demon-specs";
+import { serviceAccountIssuerUrl } from "../components/aws-policies";
 import { K3sCluster, K3sClusterArgs } from "../components/k3s-cluster";
 import { HostConnection } from "../components/k3s-node";
 import { MeshNetwork, MeshNetworkArgs } from "../components/mesh-network";
@@ -31,7 +32,8 @@ export function readKubeconfig(cluster: ResolvedCluster, readFile = (p: string) 
     }
 }
 
-export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile): K3sClusterArgs {
+export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile, aws?: ResolvedCluster["aws"]): K3sClusterArgs {
+    const issuer = aws?.serviceAccountIssuer;
     return {
         version: k3s.version,
         token: k3s.token,
@@ -61,6 +63,7 @@ export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile): K
         restoreSnapshot: k3s.restoreSnapshot,
         drainTimeoutSeconds: k3s.drainTimeout,
         kubeconfigRotation: k3s.kubeconfigRotation,
+        serviceAccountIssuer: issuer && serviceAccountIssuerUrl(issuer.bucket, aws!.region),
     };
 }
 
@@ -114,7 +117,7 @@ export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentPro
         const meshArgs = cluster.mesh && { ...meshNetworkArgs(cluster.k3s!, cluster.mesh), pools: cluster.aws?.pools.map((p) => p.name) };
         const mesh = meshArgs && new MeshNetwork("mesh", meshArgs, { transformations });
         const k3s = new K3sCluster("k3s", {
-            ...k3sClusterArgs(cluster.k3s!, profile),
+            ...k3sClusterArgs(cluster.k3s!, profile, cluster.aws),
             mesh: mesh && {
                 nodeIps: Object.fromEntries(Object.entries(mesh.addresses).map(([name, a]) => [name, a.apply((x) => x.ipv4)])),
                 hostKeys: mesh.hostKeys,

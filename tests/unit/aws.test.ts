@@ -166,28 +166,50 @@ describe("AWS workers (prod stack)", () => {
         assert.strictEqual(r.ofType("aws:iam/user:User").length, 0);
     });
 
-    it("publishes the cluster's service-account issuer and gives each listed ServiceAccount a role for its backups prefix only", async () => {
+    it("publishes the cluster's service-account issuer from a bucket of its own, signs tokens as it, and gives each listed ServiceAccount a role for its backups prefix only", async () => {
+        const issuer = "https://acme-k3s-issuer.s3.eu-west-1.amazonaws.com";
         const r = await compose((c) => {
             c.aws.serviceAccountIssuer = {
-                url: "https://oidc.example.com/cluster", thumbprint: "0123456789abcdef0123456789abcdef01234567",
+                bucket: "acme-k3s-issuer",
                 roles: [{ name: "etcd-backups", namespace: "kube-system", serviceAccount: "etcd-backup", backups: { bucket: "acme-backups", prefix: "etcd/" } }],
             };
         });
+        // k3s signs service-account tokens as the published issuer, and still accepts its own.
+        const serverConfig = parse(Buffer.from(/echo '([^']+)'/.exec(one(r, "command:remote:Command", "k3s-s1-config").create)![1], "base64").toString());
+        assert.deepStrictEqual(serverConfig["kube-apiserver-arg"].filter((a: string) => a.startsWith("service-account-")), [
+            `service-account-issuer=${issuer}`, "service-account-issuer=https://kubernetes.default.svc.cluster.local", `service-account-jwks-uri=${issuer}/openid/v1/jwks`,
+        ]);
+        assert.ok(serverConfig["kube-apiserver-arg"].some((a: string) => a.startsWith("audit-policy-file=")), "the hardened profile's flags are kept");
+        assert.match(one(r, "command:remote:Command", "k3s-s1-jwks").create, /k3s kubectl get --raw \/openid\/v1\/jwks/);
+        // The documents AWS fetches, anonymously readable, and nothing else of the bucket.
+        const discovery = JSON.parse(one(r, "aws:s3/bucketObjectv2:BucketObjectv2", "aws-identity-issuer-discovery").content);
+        assert.deepStrictEqual([discovery.issuer, discovery.jwks_uri], [issuer, `${issuer}/openid/v1/jwks`]);
+        assert.strictEqual(one(r, "aws:s3/bucketObjectv2:BucketObjectv2", "aws-identity-issuer-discovery").key, ".well-known/openid-configuration");
+        assert.strictEqual(one(r, "aws:s3/bucketObjectv2:BucketObjectv2", "aws-identity-issuer-jwks").key, "openid/v1/jwks");
+        const read = JSON.parse(one(r, "aws:s3/bucketPolicy:BucketPolicy", "aws-identity-issuer").policy).Statement;
+        assert.deepStrictEqual(read.map((s: any) => [s.Effect, s.Principal, s.Action, s.Resource]), [["Allow", { AWS: "*" }, "s3:GetObject",
+            ["arn:aws:s3:::acme-k3s-issuer/.well-known/openid-configuration", "arn:aws:s3:::acme-k3s-issuer/openid/v1/jwks"]]]);
         const provider = one(r, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws-identity-service-accounts");
-        assert.deepStrictEqual([provider.url, provider.clientIdLists, provider.thumbprintLists],
-            ["https://oidc.example.com/cluster", ["sts.amazonaws.com"], ["0123456789abcdef0123456789abcdef01234567"]]);
+        assert.deepStrictEqual([provider.url, provider.clientIdLists], [issuer, ["sts.amazonaws.com"]]);
+        assert.deepStrictEqual((r.optionsOf.get("aws:iam/openIdConnectProvider:OpenIdConnectProvider::aws-identity-service-accounts")!.dependsOn as any[]).map((d) => d.__name).sort(),
+            ["aws-identity-issuer", "aws-identity-issuer-discovery", "aws-identity-issuer-jwks"], "AWS fetches the documents when the provider is made");
         const role = one(r, "aws:iam/role:Role", "aws-identity-sa-etcd-backups");
         assert.strictEqual(role.path, "/kubestrap/");
         const trust = JSON.parse(role.assumeRolePolicy).Statement;
         assert.strictEqual(trust.length, 1);
         assert.deepStrictEqual([trust[0].Principal.Federated, trust[0].Action, trust[0].Condition.StringEquals], [
             "arn:mock:aws:iam/openIdConnectProvider:OpenIdConnectProvider:aws-identity-service-accounts", "sts:AssumeRoleWithWebIdentity",
-            { "oidc.example.com/cluster:aud": "sts.amazonaws.com", "oidc.example.com/cluster:sub": "system:serviceaccount:kube-system:etcd-backup" },
+            { "acme-k3s-issuer.s3.eu-west-1.amazonaws.com:aud": "sts.amazonaws.com", "acme-k3s-issuer.s3.eu-west-1.amazonaws.com:sub": "system:serviceaccount:kube-system:etcd-backup" },
         ]);
         const policy = JSON.parse(one(r, "aws:iam/rolePolicy:RolePolicy", "aws-identity-sa-etcd-backups").policy).Statement;
         assert.deepStrictEqual(policy.map((s: any) => s.Resource), ["arn:aws:s3:::acme-backups/etcd/*", "arn:aws:s3:::acme-backups"]);
         assert.deepStrictEqual(policy[1].Condition, { StringLike: { "s3:prefix": ["etcd/*"] } });
         assert.strictEqual(r.ofType("aws:iam/accessKey:AccessKey").length, 0, "no static keys, anywhere");
+    });
+
+    it("refuses an issuer url of the user's own (kubestrap publishes the issuer itself)", () => {
+        assert.throws(() => prodConfig((c) => { c.aws.serviceAccountIssuer = { url: "https://oidc.example.com/cluster", bucket: "acme-k3s-issuer" }; }),
+            /aws\.serviceAccountIssuer\.url: kubestrap publishes the issuer itself now/);
     });
 
     it("makes a VPC of its own with public subnets and no NAT gateway by default", async () => {

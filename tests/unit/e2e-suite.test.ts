@@ -14,4 +14,21 @@ describe("the e2e suite's file list", () => {
         assert.deepStrictEqual([...listed].sort(), [...new Set(listed)].sort(), "a file is listed twice");
         assert.deepStrictEqual([...listed].sort(), present.sort());
     });
+
+    it("gives each suite a control-plane slot of its own (the suites run side by side; a shared slot is a shared port)", () => {
+        const slots = new Map<number, string>();
+        for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".e2e.ts"))) {
+            const text = fs.readFileSync(path.join(dir, file), "utf8");
+            const found = [
+                ...[...text.matchAll(/new E2eEnv\(\s*\)/g)].map(() => 0),
+                ...[...text.matchAll(/new E2eEnv\([^,()]+,\s*(\d+)/g)].map((m) => Number(m[1])),
+                ...[...text.matchAll(/exampleSuite\("[^"]+",\s*(\d+)/g)].map((m) => Number(m[1])),
+            ];
+            for (const slot of found) {
+                assert.ok(!slots.has(slot), `slot ${slot} is used by ${slots.get(slot)} and ${file}`);
+                slots.set(slot, file);
+            }
+        }
+        assert.ok(slots.size >= 15, `a positive control: ${[...slots.keys()].join(", ")}`);
+    });
 });
