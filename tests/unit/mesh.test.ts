@@ -118,7 +118,11 @@ describe("mesh plan", () => {
     it("checks a new policy before it replaces the old, and reloads Headscale for a policy change alone", () => {
         const script = headscaleInstallScript(headscale, { groups: {}, rules: [] }, "", true);
         const lines = script.split("\n");
-        const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+        const at = (re: RegExp) => {
+            const i = lines.findIndex((l) => re.test(l));
+            assert.ok(i >= 0, `no line matches ${re}`);
+            return i;
+        };
         assert.ok(at(/policy check --file '\/etc\/headscale\/policy\.json\.new'/) < at(/^mv '\/etc\/headscale\/policy\.json\.new' '\/etc\/headscale\/policy\.json'$/));
         assert.match(script, /if \[ "\$before" = "\$\(cat .*\/etc\/headscale\/config\.yaml.* \| sha256sum\)" \] && systemctl is-active --quiet headscale; then\n  systemctl reload headscale\nelse\n  systemctl restart headscale\nfi/);
         assert.doesNotMatch(script, /curl/);
