@@ -3,13 +3,13 @@
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, configPath, formatIssue, namespace } from "./problems";
+import { ConfigError, configPath, didYouMean, formatIssue, namespace } from "./problems";
 import { z } from "zod";
 import { crossProblems } from "./cross-checks";
 import { salvage } from "./salvage";
 import { isComposeApp, ResolvedComposeApp, resolveComposeApp } from "./compose-app";
 import { defaultMcpSources, ResolvedMcpServers, resolveMcpServers } from "./mcp";
-import { AppConfig, ClusterConfig, DemonConfig, K3sConfig, SecretRef, secretRef, StackConfig, topLevel, webAppEntries } from "./schema";
+import { AppConfig, appsShape, ClusterConfig, DemonConfig, K3sConfig, SecretRef, secretRef, StackConfig, topLevel, webAppEntries } from "./schema";
 import { ResolvedAddons, resolveAddons } from "./resolve-addons";
 import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } from "./secrets";
 
@@ -111,6 +111,10 @@ function unknownKeyProblems(values: Record<string, string>, input: Record<string
             problems.push(`${key}: a nested setting stored as a key of its own, which kubestrap does not read; ` +
                 `set it inside ${namespace}:${head} with \`pulumi config set --path '${name}' <value>\`, ` +
                 `then remove this key with \`pulumi config rm '${name}'\``);
+        } else if (didYouMean(name, [...known])) {
+            const meant = didYouMean(name, [...known]);
+            problems.push(`${key}: unknown setting; did you mean ${namespace}:${meant}? Rename the key in the stack file ` +
+                "(its value stays; `pulumi config rm` would throw the value away)");
         } else {
             problems.push(`${key}: unknown setting; known settings are ${[...known].join(", ")}, ` +
                 "plus secret keys named by a fromConfig reference; remove it with `pulumi config rm " + name + "`");
@@ -147,7 +151,7 @@ export function parseConfig(values: Record<string, string>, sources: SecretSourc
             sections[name] = result.data;
             continue;
         }
-        problems.push(...result.error.issues.map((issue) => formatIssue({ ...issue, path: [name, ...issue.path] })));
+        problems.push(...result.error.issues.map((issue) => formatIssue({ ...issue, path: [name, ...issue.path] }, name === "apps" ? appsShape : schema)));
         const part = salvage(name, input[name]);
         dropped.push(...part?.dropped ?? []);
         if (part?.value !== undefined) {

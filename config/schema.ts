@@ -109,6 +109,9 @@ export type AppEntry = z.infer<typeof appEntry>;
 export const webAppEntries = (list: AppEntry[]): [AppConfig, number][] =>
     list.flatMap((a, i) => (a && !isComposeApp(a) ? [[a, i] as [AppConfig, number]] : []));
 
+/** What an entry of kubestrap:apps may hold, as one schema (the entries are parsed one by one below): for "did you mean". */
+export const appsShape = z.array(z.union([app, composeApp]));
+
 export const apps = z.array(z.unknown()).default([]).transform((list, ctx) => list.map((value, i) => {
     // Each entry on its own: one that fails leaves a hole (as salvage does) rather than a half-parsed value.
     const parsed = appEntry.safeParse(value);
