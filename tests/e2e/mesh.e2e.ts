@@ -317,7 +317,7 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
                 // The instance is gone without logging out, as a terminated spot instance is: its
                 // ephemeral node stays registered until Headscale's inactivity timeout, past the destroy below.
                 // This host's tailscaled only (the hosts share the machine's processes): as the stand-in systemd knows it.
-                "kill -9 \"$(cat /run/k3s-standin/tailscaled.pid)\" 2>/dev/null || true; rm -f /run/k3s-standin/tailscaled.pid",
+                `kill -9 "$(cat /run/k3s-standin/tailscaled.pid)" 2>/dev/null || true; rm -f /run/k3s-standin/tailscaled.pid '${meshPaths.tailscaleSocket}'`,
                 `rm -rf '${meshPaths.tailscale}' '${meshPaths.tailscaled}' '${meshPaths.tailscaledUnit}' '${meshPaths.tailscaleState}' '${meshPaths.meshCa}' '${meshPaths.staging}/tailscale' '${meshPaths.staging}/tailscaled'`,
                 `rm -rf /etc/rancher/* /var/lib/rancher/* /var/lib/kubestrap/* /etc/kubestrap/* '${workerPaths.join}' '${workerPaths.drain}' '${workerPaths.drainUnit}'`,
             ].join("\n")).catch(() => undefined);
