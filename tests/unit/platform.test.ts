@@ -9,6 +9,8 @@ import { Recorder, settle, withMocks } from "../mocks";
 
 async function composeStack(stack: string, preview = false): Promise<Recorder> {
     const r = await withMocks(preview);
+    // prod's Cloudflare Tunnel asks Cloudflare for the connector's token.
+    r.invokes.set("cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken", () => ({ token: "tunnel-token" }));
     const fixture = loadFixture(stackFile(stack));
     const config = parseConfig(fixture.values, { ...fixture.sources, env: { DEMON_ADMIN_TOKEN: "a", DEMON_GITHUB_TOKEN: "b", KUBESTRAP_SSH_KEY: "k" } });
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
