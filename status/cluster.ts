@@ -18,6 +18,17 @@ export interface ClusterAccess {
     source: string;
 }
 
+/** The CLI's exit codes: documented in `--help` and the README. */
+export const exitCodes = { healthy: 0, unhealthy: 1, unreachable: 2, refused: 3, usage: 64 } as const;
+
+/** The stacks with a config file: the project's own and the examples. */
+export function knownStacks(): string[] {
+    const own = fs.readdirSync(projectDir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s);
+    const examples = fs.existsSync(path.join(projectDir, "examples"))
+        ? fs.readdirSync(path.join(projectDir, "examples")).filter((d) => fs.existsSync(path.join(projectDir, "examples", d, `Pulumi.${d}.yaml`))) : [];
+    return [...new Set([...own, ...examples])].sort();
+}
+
 export class StatusError extends Error {
     constructor(message: string, readonly exitCode: number) {
         super(message);
@@ -30,7 +41,10 @@ export function clusterAccess(stack: string, kubeconfigFlag?: string): ClusterAc
         return { kubeconfig: readKubeconfig(kubeconfigFlag, "--kubeconfig"), source: kubeconfigFlag };
     }
     const stackFile = stackConfigFile(projectDir, stack);
-    const config = fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {} : {};
+    if (!fs.existsSync(stackFile)) {
+        throw new StatusError(`there is no stack "${stack}" here (no ${path.relative(projectDir, stackFile)}); the stacks are ${knownStacks().join(", ")}`, exitCodes.usage);
+    }
+    const config = parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {};
     const cluster = config["kubestrap:cluster"] ?? {};
     const target = cluster.target ?? "local";
     if (target === "local" || target === "kubeconfig") {
@@ -63,8 +77,12 @@ const importModule = new Function("specifier", "return import(specifier)") as (s
 export async function readCluster(access: ClusterAccess): Promise<{ server: string; objects: ClusterObjects }> {
     const k8s = await importModule("@kubernetes/client-node");
     const kc = new k8s.KubeConfig();
-    kc.loadFromString(access.kubeconfig);
-    if (access.context) kc.setCurrentContext(access.context);
+    try {
+        kc.loadFromString(access.kubeconfig);
+        if (access.context) kc.setCurrentContext(access.context);
+    } catch (e) {
+        throw new StatusError(`the kubeconfig from ${access.source} cannot be read: ${(e as Error).message.split("\n")[0]}; fix the file or point --kubeconfig at another`, exitCodes.unreachable);
+    }
     const server = kc.getCurrentCluster()?.server ?? "(no server in the kubeconfig)";
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -72,13 +90,20 @@ export async function readCluster(access: ClusterAccess): Promise<{ server: stri
     const networking = kc.makeApiClient(k8s.NetworkingV1Api);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const labelSelector = "app.kubernetes.io/managed-by=kubestrap";
-    const items = async (call: Promise<{ items: unknown[] }>) => (await call).items as Record<string, any>[];
+    const items = async (call: Promise<{ items: unknown[] }>) => {
+        try {
+            return (await call).items as Record<string, any>[];
+        } catch (e) {
+            throw refusal(e, server, access.source) ?? e;
+        }
+    };
     let nodes: Record<string, any>[];
     try {
         nodes = await items(core.listNode());
     } catch (e) {
+        if (e instanceof StatusError) throw e;
         const err = e as { code?: string; cause?: { code?: string }; message?: string };
-        throw new StatusError(`cannot reach the cluster's API server at ${server} (kubeconfig: ${access.source}): ${err.cause?.code ?? err.code ?? ""} ${err.message ?? e}`.replace(/\s+/g, " ").trim(), 2);
+        throw new StatusError(`cannot reach the cluster's API server at ${server} (kubeconfig: ${access.source}): ${err.cause?.code ?? err.code ?? ""} ${err.message ?? e}`.replace(/\s+/g, " ").trim(), exitCodes.unreachable);
     }
     const certificates = await items(custom.listClusterCustomObject({ group: "cert-manager.io", version: "v1", plural: "certificates" })).catch(() => []);
     const objects: ClusterObjects = {
@@ -93,4 +118,18 @@ export async function readCluster(access: ClusterAccess): Promise<{ server: stri
         certificates,
     };
     return { server, objects };
+}
+
+/** A 401 or 403 from the API server, said in one line with the fix; undefined for anything else. */
+export function refusal(e: unknown, server: string, source: string): StatusError | undefined {
+    const code = (e as { code?: unknown }).code;
+    if (code === 401) {
+        return new StatusError(`the API server at ${server} refused the credentials in ${source} (401 Unauthorized: a wrong, expired or revoked token or certificate); ` +
+            "for a stack kubestrap installed, `npm run up` writes its current kubeconfig (kubeconfigRotation issues a new one); otherwise get a fresh kubeconfig from the cluster's admin", exitCodes.refused);
+    }
+    if (code === 403) {
+        return new StatusError(`the API server at ${server} knows the user in ${source} but forbids what status reads (403 Forbidden); ` +
+            "give that user read access cluster-wide (get/list on nodes, pods, deployments, statefulsets, daemonsets, jobs, ingresses, and Secrets' metadata), or use an admin kubeconfig", exitCodes.refused);
+    }
+    return undefined;
 }

@@ -45,6 +45,7 @@ export function renderReport(report: StatusReport, colour: boolean): string {
             (i, text) => (report.certificates[i].healthy ? text : red(text))));
     }
     out.push("");
-    out.push(report.problems.length === 0 ? green("healthy") : red(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}:\n${report.problems.map((p) => `  - ${p}`).join("\n")}`));
+    out.push(...report.notes.map((n) => `note: ${n}`));
+    out.push(report.problems.length === 0 ? green(report.nodes.length > 0 && report.nodes.every((n) => n.simulated) ? "healthy (simulated: no container ran)" : "healthy") : red(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}:\n${report.problems.map((p) => `  - ${p}`).join("\n")}`));
     return out.join("\n");
 }

@@ -44,6 +44,8 @@ export interface NodeStatus {
     address?: string;
     /** The InternalIP is a tailnet address (100.64.0.0/10): k3s runs over the mesh. */
     tailnet: boolean;
+    /** A kwok node (the local control plane's default): Kubernetes' view of it is real, but no container runs there. */
+    simulated: boolean;
 }
 
 export interface AddonStatus { release: string; namespace: string; chart?: string; version: string; status: string; healthy: boolean }
@@ -57,6 +59,8 @@ export interface StatusReport {
     nodes: NodeStatus[];
     addons: AddonStatus[];
     certificates: CertificateStatus[];
+    /** What is true of the whole report besides its problems (a simulated node: no container ran). */
+    notes: string[];
     /** One line per unhealthy thing, naming it; empty when all is well. */
     problems: string[];
 }
@@ -154,6 +158,7 @@ export function buildReport(objects: ClusterObjects, cluster: string, now: Date,
             version: n.status?.nodeInfo?.kubeletVersion ?? "",
             ready: (n.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True"),
             address, tailnet: inTailnet(address),
+            simulated: n.metadata.annotations?.["kwok.x-k8s.io/node"] === "fake",
         };
     }).sort((a, b) => a.name.localeCompare(b.name));
 
@@ -186,7 +191,12 @@ export function buildReport(objects: ClusterObjects, cluster: string, now: Date,
         ...addons.filter((a) => !a.healthy).map((a) => `add-on release ${a.namespace}/${a.release}: ${a.status}`),
         ...certificates.filter((c) => !c.healthy).map((c) => `certificate ${c.namespace}/${c.name}: ${!c.ready ? "not Ready" : `expires in ${c.daysLeft} days (${c.notAfter})`}`),
     ];
-    return { cluster, workloads, nodes, addons, certificates, problems };
+    const simulated = nodes.filter((n) => n.simulated).map((n) => n.name);
+    const notes = simulated.length > 0
+        ? [`simulated node${simulated.length === 1 ? "" : "s"} ${simulated.join(", ")} (kwok): no container runs there; pods on ${simulated.length === 1 ? "it" : "them"} are Ready by simulation, ` +
+            "so this says the objects are right, not that the apps run (KUBESTRAP_LOCAL_NODES=real, or kubestrap:cluster.local.nodes: real, runs them)"]
+        : [];
+    return { cluster, workloads, nodes, addons, certificates, notes, problems };
 }
 
 /** 0: all healthy; 1: something is not (2, the cluster could not be reached, is the CLI's). */

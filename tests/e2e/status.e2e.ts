@@ -41,8 +41,10 @@ describe("npm run status on the real engine and a local API server", function ()
         const result = await status(env, "--kubeconfig", env.kubeconfig, "--json");
         assert.strictEqual(result.code, 0, result.stdout + result.stderr);
         const report = JSON.parse(result.stdout);
-        assert.deepStrictEqual(Object.keys(report).sort(), ["addons", "certificates", "cluster", "nodes", "problems", "schemaVersion", "workloads"]);
-        assert.strictEqual(report.schemaVersion, 1);
+        assert.deepStrictEqual(Object.keys(report).sort(), ["addons", "certificates", "cluster", "nodes", "notes", "problems", "schemaVersion", "workloads"]);
+        assert.strictEqual(report.schemaVersion, 2);
+        assert.ok(report.nodes.every((n: any) => n.simulated === true), "the kwok node is not said to be simulated");
+        assert.match(report.notes[0], /^simulated node kwok-node-0 \(kwok\): no container runs there/);
         const managed = (await env.json("get", "deployments", "-A", "-l", "app.kubernetes.io/managed-by=kubestrap")).items.map((d: any) => `${d.metadata.namespace}/${d.metadata.name}`).sort();
         assert.deepStrictEqual(report.workloads.map((w: any) => `${w.namespace}/${w.name}`).sort(), managed);
         const web = report.workloads.find((w: any) => w.name === "web");
@@ -64,7 +66,8 @@ describe("npm run status on the real engine and a local API server", function ()
             assert.match(screen, /^WORKLOADS$/m);
             assert.match(screen, /^NAMESPACE +KIND +NAME +COMPONENT +READY +RESTARTS +AGE +IMAGE +URL$/m);
             assert.match(screen, /^apps +Deployment +web +web +1\/1 +0 +\S+ +ghcr\.io\/acme\/web:1\.0\.0 +http:\/\/web\.e2e\.localhost\/$/m);
-            assert.match(screen, /^healthy$/m);
+            assert.match(screen, /^note: simulated node kwok-node-0 \(kwok\): no container runs there/m);
+            assert.match(screen, /^healthy \(simulated: no container ran\)$/m);
             assert.match(screen, /exit=0/);
         } finally {
             await tmux("kill-session", "-t", session).catch(() => undefined);

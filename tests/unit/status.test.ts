@@ -59,7 +59,7 @@ describe("npm run status", () => {
         ]);
         const web = report.workloads.find((w) => w.name === "web")!;
         assert.deepStrictEqual([web.url, web.ageSeconds, web.images], ["https://web.example.com/", 3600, ["ghcr.io/acme/web:1.0.0"]]);
-        assert.deepStrictEqual(report.nodes, [{ name: "s1", roles: ["control-plane", "etcd"], version: "v1.32.5+k3s1", ready: true, address: "100.64.0.1", tailnet: true }]);
+        assert.deepStrictEqual(report.nodes, [{ name: "s1", roles: ["control-plane", "etcd"], version: "v1.32.5+k3s1", ready: true, address: "100.64.0.1", tailnet: true, simulated: false }]);
         assert.deepStrictEqual(report.addons.map((a) => [a.release, a.status]), [["ingress-nginx", "deployed"]], "the newest revision says the release's state");
         assert.deepStrictEqual([report.problems, exitCodeOf(report)], [[], 0]);
     });
