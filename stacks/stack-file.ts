@@ -56,3 +56,21 @@ export function readStackSettings(file: string): StackSettings {
         config,
     };
 }
+
+/**
+ * The stack file's config as Pulumi hands it to the program: scalars as text, objects as JSON;
+ * a `secure:` value (which only Pulumi can decrypt) as a placeholder, its key listed as secret.
+ */
+export function toConfigValues(config: Record<string, unknown>): { values: Record<string, string>; secretKeys: string[] } {
+    const values: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(config ?? {})) {
+        if (value && typeof value === "object" && "secure" in value) {
+            values[key] = `decrypted:${key}`;
+            secretKeys.push(key);
+        } else {
+            values[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { values, secretKeys };
+}

@@ -3,6 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { SecretSources } from "../config";
+import { toConfigValues } from "../stacks/stack-file";
+
+export { toConfigValues };
 
 export interface Fixture {
     file: string;
@@ -10,21 +13,6 @@ export interface Fixture {
     values: Record<string, string>;
     sources: SecretSources;
     expect: string[];
-}
-
-/** Pulumi hands config to programs as strings: scalars as text, objects as JSON. */
-export function toConfigValues(config: Record<string, unknown>): { values: Record<string, string>; secretKeys: string[] } {
-    const values: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(config ?? {})) {
-        if (value && typeof value === "object" && "secure" in value) {
-            values[key] = `decrypted:${key}`;
-            secretKeys.push(key);
-        } else {
-            values[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    return { values, secretKeys };
 }
 
 export function loadFixture(file: string): Fixture {
