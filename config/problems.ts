@@ -61,7 +61,7 @@ function describe(issue: z.ZodIssue, known: string[] = []): string {
             if (guesses.length === issue.keys.length) {
                 return guesses.map(([k, g]) => `unknown setting "${k}": did you mean "${g}"?`).join("; ");
             }
-            return `unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove it or fix its spelling (the README lists every setting)` +
+            return `unknown setting ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove it or fix its spelling (docs/reference/settings.md lists every setting)` +
                 (guesses.length > 0 ? `; did you mean ${guesses.map(([k, g]) => `"${g}" for "${k}"`).join(", ")}?` : "");
         }
         case z.ZodIssueCode.invalid_type:

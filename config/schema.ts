@@ -306,9 +306,9 @@ export const cluster = z.object({
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
     k3s: k3s.optional(),
-    /** A Headscale tailnet the k3s nodes join before k3s: see README, "Mesh". */
+    /** A Headscale tailnet the k3s nodes join before k3s: see docs/how-to/mesh.md. */
     mesh: mesh.optional(),
-    /** EC2 worker pools and keyless AWS access for CI and workloads: see README, "AWS workers". */
+    /** EC2 worker pools and keyless AWS access for CI and workloads: see docs/how-to/aws-workers.md. */
     aws: aws.optional(),
 }).strict().superRefine((c, ctx) => {
     for (const problem of awsClusterProblems(c)) {
@@ -335,7 +335,7 @@ export const cluster = z.object({
         ctx.addIssue({
             code: z.ZodIssueCode.custom,
             path: ["k3s"],
-            message: 'target "k3s" needs the k3s settings: version and servers (see README, "k3s clusters")',
+            message: 'target "k3s" needs the k3s settings: version and servers (see docs/how-to/own-hosts-k3s.md)',
         });
     }
 });
@@ -350,14 +350,14 @@ export const topLevel = {
     cluster: cluster.default({}),
     demon: demon.default({ enabled: false }),
     apps,
-    /** Namespaces with a Pod Security level and NetworkPolicy baseline, apps in them or not: see README, "Namespaces". */
+    /** Namespaces with a Pod Security level and NetworkPolicy baseline, apps in them or not: see docs/how-to/stacks-and-config.md. */
     namespaces,
     addons: addonsSchema,
-    /** A Cloudflare Tunnel with DNS and Access, cloudflared in the cluster: see README, "Cloudflare Tunnel". */
+    /** A Cloudflare Tunnel with DNS and Access, cloudflared in the cluster: see docs/how-to/cloudflare-tunnel.md. */
     cloudflare: cloudflare.optional(),
-    /** Websites nginx serves from a folder of this repository or an image: see README, "Static sites". */
+    /** Websites nginx serves from a folder of this repository or an image: see docs/how-to/static-sites.md. */
     staticSites,
-    /** MCP servers from b00t's *.mcp.toml files or inline entries: see README, "MCP servers". */
+    /** MCP servers from b00t's *.mcp.toml files or inline entries: see docs/how-to/mcp-servers.md. */
     mcpServers: mcpServersConfig.optional(),
 };
 export const stackConfig = z.object(topLevel).strict();

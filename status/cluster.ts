@@ -18,7 +18,7 @@ export interface ClusterAccess {
     source: string;
 }
 
-/** The CLI's exit codes: documented in `--help` and the README. */
+/** The CLI's exit codes: documented in `--help` and docs/reference/cli.md. */
 export const exitCodes = { healthy: 0, unhealthy: 1, unreachable: 2, refused: 3, usage: 64 } as const;
 
 /** The stacks with a config file: the project's own and the examples. */

@@ -160,11 +160,11 @@ describe("MCP server files (config/mcp.ts)", () => {
         }), [
             'kubestrap:mcpServers.servers[1].name: "Bad_Name" is not a valid name; use at most 63 lower-case letters, digits and \'-\', starting and ending with a letter or digit',
             "kubestrap:mcpServers.servers[1].command: is required (string)",
-            'kubestrap:mcpServers.servers[1]: unknown setting "comand": remove it or fix its spelling (the README lists every setting)',
+            'kubestrap:mcpServers.servers[1]: unknown setting "comand": remove it or fix its spelling (docs/reference/settings.md lists every setting)',
             'kubestrap:mcpServers.servers[1].port: is required for transport "http"; set it to the port the server listens on (port: 8080, say)',
             'kubestrap:mcpServers.servers[1].env.OPENAI_API_KEY: looks like a secret and is written in plain text; reference it instead: { fromEnv: OPENAI_API_KEY }, { fromFile: <path> }, { fromConfig: <key> } or "${OPENAI_API_KEY}"',
             'kubestrap:mcpServers.servers[2].image: "acme/tool" has no tag; pin a version (e.g. acme/tool:1.2.3) or a digest (acme/tool@sha256:...)',
-            'kubestrap:mcpServers: unknown setting "runtime": remove it or fix its spelling (the README lists every setting)',
+            'kubestrap:mcpServers: unknown setting "runtime": remove it or fix its spelling (docs/reference/settings.md lists every setting)',
         ]);
         assert.deepStrictEqual(inlineProblems({}), ["kubestrap:mcpServers: names no servers; set directory (a directory of *.mcp.toml files) or servers"]);
     });
