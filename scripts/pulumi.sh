@@ -19,9 +19,16 @@ set -- "${args[@]}"
 config_file=$("$here/scripts/stack-target.sh" "$stack" file)
 example=; [ "$config_file" = "$here/Pulumi.$stack.yaml" ] || example=1
 
+# Which Pulumi: KUBESTRAP_SYSTEM_PULUMI=1 the one on PATH, =0 kubestrap's offline toolchain; unset,
+# the toolchain when it is built, else a pulumi already on PATH (Pulumi then installs the
+# plugins the SDK packages pin, which needs internet), else the toolchain, built now.
 if [ "${KUBESTRAP_SYSTEM_PULUMI:-}" != 1 ]; then
-    "$here/scripts/toolchain.sh" check || "$here/scripts/toolchain.sh" build
-    eval "$("$here/scripts/toolchain.sh" env)"
+    if [ "${KUBESTRAP_SYSTEM_PULUMI:-}" != 0 ] && command -v pulumi >/dev/null && ! "$here/scripts/toolchain.sh" check; then
+        echo "[kubestrap] using the pulumi on PATH ($(command -v pulumi)); KUBESTRAP_SYSTEM_PULUMI=0 builds kubestrap's offline toolchain instead" >&2
+    else
+        "$here/scripts/toolchain.sh" check || "$here/scripts/toolchain.sh" build
+        eval "$("$here/scripts/toolchain.sh" env)"
+    fi
 fi
 [ -d node_modules/@pulumi/pulumi ] || npm ci --ignore-scripts --no-audit --no-fund >&2
 

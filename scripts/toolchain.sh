@@ -19,7 +19,12 @@ pulumi_home=$cache/pulumi-home
 build=$cache/build
 
 say() { printf '[toolchain] %s\n' "$*" >&2; }
-die() { printf '[toolchain] error: %s\n' "$*" >&2; exit 1; }
+# Every error says the other way: a Pulumi CLI of your own, with Pulumi installing the plugins.
+die() {
+    printf '[toolchain] error: %s\n' "$*" >&2
+    printf '[toolchain] (with a Pulumi CLI installed and internet for its plugins, KUBESTRAP_SYSTEM_PULUMI=1 uses it instead of building this toolchain)\n' >&2
+    exit 1
+}
 
 tool_path() { echo "$bin/$1-$2/$1"; }
 pulumi_bin() { tool_path pulumi "$PULUMI_VERSION"; }

@@ -78,3 +78,34 @@ describe("scripts/pulumi.sh's temporary directory", function () {
     it("gives pulumi SIGINT's default back when started with it ignored (a script's `cmd &`), so plugins exit when the CLI stops them, not 5 s later", () => runRefresh(true));
 });
 
+describe("which Pulumi scripts/pulumi.sh runs", function () {
+    this.timeout(30000);
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-which-pulumi-"));
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.writeFileSync(path.join(dir, "bin", "pulumi"), "#!/usr/bin/env bash\necho \"stand-in pulumi $1\"\n", { mode: 0o755 });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("uses a pulumi already on PATH when the offline toolchain is not built, and says how to choose", () => {
+        const { spawnSync } = require("child_process") as typeof import("child_process");
+        const run = spawnSync("bash", [path.join(root, "scripts", "pulumi.sh"), "version"], {
+            cwd: root,
+            env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, KUBESTRAP_CACHE: path.join(dir, "empty-cache"), KUBESTRAP_SYSTEM_PULUMI: "",
+                KUBESTRAP_STACK: "which-pulumi", PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "x" },
+        });
+        assert.strictEqual(run.status, 0, String(run.stderr));
+        assert.match(String(run.stdout), /stand-in pulumi version/);
+        assert.match(String(run.stderr), /using the pulumi on PATH \(.*\/bin\/pulumi\); KUBESTRAP_SYSTEM_PULUMI=0 builds kubestrap's offline toolchain instead/);
+        fs.rmSync(path.join(root, "Pulumi.which-pulumi.yaml"), { force: true });
+    });
+
+    it("every toolchain error names the other way (a Pulumi CLI of your own)", () => {
+        const { spawnSync } = require("child_process") as typeof import("child_process");
+        const run = spawnSync("bash", [path.join(root, "scripts", "toolchain.sh"), "no-such-command"], { env: { ...process.env, KUBESTRAP_CACHE: path.join(dir, "empty-cache") } });
+        assert.strictEqual(run.status, 1);
+        assert.match(String(run.stderr), /\[toolchain\] error: usage:.*\n\[toolchain\] \(with a Pulumi CLI installed and internet for its plugins, KUBESTRAP_SYSTEM_PULUMI=1 uses it/);
+    });
+});
+
