@@ -23,6 +23,12 @@ export interface ExecProbeSettings {
     periodSeconds?: number;
     timeoutSeconds?: number;
     failureThreshold?: number;
+    /**
+     * A compose healthcheck's start_period: a startup probe allows that long (checking every
+     * `startIntervalSeconds`, Docker's default 5) before liveness may restart the container.
+     */
+    startPeriodSeconds?: number;
+    startIntervalSeconds?: number;
 }
 
 export interface ProbesSettings {
@@ -35,6 +41,8 @@ export interface ProbesSettings {
     exec?: ExecProbeSettings;
     /** No probes: the pod is Ready once it runs (a worker with nothing to check). */
     none?: boolean;
+    /** Readiness only, no liveness: nothing restarts the container (Docker's way without a healthcheck). */
+    readinessOnly?: boolean;
 }
 
 export interface PortSettings {
@@ -101,17 +109,25 @@ export function probe(kind: "liveness" | "readiness", settings: ProbeSettings = 
 }
 
 /** The liveness and readiness probes the settings ask for; none at all with `none`. */
-export function probesFor(settings: ProbesSettings, port: number): { livenessProbe?: Probe; readinessProbe?: Probe } {
+export function probesFor(settings: ProbesSettings, port: number): { livenessProbe?: Probe; readinessProbe?: Probe; startupProbe?: Probe } {
     if (settings.none) {
         return {};
     }
     if (settings.exec) {
-        const { command, initialDelaySeconds = 0, periodSeconds = 10, timeoutSeconds = 1, failureThreshold = 3 } = settings.exec;
+        const { command, initialDelaySeconds = 0, periodSeconds = 10, timeoutSeconds = 1, failureThreshold = 3, startPeriodSeconds, startIntervalSeconds = 5 } = settings.exec;
         const exec = { exec: { command }, periodSeconds, timeoutSeconds, failureThreshold };
+        if (startPeriodSeconds) {
+            // As Docker's start_period: failures in it do not count, and the first success ends it.
+            const startup = { ...exec, periodSeconds: startIntervalSeconds, failureThreshold: Math.ceil(startPeriodSeconds / startIntervalSeconds) + failureThreshold };
+            return { startupProbe: startup, livenessProbe: exec, readinessProbe: exec };
+        }
         // Readiness may pass at once; liveness waits out the start period, as a compose start_period does.
         return { livenessProbe: { ...exec, initialDelaySeconds }, readinessProbe: exec };
     }
     const target = settings.port ?? port;
+    if (settings.readinessOnly) {
+        return { readinessProbe: probe("readiness", settings.readiness, target, settings.tcp) };
+    }
     return {
         livenessProbe: probe("liveness", settings.liveness, target, settings.tcp),
         readinessProbe: probe("readiness", settings.readiness, target, settings.tcp),

@@ -584,8 +584,9 @@ function probes(svc: ComposeService, name: string, ports: NonNullable<WebAppArgs
     const tcpPort = ports.find((p) => p.protocol !== "UDP");
     if (!hc || (hc.test === undefined && !flag(hc.disable))) {
         if (hc) warn(at("healthcheck"), "no test: the image's HEALTHCHECK is not read from the cluster, so these settings have nothing to time; write the test here");
-        // Without a healthcheck, a TCP check on the first port is what "started" can mean to a Service.
-        return tcpPort ? { tcp: true, port: tcpPort.port } : { none: true };
+        // Docker restarts nothing without a healthcheck: a TCP readiness check on the first port is
+        // what "started" can mean to a Service, and no liveness probe kills a slow or quiet service.
+        return tcpPort ? { tcp: true, port: tcpPort.port, readinessOnly: true } : { none: true };
     }
     const test: string[] | undefined = typeof hc.test === "string" ? ["CMD-SHELL", hc.test] : hc.test;
     if (flag(hc.disable) || !test || test[0] === "NONE") return { none: true };
@@ -595,14 +596,15 @@ function probes(svc: ComposeService, name: string, ports: NonNullable<WebAppArgs
         return { none: true };
     }
     const seconds = (key: string, fallback: number) => (hc[key] === undefined ? fallback : composeSeconds(hc[key]) ?? fallback);
-    if (hc.start_interval !== undefined) warn(at("healthcheck.start_interval"), "not translated: probes keep one period");
+    const startPeriod = seconds("start_period", 0);
     return {
         exec: {
             command,
             periodSeconds: Math.max(1, seconds("interval", 30)),
             timeoutSeconds: Math.max(1, seconds("timeout", 30)),
             failureThreshold: Math.max(1, Number(hc.retries ?? 3)),
-            initialDelaySeconds: seconds("start_period", 0),
+            // start_period as a startup probe, checked every start_interval (Docker's default 5 s).
+            ...(startPeriod > 0 ? { startPeriodSeconds: startPeriod, startIntervalSeconds: Math.max(1, seconds("start_interval", 5)) } : {}),
         },
     };
 }

@@ -69,14 +69,14 @@ const cases: Record<string, Case> = {
             assert.deepStrictEqual(web("web").env, { DATABASE_URL: "postgres://shop@db:5432/shop", REDIS_URL: "redis://cache:6379/0" });
             assert.deepStrictEqual(web("web").secretEnv, { DB_PASSWORD: "devpassword" });
             assert.deepStrictEqual(web("db").probes, {
-                exec: { command: ["pg_isready", "-U", "shop", "-d", "shop"], periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 10, initialDelaySeconds: 10 },
+                exec: { command: ["pg_isready", "-U", "shop", "-d", "shop"], periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 10, startPeriodSeconds: 10, startIntervalSeconds: 5 },
             });
             assert.deepStrictEqual(web("db").secretEnv, { POSTGRES_PASSWORD: "devpassword" });
             assert.deepStrictEqual(web("db").security, { runAsUser: 70, runAsGroup: 70 });
             assert.deepStrictEqual(web("db").volumeMounts, [{ name: "v-pgdata", mountPath: "/var/lib/postgresql/data", readOnly: false }]);
             assert.deepStrictEqual(web("db").volumes, [{ name: "v-pgdata", persistentVolumeClaim: { claimName: "pgdata" } }]);
             assert.deepStrictEqual(web("cache").args, ["redis-server", "--appendonly", "yes"]);
-            assert.deepStrictEqual(web("cache").probes, { tcp: true, port: 6379 }, "no healthcheck: a TCP check of its port");
+            assert.deepStrictEqual(web("cache").probes, { tcp: true, port: 6379, readinessOnly: true }, "no healthcheck: a TCP readiness check of its port, and nothing that restarts it (Docker has none)");
             assert.deepStrictEqual(t.claims, [
                 { name: "pgdata", size: "1Gi", storageClass: undefined, accessMode: "ReadWriteOnce" },
                 { name: "cachedata", size: "1Gi", storageClass: undefined, accessMode: "ReadWriteOnce" },
@@ -88,23 +88,22 @@ const cases: Record<string, Case> = {
         kinds: { cmd: "Deployment", "cmd-shell": "Deployment", "plain-string": "Deployment", none: "Deployment", disabled: "Deployment", "timings-only": "Deployment", "fast-start": "Deployment", worker: "Deployment" },
         warnings: [
             "compose.yaml: services.timings-only.healthcheck: no test: the image's HEALTHCHECK is not read from the cluster, so these settings have nothing to time; write the test here",
-            "compose.yaml: services.fast-start.healthcheck.start_interval: not translated: probes keep one period",
         ],
         check: ({ web }) => {
             assert.deepStrictEqual(web("cmd").probes, {
-                exec: { command: ["curl", "-fsS", "http://localhost:8080/healthz"], periodSeconds: 90, timeoutSeconds: 10, failureThreshold: 5, initialDelaySeconds: 40 },
+                exec: { command: ["curl", "-fsS", "http://localhost:8080/healthz"], periodSeconds: 90, timeoutSeconds: 10, failureThreshold: 5, startPeriodSeconds: 40, startIntervalSeconds: 5 },
             }, "1m30s is 90 seconds");
             assert.deepStrictEqual(web("cmd-shell").probes, {
-                exec: { command: ["/bin/sh", "-c", "wget -qO- http://localhost:3000/ready || exit 1"], periodSeconds: 15, timeoutSeconds: 1, failureThreshold: 3, initialDelaySeconds: 0 },
+                exec: { command: ["/bin/sh", "-c", "wget -qO- http://localhost:3000/ready || exit 1"], periodSeconds: 15, timeoutSeconds: 1, failureThreshold: 3 },
             }, "500ms rounds up to Kubernetes' one-second minimum");
             assert.deepStrictEqual(web("plain-string").probes, {
-                exec: { command: ["/bin/sh", "-c", "redis-cli ping | grep PONG"], periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3, initialDelaySeconds: 0 },
+                exec: { command: ["/bin/sh", "-c", "redis-cli ping | grep PONG"], periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3 },
             }, "a string test is CMD-SHELL, with Docker's defaults: 30s, 30s, 3 retries");
             assert.deepStrictEqual(web("none").probes, { none: true });
             assert.deepStrictEqual(web("disabled").probes, { none: true });
-            assert.deepStrictEqual(web("timings-only").probes, { tcp: true, port: 7000 });
+            assert.deepStrictEqual(web("timings-only").probes, { tcp: true, port: 7000, readinessOnly: true });
             assert.deepStrictEqual(web("fast-start").probes, {
-                exec: { command: ["/bin/health"], periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3, initialDelaySeconds: 120 },
+                exec: { command: ["/bin/health"], periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3, startPeriodSeconds: 120, startIntervalSeconds: 2 },
             });
             assert.deepStrictEqual(web("worker").probes, { none: true }, "no healthcheck and no port: nothing to probe");
         },
@@ -300,7 +299,7 @@ const cases: Record<string, Case> = {
             assert.deepStrictEqual(service("api").after, [{ service: "migrate", condition: "service_completed_successfully" }, { service: "db", condition: "service_healthy" }]);
             assert.deepStrictEqual(web("api").waitFor, [{ host: "db", port: 5432 }], "the Job is waited for by Pulumi, not by an init container");
             assert.deepStrictEqual(web("db").probes, {
-                exec: { command: ["/bin/sh", "-c", "pg_isready -U postgres"], periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3, initialDelaySeconds: 0 },
+                exec: { command: ["/bin/sh", "-c", "pg_isready -U postgres"], periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3 },
             });
             assert.deepStrictEqual(t.claims.map((c) => c.name), ["db-data"], "a Kubernetes name for db_data");
             assert.deepStrictEqual(web("db").volumes, [{ name: "v-db-data", persistentVolumeClaim: { claimName: "db-data" } }]);
@@ -351,7 +350,7 @@ const cases: Record<string, Case> = {
         check: ({ web }) => {
             assert.deepStrictEqual(web("dns").security, { runAsUser: 1000, runAsGroup: 1000, addCapabilities: ["NET_BIND_SERVICE"] });
             assert.deepStrictEqual(web("dns").ports, [{ name: "udp-53", port: 53, protocol: "UDP" }, { name: "tcp-53", port: 53, protocol: "TCP" }]);
-            assert.deepStrictEqual(web("dns").probes, { tcp: true, port: 53 }, "the TCP check skips the UDP port");
+            assert.deepStrictEqual(web("dns").probes, { tcp: true, port: 53, readinessOnly: true }, "the TCP check skips the UDP port");
         },
     },
     "host-bind": {
@@ -439,7 +438,7 @@ const cases: Record<string, Case> = {
                 { name: "tcp-9100", port: 9100, protocol: "TCP" },
                 { name: "tcp-9200", port: 9200, protocol: "TCP" },
             ]);
-            assert.deepStrictEqual(web("web").probes, { tcp: true, port: 3000 });
+            assert.deepStrictEqual(web("web").probes, { tcp: true, port: 3000, readinessOnly: true });
         },
     },
     "port-range": {
@@ -735,7 +734,13 @@ describe("ComposeApp on every translation of the corpus", () => {
                     assert.strictEqual(pod.restartPolicy, "Never");
                 } else if (s.web!.probes?.exec) {
                     assert.deepStrictEqual(container.readinessProbe.exec.command, s.web!.probes.exec.command, `${name}: ${s.name}'s probe`);
-                    assert.strictEqual(container.livenessProbe.initialDelaySeconds, s.web!.probes.exec.initialDelaySeconds ?? 0);
+                    assert.deepStrictEqual(container.livenessProbe.exec.command, s.web!.probes.exec.command, `${name}: ${s.name}'s liveness`);
+                    // start_period: a startup probe holds liveness off for that long, as Docker's start period does.
+                    const start = s.web!.probes.exec.startPeriodSeconds;
+                    assert.strictEqual(container.startupProbe?.failureThreshold, start ? Math.ceil(start / s.web!.probes.exec.startIntervalSeconds!) + (s.web!.probes.exec.failureThreshold ?? 3) : undefined);
+                } else if (s.web!.probes?.readinessOnly) {
+                    assert.strictEqual(container.livenessProbe, undefined, `${name}: ${s.name} has no healthcheck, and Docker restarts nothing then`);
+                    assert.ok(container.readinessProbe?.tcpSocket, `${name}: ${s.name}`);
                 } else if (s.web!.probes?.none) {
                     assert.strictEqual(container.readinessProbe, undefined, `${name}: ${s.name} has no probe`);
                 }
