@@ -1,4 +1,5 @@
 // The app.kubernetes.io labels every kubestrap object carries.
+import { createHash } from "crypto";
 
 export const managedBy = "kubestrap";
 
@@ -11,12 +12,25 @@ export interface LabelParts {
     partOf: string;
 }
 
+/**
+ * A label value the API server takes: at most 63 characters of [-_.A-Za-z0-9], starting and ending
+ * with a letter or digit. A value that is one already is kept as it is (so no existing object's
+ * labels or selector change); a longer one becomes its first characters and a short hash of the
+ * whole, the same every run.
+ */
+export function labelValue(value: string): string {
+    if (value.length <= 63 && /^([A-Za-z0-9]([-_.A-Za-z0-9]*[A-Za-z0-9])?)?$/.test(value)) return value;
+    const hash = createHash("sha256").update(value).digest("hex").slice(0, 8);
+    const head = value.replace(/[^-_.A-Za-z0-9]/g, "-").slice(0, 54).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+    return head ? `${head}-${hash}` : hash;
+}
+
 export function standardLabels(parts: LabelParts): Record<string, string> {
     return {
-        "app.kubernetes.io/name": parts.name,
-        "app.kubernetes.io/instance": parts.instance,
-        "app.kubernetes.io/component": parts.component,
-        "app.kubernetes.io/part-of": parts.partOf,
+        "app.kubernetes.io/name": labelValue(parts.name),
+        "app.kubernetes.io/instance": labelValue(parts.instance),
+        "app.kubernetes.io/component": labelValue(parts.component),
+        "app.kubernetes.io/part-of": labelValue(parts.partOf),
         "app.kubernetes.io/managed-by": managedBy,
     };
 }
@@ -24,7 +38,7 @@ export function standardLabels(parts: LabelParts): Record<string, string> {
 /** The stable subset used in selectors: selectors are immutable, so they never carry versions. */
 export function selectorLabels(parts: Pick<LabelParts, "name" | "instance">): Record<string, string> {
     return {
-        "app.kubernetes.io/name": parts.name,
-        "app.kubernetes.io/instance": parts.instance,
+        "app.kubernetes.io/name": labelValue(parts.name),
+        "app.kubernetes.io/instance": labelValue(parts.instance),
     };
 }
