@@ -140,6 +140,11 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (overrides[name]?.skip) warn(`services.${name}`, "skipped by config (services.<name>.skip)");
     }
     const activeNames = new Set(active.map(([n]) => n));
+    // Every value a secret-named variable holds anywhere in the project: a variable that carries one
+    // inside it (a password in DATABASE_URL) is as secret, whatever it is called.
+    const secretValues = [...new Set(active.flatMap(([n, svc]) => Object.entries(serviceEnv(svc, n, opts, () => undefined))
+        .filter(([k, v]) => secretLookingName.test(k) && v.length >= 4).map(([, v]) => v)))];
+    const isSecretEnv = (key: string, value: string) => secretLookingName.test(key) || secretValues.some((secret) => value.includes(secret));
     // Services another waits for to complete: run once, as Compose's default restart ("no") does.
     const awaited = new Set(active.flatMap(([, svc]) => dependencies(svc.depends_on).filter(([, c]) => c === "service_completed_successfully").map(([d]) => d)));
     const runsOnce = (name: string) => restartOf(project.services[name], awaited.has(name)) === "no";
@@ -193,7 +198,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         const env = serviceEnv(svc, name, opts, error);
         const plainEnv: Record<string, string> = {};
         const secretEnv: Record<string, string> = {};
-        for (const [k, v] of Object.entries(env)) (secretLookingName.test(k) ? secretEnv : plainEnv)[k] = v;
+        for (const [k, v] of Object.entries(env)) (isSecretEnv(k, v) ? secretEnv : plainEnv)[k] = v;
 
         const security: NonNullable<WebAppArgs["security"]> = { ...userSecurity(svc.user, at("user"), error, warn), ...override.security };
         if (svc.read_only !== undefined && !flag(svc.read_only) && security.readOnlyRootFilesystem === undefined) {
