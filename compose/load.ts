@@ -14,6 +14,8 @@ export const composeSpecSource = "github.com/compose-spec/compose-go/v2@v2.16.2 
 export type ComposeService = Record<string, any> & { profiles?: string[] };
 export interface ComposeProject {
     name?: string;
+    /** What `docker compose config` would warn about too: variables used but not set. */
+    warnings?: string[];
     /** What the file was interpolated from: .env under the environment. Also what `environment: [NAME]` reads. */
     environment?: Record<string, string | undefined>;
     services: Record<string, ComposeService>;
@@ -69,7 +71,8 @@ export function parseDotEnv(text: string, env: Record<string, string | undefined
  * `${VAR}`, `$VAR`, `${VAR:-default}` (unset or empty), `${VAR-default}` (unset), `${VAR:?error}`,
  * `${VAR?error}`, `${VAR:+alt}`, `${VAR+alt}`, and `$$` for a literal `$`. Defaults may nest.
  */
-export function interpolate(text: string, env: Record<string, string | undefined>, problem: (message: string) => void): string {
+export function interpolate(text: string, env: Record<string, string | undefined>, problem: (message: string) => void,
+    unset: (name: string) => void = () => undefined): string {
     let out = "";
     let i = 0;
     while (i < text.length) {
@@ -94,10 +97,11 @@ export function interpolate(text: string, env: Record<string, string | undefined
                 problem(`"${text}" opens \${ without closing it; write \${NAME} (or $$ for a literal $)`);
                 return text;
             }
-            out += expand(text.slice(i + 2, j - 1), env, problem);
+            out += expand(text.slice(i + 2, j - 1), env, problem, unset);
             i = j;
         } else if (next !== undefined && /[A-Za-z_]/.test(next)) {
             const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1))![0];
+            if (env[name] === undefined) unset(name);
             out += env[name] ?? "";
             i += 1 + name.length;
         } else {
@@ -108,7 +112,7 @@ export function interpolate(text: string, env: Record<string, string | undefined
     return out;
 }
 
-function expand(body: string, env: Record<string, string | undefined>, problem: (message: string) => void): string {
+function expand(body: string, env: Record<string, string | undefined>, problem: (message: string) => void, unset: (name: string) => void): string {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([\s\S]*))?$/.exec(body);
     if (!m) {
         problem(`"\${${body}}" is not a variable; write \${NAME}, \${NAME:-default} or \${NAME:?message}`);
@@ -118,21 +122,24 @@ function expand(body: string, env: Record<string, string | undefined>, problem: 
     const value = env[name];
     const missing = colon ? value === undefined || value === "" : value === undefined;
     switch (op) {
-        case "-": return missing ? interpolate(arg, env, problem) : value!;
-        case "+": return missing ? "" : interpolate(arg, env, problem);
+        case "-": return missing ? interpolate(arg, env, problem, unset) : value!;
+        case "+": return missing ? "" : interpolate(arg, env, problem, unset);
         case "?":
-            if (missing) problem(`required variable ${name} is ${value === undefined ? "not set" : "empty"}${arg ? `: ${interpolate(arg, env, problem)}` : ""}; set it in the environment or in .env`);
+            if (missing) problem(`required variable ${name} is ${value === undefined ? "not set" : "empty"}${arg ? `: ${interpolate(arg, env, problem, unset)}` : ""}; set it in the environment or in .env`);
             return value ?? "";
-        default: return value ?? "";
+        default:
+            if (value === undefined) unset(name);
+            return value ?? "";
     }
 }
 
 /** Interpolates every string value (not the keys), reporting problems at their key path. */
-function interpolateAll(value: unknown, env: Record<string, string | undefined>, at: string[], problem: (at: string[], message: string) => void): unknown {
-    if (typeof value === "string") return interpolate(value, env, (m) => problem(at, m));
-    if (Array.isArray(value)) return value.map((v, i) => interpolateAll(v, env, [...at, String(i)], problem));
+function interpolateAll(value: unknown, env: Record<string, string | undefined>, at: string[], problem: (at: string[], message: string) => void,
+    unset: (at: string[], name: string) => void): unknown {
+    if (typeof value === "string") return interpolate(value, env, (m) => problem(at, m), (name) => unset(at, name));
+    if (Array.isArray(value)) return value.map((v, i) => interpolateAll(v, env, [...at, String(i)], problem, unset));
     if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k.startsWith("x-") && at.length === 0 ? v : interpolateAll(v, env, [...at, k], problem)]));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k.startsWith("x-") && at.length === 0 ? v : interpolateAll(v, env, [...at, k], problem, unset)]));
     }
     return value;
 }
@@ -168,9 +175,12 @@ export function loadCompose(file: string, opts: LoadOptions = {}): ComposeProjec
     } catch {
         // no .env: only the environment
     }
-    const env = { ...dotEnv, ...(opts.env ?? process.env) };
+    // As `docker compose`: the environment over .env, and ${PWD} the project's directory.
+    const env: Record<string, string | undefined> = { ...dotEnv, ...(opts.env ?? process.env), PWD: path.resolve(path.dirname(file)) };
     const problems: string[] = [];
-    const project = interpolateAll(raw, env, [], (at, m) => problems.push(`${where(at)}: ${m}`)) as Record<string, any>;
+    const warnings: string[] = [];
+    const project = interpolateAll(raw, env, [], (at, m) => problems.push(`${where(at)}: ${m}`),
+        (at, name) => warnings.push(`${path.basename(file)}: ${at.join(".")}: the ${name} variable is not set; it is the empty string here, as docker compose makes it (set it in the environment or in .env)`)) as Record<string, any>;
     const validate = composeSchema();
     if (!validate(project)) {
         const errors = validate.errors ?? [];
@@ -203,11 +213,12 @@ export function loadCompose(file: string, opts: LoadOptions = {}): ComposeProjec
     if (problems.length > 0) {
         throw new ComposeError(file, [...new Set(problems)]);
     }
-    const profiles = new Set(opts.profiles ?? []);
+    // Profiles the caller names, else COMPOSE_PROFILES from the environment or .env, as docker compose reads it.
+    const profiles = new Set(opts.profiles && opts.profiles.length > 0 ? opts.profiles : (env.COMPOSE_PROFILES ?? "").split(",").map((p) => p.trim()).filter(Boolean));
     const services = Object.fromEntries(Object.entries(project.services as Record<string, ComposeService>)
         .filter(([, s]) => !s.profiles || s.profiles.some((p) => profiles.has(p))));
     return {
-        name: project.name, environment: env, services,
+        name: env.COMPOSE_PROJECT_NAME || project.name, environment: env, services, warnings: [...new Set(warnings)],
         volumes: project.volumes ?? {}, secrets: project.secrets ?? {}, configs: project.configs ?? {}, networks: project.networks ?? {},
     };
 }

@@ -124,7 +124,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
     const opts = { ...options, env: { ...project.environment, ...options.env } };
     const file = opts.file ?? "compose.yaml";
     const errors: string[] = [];
-    const warnings: string[] = [];
+    const warnings: string[] = [...(project.warnings ?? [])];
     const error = (at: string, message: string) => errors.push(`${file}: ${at}: ${message}`);
     const warn = (at: string, message: string) => warnings.push(`${file}: ${at}: ${message}`);
 
@@ -563,7 +563,8 @@ function servicePorts(svc: ComposeService, at: (k: string) => string, warn: (at:
             continue;
         }
         // [host_ip:][published[-range]:]target[-range][/protocol]; an address has dots or brackets, a port has neither.
-        const m = /^(?:(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[:\da-f]+\]):)?(\d+(?:-\d+)?)?:)?(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/i.exec(String(entry));
+        // The host IP may be empty (":2283:2283"), as Compose accepts.
+        const m = /^(?:(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[:\da-f]+\])?:)?(\d+(?:-\d+)?)?:)?(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/i.exec(String(entry));
         if (!m) {
             error(at(`ports.${i}`), `"${entry}" is not a port mapping Kubernetes can serve; write "published:target" or "target"`);
             continue;
