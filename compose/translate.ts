@@ -532,6 +532,11 @@ function bindMount(v: Record<string, any>, i: number, at: string, service: strin
         report.error(at, `${source} is not a file kubestrap can read from ${opts.baseDir} (directories and missing files cannot be shipped); use a named volume or configs:`);
         return;
     }
+    if (Buffer.byteLength(content) > configMapLimit) {
+        report.error(at, `${source} is ${megabytes(content)}; a ConfigMap holds at most 1 MiB, so it cannot travel as one: bake it into the image, ` +
+            "or put it on a named volume that an init step (a run-once service) fills");
+        return;
+    }
     if (v.read_only !== true) report.warn(at, `${source} is shipped read-only as a ConfigMap: writes to ${v.target} fail`);
     const key = path.basename(source).replace(/[^-._a-zA-Z0-9]/g, "_");
     const name = `bind-${service}-${i}`;
@@ -658,10 +663,19 @@ function labelAnnotations(labels: unknown, at: string, warn: (at: string, m: str
     return Object.fromEntries(pairs.filter(([k]) => annotationKey.test(k)).map(([k, v]) => [k, String(v ?? "")]));
 }
 
+/** What the API server stores in one ConfigMap or Secret: 1 MiB (etcd's object limit, less room for the rest). */
+const configMapLimit = 1024 * 1024 - 4096;
+const megabytes = (content: string) => `${(Buffer.byteLength(content) / 1e6).toFixed(1)} MB`;
+
 function sourceContent(def: Record<string, any>, at: string, opts: TranslateOptions, error: (at: string, m: string) => void): string {
     if (def.file !== undefined) {
         try {
-            return opts.readFile(path.resolve(opts.baseDir, def.file));
+            const content = opts.readFile(path.resolve(opts.baseDir, def.file));
+            if (Buffer.byteLength(content) > configMapLimit) {
+                error(at, `${def.file} is ${megabytes(content)}; a ConfigMap or Secret holds at most 1 MiB: bake it into the image, or put it on a named volume`);
+                return "";
+            }
+            return content;
         } catch {
             error(at, `cannot read ${def.file} (relative to ${opts.baseDir}); create it or fix the path`);
             return "";

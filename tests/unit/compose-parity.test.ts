@@ -51,3 +51,28 @@ describe("compose files read as docker compose reads them", () => {
         assert.deepStrictEqual(t.services.find((s) => s.name === "photos")!.web!.ports!.map((p) => p.port), [2283, 80, 9000]);
     });
 });
+
+describe("compose files too big for the cluster's objects", () => {
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-compose-size-"));
+        fs.writeFileSync(path.join(dir, "big.json"), "x".repeat(1_900_000));
+        fs.writeFileSync(path.join(dir, "small.conf"), "listen 80;\n");
+        fs.writeFileSync(path.join(dir, "compose.yaml"), "services:\n  web:\n    image: ghcr.io/acme/web:1.0.0\n    volumes:\n" +
+            "      - ./big.json:/srv/big.json:ro\n      - ./small.conf:/etc/web.conf:ro\n    configs: [huge]\nconfigs:\n  huge:\n    file: ./big.json\n");
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("refuses a bind file or config over 1 MiB up front, saying so and what to do instead; a small one travels", () => {
+        const project = loadCompose(path.join(dir, "compose.yaml"), { env: {} });
+        assert.throws(() => translateCompose(project, { app: "demo", baseDir: dir, readFile: (f) => fs.readFileSync(f, "utf8"), env: {}, volumeSize: "1Gi", file: "compose.yaml" }),
+            (e: any) => {
+                const problems: string[] = e.problems ?? [String(e.message)];
+                const text = problems.join("\n");
+                assert.match(text, /services\.web\.volumes\.0: \.\/big\.json is 1\.9 MB; a ConfigMap holds at most 1 MiB, so it cannot travel as one: bake it into the image/);
+                assert.match(text, /configs\.huge: \.\/big\.json is 1\.9 MB; a ConfigMap or Secret holds at most 1 MiB/);
+                assert.doesNotMatch(text, /small\.conf/);
+                return true;
+            });
+    });
+});
