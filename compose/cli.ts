@@ -9,10 +9,15 @@ import { stringify } from "yaml";
 import { ComposeError, loadCompose } from "./load";
 import { ComposeTranslation, translateCompose } from "./translate";
 
-interface Options { file: string; profiles: string[]; app: string; namespace: string; volumeSize: string }
+interface Options { file: string; profiles: string[]; app: string; namespace: string; volumeSize: string; warningsOnly: boolean }
 
-function parseArgs(argv: string[]): Options {
-    const usage = "usage: npm run translate -- <compose.yaml> [--profile <name>]... [--app <name>] [--namespace <ns>] [--volume-size <size>]";
+/** Asked for with --help: printed on stdout, exit 0. */
+class Help extends Error {}
+
+const usage = "usage: npm run translate -- <compose.yaml> [--profile <name>]... [--app <name>] [--namespace <ns>] [--volume-size <size>] [--warnings-only]";
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function parseArgs(argv: string[]): Options {
     const opts: Partial<Options> & { profiles: string[] } = { profiles: [] };
     for (let i = 0; i < argv.length; i++) {
         const [flag, value] = [argv[i], argv[i + 1]];
@@ -25,25 +30,36 @@ function parseArgs(argv: string[]): Options {
         else if (flag === "--app") opts.app = need();
         else if (flag === "--namespace") opts.namespace = need();
         else if (flag === "--volume-size") opts.volumeSize = need();
-        else if (flag === "--help" || flag === "-h") throw new Error(usage);
+        else if (flag === "--warnings-only") opts.warningsOnly = true;
+        else if (flag === "--help" || flag === "-h") throw new Help(`${usage}\n\nPrints the Kubernetes objects kubestrap makes of a compose file (Secret values as placeholders), then its warnings on stderr.`);
         else if (flag.startsWith("--")) throw new Error(`unknown flag ${flag}\n${usage}`);
         else if (opts.file) throw new Error(`one compose file at a time (got ${opts.file} and ${flag})\n${usage}`);
         else opts.file = flag;
     }
     if (!opts.file) throw new Error(usage);
-    const app = opts.app ?? path.basename(path.dirname(path.resolve(opts.file))).toLowerCase().replace(/[^a-z0-9-]/g, "-");
-    return { file: opts.file, profiles: opts.profiles, app, namespace: opts.namespace ?? app, volumeSize: opts.volumeSize ?? "1Gi" };
+    if (fs.existsSync(opts.file) && fs.statSync(opts.file).isDirectory()) {
+        const inside = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"].find((f) => fs.existsSync(path.join(opts.file!, f)));
+        throw new Error(`${opts.file} is a directory; give the compose file${inside ? `: ${path.join(opts.file, inside)}` : " in it"}`);
+    }
+    if (!fs.existsSync(opts.file)) throw new Error(`${opts.file}: no such file`);
+    const app = opts.app ?? path.basename(path.dirname(path.resolve(opts.file))).toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
+    for (const [flag, value] of [["--app", app], ["--namespace", opts.namespace ?? app]] as const) {
+        if (!dnsLabel.test(value)) throw new Error(`${flag} ${value} is not a name Kubernetes takes: lower-case letters, digits and '-', like ${value.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "") || "my-app"}`);
+    }
+    return { file: opts.file, profiles: opts.profiles, app, namespace: opts.namespace ?? app, volumeSize: opts.volumeSize ?? "1Gi", warningsOnly: !!opts.warningsOnly };
 }
 
 const secretSig = "4dabf18193072939515e22adb298388d";
-/** Mocked inputs with every secret value replaced by a marker. */
-function hideSecrets(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(hideSecrets);
+/** What a secret value is printed as: a string, so the object stays one the API server takes (--dry-run=server). */
+export const secretPlaceholder = "kubestrap-placeholder-secret-value";
+/** Mocked inputs with every secret's values (its strings, its shape kept) replaced by the placeholder. */
+function hideSecrets(value: unknown, inSecret = false): unknown {
+    if (Array.isArray(value)) return value.map((v) => hideSecrets(v, inSecret));
     if (value && typeof value === "object") {
-        if (secretSig in value) return "(secret)";
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideSecrets(v)]));
+        if (secretSig in value) return hideSecrets((value as unknown as { value: unknown }).value, true);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideSecrets(v, inSecret)]));
     }
-    return value;
+    return inSecret && typeof value === "string" ? secretPlaceholder : value;
 }
 
 /** `kubernetes:apps/v1:Deployment` -> { apiVersion: "apps/v1", kind: "Deployment" } */
@@ -81,14 +97,20 @@ async function main() {
         app: opts.app, baseDir: path.dirname(file), readFile: (f) => fs.readFileSync(f, "utf8"), env: process.env,
         volumeSize: opts.volumeSize, file: path.basename(file),
     });
-    const objects = await renderManifests(translation, opts.app, opts.namespace);
-    process.stdout.write(objects.map((o) => stringify(o)).join("---\n"));
+    const objects = opts.warningsOnly ? [] : await renderManifests(translation, opts.app, opts.namespace);
+    if (!opts.warningsOnly) {
+        process.stdout.write(`# Secret values are shown as "${secretPlaceholder}".\n${objects.map((o) => stringify(o)).join("---\n")}`);
+    }
     for (const warning of translation.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stderr.write(`${objects.length} objects, ${translation.warnings.length} warnings\n`);
 }
 
 if (require.main === module) {
     main().catch((e) => {
+        if (e instanceof Help) {
+            process.stdout.write(`${e.message}\n`);
+            process.exit(0);
+        }
         process.stderr.write(`${e instanceof ComposeError ? e.message : (e as Error).message}\n`);
         process.exit(1);
     });

@@ -50,6 +50,10 @@ export function imageProblem(value: string): string | undefined {
     if (tag === "latest" && !digest) {
         return `"${value}" uses the mutable tag "latest"; pin a version tag or a digest`;
     }
+    // A tag with no digit names no release (alpine, stable, lts, edge, bookworm): it moves as latest does.
+    if (tag && !digest && !/\d/.test(tag)) {
+        return `"${value}" uses the tag "${tag}", which moves to each new release as "latest" does; pin a version tag (e.g. ${value.slice(0, value.lastIndexOf(":"))}:1.2.3-${tag}) or a digest`;
+    }
     return undefined;
 }
 

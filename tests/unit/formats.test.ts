@@ -36,6 +36,15 @@ describe("format checks", () => {
         assert.match(imageProblem("app@sha256:" + "A".repeat(64))!, /malformed digest/);
     });
 
+    it("refuses tags that float like latest (no digit names no release), unless a digest pins them", () => {
+        for (const floating of ["postgres:alpine", "nginx:stable", "node:lts", "redis:bookworm"]) {
+            assert.match(imageProblem(floating)!, /which moves to each new release as "latest" does; pin a version tag/, floating);
+        }
+        assert.match(imageProblem("postgres:alpine")!, /e\.g\. postgres:1\.2\.3-alpine/);
+        assert.strictEqual(imageProblem("postgres:16.4-alpine"), undefined);
+        assert.strictEqual(imageProblem("postgres:alpine@sha256:" + "a".repeat(64)), undefined);
+    });
+
     it("knows Kubernetes quantities and suggests the binary unit", () => {
         for (const ok of ["10Gi", "512Mi", "1.5Gi", "1000", "1G"]) {
             assert.strictEqual(byteQuantityProblem(ok), undefined, ok);
