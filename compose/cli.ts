@@ -99,7 +99,7 @@ async function main() {
     });
     const objects = opts.warningsOnly ? [] : await renderManifests(translation, opts.app, opts.namespace);
     if (!opts.warningsOnly) {
-        process.stdout.write(`# Secret values are shown as "${secretPlaceholder}".\n${objects.map((o) => stringify(o)).join("---\n")}`);
+        process.stdout.write(`# Secret values are shown as "${secretPlaceholder}".\n${objects.map((o) => stringify(o, { version: "1.1" })).join("---\n")}`);
     }
     for (const warning of translation.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stderr.write(`${objects.length} objects, ${translation.warnings.length} warnings\n`);

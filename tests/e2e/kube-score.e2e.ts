@@ -24,7 +24,8 @@ async function criticals(objects: object[]): Promise<{ check: string; object: st
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-kube-score-"));
     try {
         const file = path.join(dir, "objects.yaml");
-        fs.writeFileSync(file, objects.map((o) => stringify(o)).join("---\n"));
+        // kubectl reads YAML 1.1, where an unquoted yes is a boolean: write what 1.1 reads back as it was.
+        fs.writeFileSync(file, objects.map((o) => stringify(o, { version: "1.1" })).join("---\n"));
         // kube-score exits non-zero when it finds something; its JSON report is on stdout either way.
         const stdout = await run(kubeScore, ["score", file, "--output-format", "json"], { maxBuffer: 64 * 1024 * 1024 })
             .then((r) => r.stdout, (e) => String(e.stdout));

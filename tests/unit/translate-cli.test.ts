@@ -49,4 +49,12 @@ describe("npm run translate", function () {
         const w = translate(path.join(dir, "Gitea", "compose.yaml"), "--warnings-only");
         assert.strictEqual(String(w.stdout), "", "--warnings-only printed objects");
     });
+
+    it("writes YAML that kubectl (YAML 1.1) reads back as it was: an argument \"yes\" stays a string", () => {
+        const r = translate(path.join(root, "tests", "fixtures", "compose", "web-db-cache", "compose.yaml"));
+        assert.strictEqual(r.status, 0, String(r.stderr));
+        const objects = parseAllDocuments(String(r.stdout), { version: "1.1" }).map((d) => d.toJS());
+        const cache = objects.find((o) => o?.kind === "Deployment" && o.metadata.name === "cache");
+        assert.deepStrictEqual(cache.spec.template.spec.containers[0].args, ["redis-server", "--appendonly", "yes"]);
+    });
 });
