@@ -36,7 +36,9 @@ export function platformAlertRules(certificateExpiryDays: number, ingressControl
             labels: { severity: "warning" },
             annotations: {
                 summary: "A certificate expires within " + certificateExpiryDays + " days",
-                description: "{{ $labels.namespace }}/{{ $labels.name }} has not been renewed; check `kubectl describe certificate` and the issuer.",
+                // cert-manager's ServiceMonitor does not honour the metric's labels: the certificate's own
+                // namespace arrives as exported_namespace (namespace is cert-manager's).
+                description: "{{ or $labels.exported_namespace $labels.namespace }}/{{ $labels.name }} has not been renewed; check `kubectl describe certificate -n {{ or $labels.exported_namespace $labels.namespace }} {{ $labels.name }}` and the issuer.",
             },
         },
         {

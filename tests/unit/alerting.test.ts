@@ -43,6 +43,14 @@ function problemsOf(alerting: unknown): string[] {
     return [];
 }
 
+describe("the certificate expiry alert", () => {
+    it("names the certificate's own namespace: cert-manager's metrics carry it as exported_namespace (its ServiceMonitor does not honour labels)", () => {
+        const rule = platformAlertRules(14, "traefik").find((r) => r.alert === "CertificateExpiresSoon")!;
+        assert.match(rule.annotations.description, /^\{\{ or \$labels\.exported_namespace \$labels\.namespace \}\}\/\{\{ \$labels\.name \}\}/);
+        assert.doesNotMatch(rule.annotations.description, /^\{\{ \$labels\.namespace \}\}/, "every alert would name cert-manager");
+    });
+});
+
 describe("Alertmanager receivers", () => {
     let r: Recorder;
     let values: any;
