@@ -70,6 +70,9 @@ describe("the program's type check and compilation, once per change of its sourc
         try {
             const fromSources = await pulumiSh("preview");
             assert.doesNotMatch(fromSources.out, /the compiled program ran/, "KUBESTRAP_TYPECHECK=every-run still ran the compiled program");
+            // And the sources did run (a crash would pass the check above): the program's own words
+            // about this copy's missing local control plane.
+            assert.match(fromSources.out, /error: kubestrap:cluster: cannot read kubeconfig .*\.kubestrap\/local\/kubeconfig; start the local control plane/);
         } finally {
             delete env.KUBESTRAP_TYPECHECK;
         }
