@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ComposeTranslation, JobPlan } from "../compose/translate";
-import { standardLabels } from "./labels";
+import { selectorLabels, standardLabels } from "./labels";
 import { podSecurityContext } from "./pod-security";
 import { WebApp } from "./web-app";
 import { containerFor, ContainerSettings, volumesFor, waitContainer } from "./web-app-specs";
@@ -89,6 +89,19 @@ export class ComposeApp extends pulumi.ComponentResource {
             }, { ...child, dependsOn });
             created.set(service.name, webApp);
             urls[service.name] = webApp.internalUrl ?? "";
+            // The names others use for it on a compose network: its own when it declares no port
+            // (a WebApp makes no Service then), and its aliases; headless, so any port answers.
+            const names = [...((web.ports ?? []).length === 0 ? [service.name] : []), ...(service.aliases ?? [])];
+            for (const alias of names) {
+                new k8s.core.v1.Service(`${name}-${service.name}-name-${alias}`, {
+                    metadata: { name: alias, namespace: args.namespace, labels: labels("name", alias) },
+                    spec: {
+                        clusterIP: "None",
+                        selector: selectorLabels({ name: web.appName ?? `${name}-${service.name}`, instance: `${name}-${service.name}` }),
+                        ...((web.ports ?? []).length > 0 ? { ports: web.ports!.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: p.protocol ?? "TCP" })) } : {}),
+                    },
+                }, { parent: this, dependsOn: [webApp] });
+            }
         }
 
         this.services = pulumi.output(urls);

@@ -78,6 +78,8 @@ export interface TranslatedService {
     job?: JobPlan;
     /** Services this one is created after (Pulumi dependsOn): their readiness or completion. */
     after: { service: string; condition: "service_started" | "service_healthy" | "service_completed_successfully" }[];
+    /** Other names it answers to on the compose network (container_name, hostname, network aliases): a headless Service each. */
+    aliases?: string[];
 }
 
 export interface ComposeTranslation {
@@ -113,8 +115,6 @@ const harmless: Record<string, string> = {
     pull_policy: "the kubelet pulls by its own policy (IfNotPresent for pinned tags)",
     platform: "the node's architecture picks the image variant",
     init: "Kubernetes reaps zombies only with shareProcessNamespace; add an init to the image if it spawns children",
-    container_name: "Kubernetes names pods itself; the Service keeps the service's name",
-    hostname: "pods are reached by their Service's name",
     logging: "logs go to the node's container log; read them with kubectl logs",
 };
 
@@ -140,6 +140,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (overrides[name]?.skip) warn(`services.${name}`, "skipped by config (services.<name>.skip)");
     }
     const activeNames = new Set(active.map(([n]) => n));
+    const takenAliases = new Set<string>();
     // Every value a secret-named variable holds anywhere in the project: a variable that carries one
     // inside it (a password in DATABASE_URL) is as secret, whatever it is called.
     const secretValues = [...new Set(active.flatMap(([n, svc]) => Object.entries(serviceEnv(svc, n, opts, () => undefined))
@@ -227,7 +228,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
             // A run-once dependency is a Job with no Service to wait on: Pulumi creates this one after it completes.
             if (runsOnce(dep)) warn(at(`depends_on.${dep}`), `${dep} runs once (a Job): this service starts after it completes, not when it starts (${condition})`);
             else if (depPorts.length > 0) waitFor.push({ host: dep, port: depPorts[0].port });
-            else warn(at(`depends_on.${dep}`), `${dep} declares no port, so it gets no Service: nothing in the cluster can reach it (Docker's network opens every port; Kubernetes opens the ones named), and ${name} is ordered after it at creation only; add expose: ["<port>"] to ${dep}`);
+            else warn(at(`depends_on.${dep}`), `${dep} declares no port, so ${name} is ordered after it at creation only (no port to wait on); it still reaches ${dep} by name (a headless Service), on any port`);
         }
         const command = svc.entrypoint !== undefined ? words(svc.entrypoint) : undefined;
         const args = svc.command !== undefined ? words(svc.command) : undefined;
@@ -282,7 +283,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (expose.length > 1) error(`expose.${name}`, "one expose entry per service; list several paths in one");
 
         services.push({
-            name, after,
+            name, after, aliases: serviceAliases(svc, name, activeNames, takenAliases, at, warn),
             web: {
                 appName: name,
                 image,
@@ -704,7 +705,7 @@ function networkWarnings(project: ComposeProject, active: [string, ComposeServic
     for (const [name, svc] of active) {
         for (const [n, settings] of Object.entries(Array.isArray(svc.networks) || !svc.networks ? {} : svc.networks as Record<string, any>)) {
             for (const key of Object.keys(settings ?? {})) {
-                warn(`services.${name}.networks.${n}.${key}`, key === "aliases" ? `not translated: other services reach ${name} by its service name only` : "not translated: pods get their addresses from the cluster network");
+                if (key !== "aliases") warn(`services.${name}.networks.${n}.${key}`, "not translated: pods get their addresses from the cluster network");
             }
         }
     }
@@ -731,4 +732,33 @@ function orderByDependencies(services: TranslatedService[], file: string): Trans
     };
     for (const s of services) visit(s, []);
     return ordered;
+}
+
+/** A Service's name: a DNS-1035 label (a letter first), at most 63 characters. */
+const serviceName = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The other names a service answers to on a compose network: container_name, hostname and its
+ * networks' aliases. Each becomes a headless Service (ComposeApp), so the names other services use
+ * for it resolve in the cluster too; one that no Service can be named is reported.
+ */
+function serviceAliases(svc: ComposeService, name: string, services: Set<string>, taken: Set<string>, at: (k: string) => string, warn: (at: string, m: string) => void): string[] {
+    const networkAliases = Array.isArray(svc.networks) || !svc.networks ? [] :
+        Object.entries(svc.networks as Record<string, any>).flatMap(([n, s]) => ((s?.aliases ?? []) as unknown[]).map((a, i) => [`networks.${n}.aliases.${i}`, String(a)] as const));
+    const wanted = [
+        ...(svc.container_name !== undefined ? [["container_name", String(svc.container_name)] as const] : []),
+        ...(svc.hostname !== undefined ? [["hostname", String(svc.hostname)] as const] : []),
+        ...networkAliases,
+    ];
+    const aliases: string[] = [];
+    for (const [key, alias] of wanted) {
+        if (alias === name || aliases.includes(alias)) continue;
+        if (services.has(alias) || taken.has(alias)) warn(at(key), `${alias} is already another service's name or alias; other services reach that one by it, not ${name}`);
+        else if (!serviceName.test(alias)) warn(at(key), `"${alias}" cannot name a Service (lower-case letters, digits and '-', a letter first): other services reach ${name} by its service name only`);
+        else {
+            aliases.push(alias);
+            taken.add(alias);
+        }
+    }
+    return aliases;
 }

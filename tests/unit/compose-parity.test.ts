@@ -76,3 +76,48 @@ describe("compose files too big for the cluster's objects", () => {
             });
     });
 });
+
+describe("names as on a compose network", () => {
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-compose-names-"));
+        fs.writeFileSync(path.join(dir, "compose.yaml"), `services:
+  api:
+    image: ghcr.io/acme/api:1.0.0
+    ports: ["8080:8080"]
+    container_name: acme-api
+    hostname: api01
+    networks:
+      default:
+        aliases: [backend]
+  worker:
+    image: ghcr.io/acme/worker:1.0.0
+    command: ["worker", "--listen", ":9000"]
+`);
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("gives a port-less service and every alias a headless Service that selects the service's pods", async () => {
+        const { withMocks, settle } = await import("../mocks");
+        const { ComposeApp } = await import("../../components/compose-app");
+        const r = await withMocks(false);
+        const project = loadCompose(path.join(dir, "compose.yaml"), { env: {} });
+        const translation = translateCompose(project, { app: "shop", baseDir: dir, readFile: (f) => fs.readFileSync(f, "utf8"), env: {}, volumeSize: "1Gi", file: "compose.yaml" });
+        assert.deepStrictEqual(translation.services.find((s) => s.name === "api")!.aliases, ["acme-api", "api01", "backend"]);
+        const app = new ComposeApp("shop", { namespace: "shop", appName: "shop", translation, logWarnings: false });
+        await settle(app.services);
+        const services = r.ofType("kubernetes:core/v1:Service").map((x) => x.inputs);
+        const byName = (n: string): any => services.find((x) => x.metadata.name === n);
+        for (const name of ["worker", "acme-api", "api01", "backend"]) {
+            assert.ok(byName(name), `no Service ${name}: ${services.map((x) => x.metadata.name).join(", ")}`);
+            assert.strictEqual(byName(name).spec.clusterIP, "None", `${name} is not headless`);
+        }
+        const podLabels = (workload: string) => r.one("kubernetes:apps/v1:Deployment", workload).inputs.spec.template.metadata.labels;
+        for (const [svc, workload] of [["worker", "shop-worker-deployment"], ["backend", "shop-api-deployment"]]) {
+            const selector = byName(svc).spec.selector;
+            assert.ok(Object.entries(selector).every(([k, v]) => podLabels(workload)[k] === v), `${svc}'s selector ${JSON.stringify(selector)} misses ${workload}'s pods`);
+        }
+        assert.deepStrictEqual(byName("backend").spec.ports.map((p: any) => p.port), [8080]);
+        assert.strictEqual(byName("worker").spec.ports, undefined, "a port-less service's name answers on any port");
+    });
+});

@@ -448,7 +448,7 @@ const cases: Record<string, Case> = {
         kinds: { proxy: "Deployment", api: "Deployment", db: "Deployment" },
         warnings: [
             "compose.yaml: services.db.networks: db and proxy share no network, but pods of one namespace reach each other: kubestrap does not isolate them",
-            "compose.yaml: services.api.networks.backend.aliases: not translated: other services reach api by its service name only",
+            `compose.yaml: services.api.networks.backend.aliases.0: "api.internal" cannot name a Service (lower-case letters, digits and '-', a letter first): other services reach api by its service name only`,
             "compose.yaml: networks.backend.internal: not translated: an internal network's no-egress rule is not enforced",
         ],
     },
@@ -472,8 +472,6 @@ const cases: Record<string, Case> = {
     "untranslated-keys": {
         kinds: { app: "Deployment" },
         warnings: [
-            "compose.yaml: services.app.container_name: not translated: Kubernetes names pods itself; the Service keeps the service's name",
-            "compose.yaml: services.app.hostname: not translated: pods are reached by their Service's name",
             "compose.yaml: services.app.stop_signal: not translated: Kubernetes has no equivalent kubestrap sets",
             "compose.yaml: services.app.sysctls: not translated: Kubernetes has no equivalent kubestrap sets",
             "compose.yaml: services.app.shm_size: not translated: Kubernetes has no equivalent kubestrap sets",
@@ -570,6 +568,8 @@ const truthy = (v: unknown) => v === true || v === "true";
  * fails, must be named by a warning (`services.<name>.<key>` or deeper).
  */
 const carried: Record<string, (svc: ComposeService, s: TranslatedService, dir: string) => boolean> = {
+    container_name: (svc, s) => (s.aliases ?? []).includes(svc.container_name),
+    hostname: (svc, s) => (s.aliases ?? []).includes(svc.hostname),
     image: (svc, s) => workload(s).image === svc.image,
     command: (svc, s) => (workload(s).args ?? []).length > 0,
     entrypoint: (svc, s) => (workload(s).command ?? []).length > 0,
