@@ -168,7 +168,8 @@ export class WebApp extends pulumi.ComponentResource {
             security: args.security ?? {},
         };
         const { volumes, mounts } = volumesFor(settings);
-        const loosened = loosenedSettings(args.security, !!settings.probes.none);
+        // No probes, or readiness only (a compose service without a healthcheck: Docker restarts nothing), is the config's choice.
+        const loosened = loosenedSettings(args.security, !!settings.probes.none || !!settings.probes.readinessOnly);
         const annotations = { ...args.podAnnotations, ...(loosened.length ? { [loosenedAnnotation]: loosened.join(",") } : {}) };
         const podTemplate = {
             metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },

@@ -10,7 +10,8 @@ import { parse } from "yaml";
 import { referenceFile, schemaFile, settingsReference, stackFileSchema } from "../../scripts/config-schema";
 
 const root = path.resolve(__dirname, "..", "..");
-const shipped = ["Pulumi.dev.yaml", "Pulumi.prod.yaml", "examples/sugarkube/Pulumi.sugarkube.yaml", "examples/wright-now-staging/Pulumi.wright-now-staging.yaml"];
+const shipped = ["Pulumi.dev.yaml", "Pulumi.prod.yaml", "examples/sugarkube/Pulumi.sugarkube.yaml", "examples/wright-now-staging/Pulumi.wright-now-staging.yaml",
+    "docs/reference/Pulumi.example.yaml"];
 
 describe("the stack file's JSON Schema and the settings reference", () => {
     const schema = stackFileSchema();

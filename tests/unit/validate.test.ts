@@ -35,6 +35,11 @@ describe("npm run validate", () => {
         assert.ok(checked >= 50, `a positive control: only ${checked} fixtures checked`);
     });
 
+    it("passes the commented example stack file of the reference", () => {
+        const { code, out } = validate(["--file", "docs/reference/Pulumi.example.yaml"], { DEMON_ADMIN_TOKEN: "a", KUBESTRAP_SSH_KEY: "k" });
+        assert.strictEqual(code, 0, out);
+    });
+
     it("names the variables prod needs when they are not set", () => {
         const { code, out } = validate(["prod"], {});
         assert.strictEqual(code, 1);
