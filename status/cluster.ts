@@ -114,7 +114,7 @@ export async function readCluster(access: ClusterAccess): Promise<{ server: stri
         jobs: await items(batch.listJobForAllNamespaces({ labelSelector })),
         pods: await items(core.listPodForAllNamespaces({ labelSelector })),
         ingresses: await items(networking.listIngressForAllNamespaces({ labelSelector })),
-        helmReleases: await items(core.listSecretForAllNamespaces({ labelSelector: "owner=helm", fieldSelector: "type=helm.sh/release.v1" })),
+        helmReleases: await helmReleaseMetadata(kc, server).catch((e) => { throw refusal(e, server, access.source) ?? e; }),
         certificates,
     };
     return { server, objects };
@@ -132,4 +132,27 @@ export function refusal(e: unknown, server: string, source: string): StatusError
             "give that user read access cluster-wide (get/list on nodes, pods, deployments, statefulsets, daemonsets, jobs, ingresses, and Secrets' metadata), or use an admin kubeconfig", exitCodes.refused);
     }
     return undefined;
+}
+
+/**
+ * Helm's release records as metadata only (a PartialObjectMetadataList): the release's state is in
+ * their labels, and their data (the whole release, chart included) is not status's to read.
+ */
+async function helmReleaseMetadata(kc: any, server: string): Promise<Record<string, any>[]> {
+    const https = await import("https");
+    const http = await import("http");
+    const url = new URL(`${server.replace(/\/+$/, "")}/api/v1/secrets`);
+    url.searchParams.set("labelSelector", "owner=helm");
+    url.searchParams.set("fieldSelector", "type=helm.sh/release.v1");
+    const opts: Record<string, any> = { headers: { Accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json" } };
+    await kc.applyToHTTPSOptions(opts);
+    const body = await new Promise<string>((resolve, reject) => {
+        const request = (url.protocol === "http:" ? http : https).get(url, opts, (res) => {
+            let text = "";
+            res.on("data", (d) => (text += d));
+            res.on("end", () => ((res.statusCode ?? 500) < 300 ? resolve(text) : reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`), { code: res.statusCode }))));
+        });
+        request.on("error", reject);
+    });
+    return (JSON.parse(body).items ?? []).map((item: Record<string, any>) => ({ metadata: item.metadata }));
 }

@@ -97,6 +97,35 @@ describe("the status and logs commands", function () {
         });
     }
 
+    it("reads Helm's release records as metadata only (their data is whole releases, not status's to read)", async () => {
+        let secretsAccept = "";
+        const server = http.createServer((req, res) => {
+            const url = new URL(req.url!, "http://x");
+            res.writeHead(200, { "content-type": "application/json" });
+            if (url.pathname === "/api/v1/secrets") {
+                secretsAccept = String(req.headers.accept);
+                res.end(JSON.stringify({ kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", items: [
+                    { metadata: { name: "sh.helm.release.v1.cert-manager.v1", namespace: "cert-manager", labels: { owner: "helm", name: "cert-manager", version: "1", status: "deployed" } } }] }));
+            } else if (url.pathname === "/api/v1/nodes") {
+                res.end(JSON.stringify({ kind: "NodeList", apiVersion: "v1", items: [{ metadata: { name: "n1" }, status: { conditions: [{ type: "Ready", status: "True" }] } }] }));
+            } else {
+                res.end(JSON.stringify({ kind: "List", apiVersion: "v1", items: [] }));
+            }
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const file = path.join(dir, "kubeconfig-ok");
+        fs.writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${(server.address() as { port: number }).port}", insecure-skip-tls-verify: true}}]\n` +
+            "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n");
+        try {
+            const r = await cli(["status", "--kubeconfig", file, "--json"]);
+            assert.strictEqual(r.code, 0, r.stderr + r.stdout);
+            assert.match(secretsAccept, /^application\/json;as=PartialObjectMetadataList;g=meta\.k8s\.io;v=v1/);
+            assert.deepStrictEqual(JSON.parse(r.stdout).addons.map((a: any) => [a.release, a.status]), [["cert-manager", "deployed"]]);
+        } finally {
+            server.close();
+        }
+    });
+
     it("says plainly that a kwok node runs no container, even when all is healthy", () => {
         const node = { metadata: { name: "kwok-node-0", annotations: { "kwok.x-k8s.io/node": "fake" } }, status: { conditions: [{ type: "Ready", status: "True" }] } };
         const report = buildReport({ deployments: [], statefulSets: [], daemonSets: [], jobs: [], pods: [], nodes: [node], ingresses: [], helmReleases: [], certificates: [] },
