@@ -2,6 +2,7 @@
 // WebApp args, Jobs, claims, ConfigMaps and Secrets, plus the warnings for what Kubernetes
 // cannot carry. Nothing is dropped silently: every service key is either translated, reported
 // as a warning, or an error (where the result would be wrong). compose/README.md lists them.
+import { createHash } from "crypto";
 import * as path from "path";
 import type { WebAppArgs } from "../components/web-app";
 import { imageProblem, secretLookingName } from "../config/formats";
@@ -91,7 +92,6 @@ export interface ComposeTranslation {
     warnings: string[];
 }
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** What the `restricted` Pod Security profile lets a container add. */
 const allowedCapabilities = new Set(["NET_BIND_SERVICE"]);
 
@@ -161,8 +161,15 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
     for (const [name, svc] of active) {
         const at = (key: string) => `services.${name}.${key}`;
         const override = overrides[name] ?? {};
-        if (!dnsLabel.test(name) || name.length > 63) {
-            error(`services.${name}`, "a service name must be a DNS label (lower-case letters, digits and '-') because other services reach it by that name; rename it in the file");
+        const kube = kubeName(name);
+        if (kube !== name) {
+            const same = kube === name.toLowerCase();
+            warn(`services.${name}`, `named ${kube} in the cluster (a Service's name is lower-case letters, digits and '-', a letter first): ` +
+                (same ? `other services reach it as ${name} still (DNS ignores case)` : `other services reach it as ${kube}, not ${name}; use that name where they call it`));
+        }
+        const clash = active.find(([other]) => other !== name && kubeName(other) === kube);
+        if (clash) {
+            error(`services.${name}`, `${name} and ${clash[0]} would both be named ${kube} in the cluster; rename one`);
             continue;
         }
         for (const key of Object.keys(svc)) {
@@ -207,7 +214,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         }
         if (capabilities.length > 0) security.addCapabilities = capabilities.filter((c: string) => allowedCapabilities.has(c));
 
-        const mounts = serviceMounts(svc, name, opts, { error, warn, at }, usedVolumes, usedConfigs, usedSecrets, project, bindConfigMaps);
+        const mounts = serviceMounts(svc, kube, opts, { error, warn, at }, usedVolumes, usedConfigs, usedSecrets, project, bindConfigMaps);
         const ports = servicePorts(svc, at, warn, error);
         const waitFor: { host: string; port: number }[] = [];
         const after: TranslatedService["after"] = [];
@@ -217,7 +224,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
                 else warn(at(`depends_on.${dep}`), `${dep} is not deployed (required: false): not waited for`);
                 continue;
             }
-            after.push({ service: dep, condition });
+            after.push({ service: kubeName(dep), condition });
             if (flag(svc.depends_on?.[dep]?.restart)) warn(at(`depends_on.${dep}.restart`), `not translated: this service is not restarted when ${dep} is`);
             if (condition === "service_completed_successfully") continue;
             const depCheck = project.services[dep].healthcheck;
@@ -227,7 +234,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
             const depPorts = servicePorts(project.services[dep], () => "", () => undefined, () => undefined);
             // A run-once dependency is a Job with no Service to wait on: Pulumi creates this one after it completes.
             if (runsOnce(dep)) warn(at(`depends_on.${dep}`), `${dep} runs once (a Job): this service starts after it completes, not when it starts (${condition})`);
-            else if (depPorts.length > 0) waitFor.push({ host: dep, port: depPorts[0].port });
+            else if (depPorts.length > 0) waitFor.push({ host: kubeName(dep), port: depPorts[0].port });
             else warn(at(`depends_on.${dep}`), `${dep} declares no port, so ${name} is ordered after it at creation only (no port to wait on); it still reaches ${dep} by name (a headless Service), on any port`);
         }
         const command = svc.entrypoint !== undefined ? words(svc.entrypoint) : undefined;
@@ -247,9 +254,9 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
             // The Job mounts the shared claims too: they must exist before it runs.
             for (const source of mounts.claimSources) usedVolumes.get(source)!.push(name);
             services.push({
-                name, after,
+                name: kube, after,
                 job: {
-                    name, image, command: command ?? undefined, args: args ?? undefined, env: plainEnv, secretEnv, workingDir: svc.working_dir, security,
+                    name: kube, image, command: command ?? undefined, args: args ?? undefined, env: plainEnv, secretEnv, workingDir: svc.working_dir, security,
                     resources: override.resources ?? resources(svc, at, error, warn), volumes: mounts.volumes, volumeMounts: mounts.volumeMounts, waitFor,
                     podAnnotations: labelAnnotations(svc.labels, at("labels"), warn),
                     terminationGracePeriodSeconds: svc.stop_grace_period !== undefined ? composeSeconds(svc.stop_grace_period) : undefined,
@@ -283,9 +290,9 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (expose.length > 1) error(`expose.${name}`, "one expose entry per service; list several paths in one");
 
         services.push({
-            name, after, aliases: serviceAliases(svc, name, activeNames, takenAliases, at, warn),
+            name: kube, after, aliases: serviceAliases(svc, kube, activeNames, takenAliases, at, warn),
             web: {
-                appName: name,
+                appName: kube,
                 image,
                 kind: stateful ? "StatefulSet" : "Deployment",
                 replicas,
@@ -761,4 +768,17 @@ function serviceAliases(svc: ComposeService, name: string, services: Set<string>
         }
     }
     return aliases;
+}
+
+/**
+ * A compose service's name as its objects' and Service's name in the cluster (DNS-1035): a valid
+ * one is kept as it is; upper case is lowered, other characters become '-', a leading digit gets
+ * "s-", and a name over 63 characters keeps its start and a short hash.
+ */
+export function kubeName(name: string): string {
+    if (serviceName.test(name)) return name;
+    let kube = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+    if (!/^[a-z]/.test(kube)) kube = `s-${kube}`;
+    if (kube.length > 63) kube = `${kube.slice(0, 54).replace(/-+$/, "")}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+    return kube;
 }

@@ -121,3 +121,30 @@ describe("names as on a compose network", () => {
         assert.strictEqual(byName("worker").spec.ports, undefined, "a port-less service's name answers on any port");
     });
 });
+
+describe("service names Compose accepts and a Service could not have", () => {
+    let dir: string;
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-compose-kubename-"))));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const translate = (text: string) => {
+        fs.writeFileSync(path.join(dir, "compose.yaml"), text);
+        return translateCompose(loadCompose(path.join(dir, "compose.yaml"), { env: {} }),
+            { app: "demo", baseDir: dir, readFile: (f) => fs.readFileSync(f, "utf8"), env: {}, volumeSize: "1Gi", file: "compose.yaml" });
+    };
+
+    it("translates upper case, a leading digit and dots into valid names, says so, and keeps dependencies pointing at them", () => {
+        const t = translate("services:\n  Backend:\n    image: ghcr.io/acme/api:1.0.0\n    expose: [\"8080\"]\n  2fauth:\n    image: ghcr.io/acme/2fa:1.0.0\n    expose: [\"8000\"]\n" +
+            "  my.app:\n    image: ghcr.io/acme/app:1.0.0\n    depends_on: [Backend, 2fauth]\n");
+        assert.deepStrictEqual(t.services.map((s) => s.name).sort(), ["backend", "my-app", "s-2fauth"]);
+        assert.ok(t.warnings.some((w) => w === "compose.yaml: services.Backend: named backend in the cluster (a Service's name is lower-case letters, digits and '-', a letter first): other services reach it as Backend still (DNS ignores case)"), t.warnings.join("\n"));
+        assert.ok(t.warnings.some((w) => w.startsWith("compose.yaml: services.2fauth: named s-2fauth in the cluster") && w.endsWith("other services reach it as s-2fauth, not 2fauth; use that name where they call it")));
+        const app = t.services.find((s) => s.name === "my-app")!;
+        assert.deepStrictEqual(app.after.map((a) => a.service).sort(), ["backend", "s-2fauth"]);
+        assert.deepStrictEqual(app.web!.waitFor?.map((w: { host: string }) => w.host).sort(), ["backend", "s-2fauth"]);
+    });
+
+    it("refuses two services that would share a name in the cluster", () => {
+        assert.throws(() => translate("services:\n  Web:\n    image: ghcr.io/acme/a:1.0.0\n  web:\n    image: ghcr.io/acme/b:1.0.0\n"),
+            (e: any) => /services\.Web: Web and web would both be named web in the cluster; rename one/.test((e.problems ?? [e.message]).join("\n")));
+    });
+});
