@@ -107,8 +107,9 @@ export class AwsIdentity extends pulumi.ComponentResource {
         }, child);
         const policy = new aws.s3.BucketPolicy(`${name}-issuer`, { bucket: bucket.id, policy: JSON.stringify(issuerReadPolicy(bucketName)) }, { ...child, dependsOn: [access] });
         const [discoveryKey, jwksKey] = issuerDocumentKeys;
-        return [policy, ...[[discoveryKey, JSON.stringify(oidcDiscoveryDocument(url))], [jwksKey, jwks]].map(([key, content], i) =>
-            new aws.s3.BucketObjectv2(`${name}-issuer-${i === 0 ? "discovery" : "jwks"}`, { bucket: bucket.id, key: key as string, content, contentType: "application/json" }, child))];
+        const document = (id: string, key: string, content: pulumi.Input<string>) =>
+            new aws.s3.BucketObjectv2(`${name}-issuer-${id}`, { bucket: bucket.id, key, content, contentType: "application/json" }, child);
+        return [policy, document("discovery", discoveryKey, JSON.stringify(oidcDiscoveryDocument(url))), document("jwks", jwksKey, jwks)];
     }
 }
 

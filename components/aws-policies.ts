@@ -173,7 +173,8 @@ const roleChangeActions = [
 
 /** Pulumi's state under the bucket's prefix: read (previews), or read and write (updates; the lock files too). */
 function stateBucketStatements(state: StateBucket, write: boolean): Statement[] {
-    const folder = `${(state.prefix ?? "").replace(/^\/+|\/+$/g, "")}${state.prefix?.replace(/^\/+|\/+$/g, "") ? "/" : ""}.pulumi`;
+    const prefix = (state.prefix ?? "").replace(/^\/+|\/+$/g, "");
+    const folder = prefix ? `${prefix}/.pulumi` : ".pulumi";
     return [
         { sid: "ListTheState", effect: "Allow", actions: ["s3:ListBucket"], resources: [`arn:aws:s3:::${state.bucket}`], conditions: { StringLike: { "s3:prefix": [`${folder}/*`] } } },
         { sid: write ? "ReadAndWriteTheState" : "ReadTheState", effect: "Allow", actions: write ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : ["s3:GetObject"], resources: [`arn:aws:s3:::${state.bucket}/${folder}/*`] },
@@ -196,10 +197,15 @@ export interface DeployerScope {
  * policy but Session Manager's. It can change neither itself nor the preview role: an explicit
  * deny, which no allow overrides, so a pull request merged into the stack cannot widen them.
  */
+/** The ARNs of every role and instance profile kubestrap makes in the account (its IAM path). */
+const kubestrapIamArns = (accountId: string) => ({
+    roles: `arn:aws:iam::${accountId}:role${kubestrapIamPath}*`,
+    profiles: `arn:aws:iam::${accountId}:instance-profile${kubestrapIamPath}*`,
+});
+
 export function deployerPolicy(scope: DeployerScope): PolicyDocument {
     const { accountId } = scope;
-    const roles = `arn:aws:iam::${accountId}:role${kubestrapIamPath}*`;
-    const profiles = `arn:aws:iam::${accountId}:instance-profile${kubestrapIamPath}*`;
+    const { roles, profiles } = kubestrapIamArns(accountId);
     return policyDocument([
         { sid: "ReadWhatPulumiCompares", effect: "Allow", actions: describeActions, resources: ["*"] },
         {
@@ -249,7 +255,7 @@ export function deployerPolicy(scope: DeployerScope): PolicyDocument {
         ...(scope.state ? stateBucketStatements(scope.state, true) : []),
         ...(scope.issuerBucket ? [{
             sid: "TheIssuerDocuments", effect: "Allow" as const, actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectTagging"],
-            resources: issuerDocumentKeys.map((k) => `arn:aws:s3:::${scope.issuerBucket}/${k}`),
+            resources: issuerDocumentArns(scope.issuerBucket),
         }] : []),
         { sid: "NeverItsOwnRoles", effect: "Deny", actions: roleChangeActions, resources: scope.ownRoles },
     ]);
@@ -259,7 +265,7 @@ export function deployerPolicy(scope: DeployerScope): PolicyDocument {
 export function previewerPolicy(scope: { accountId: string; state?: StateBucket }): PolicyDocument {
     return policyDocument([
         { sid: "ReadWhatPulumiCompares", effect: "Allow", actions: describeActions, resources: ["*"] },
-        { sid: "ReadKubestrapRoles", effect: "Allow", actions: iamReadActions, resources: [`arn:aws:iam::${scope.accountId}:role${kubestrapIamPath}*`, `arn:aws:iam::${scope.accountId}:instance-profile${kubestrapIamPath}*`] },
+        { sid: "ReadKubestrapRoles", effect: "Allow", actions: iamReadActions, resources: Object.values(kubestrapIamArns(scope.accountId)) },
         ...(scope.state ? stateBucketStatements(scope.state, false) : []),
     ]);
 }
@@ -294,6 +300,7 @@ export function oidcDiscoveryDocument(issuer: string): Record<string, unknown> {
 
 /** The paths of the issuer's bucket that anyone may read (AWS fetches them anonymously), and nothing else. */
 export const issuerDocumentKeys = [".well-known/openid-configuration", "openid/v1/jwks"];
+const issuerDocumentArns = (bucket: string) => issuerDocumentKeys.map((k) => `arn:aws:s3:::${bucket}/${k}`);
 
 export function issuerReadPolicy(bucket: string): PolicyDocument {
     return policyDocument([{
@@ -301,6 +308,6 @@ export function issuerReadPolicy(bucket: string): PolicyDocument {
         effect: "Allow",
         principal: { AWS: "*" },
         actions: ["s3:GetObject"],
-        resources: issuerDocumentKeys.map((k) => `arn:aws:s3:::${bucket}/${k}`),
+        resources: issuerDocumentArns(bucket),
     }]);
 }

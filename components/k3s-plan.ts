@@ -351,25 +351,18 @@ export function topologyProblems(t: {
     if (t.ha && t.servers.length % 2 === 0) {
         problems.push({ path: ["servers"], message: `embedded etcd needs an odd number of servers (1, 3, 5), not ${t.servers.length}` });
     }
-    const seen = new Map<string, string>();
     const hosts = [...t.servers.map((h, i) => ({ h, at: ["servers", i] as const })), ...t.agents.map((h, i) => ({ h, at: ["agents", i] as const }))];
-    for (const { h, at } of hosts) {
-        const first = seen.get(h.name);
-        if (first) {
-            problems.push({ path: [...at, "name"], message: `node name "${h.name}" is already used by ${first}; node names must be unique` });
-        } else {
-            seen.set(h.name, `${at[0]}[${at[1]}]`);
+    // Each node's name and host once: a repeat is reported at its own entry, naming the first.
+    const unique = (field: "name" | "host", keyOf: (h: { name: string; host: string }) => string, message: (value: string, first: string) => string) => {
+        const seen = new Map<string, string>();
+        for (const { h, at } of hosts) {
+            const first = seen.get(keyOf(h));
+            if (first) problems.push({ path: [...at, field], message: message(h[field], first) });
+            else seen.set(keyOf(h), `${at[0]}[${at[1]}]`);
         }
-    }
-    const addresses = new Map<string, string>();
-    for (const { h, at } of hosts) {
-        const first = addresses.get(h.host.toLowerCase());
-        if (first) {
-            problems.push({ path: [...at, "host"], message: `"${h.host}" is already the host of ${first}: one machine runs one k3s node; give each node its own host` });
-        } else {
-            addresses.set(h.host.toLowerCase(), `${at[0]}[${at[1]}]`);
-        }
-    }
+    };
+    unique("name", (h) => h.name, (v, first) => `node name "${v}" is already used by ${first}; node names must be unique`);
+    unique("host", (h) => h.host.toLowerCase(), (v, first) => `"${v}" is already the host of ${first}: one machine runs one k3s node; give each node its own host`);
     if ([...t.servers, ...t.agents].some((h) => h.host !== "localhost") && !t.hasSsh) {
         problems.push({ path: ["ssh"], message: 'remote hosts need ssh settings: {"user": "...", "privateKey": {"fromFile": "~/.ssh/id_ed25519"}}' });
     }

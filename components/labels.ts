@@ -20,8 +20,12 @@ export interface LabelParts {
  */
 export function labelValue(value: string): string {
     if (value.length <= 63 && /^([A-Za-z0-9]([-_.A-Za-z0-9]*[A-Za-z0-9])?)?$/.test(value)) return value;
-    const hash = createHash("sha256").update(value).digest("hex").slice(0, 8);
-    const head = value.replace(/[^-_.A-Za-z0-9]/g, "-").slice(0, 54).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+    return withHash(value.replace(/[^-_.A-Za-z0-9]/g, "-").slice(0, 54).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ""), value);
+}
+
+/** A shortened name: `head` (54 characters at most) and a short hash of the `whole` it came from, the same every run. */
+export function withHash(head: string, whole: string): string {
+    const hash = createHash("sha256").update(whole).digest("hex").slice(0, 8);
     return head ? `${head}-${hash}` : hash;
 }
 

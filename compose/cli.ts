@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { dnsLabelProblem } from "../config/formats";
 import { ComposeError, loadCompose } from "./load";
 import { ComposeTranslation, translateCompose } from "./translate";
 
@@ -15,7 +16,6 @@ interface Options { file: string; profiles: string[]; app: string; namespace: st
 class Help extends Error {}
 
 const usage = "usage: npm run translate -- <compose.yaml> [--profile <name>]... [--app <name>] [--namespace <ns>] [--volume-size <size>] [--warnings-only]";
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function parseArgs(argv: string[]): Options {
     const opts: Partial<Options> & { profiles: string[] } = { profiles: [] };
@@ -44,7 +44,7 @@ export function parseArgs(argv: string[]): Options {
     if (!fs.existsSync(opts.file)) throw new Error(`${opts.file}: no such file`);
     const app = opts.app ?? path.basename(path.dirname(path.resolve(opts.file))).toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
     for (const [flag, value] of [["--app", app], ["--namespace", opts.namespace ?? app]] as const) {
-        if (!dnsLabel.test(value)) throw new Error(`${flag} ${value} is not a name Kubernetes takes: lower-case letters, digits and '-', like ${value.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "") || "my-app"}`);
+        if (dnsLabelProblem(value)) throw new Error(`${flag} ${value} is not a name Kubernetes takes: lower-case letters, digits and '-', like ${value.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "") || "my-app"}`);
     }
     return { file: opts.file, profiles: opts.profiles, app, namespace: opts.namespace ?? app, volumeSize: opts.volumeSize ?? "1Gi", warningsOnly: !!opts.warningsOnly };
 }

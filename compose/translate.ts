@@ -2,8 +2,8 @@
 // WebApp args, Jobs, claims, ConfigMaps and Secrets, plus the warnings for what Kubernetes
 // cannot carry. Nothing is dropped silently: every service key is either translated, reported
 // as a warning, or an error (where the result would be wrong). compose/README.md lists them.
-import { createHash } from "crypto";
 import * as path from "path";
+import { withHash } from "../components/labels";
 import type { WebAppArgs } from "../components/web-app";
 import { imageProblem, secretLookingName } from "../config/formats";
 import { ComposeError, ComposeProject, ComposeService, parseDotEnv } from "./load";
@@ -143,7 +143,12 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
     const takenAliases = new Set<string>();
     // Every value a secret-named variable holds anywhere in the project: a variable that carries one
     // inside it (a password in DATABASE_URL) is as secret, whatever it is called.
-    const secretValues = [...new Set(active.flatMap(([n, svc]) => Object.entries(serviceEnv(svc, n, opts, () => undefined))
+    // Each service's environment, read once (env files included); its problems are said where the service is translated.
+    const envs = new Map(active.map(([n, svc]) => {
+        const problems: [string, string][] = [];
+        return [n, { env: serviceEnv(svc, n, opts, (at, m) => problems.push([at, m])), problems }];
+    }));
+    const secretValues = [...new Set([...envs.values()].flatMap(({ env }) => Object.entries(env)
         .filter(([k, v]) => secretLookingName.test(k) && v.length >= 4).map(([, v]) => v)))];
     const isSecretEnv = (key: string, value: string) => secretLookingName.test(key) || secretValues.some((secret) => value.includes(secret));
     // Services another waits for to complete: run once, as Compose's default restart ("no") does.
@@ -203,7 +208,8 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
             error(at("cap_add"), `${cap} is refused by restricted Pod Security (it allows NET_BIND_SERVICE only); remove it`);
         }
 
-        const env = serviceEnv(svc, name, opts, error);
+        const { env, problems: envProblems } = envs.get(name)!;
+        envProblems.forEach(([at, message]) => error(at, message));
         const plainEnv: Record<string, string> = {};
         const secretEnv: Record<string, string> = {};
         for (const [k, v] of Object.entries(env)) (isSecretEnv(k, v) ? secretEnv : plainEnv)[k] = v;
@@ -779,6 +785,6 @@ export function kubeName(name: string): string {
     if (serviceName.test(name)) return name;
     let kube = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
     if (!/^[a-z]/.test(kube)) kube = `s-${kube}`;
-    if (kube.length > 63) kube = `${kube.slice(0, 54).replace(/-+$/, "")}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`;
+    if (kube.length > 63) kube = withHash(kube.slice(0, 54).replace(/-+$/, ""), name);
     return kube;
 }

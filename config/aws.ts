@@ -141,8 +141,8 @@ const privateV4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8
 export function unreachableFromCloud(host: string): string | undefined {
     const h = host.replace(/^\[|\]$/g, "").toLowerCase();
     if (isIP(h) === 4) {
-        const [range] = [ipv4Range(`${h}/32`)!];
-        return privateV4.some((p) => rangesOverlap(p, range)) ? `${h} is a private address` : undefined;
+        const address = ipv4Range(`${h}/32`)!;
+        return privateV4.some((p) => rangesOverlap(p, address)) ? `${h} is a private address` : undefined;
     }
     if (isIP(h) === 6) return /^(fc|fd|fe8|fe9|fea|feb)|^::1$/.test(h) ? `${h} is a private address` : undefined;
     if (h === "localhost" || !h.includes(".") || /\.(local|lan|home|internal|localdomain|home\.arpa)$/.test(h)) return `${h} is a name only your network resolves`;

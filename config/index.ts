@@ -111,8 +111,10 @@ function unknownKeyProblems(values: Record<string, string>, input: Record<string
             problems.push(`${key}: a nested setting stored as a key of its own, which kubestrap does not read; ` +
                 `set it inside ${namespace}:${head} with \`pulumi config set --path '${name}' <value>\`, ` +
                 `then remove this key with \`pulumi config rm '${name}'\``);
-        } else if (didYouMean(name, [...known])) {
-            const meant = didYouMean(name, [...known]);
+            continue;
+        }
+        const meant = didYouMean(name, [...known]);
+        if (meant) {
             problems.push(`${key}: unknown setting; did you mean ${namespace}:${meant}? Rename the key in the stack file ` +
                 "(its value stays; `pulumi config rm` would throw the value away)");
         } else {

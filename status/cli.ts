@@ -2,7 +2,7 @@
 // and `npm run logs -- <app> [--follow] [--namespace ns] [--stack s]`. Exit codes: exitCodes in
 // ./cluster (0 healthy, 1 something is not, 2 the cluster cannot be reached, 3 it refused the
 // credentials, 64 a usage error); `--help` prints them.
-import { clusterAccess, exitCodes, readCluster, refusal, StatusError } from "./cluster";
+import { clusterAccess, exitCodes, kubeClient, readCluster, refusal, StatusError } from "./cluster";
 import { renderReport } from "./render";
 import { buildReport, exitCodeOf, StatusReport } from "./report";
 
@@ -82,9 +82,6 @@ async function status(argv: string[]): Promise<number> {
     }
 }
 
-// @kubernetes/client-node ships ES modules only; keep a real dynamic import past the CommonJS compiler.
-const importModule = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
-
 /** An app's pods' logs through the Kubernetes API: no kubectl, and no credentials written to disk. */
 async function logs(argv: string[]): Promise<number> {
     const opts = parseArgs(argv, logsUsage);
@@ -99,10 +96,7 @@ async function logs(argv: string[]): Promise<number> {
     const namespaces = [...new Set(pods.map((p) => p.metadata.namespace as string))];
     if (namespaces.length === 0) throw new StatusError(`no pods of an app named ${opts.app}${opts.namespace ? ` in ${opts.namespace}` : ""} (label app.kubernetes.io/name); \`npm run status\` lists what runs`, exitCodes.unhealthy);
     if (namespaces.length > 1) throw new StatusError(`an app named ${opts.app} runs in ${namespaces.join(" and ")}; pick one with --namespace`, exitCodes.unhealthy);
-    const k8s = await importModule("@kubernetes/client-node");
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(access.kubeconfig);
-    if (access.context) kc.setCurrentContext(access.context);
+    const { k8s, kc } = await kubeClient(access);
     const log = new k8s.Log(kc);
     const { PassThrough } = await import("stream");
     const streams = pods.flatMap((pod) => (pod.spec?.containers ?? []).map(async (c: { name: string }) => {

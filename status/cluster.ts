@@ -73,8 +73,8 @@ function readKubeconfig(file: string, what: string): string {
 // @kubernetes/client-node ships ES modules only; keep a real dynamic import past the CommonJS compiler.
 const importModule = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
 
-/** Reads everything the report needs; a cluster that cannot be reached is a StatusError with exit code 2. */
-export async function readCluster(access: ClusterAccess): Promise<{ server: string; objects: ClusterObjects }> {
+/** The client library and the stack's kubeconfig loaded into it; an unreadable kubeconfig is a StatusError naming it. */
+export async function kubeClient(access: ClusterAccess): Promise<{ k8s: any; kc: any }> {
     const k8s = await importModule("@kubernetes/client-node");
     const kc = new k8s.KubeConfig();
     try {
@@ -83,6 +83,12 @@ export async function readCluster(access: ClusterAccess): Promise<{ server: stri
     } catch (e) {
         throw new StatusError(`the kubeconfig from ${access.source} cannot be read: ${(e as Error).message.split("\n")[0]}; fix the file or point --kubeconfig at another`, exitCodes.unreachable);
     }
+    return { k8s, kc };
+}
+
+/** Reads everything the report needs; a cluster that cannot be reached is a StatusError with exit code 2. */
+export async function readCluster(access: ClusterAccess): Promise<{ server: string; objects: ClusterObjects }> {
+    const { k8s, kc } = await kubeClient(access);
     const server = kc.getCurrentCluster()?.server ?? "(no server in the kubeconfig)";
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const apps = kc.makeApiClient(k8s.AppsV1Api);

@@ -2,7 +2,7 @@
 // leaves a copy of the cluster's kubeconfig in $TMPDIR every time it starts. A stand-in `pulumi`
 // on PATH plays the provider's part. It also undoes an inherited SIGINT ignore.
 import * as assert from "assert";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -89,7 +89,6 @@ describe("which Pulumi scripts/pulumi.sh runs", function () {
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("uses a pulumi already on PATH when the offline toolchain is not built, and says how to choose", () => {
-        const { spawnSync } = require("child_process") as typeof import("child_process");
         const run = spawnSync("bash", [path.join(root, "scripts", "pulumi.sh"), "version"], {
             cwd: root,
             env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, KUBESTRAP_CACHE: path.join(dir, "empty-cache"), KUBESTRAP_SYSTEM_PULUMI: "",
@@ -102,7 +101,6 @@ describe("which Pulumi scripts/pulumi.sh runs", function () {
     });
 
     it("every toolchain error names the other way (a Pulumi CLI of your own)", () => {
-        const { spawnSync } = require("child_process") as typeof import("child_process");
         const run = spawnSync("bash", [path.join(root, "scripts", "toolchain.sh"), "no-such-command"], { env: { ...process.env, KUBESTRAP_CACHE: path.join(dir, "empty-cache") } });
         assert.strictEqual(run.status, 1);
         assert.match(String(run.stderr), /\[toolchain\] error: usage:.*\n\[toolchain\] \(with a Pulumi CLI installed and internet for its plugins, KUBESTRAP_SYSTEM_PULUMI=1 uses it/);

@@ -2,6 +2,7 @@
 // exit codes, errors as JSON, an unknown stack, an unreadable kubeconfig, and an API server that
 // refuses the credentials (a stand-in on loopback answering 401 or 403).
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -15,7 +16,6 @@ const root = path.resolve(__dirname, "..", "..");
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     // Asynchronously: a test's stand-in API server answers from this process while the CLI waits.
     return new Promise((resolve) => {
-        const { spawn } = require("child_process") as typeof import("child_process");
         const child = spawn(process.execPath, [path.join(root, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", path.join(root, "status", "cli.ts"), ...args],
             { cwd: root, env: { ...process.env, NO_COLOR: "1", KUBESTRAP_STACK: "", DISABLE_V8_COMPILE_CACHE: "1", ...env } });
         let stdout = "", stderr = "";
