@@ -28,7 +28,7 @@ async function platformOutputs() {
                 ? cluster.aws.identity.serviceAccountRoleArns : undefined,
             pools: Object.fromEntries(Object.entries(cluster.aws.pools).map(([name, p]) => [name, { autoScalingGroup: p.groupName, nodeRole: p.roleArn, image: p.imageId }])),
         },
-        mesh: cluster.mesh && { headscaleUrl: cluster.mesh.serverUrl, addresses: cluster.mesh.addresses, keys: cluster.mesh.keys },
+        mesh: cluster.mesh && { headscaleUrl: cluster.mesh.serverUrl, ca: cluster.mesh.ca, addresses: cluster.mesh.addresses, keys: cluster.mesh.keys },
         demonNamespace: platform.demon?.namespace,
         natsUrl: platform.demon?.natsUrl,
         operateUiUrl: platform.demon?.uiUrl,

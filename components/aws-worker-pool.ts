@@ -41,6 +41,8 @@ export interface AwsWorkerPoolArgs {
     serverUrl: pulumi.Input<string>;
     k3sToken: pulumi.Input<string>;
     meshKey?: pulumi.Input<string>;
+    /** The private CA the mesh's Headscale is trusted by (PEM), when it has one. */
+    meshCa?: pulumi.Input<string | undefined>;
     /** Without the mesh: the servers' addresses, which alone may reach the kubelet and flannel. */
     serverAddresses: string[];
 }
@@ -87,8 +89,10 @@ export class AwsWorkerPool extends pulumi.ComponentResource {
             tags,
         }, child);
 
-        const userData = pulumi.secret(pulumi.all([args.serverUrl, args.k3sToken, args.meshKey]).apply(([serverUrl, k3sToken, meshKey]) =>
-            Buffer.from(workerCloudConfig({ ...args.worker, serverUrl }, { k3sToken, meshKey } satisfies WorkerSecrets)).toString("base64")));
+        const userData = pulumi.secret(pulumi.all([args.serverUrl, args.k3sToken, args.meshKey, args.meshCa]).apply(([serverUrl, k3sToken, meshKey, ca]) => {
+            const worker = { ...args.worker, serverUrl, mesh: args.worker.mesh && { ...args.worker.mesh, ca } };
+            return Buffer.from(workerCloudConfig(worker, { k3sToken, meshKey } satisfies WorkerSecrets)).toString("base64");
+        }));
         const template = new aws.ec2.LaunchTemplate(`${name}-nodes`, {
             imageId: this.imageId,
             instanceType: args.instanceTypes[0],

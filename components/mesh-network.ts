@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
     authKeyScript, createKeyScript, deleteNodeScript, ensureUserScript, expireKeyScript, headscaleInstallScript, HeadscaleSettings,
-    headscaleUninstallScript, MeshGroup, meshPaths, MeshPolicySettings, parseAddresses, removeUserScript,
+    headscaleUninstallScript, managedTlsRemoveScript, managedTlsScript, MeshGroup, meshPaths, MeshPolicySettings, parseAddresses, removeUserScript,
     tailscaleJoinScript, tailscaleLeaveScript, tailscaleUpdateScript,
 } from "./mesh-plan";
 import { HostConnection, HostSteps, StepArgs } from "./remote-command";
@@ -31,11 +31,19 @@ export interface MeshNetworkArgs {
     airGap?: { headscale?: string; tailscale?: string; tailscaled?: string };
     /** Headscale's TLS key (with `headscale.tls`): secret end to end. */
     tlsKey?: pulumi.Input<string>;
-    /** A private CA nodes trust Headscale by (PEM). */
+    /** A private CA nodes trust a given certificate by (PEM); with `tls: "managed"`, kubestrap's own CA instead. */
     ca?: string;
     /** Cloud worker pools: one ephemeral, reusable agents' key each, for their user data. */
     pools?: string[];
+    /** Seconds since the epoch (tests fix it): a key is issued anew once half its lifetime has passed. */
+    now?: () => number;
 }
+
+/**
+ * Which half-lifetime of a key `now` falls in: in a key's triggers, any `up` after half its
+ * lifetime issues a new one, so a key in use always has at least half its lifetime left.
+ */
+export const keyRenewalWindow = (expirySeconds: number, nowSeconds: number) => Math.floor(nowSeconds / Math.max(1, Math.floor(expirySeconds / 2)));
 
 
 /** Checks a host can run the mesh: Linux, systemd, a TUN device. */
@@ -60,6 +68,8 @@ export class MeshNetwork extends pulumi.ComponentResource {
     readonly serverUrl: pulumi.Output<string>;
     /** Each node's tailnet addresses, by node name. */
     readonly addresses: Record<string, pulumi.Output<{ ipv4: string; ipv6: string }>>;
+    /** The CA nodes trust Headscale by, when it is a private one (PEM; kubestrap's own by default). */
+    readonly ca: pulumi.Output<string | undefined>;
     /** The pre-auth key of each group: secret. */
     readonly keys: pulumi.Output<Record<string, string>>;
     /** Each cloud pool's ephemeral agents' key: secret. */
@@ -98,13 +108,23 @@ export class MeshNetwork extends pulumi.ComponentResource {
         const coordinatorCheck = preflight(args.coordinator);
         const headscaleStaged = args.airGap?.headscale
             ? [stage("headscale", args.coordinator, args.airGap.headscale, `${meshPaths.staging}/headscale`, coordinatorCheck)] : [];
+        const managedTls = args.headscale.tls === "managed"
+            ? run("headscale-tls", args.coordinator, {
+                create: managedTlsScript(args.headscale.address, args.keyRotation ?? "", sudo),
+                update: managedTlsScript(args.headscale.address, args.keyRotation ?? "", sudo),
+                delete: managedTlsRemoveScript(sudo),
+                logging: "stderr",
+            }, { dependsOn: [coordinatorCheck] })
+            : undefined;
+        this.ca = managedTls ? managedTls.stdout.apply((s) => s.trim() + "\n") : pulumi.output(args.ca);
         const install = headscaleInstallScript(args.headscale, args.policy, sudo, !!args.airGap?.headscale);
         // A new version, config or policy re-runs the install in place: Headscale's database stays.
         const headscale = run("headscale", args.coordinator, {
             create: install, update: install, delete: headscaleUninstallScript(sudo), logging: "stderr",
-            ...(args.headscale.tls ? { stdin: pulumi.secret(args.tlsKey ?? "") } : {}),
-        }, { dependsOn: [coordinatorCheck, ...headscaleStaged] });
+            ...(args.headscale.tls && args.headscale.tls !== "managed" ? { stdin: pulumi.secret(args.tlsKey ?? "") } : {}),
+        }, { dependsOn: [coordinatorCheck, ...headscaleStaged, ...(managedTls ? [managedTls] : [])] });
 
+        const now = (args.now ?? (() => Math.floor(Date.now() / 1000)))();
         const groups = [...new Set([...args.nodes.map((n) => n.group), ...(args.pools?.length ? ["agents" as const] : [])])];
         const keys: Record<string, pulumi.Output<string>> = {};
         const users: Record<string, pulumi.Resource> = {};
@@ -116,18 +136,21 @@ export class MeshNetwork extends pulumi.ComponentResource {
                 delete: expireKeyScript(group, sudo),
                 logging: "none",
                 // A key registers nodes only when they join: issued anew whenever the group's nodes
-                // change, a node added after the last key expired still joins.
-                triggers: [args.keyRotation ?? "", args.keyExpirySeconds, args.nodes.filter((n) => n.group === group).map((n) => n.name).join(",")],
+                // change, and at any up past half its lifetime, a node added after the last key expired still joins.
+                triggers: [args.keyRotation ?? "", args.keyExpirySeconds, args.nodes.filter((n) => n.group === group).map((n) => n.name).join(","),
+                    keyRenewalWindow(args.keyExpirySeconds, now)],
             }, { dependsOn: [user], additionalSecretOutputs: ["stdout"] });
             keys[group] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
         }
         this.poolKeys = {};
+        const poolExpiry = args.poolKeyExpirySeconds ?? args.keyExpirySeconds;
         for (const pool of args.pools ?? []) {
             const key = run(`key-pool-${pool}`, args.coordinator, {
-                create: createKeyScript("agents", args.poolKeyExpirySeconds ?? args.keyExpirySeconds, sudo, true),
+                create: createKeyScript("agents", poolExpiry, sudo, true),
                 delete: expireKeyScript("agents", sudo),
                 logging: "none",
-                triggers: [args.keyRotation ?? "", args.poolKeyExpirySeconds ?? args.keyExpirySeconds],
+                // Past half its lifetime, an up puts a new key in the launch template and rolls the pool.
+                triggers: [args.keyRotation ?? "", poolExpiry, keyRenewalWindow(poolExpiry, now)],
             }, { dependsOn: [users.agents], additionalSecretOutputs: ["stdout"] });
             this.poolKeys[pool] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
         }
@@ -148,11 +171,12 @@ export class MeshNetwork extends pulumi.ComponentResource {
             // Headscale forgets the node, then the user that held it.
             const membership = run(`membership-${node.name}`, args.coordinator, { create: "true", delete: deleteNodeScript(node.name, sudo) },
                 { dependsOn: [users[node.group]] });
-            const authKey = run(`authkey-${node.name}`, node.connection, { ...authKeyScript(sudo), stdin: keys[node.group], logging: "none" },
+            const authKey = run(`authkey-${node.name}`, node.connection, { ...authKeyScript(sudo, args.headscale.serverUrl), stdin: keys[node.group], logging: "none" },
                 { dependsOn: [check] });
+            const settings = this.ca.apply((ca) => ({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl, ca }));
             const join = run(`join-${node.name}`, node.connection, {
-                create: tailscaleJoinScript({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl, ca: args.ca }, sudo, !!airGap),
-                update: tailscaleUpdateScript(sudo),
+                create: settings.apply((n) => tailscaleJoinScript(n, sudo, !!airGap)),
+                update: settings.apply((n) => tailscaleUpdateScript(n, sudo)),
                 delete: tailscaleLeaveScript(sudo),
                 logging: "stderr",
             }, { dependsOn: [check, authKey, membership, ...staged, ...(firstJoin ? [firstJoin] : [])] });
@@ -163,6 +187,6 @@ export class MeshNetwork extends pulumi.ComponentResource {
 
         this.serverUrl = pulumi.output(args.headscale.serverUrl);
         this.keys = pulumi.secret(pulumi.all(keys));
-        this.registerOutputs({ serverUrl: this.serverUrl, addresses: this.addresses, keys: this.keys, poolKeys: this.poolKeys });
+        this.registerOutputs({ serverUrl: this.serverUrl, ca: this.ca, addresses: this.addresses, keys: this.keys, poolKeys: this.poolKeys });
     }
 }

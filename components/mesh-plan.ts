@@ -21,8 +21,11 @@ export interface HeadscaleSettings {
     baseDomain: string;
     prefixes: { v4: string; v6: string };
     derp: { embedded: boolean; stunPort: number; urls: string[] };
-    /** HTTPS: the certificate chain Headscale serves (PEM); its key travels apart, as a secret. */
-    tls?: { certificate: string };
+    /**
+     * HTTPS: the certificate chain Headscale serves (PEM; its key travels apart, as a secret), or
+     * "managed": a private CA kubestrap makes on the coordinator (`managedTlsScript`).
+     */
+    tls?: { certificate: string } | "managed";
 }
 
 export interface MeshPolicySettings {
@@ -39,6 +42,9 @@ export const meshPaths = {
     headscaleUnit: "/etc/systemd/system/headscale.service",
     headscaleCert: "/etc/headscale/tls.crt",
     headscaleKey: "/etc/headscale/tls.key",
+    /** The private CA kubestrap makes when no certificate is given; its key never leaves the coordinator. */
+    managedCa: "/etc/headscale/ca.crt",
+    managedCaKey: "/etc/headscale/ca.key",
     /** The CA nodes trust Headscale's certificate by, when it is a private one. */
     meshCa: "/etc/kubestrap/mesh-ca.pem",
     tailscale: "/usr/local/bin/tailscale",
@@ -187,7 +193,7 @@ export function headscaleInstallScript(s: HeadscaleSettings, policy: MeshPolicyS
         `${sudo}mkdir -p '${meshPaths.headscaleState}' && ${sudo}chmod 700 '${meshPaths.headscaleState}'`,
         writeContentScript(meshPaths.headscaleConfig, headscaleConfigYaml(s), "644", sudo),
         writeContentScript(meshPaths.headscaleUnit, headscaleUnit(), "644", sudo),
-        ...(s.tls ? [writeContentScript(meshPaths.headscaleCert, s.tls.certificate, "644", sudo),
+        ...(s.tls && s.tls !== "managed" ? [writeContentScript(meshPaths.headscaleCert, s.tls.certificate, "644", sudo),
             `${sudo}install -m 600 /dev/stdin '${meshPaths.headscaleKey}'`] : []),
         writeContentScript(candidate, meshPolicyJson(policy), "644", sudo),
         `${sudo}'${meshPaths.headscale}' policy check --file '${candidate}' >/dev/null || { ${sudo}rm -f '${candidate}'; exit 1; }`,
@@ -219,6 +225,53 @@ export function headscaleUninstallScript(sudo: string): string {
         `${sudo}rm -rf '${meshPaths.headscale}' '${meshPaths.headscaleUnit}' /etc/headscale '${meshPaths.headscaleState}' '${meshPaths.staging}/headscale'`,
         `${sudo}systemctl daemon-reload 2>/dev/null || true`,
     ].join("\n");
+}
+
+/** The private CA's and Headscale's certificate's lifetimes (days), and the window before expiry in which a run renews them. */
+export const managedTlsDays = { ca: 7300, server: 3650, renewWithin: 365 };
+
+/**
+ * Headscale's HTTPS when no certificate is given: a private CA (20 years) and a server
+ * certificate from it for `address` (10 years), made with openssl on the coordinator, the CA's
+ * key root-only there. A run reuses both, and renews what is missing, is for another address,
+ * or expires within a year (restarting Headscale for a new certificate). Prints the CA
+ * certificate, which every node trusts Headscale and its DERP relay by.
+ * `stamp` (the key rotation) is in the script only so that a rotation re-runs these checks.
+ */
+export function managedTlsScript(address: string, stamp: string, sudo: string): string {
+    const ssl = `${sudo}openssl`;
+    const within = managedTlsDays.renewWithin * 86400;
+    const san = /^[\d.]+$/.test(address) || address.includes(":") ? `IP:${address}` : `DNS:${address}`;
+    const shown = san.replace(/^IP:/, "IP Address:");
+    const ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    const { managedCa: ca, managedCaKey: caKey, headscaleCert: cert, headscaleKey: key } = meshPaths;
+    return [
+        "set -eu",
+        `# rotation: ${stamp}`,
+        `command -v openssl >/dev/null || { echo "kubestrap makes Headscale's certificate with openssl, which this host lacks: install it (apt install openssl), or give mesh.headscale.tls" >&2; exit 1; }`,
+        `${sudo}mkdir -p /etc/headscale`,
+        `if ! { ${sudo}test -s '${caKey}' && ${ssl} x509 -checkend ${within} -noout -in '${ca}' >/dev/null 2>&1; }; then`,
+        `  ${ssl} req -x509 ${ec} -keyout '${caKey}' -out '${ca}' -days ${managedTlsDays.ca} -subj '/CN=kubestrap mesh CA' ` +
+            `-addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null`,
+        "fi",
+        `if ! { ${sudo}test -s '${key}' && ${ssl} verify -CAfile '${ca}' '${cert}' >/dev/null 2>&1 && ${ssl} x509 -checkend ${within} -noout -in '${cert}' >/dev/null 2>&1 ` +
+            `&& ${ssl} x509 -noout -text -in '${cert}' | grep -qF '${shown}'; }; then`,
+        "  tmp=$(mktemp -d)",
+        `  printf 'subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' > "$tmp/ext"`,
+        `  ${ssl} req ${ec} -keyout "$tmp/key" -out "$tmp/csr" -subj '/CN=${address}' 2>/dev/null`,
+        `  ${ssl} x509 -req -in "$tmp/csr" -CA '${ca}' -CAkey '${caKey}' -set_serial "0x$(openssl rand -hex 16)" -days ${managedTlsDays.server} -extfile "$tmp/ext" -out "$tmp/crt" 2>/dev/null`,
+        `  ${sudo}install -m 600 "$tmp/key" '${key}' && ${sudo}install -m 644 "$tmp/crt" '${cert}'`,
+        "  rm -rf \"$tmp\"",
+        `  if ${sudo}systemctl is-active --quiet headscale 2>/dev/null; then ${sudo}systemctl restart headscale; fi`,
+        "fi",
+        `${sudo}chmod 600 '${caKey}' && ${sudo}chmod 644 '${ca}'`,
+        `${sudo}cat '${ca}'`,
+    ].join("\n");
+}
+
+export function managedTlsRemoveScript(sudo: string): string {
+    const { managedCa, managedCaKey, headscaleCert, headscaleKey } = meshPaths;
+    return `${sudo}rm -f '${managedCa}' '${managedCaKey}' '${headscaleCert}' '${headscaleKey}'`;
 }
 
 /** The numeric id of a Headscale user, looked up by name (the CLI's keys take ids). */
@@ -283,6 +336,26 @@ export interface TailscaleNodeSettings {
     ca?: string;
 }
 
+/** The CA (when private) and tailscaled's unit; restarts tailscaled when either changed, so it reads the new roots. */
+function tailscaledServiceScript(n: TailscaleNodeSettings, sudo: string): string {
+    const fingerprint = `${sudo}cat '${meshPaths.tailscaledUnit}' '${meshPaths.meshCa}' 2>/dev/null | sha256sum`;
+    return [
+        `before=$(${fingerprint})`,
+        n.ca ? writeContentScript(meshPaths.meshCa, n.ca, "644", sudo) : `${sudo}rm -f '${meshPaths.meshCa}'`,
+        writeContentScript(meshPaths.tailscaledUnit, tailscaledUnit(!!n.ca), "644", sudo),
+        `${sudo}systemctl daemon-reload`,
+        `${sudo}systemctl enable tailscaled >/dev/null 2>&1 || true`,
+        `if [ "$before" = "$(${fingerprint})" ]; then ${sudo}systemctl start tailscaled; else ${sudo}systemctl restart tailscaled; fi`,
+    ].join("\n");
+}
+
+/** `tailscale up` with the delivered key; on failure, what tailscaled says reaches the log. */
+function upScript(n: TailscaleNodeSettings, sudo: string, extra = ""): string {
+    const tailscale = `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}'`;
+    return `${upCommand(n, sudo, `file:${meshPaths.authKey}`)}${extra} || { echo "tailscale up on ${n.name} failed; tailscaled reports:" >&2; ` +
+        `${tailscale} status >&2 || true; journalctl -u tailscaled -n 15 --no-pager >&2 2>/dev/null || true; exit 1; }`;
+}
+
 /**
  * Installs tailscaled and joins the mesh with the group's key (read from stdin into a root-only
  * file, so it is never in an argument list), then prints the node's tailnet IPv4 and IPv6.
@@ -296,35 +369,34 @@ export function tailscaleJoinScript(n: TailscaleNodeSettings, sudo: string, airG
             `${sudo}install -D -m 755 "/tmp/tailscale_${n.version}_$arch/tailscaled" '${meshPaths.tailscaled}'`,
             `rm -rf "/tmp/tailscale_${n.version}_$arch"`];
     const key = meshPaths.authKey;
-    const tailscale = `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}'`;
     return [
         "set -eu",
         `${sudo}test -s '${key}' || { echo "no pre-auth key on ${n.name} (${key}): run pulumi up again" >&2; exit 1; }`,
         ...binaries,
-        ...(n.ca ? [writeContentScript(meshPaths.meshCa, n.ca, "644", sudo)] : []),
-        writeContentScript(meshPaths.tailscaledUnit, tailscaledUnit(!!n.ca), "644", sudo),
-        `${sudo}systemctl daemon-reload`,
-        `${sudo}systemctl enable tailscaled >/dev/null 2>&1 || true`,
-        `${sudo}systemctl start tailscaled`,
+        tailscaledServiceScript(n, sudo),
         // This command holds no secret, so its output (and a failure's reason) reaches the log.
-        `${upCommand(n, sudo, `file:${key}`)} || { echo "tailscale up on ${n.name} failed; tailscaled reports:" >&2; ` +
-            `${tailscale} status >&2 || true; journalctl -u tailscaled -n 15 --no-pager >&2 2>/dev/null || true; exit 1; }`,
+        upScript(n, sudo),
         `${sudo}rm -f '${key}'`,
         printAddresses(sudo),
     ].join("\n");
 }
 
+/** The login server a joined node uses now (empty before its first join). */
+const currentLoginServer = (sudo: string) =>
+    `$(${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}' debug prefs 2>/dev/null | sed -n 's/^ *"ControlURL": *"\\([^"]*\\)".*/\\1/p')`;
+
 /**
  * Puts the group's key on the node, root-only, for the join to use once and remove: the one
  * step that holds the key, so nothing else hides its output. A new key (rotation) replaces it
- * only on a node that has not joined yet.
+ * only on a node that has not joined yet, or that must log in to a new server URL (an update
+ * then moves it there with this key).
  */
-export function authKeyScript(sudo: string): { create: string; update: string; delete: string } {
+export function authKeyScript(sudo: string, loginServer: string): { create: string; update: string; delete: string } {
     const key = meshPaths.authKey;
     const write = `${sudo}install -m 600 /dev/stdin '${key}'`;
     return {
         create: ["set -eu", `${sudo}mkdir -p '${meshPaths.tailscaleState}'`, `${sudo}chmod 700 '${meshPaths.tailscaleState}'`, write].join("\n"),
-        update: `if ${sudo}test -e '${key}'; then ${write}; fi`,
+        update: `if ${sudo}test -e '${key}' || [ "${currentLoginServer(sudo)}" != '${loginServer}' ]; then ${sudo}mkdir -p '${meshPaths.tailscaleState}'; ${write}; fi`,
         delete: `${sudo}rm -f '${key}'`,
     };
 }
@@ -334,14 +406,34 @@ function upCommand(n: TailscaleNodeSettings, sudo: string, authKey: string): str
         `--auth-key='${authKey}' --hostname='${n.name}' --advertise-tags='${meshTag(n.group)}' --accept-dns=false --timeout=120s`;
 }
 
+/** Prints the node's tailnet IPv4 and IPv6, once tailscaled has them (it may have just restarted). */
 function printAddresses(sudo: string): string {
-    const ip = (family: string) => `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}' ip ${family}`;
-    return `echo "$(${ip("-4")}) $(${ip("-6")})"`;
+    const ip = (family: string) => `${sudo}'${meshPaths.tailscale}' --socket='${meshPaths.tailscaleSocket}' ip ${family} 2>/dev/null`;
+    return [
+        "i=0",
+        `until v4=$(${ip("-4")}) && v6=$(${ip("-6")}) && [ -n "$v4" ] && [ -n "$v6" ]; do`,
+        "  i=$((i+1)); [ $i -lt 60 ] || { echo 'tailscaled has no tailnet address after 60s' >&2; exit 1; }; sleep 1",
+        "done",
+        'echo "$v4 $v6"',
+    ].join("\n");
 }
 
-/** On a key change (rotation), a node already on the mesh stays as it is: it only reports its addresses. */
-export function tailscaleUpdateScript(sudo: string): string {
-    return ["set -eu", `${sudo}systemctl start tailscaled`, printAddresses(sudo)].join("\n");
+/**
+ * A node already on the mesh, on a change of its settings: the CA and unit rewritten (tailscaled
+ * restarted if they changed); with a key delivered (a new server URL), `tailscale up` moves it to
+ * the new server as the same node; then its addresses. A key rotation alone changes nothing here.
+ */
+export function tailscaleUpdateScript(n: TailscaleNodeSettings, sudo: string): string {
+    const key = meshPaths.authKey;
+    return [
+        "set -eu",
+        tailscaledServiceScript(n, sudo),
+        `if ${sudo}test -s '${key}'; then`,
+        `  ${upScript(n, sudo, " --force-reauth")}`,
+        `  ${sudo}rm -f '${key}'`,
+        "fi",
+        printAddresses(sudo),
+    ].join("\n");
 }
 
 /** Leaves the mesh and takes tailscaled and its state off the host. */

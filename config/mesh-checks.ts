@@ -77,6 +77,9 @@ export function meshProblems(c: MeshCluster): Problem[] {
 
     if (hs.tls && hs.serverUrl?.startsWith("http://")) {
         problems.push({ path: at("headscale", "serverUrl"), message: "Headscale serves HTTPS when tls is set: write the server URL with https://, or leave it out" });
+    } else if (hs.derp.embedded && hs.serverUrl?.startsWith("http://")) {
+        problems.push({ path: at("headscale", "serverUrl"), message: "Tailscale reaches the embedded DERP relay over HTTPS only, so at an http:// URL it is a relay no node can use: " +
+            "leave serverUrl out (Headscale then serves HTTPS from a CA kubestrap makes), give https:// (with tls, or a proxy that ends TLS), or set derp.embedded: false and give derp.urls" });
     }
     const serverHost = mesh.headscale.serverUrl ? new URL(mesh.headscale.serverUrl).hostname : undefined;
     if (serverHost && (serverHost === mesh.headscale.baseDomain || serverHost.endsWith(`.${mesh.headscale.baseDomain}`))) {

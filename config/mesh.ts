@@ -45,7 +45,7 @@ export const mesh = z.object({
         /** The address nodes reach Headscale at (required with `host`; defaults to the node's). */
         address: address.optional(),
         port: z.number().int().min(1).max(65535).default(8080),
-        /** The URL nodes log in to; defaults to http://<address>:<port>. */
+        /** The URL nodes log in to; defaults to https://<address>:<port>, from a CA kubestrap makes (the DERP relay speaks TLS only). */
         serverUrl: z.string().url().optional(),
         baseDomain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "is not a domain; use something like mesh.internal").default("kubestrap.mesh"),
         prefixes: z.object({ v4: cidr.default("100.64.0.0/10"), v6: cidr.default("fd7a:115c:a1e0::/48") }).strict().default({}),

@@ -265,7 +265,7 @@ export const k3s = z.object({
 export type K3sConfig = z.infer<typeof k3s>;
 
 /** What the AWS pools need of the rest of the cluster: k3s to join, and a VPC range apart from the cluster's. */
-function awsClusterProblems(c: { target: string; aws?: z.infer<typeof aws>; mesh?: { headscale: { prefixes: { v4: string }; serverUrl?: string } }; k3s?: K3sConfig }) {
+function awsClusterProblems(c: { target: string; aws?: z.infer<typeof aws>; mesh?: { headscale: { prefixes: { v4: string }; serverUrl?: string; address?: string; node?: string } }; k3s?: K3sConfig }) {
     if (!c.aws || c.aws.pools.length === 0) return [];
     const problems: { path: (string | number)[]; message: string }[] = [];
     if (c.target !== "k3s" || !c.k3s) {
@@ -274,8 +274,12 @@ function awsClusterProblems(c: { target: string; aws?: z.infer<typeof aws>; mesh
     }
     // The instances boot in AWS and dial home: the URL they join at must be one the internet reaches.
     if (c.mesh) {
-        const url = c.mesh.headscale.serverUrl;
-        const why = url ? unreachableFromCloud(new URL(url).hostname) : "it defaults to the coordinator's own address";
+        const hs = c.mesh.headscale;
+        const coordinator = [...c.k3s.servers, ...c.k3s.agents].find((h) => h.name === (hs.node ?? c.k3s!.servers[0]?.name));
+        // Unset, the URL is https://<address>:<port>, the address Headscale's or its node's.
+        const host = hs.serverUrl ? new URL(hs.serverUrl).hostname : hs.address ?? coordinator?.address ?? coordinator?.host;
+        const found = host && unreachableFromCloud(host.replace(/^\[|\]$/g, ""));
+        const why = found && !hs.serverUrl ? `it defaults to the coordinator's address, and ${found}` : found;
         if (why) {
             problems.push({ path: ["mesh", "headscale", "serverUrl"], message: `the EC2 workers log in to Headscale at this URL from AWS, and ${why}: set serverUrl to a public https:// URL (a reverse proxy or port forward to Headscale), or drop the pools` });
         }

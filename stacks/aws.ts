@@ -30,7 +30,7 @@ export function workerPoolArgs(pool: Pool, cluster: ResolvedCluster, k3s: K3sClu
     const firstServer = k.servers[0];
     const worker: Omit<WorkerSettings, "serverUrl"> = {
         pool: pool.name, k3sVersion: k.version, labels: pool.labels, taints: pool.taints, extraArgs: k.extraAgentArgs,
-        mesh: mesh && { loginServer: mesh.args.headscale.serverUrl, tailscaleVersion: mesh.args.tailscaleVersion, ca: mesh.args.ca },
+        mesh: mesh && { loginServer: mesh.args.headscale.serverUrl, tailscaleVersion: mesh.args.tailscaleVersion },
         staged: false, drainTimeoutSeconds: k.drainTimeout,
     };
     return {
@@ -42,6 +42,7 @@ export function workerPoolArgs(pool: Pool, cluster: ResolvedCluster, k3s: K3sClu
         serverUrl: mesh ? pulumi.interpolate`https://${mesh.network.addresses[firstServer.name].ipv4}:6443` : `https://${firstServer.address ?? firstServer.host}:6443`,
         k3sToken: k3s.token,
         meshKey: mesh?.network.poolKeys[pool.name],
+        meshCa: mesh?.network.ca,
         serverAddresses: k.servers.map((s) => s.address ?? s.host).filter((a) => isIP(a) === 4),
     };
 }

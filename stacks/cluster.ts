@@ -81,11 +81,13 @@ export function meshNetworkArgs(k3s: ResolvedK3s, mesh: ResolvedMesh, readFile =
             version: hs.version,
             address,
             port: hs.port,
-            serverUrl: hs.serverUrl ?? `${hs.tls ? "https" : "http"}://${address.includes(":") ? `[${address}]` : address}:${hs.port}`,
+            // HTTPS unless a server URL says otherwise: the DERP relay is reached over TLS only.
+            serverUrl: hs.serverUrl ?? `https://${address.includes(":") ? `[${address}]` : address}:${hs.port}`,
             baseDomain: hs.baseDomain,
             prefixes: hs.prefixes,
             derp: hs.derp,
-            tls: hs.tls && { certificate: readFile(hs.tls.certFile) },
+            // A given certificate; with no server URL of the user's, a private CA of kubestrap's.
+            tls: hs.tls ? { certificate: readFile(hs.tls.certFile) } : hs.serverUrl ? undefined : "managed",
         },
         tlsKey: hs.tls?.key,
         ca: hs.tls?.caFile ? readFile(hs.tls.caFile) : undefined,

@@ -27,7 +27,11 @@ const sshEnv = { SSH_HOSTS_FIRST: "4" };
 const tools = async (env: E2eEnv) => (await env.sh(path.join(root, "scripts", "toolchain.sh"), ["mesh-tools"])).stdout.trim();
 const tailscale = "tailscale --socket=/run/tailscale/tailscaled.sock";
 
-interface MeshOptions { agents?: Node[]; rotation?: string; extraRules?: unknown[] }
+interface MeshOptions {
+    agents?: Node[]; rotation?: string; extraRules?: unknown[];
+    /** Headscale's port, and a certificate from the test's own CA instead of kubestrap's. */
+    port?: number; givenTls?: boolean; expiry?: string;
+}
 
 function stackConfig(env: E2eEnv, meshTools: string, opts: MeshOptions = {}) {
     const agents = (opts.agents ?? ["a1", "a2"]).map((name) => ({ name, host: hosts[name] }));
@@ -46,11 +50,13 @@ function stackConfig(env: E2eEnv, meshTools: string, opts: MeshOptions = {}) {
             mesh: {
                 headscale: {
                     airGap: { binary: path.join(meshTools, "headscale") },
-                    // HTTPS from a private CA: the embedded DERP relay only speaks TLS.
-                    tls: { certFile: path.join(env.dir, "tls", "headscale.crt"), key: { fromFile: path.join(env.dir, "tls", "headscale.key") }, caFile: path.join(env.dir, "tls", "ca.crt") },
+                    ...(opts.port ? { port: opts.port } : {}),
+                    // By default HTTPS from a CA kubestrap makes; or a certificate of the test's own CA.
+                    ...(opts.givenTls ? { tls: { certFile: path.join(env.dir, "tls", "headscale.crt"), key: { fromFile: path.join(env.dir, "tls", "headscale.key") }, caFile: path.join(env.dir, "tls", "ca.crt") } } : {}),
                 },
                 tailscale: { airGap: { tailscale: path.join(meshTools, "tailscale"), tailscaled: path.join(meshTools, "tailscaled") } },
-                keys: { expiry: "24h", ...(opts.rotation ? { rotation: opts.rotation } : {}) },
+                // Keys are renewed at any up past half their lifetime: a year keeps the suite's ups apart from that.
+                keys: { expiry: opts.expiry ?? "8760h", ...(opts.rotation ? { rotation: opts.rotation } : {}) },
                 acl: { groups: { "group:admins": ["admin@"] }, rules: opts.extraRules ?? [] },
             },
         },
@@ -133,7 +139,14 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
         await env.pulumi("up", "--yes", "--skip-preview");
         const outputs = JSON.parse((await env.pulumi("stack", "output", "--json", "--show-secrets")).stdout);
         addresses = outputs.mesh.addresses;
+        // No certificate in config: HTTPS from the CA kubestrap made on s1, whose key never left it.
         assert.strictEqual(outputs.mesh.headscaleUrl, `https://${hosts.s1}:8080`);
+        assert.match(outputs.mesh.ca, /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);
+        assert.strictEqual(fs.statSync(path.join(hostsOf(env), hostDirs.s1, "root", meshPaths.managedCaKey.slice(1))).mode & 0o777, 0o600);
+        const caKey = hostFile(env, hostDirs.s1, meshPaths.managedCaKey.slice(1));
+        assert.ok(!(await env.pulumi("stack", "export", "--show-secrets")).stdout.includes(caKey.split("\n")[1]), "the CA's key is in the state");
+        fs.writeFileSync(path.join(env.dir, "managed-ca.crt"), outputs.mesh.ca);
+        await env.sh("openssl", ["verify", "-CAfile", path.join(env.dir, "managed-ca.crt"), path.join(hostsOf(env), hostDirs.s1, "root", meshPaths.headscaleCert.slice(1))]);
         assert.deepStrictEqual(Object.keys(outputs.mesh.keys).sort(), ["agents", "servers"]);
         const nodes = await meshNodes(env);
         assert.deepStrictEqual(nodes.map((n) => n.name).sort(), ["a1", "a2", "s1"]);
@@ -238,8 +251,43 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
         assert.strictEqual(sha256(hostFile(env, hostDirs.s1, k3sPaths.token.slice(1))), tokenSha, "the generated token changed with the keys");
     });
 
+    const moved: MeshOptions = { rotation: "2", extraRules: [{ from: ["tag:k3s-agent"], to: ["tag:k3s-server"], ports: ["7777"] }], port: 8443, givenTls: true };
+
+    it("moves every node to a new server URL and CA as the same node, as a mesh made on plain HTTP moves to HTTPS", async () => {
+        const nodesBefore = (await meshNodes(env)).map((n) => `${n.id}:${n.name}:${n.machine_key}:${n.ip_addresses.join(",")}`).sort();
+        env.writeConfig(stackConfig(env, meshTools, moved));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const outputs = JSON.parse((await env.pulumi("stack", "output", "--json")).stdout);
+        assert.strictEqual(outputs.mesh.headscaleUrl, `https://${hosts.s1}:8443`);
+        assert.strictEqual(outputs.mesh.ca, fs.readFileSync(path.join(env.dir, "tls", "ca.crt"), "utf8"));
+        assert.deepStrictEqual((await meshNodes(env)).map((n) => `${n.id}:${n.name}:${n.machine_key}:${n.ip_addresses.join(",")}`).sort(), nodesBefore,
+            "a node was registered anew or got another address");
+        for (const node of Object.keys(hosts) as Node[]) {
+            const prefs = JSON.parse((await onHost(env, hosts[node], `${tailscale} debug prefs`)).stdout);
+            assert.strictEqual(prefs.ControlURL, `https://${hosts.s1}:8443`, `${node} logs in at the old URL`);
+            assert.ok(!fs.existsSync(path.join(hostsOf(env), hostDirs[node], "root", meshPaths.authKey.slice(1))), `the key stayed on ${node}`);
+        }
+        const { stdout } = await onHost(env, hosts.a1, `${tailscale} ping -c 10 --timeout 5s ${addresses.a2.ipv4}`);
+        assert.match(stdout, /pong from a2/);
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+    });
+
+    it("joins a node added after its group's first key expired, with a fresh key", async () => {
+        // The agents' key is issued for 20 s, a2 leaves; once the key has expired, a2 comes back.
+        env.writeConfig(stackConfig(env, meshTools, { ...moved, agents: ["a1"], expiry: "20s" }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const issued = await keysOf(env, "kubestrap-agents");
+        const newest = issued.reduce((a, b) => (Number(a.id) > Number(b.id) ? a : b));
+        await eventually("the agents' key expired", async () => new Date(newest.expiration.seconds * 1000) < new Date() || undefined, 60000);
+        env.writeConfig(stackConfig(env, meshTools, { ...moved, expiry: "20s" }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        assert.deepStrictEqual((await meshNodes(env)).map((n) => n.name).sort(), ["a1", "a2", "s1"]);
+        const { stdout } = await onHost(env, hosts.a2, `${tailscale} ping -c 10 --timeout 5s ${addresses.s1.ipv4}`);
+        assert.match(stdout, /pong from s1/);
+    });
+
     it("logs a removed node out and deletes it from Headscale", async () => {
-        env.writeConfig(stackConfig(env, meshTools, { agents: ["a1"], rotation: "2", extraRules: [{ from: ["tag:k3s-agent"], to: ["tag:k3s-server"], ports: ["7777"] }] }));
+        env.writeConfig(stackConfig(env, meshTools, { ...moved, agents: ["a1"] }));
         await env.pulumi("up", "--yes", "--skip-preview");
         assert.deepStrictEqual((await meshNodes(env)).map((n) => n.name).sort(), ["a1", "s1"]);
         const left = hostFiles(env, "h6").filter((f) => /tailscale|headscale/.test(f));
@@ -271,7 +319,7 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
             const cloudConfig = workerCloudConfig({
                 pool: "burst", k3sVersion: "v1.31.4+k3s1", serverUrl: `https://${addresses.s1.ipv4}:6443`, labels: { team: "ml" },
                 taints: [{ key: "kubestrap.io/burst", value: "true", effect: "NoSchedule" }], extraArgs: [],
-                mesh: { loginServer: `https://${hosts.s1}:8080`, tailscaleVersion: "1.86.5", ca: fs.readFileSync(path.join(env.dir, "tls", "ca.crt"), "utf8") },
+                mesh: { loginServer: `https://${hosts.s1}:8443`, tailscaleVersion: "1.86.5", ca: fs.readFileSync(path.join(env.dir, "tls", "ca.crt"), "utf8") },
                 staged: true, drainTimeoutSeconds: 60,
             }, { k3sToken: hostFile(env, hostDirs.s1, k3sPaths.token.slice(1)).trim(), meshKey: key });
             // As cloud-init runs it: write_files (content, permissions), then runcmd.

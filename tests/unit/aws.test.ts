@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { parseConfig } from "../../config";
 import { drainOnTerminateScript, joinScript, workerPaths } from "../../components/aws-user-data";
@@ -6,7 +7,7 @@ import { heartbeatSeconds } from "../../components/aws-worker-pool";
 import { subnetCidr } from "../../components/aws-network";
 import { meshPaths } from "../../components/mesh-plan";
 import { awsProvider, refuseWrongImages } from "../../stacks/aws";
-import { connectCluster } from "../../stacks/cluster";
+import { connectCluster, meshNetworkArgs } from "../../stacks/cluster";
 import { profiles } from "../../stacks/environments";
 import { loadFixture, stackFile } from "../config-fixtures";
 import { isSecretValue, Recorder, reveal, settle, withMocks } from "../mocks";
@@ -35,6 +36,7 @@ async function start(edit?: (cluster: any) => void, preview = false) {
     r.stdoutFor = (name) => ({
         "mesh-join-s1": "100.64.0.1 fd7a::1", "mesh-key-servers": "server-key", "mesh-key-agents": "agent-key",
         "mesh-key-pool-burst": "pool-key-burst", "k3s-s1-kubeconfig": "apiVersion: v1\nkind: Config\n",
+        "mesh-headscale-tls": "-----BEGIN CERTIFICATE-----\nkubestrap mesh CA\n-----END CERTIFICATE-----\n",
     } as Record<string, string>)[name];
     r.invokes.set("aws:ec2/getAmi:getAmi", (inputs) => {
         const byId = inputs.filters.find((f: any) => f.name === "image-id")?.values[0];
@@ -54,6 +56,26 @@ const cloudConfig = (r: Recorder) => {
 const fileIn = (config: string, path: string) => (parse(config).write_files as any[]).find((f) => f.path === path);
 
 describe("AWS workers (prod stack)", () => {
+    it("serves Headscale on HTTPS from kubestrap's CA unless a server URL or certificate is given", () => {
+        const args = (edit: (c: any) => void) => { const c = prodConfig(edit).cluster; return meshNetworkArgs(c.k3s!, c.mesh!, () => "PEM").headscale; };
+        const managed = args((c) => { delete c.mesh.headscale.serverUrl; c.mesh.headscale.address = "203.0.113.5"; });
+        assert.deepStrictEqual([managed.serverUrl, managed.tls], ["https://203.0.113.5:8080", "managed"]);
+        const proxied = args(() => undefined);
+        assert.deepStrictEqual([proxied.serverUrl, proxied.tls], ["https://headscale.example.com", undefined], "a proxy ends TLS: Headscale serves HTTP behind it");
+        const given = prodConfig().cluster;
+        given.mesh!.headscale.tls = { certFile: "/pki/hs.crt", key: pulumi.secret("k") };
+        assert.deepStrictEqual(meshNetworkArgs(given.k3s!, given.mesh!, () => "PEM").headscale.tls, { certificate: "PEM" });
+    });
+
+    it("gives a pool the CA kubestrap made for Headscale, so instances trust its HTTPS and its relay", async () => {
+        const r = await compose((c) => { delete c.mesh.headscale.serverUrl; c.mesh.headscale.address = "203.0.113.5"; });
+        const { config } = cloudConfig(r);
+        const ca = /echo '([^']+)' \| base64 -d \| install -D -m 644 \/dev\/stdin '\/etc\/kubestrap\/mesh-ca\.pem'/.exec(config);
+        assert.ok(ca, "the worker is not given the mesh CA");
+        assert.match(Buffer.from(ca![1], "base64").toString(), /kubestrap mesh CA/);
+        assert.match(config, /--login-server='https:\/\/203\.0\.113\.5:8080'/);
+    });
+
     it("launches a pool from the published image of its arch, IMDSv2 only, with an encrypted root volume", async () => {
         const r = await compose();
         assert.deepStrictEqual(r.calls.filter((c) => c.token === "aws:ec2/getAmi:getAmi").map((c) => [c.inputs.owners, c.inputs.filters]), [[
@@ -94,7 +116,7 @@ describe("AWS workers (prod stack)", () => {
         assert.throws(() => prodConfig((c) => { c.mesh.headscale.serverUrl = "http://192.168.1.11:8080"; }),
             /mesh\.headscale\.serverUrl: the EC2 workers log in to Headscale at this URL from AWS, and 192\.168\.1\.11 is a private address/);
         assert.throws(() => prodConfig((c) => { c.mesh.headscale.serverUrl = "https://headscale.home.arpa"; }), /headscale\.home\.arpa is a name only your network resolves/);
-        assert.throws(() => prodConfig((c) => { delete c.mesh.headscale.serverUrl; }), /it defaults to the coordinator's own address/);
+        assert.throws(() => prodConfig((c) => { delete c.mesh.headscale.serverUrl; }), /it defaults to the coordinator's address, and 192\.168\.1\.11 is a private address/);
         assert.throws(() => prodConfig((c) => { delete c.mesh; }), /aws\.pools: the EC2 workers join k3s at s1's address from AWS, and 192\.168\.1\.11 is a private address/);
         assert.doesNotThrow(() => prodConfig());
     });

@@ -2,9 +2,10 @@ import * as assert from "assert";
 import { parse } from "yaml";
 import { k3sConfigYaml, K3sNodeSettings } from "../../components/k3s-plan";
 import { K3sCluster } from "../../components/k3s-cluster";
-import { MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
+import { keyRenewalWindow, MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
 import {
-    authKeyScript, createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, meshPolicy, meshPolicyJson, parseAddresses, tailscaleJoinScript, removeUserScript,
+    authKeyScript, createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, managedTlsScript, meshPolicy, meshPolicyJson, parseAddresses,
+    tailscaleJoinScript, tailscaleUpdateScript, removeUserScript,
 } from "../../components/mesh-plan";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 import { random, randomPolicy } from "../mesh-policies";
@@ -28,6 +29,7 @@ const meshArgs: MeshNetworkArgs = {
     ],
     sudo: false,
     keyExpirySeconds: 7776000,
+    now: () => 1_800_000_000,
 };
 
 describe("mesh plan", () => {
@@ -137,10 +139,10 @@ describe("mesh plan", () => {
         assert.doesNotMatch(script, /\/dev\/stdin '\/var\/lib\/tailscale\/kubestrap-authkey'/, "the join reads no secret: its output stays visible");
         assert.match(script, /\nrm -f '\/var\/lib\/tailscale\/kubestrap-authkey'\n/, "the key is removed once used");
         assert.match(script, /\|\| \{ echo "tailscale up on a1 failed; tailscaled reports:" >&2;/);
-        const authKey = authKeyScript("");
+        const authKey = authKeyScript("", "http://10.0.0.1:8080");
         assert.match(authKey.create, /install -m 600 \/dev\/stdin '\/var\/lib\/tailscale\/kubestrap-authkey'/);
-        assert.strictEqual(authKey.update, "if test -e '/var/lib/tailscale/kubestrap-authkey'; then install -m 600 /dev/stdin '/var/lib/tailscale/kubestrap-authkey'; fi",
-            "a rotated key reaches only a node that has not joined");
+        assert.match(authKey.update, /^if test -e '\/var\/lib\/tailscale\/kubestrap-authkey' \|\| \[ "\$\(.* debug prefs .*ControlURL.*\)" != 'http:\/\/10\.0\.0\.1:8080' \]; then .*install -m 600 \/dev\/stdin '\/var\/lib\/tailscale\/kubestrap-authkey'; fi$/,
+            "a rotated key reaches only a node that has not joined, or that must log in at a new URL");
         assert.doesNotMatch(script, /curl/, "an air-gapped join downloads nothing");
         assert.match(createKeyScript("servers", 3600, ""), /preauthkeys create --user "\$id" --reusable --expiration 3600s --tags 'tag:k3s-server'/);
         assert.deepStrictEqual(parseAddresses("100.64.0.2 fd7a:115c:a1e0::2\n"), { ipv4: "100.64.0.2", ipv6: "fd7a:115c:a1e0::2" });
@@ -237,17 +239,81 @@ describe("MeshNetwork", () => {
         const { r } = await mesh({ pools: ["burst"], poolKeyExpirySeconds: 315360000 });
         const key = r.one("command:remote:Command", "mesh-key-pool-burst").inputs;
         assert.match(key.create, /preauthkeys create --user "\$id" --reusable --ephemeral --expiration 315360000s --tags 'tag:k3s-agent'/);
-        assert.deepStrictEqual(key.triggers, ["", 315360000]);
+        assert.deepStrictEqual(key.triggers, ["", 315360000, keyRenewalWindow(315360000, 1_800_000_000)]);
         assert.match(r.one("command:remote:Command", "mesh-key-agents").inputs.create, /--expiration 7776000s/, "the home nodes' key keeps keys.expiry");
     });
 
     it("replaces the keys on rotation, and downloads nothing when air-gapped", async () => {
         const { r } = await mesh({ keyRotation: "2", airGap: { headscale: "/staged/headscale", tailscale: "/staged/tailscale", tailscaled: "/staged/tailscaled" } });
-        assert.deepStrictEqual(r.one("command:remote:Command", "mesh-key-servers").inputs.triggers, ["2", 7776000, "s1"]);
+        assert.deepStrictEqual(r.one("command:remote:Command", "mesh-key-servers").inputs.triggers, ["2", 7776000, "s1", keyRenewalWindow(7776000, 1_800_000_000)]);
         assert.strictEqual(r.ofType("command:remote:CopyToRemote").length, 1 + 2 * 3);
         for (const c of r.ofType("command:remote:Command")) {
             assert.doesNotMatch(String(c.inputs.create), /curl/, c.name);
         }
+    });
+});
+
+describe("the mesh over months: keys renewed at half their lifetime, HTTPS by default, nodes that follow a new URL", () => {
+    const stdout = (name: string) => name === "mesh-headscale-tls" ? "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"
+        : /^mesh-join-/.test(name) ? "100.64.0.9 fd7a:115c:a1e0::9" : /^mesh-key-/.test(name) ? `key-for-${name}\n` : undefined;
+    async function mesh(args: Partial<MeshNetworkArgs> = {}): Promise<{ r: Recorder; m: MeshNetwork }> {
+        const r = await withMocks(false);
+        r.stdoutFor = stdout;
+        const m = new MeshNetwork("mesh", { ...meshArgs, ...args }, { transformations: [r.track] });
+        await settle(m.serverUrl, m.keys, m.ca, ...Object.values(m.addresses), ...Object.values(m.poolKeys));
+        return { r, m };
+    }
+    const triggersOf = (r: Recorder, name: string) => r.one("command:remote:Command", name).inputs.triggers;
+
+    it("issues a pool's key anew at the first up past half its lifetime, and not before, so the launch template never holds an expired key", async () => {
+        const day = 86400, start = 1_800_000_000, expiry = 30 * day;
+        const at = async (seconds: number) => triggersOf((await mesh({ pools: ["burst"], poolKeyExpirySeconds: expiry, now: () => seconds })).r, "mesh-key-pool-burst");
+        const first = await at(start);
+        let renewedAfter: number | undefined;
+        for (let d = 1; d <= 30; d++) {
+            if (renewedAfter === undefined && JSON.stringify(await at(start + d * day)) !== JSON.stringify(first)) {
+                renewedAfter = d;
+            }
+        }
+        assert.ok(renewedAfter !== undefined && renewedAfter <= 15, `renewed after ${renewedAfter} days of a 30-day key`);
+        assert.deepStrictEqual(await at(start + 60), first, "an up a minute later replaces nothing");
+    });
+
+    it("renews a group's key the same way: a node reinstalled past the key's expiry still joins", async () => {
+        const week = 7 * 86400;
+        const { r } = await mesh({ keyExpirySeconds: 2 * week });
+        const { r: later } = await mesh({ keyExpirySeconds: 2 * week, now: () => 1_800_000_000 + 2 * week });
+        assert.notDeepStrictEqual(triggersOf(later, "mesh-key-agents"), triggersOf(r, "mesh-key-agents"));
+    });
+
+    it("serves HTTPS from a CA it makes on the coordinator, before Headscale starts, and gives the CA to every node", async () => {
+        const { r, m } = await mesh({ headscale: { ...headscale, serverUrl: "https://10.0.0.1:8080", tls: "managed" }, pools: ["burst"] });
+        const tls = r.one("command:remote:Command", "mesh-headscale-tls").inputs;
+        assert.match(tls.create, /openssl req -x509 .* -days 7300 -subj '\/CN=kubestrap mesh CA'/);
+        assert.match(tls.create, /subjectAltName=IP:10\.0\.0\.1/);
+        assert.match(tls.create, /-days 3650 /);
+        assert.strictEqual(tls.update, tls.create, "a later run renews in place: the CA stays unless it expires");
+        const deps = ((r.optionsOf.get("command:remote:Command::mesh-headscale")?.dependsOn as any[]) ?? []).map((d) => d.__name);
+        assert.ok(deps.includes("mesh-headscale-tls"), `Headscale starts without its certificate: ${deps}`);
+        assert.strictEqual(r.one("command:remote:Command", "mesh-headscale").inputs.stdin, undefined, "no key travels: it never leaves the coordinator");
+        assert.match(parse(headscaleConfigYaml({ ...headscale, tls: "managed" })).tls_cert_path, /\/etc\/headscale\/tls\.crt/);
+        assert.strictEqual(await valueOf(m.ca), "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n");
+        const join = r.one("command:remote:Command", "mesh-join-a1").inputs;
+        assert.match(join.create, /mesh-ca\.pem/);
+        assert.ok(Buffer.from(/echo '([^']+)' \| base64 -d.*mesh-ca\.pem/.exec(join.create)?.[1] ?? "", "base64").toString().includes("CA"), "the node is given the CA");
+        const unit = Buffer.from(/echo '([^']+)' \| base64 -d.*tailscaled\.service'/.exec(join.create)![1], "base64").toString();
+        assert.match(unit, /^Environment=SSL_CERT_FILE=\/etc\/kubestrap\/mesh-ca\.pem$/m, "tailscaled trusts the CA");
+    });
+
+    it("moves a joined node to a new server URL with a fresh key, as the same node, and restarts tailscaled only for a new CA or unit", () => {
+        const n = { name: "a1", group: "agents" as const, version: "1.86.5", loginServer: "https://10.0.0.1:8443", ca: "PEM" };
+        const update = tailscaleUpdateScript(n, "");
+        assert.match(update, /if test -s '\/var\/lib\/tailscale\/kubestrap-authkey'; then\n  '\/usr\/local\/bin\/tailscale' .* up --login-server='https:\/\/10\.0\.0\.1:8443' .* --force-reauth/);
+        assert.match(update, /if \[ "\$before" = "\$\(cat .*tailscaled\.service.*mesh-ca\.pem.* \| sha256sum\)" \]; then systemctl start tailscaled; else systemctl restart tailscaled; fi/);
+        assert.match(update, /until v4=.*ip -4.*\n.*\ndone\necho "\$v4 \$v6"$/, "the addresses are read once tailscaled has them again");
+        const managed = managedTlsScript("headscale.example.net", "", "");
+        assert.match(managed, /subjectAltName=DNS:headscale\.example\.net/);
+        assert.match(managed, /command -v openssl .* give mesh\.headscale\.tls/);
     });
 });
 
