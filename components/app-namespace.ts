@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { dnsEgress, namespaceSelector, PolicyPlan } from "./demon-specs";
 import { standardLabels } from "./labels";
-import { podSecurityLabels, PodSecurityLevel } from "./pod-security";
+import { podSecurityLabels, PodSecurityLevel, podSecurityReasonAnnotation } from "./pod-security";
 
 export interface AppNamespaceArgs {
     name: string;
@@ -67,7 +67,10 @@ export class AppNamespace extends pulumi.ComponentResource {
         super("kubestrap:apps:AppNamespace", name, {}, opts);
         const labels = standardLabels({ name: args.name, instance: "apps", component: "namespace", partOf: "apps" });
         this.namespace = new k8s.core.v1.Namespace(`apps-namespace-${args.name}`, {
-            metadata: { name: args.name, labels: { ...args.labels, ...labels, ...podSecurityLabels(args.podSecurity) } },
+            metadata: {
+                name: args.name, labels: { ...args.labels, ...labels, ...podSecurityLabels(args.podSecurity) },
+                ...(args.podSecurity !== "restricted" ? { annotations: { [podSecurityReasonAnnotation]: `kubestrap:namespaces sets podSecurity: ${args.podSecurity}` } } : {}),
+            },
         }, {
             parent: this,
             // An app namespace kubestrap made before it was listed here: adopt it rather than make it again.

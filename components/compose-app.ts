@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ComposeTranslation, JobPlan } from "../compose/translate";
 import { selectorLabels, standardLabels } from "./labels";
-import { podSecurityContext } from "./pod-security";
+import { loosenedAnnotation, loosenedSettings, podSecurityContext } from "./pod-security";
 import { WebApp } from "./web-app";
 import { containerFor, ContainerSettings, volumesFor, waitContainer } from "./web-app-specs";
 
@@ -137,12 +137,14 @@ function composeJob(name: string, job: JobPlan, namespace: pulumi.Input<string>,
         probes: { none: true }, resources: job.resources ?? {}, security: job.security,
     };
     const { volumes, mounts } = volumesFor(settings);
+    const loosened = loosenedSettings(job.security);
+    const annotations = { ...job.podAnnotations, ...(loosened.length ? { [loosenedAnnotation]: loosened.join(",") } : {}) };
     return new k8s.batch.v1.Job(name, {
         metadata: { name: job.name, namespace, labels },
         spec: {
             backoffLimit: 0,
             template: {
-                metadata: { labels, ...(job.podAnnotations ? { annotations: job.podAnnotations } : {}) },
+                metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
                 spec: {
                     restartPolicy: "Never",
                     ...(job.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: job.terminationGracePeriodSeconds } : {}),

@@ -1,7 +1,7 @@
 // Pure shaping of a WebApp's Kubernetes specs, tested without Pulumi.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { containerSecurityContext, SecurityOverrides } from "./pod-security";
+import { containerSecurityContext, defaultUserId, SecurityOverrides } from "./pod-security";
 
 type Container = k8s.types.input.core.v1.Container;
 type Probe = k8s.types.input.core.v1.Probe;
@@ -93,7 +93,10 @@ export function waitContainer(host: string, port: number, security: SecurityOver
         name: `wait-${host}`.slice(0, 63),
         image,
         command: ["sh", "-c", `until nc -w 2 ${host} ${port} -e true >/dev/null 2>&1; do echo "waiting for ${host}:${port}"; sleep 2; done`],
-        securityContext: containerSecurityContext({ ...security, addCapabilities: [] }),
+        // It only waits: beside a service that runs as Docker would, hardened, as a user of its own.
+        securityContext: security.asDocker
+            ? { ...containerSecurityContext({}), runAsNonRoot: true, runAsUser: defaultUserId }
+            : containerSecurityContext({ ...security, addCapabilities: [] }),
         resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
     };
 }

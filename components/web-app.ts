@@ -54,6 +54,8 @@ export interface WebAppArgs {
     disruptionBudget?: { minAvailable?: number; maxUnavailable?: number };
     /** Explicit loosening of the secure defaults (non-root, read-only root, no escalation, no capabilities). */
     security?: SecurityOverrides;
+    /** Names the pod resolves to an address of its own choosing (a compose service's own names, to itself). */
+    hostAliases?: { ip: string; hostnames: string[] }[];
     /** The app.kubernetes.io/part-of label; defaults to the app's name. */
     partOf?: string;
     /** Keep the PersistentVolumeClaim on delete and refuse to replace it. */
@@ -176,6 +178,7 @@ export class WebApp extends pulumi.ComponentResource {
             spec: {
                 automountServiceAccountToken: false,
                 securityContext: podSecurityContext(args.security),
+                ...(args.hostAliases?.length ? { hostAliases: args.hostAliases } : {}),
                 ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
                 ...(args.waitFor?.length ? { initContainers: args.waitFor.map((w) => waitContainer(w.host, w.port, args.security ?? {}, args.waitImage)) } : {}),
                 containers: [containerFor(app, settings, mounts)],

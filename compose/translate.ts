@@ -4,6 +4,7 @@
 // as a warning, or an error (where the result would be wrong). compose/README.md lists them.
 import * as path from "path";
 import { withHash } from "../components/labels";
+import { baselineCapabilities, defaultUserId } from "../components/pod-security";
 import type { WebAppArgs } from "../components/web-app";
 import { imageProblem, secretLookingName } from "../config/formats";
 import { ComposeError, ComposeProject, ComposeService, parseDotEnv } from "./load";
@@ -18,6 +19,8 @@ export interface ServiceOverride {
     kind?: "Deployment" | "StatefulSet";
     /** Leave the service out, on purpose (a build-only or host-bound service). */
     skip?: boolean;
+    /** Harden this service to restricted Pod Security in an app that runs at baseline. */
+    podSecurity?: "restricted";
 }
 
 export interface VolumeSettings {
@@ -52,6 +55,11 @@ export interface TranslateOptions {
     suppliedSecrets?: string[];
     /** The file name problems are reported against. */
     file?: string;
+    /**
+     * baseline (default): every service runs as Docker runs it (the image's user, a writable
+     * root, Docker's default capabilities); restricted: kubestrap's hardening for every service.
+     */
+    podSecurity?: "baseline" | "restricted";
 }
 
 /** A `restart: "no"` service: run once to completion. */
@@ -94,6 +102,8 @@ export interface ComposeTranslation {
 
 /** What the `restricted` Pod Security profile lets a container add. */
 const allowedCapabilities = new Set(["NET_BIND_SERVICE"]);
+/** In Docker's and the container runtime's default set already: adding it changes nothing (and baseline refuses the add). */
+const runtimeDefaultCapabilities = new Set(["NET_RAW"]);
 
 /** Service keys translated below; any other key is reported, never silently dropped. */
 const translated = new Set([
@@ -111,7 +121,6 @@ const flag = (value: unknown) => value === true || (typeof value === "string" &&
 const objectName = (name: string) => name.toLowerCase().replace(/[^a-z0-9.-]/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
 /** Keys whose meaning the cluster already gives, or that only matter to a local Docker. */
 const harmless: Record<string, string> = {
-    cap_drop: "every capability is already dropped",
     pull_policy: "the kubelet pulls by its own policy (IfNotPresent for pinned tags)",
     platform: "the node's architecture picks the image variant",
     init: "Kubernetes reaps zombies only with shareProcessNamespace; add an init to the image if it spawns children",
@@ -193,20 +202,32 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         const badImage = imageProblem(image);
         if (badImage) error(at("image"), `${badImage} (or set services.<name>.image in config)`);
         if (svc.build) warn(at("build"), `ignored: the cluster runs the pushed image ${image}`);
-        if (flag(svc.privileged)) error(at("privileged"), "privileged containers are refused by the restricted Pod Security kubestrap enforces; remove it or skip the service");
+        // Docker's defaults unless config hardens the app (or this service) to restricted.
+        const restricted = opts.podSecurity === "restricted" || override.podSecurity === "restricted";
+        const level = opts.podSecurity === "restricted" ? "restricted" : "baseline";
+        if (flag(svc.privileged)) error(at("privileged"), `privileged containers are refused by Pod Security (the app's namespace enforces ${level}); remove it or skip the service`);
         if (svc.network_mode !== undefined) {
-            if (svc.network_mode === "host" || svc.network_mode === "none") error(at("network_mode"), `network_mode: ${svc.network_mode} cannot be given to a pod under restricted Pod Security; remove it`);
+            if (svc.network_mode === "host" || svc.network_mode === "none") error(at("network_mode"), `network_mode: ${svc.network_mode} cannot be given to a pod under ${level} Pod Security; remove it`);
             else warn(at("network_mode"), `not translated: ${svc.network_mode} (every service is its own pod, reached through its Service)`);
         }
-        if (svc.devices) error(at("devices"), "host devices cannot be mounted into a restricted pod; remove them or skip the service");
-        if (svc.pid === "host" || svc.ipc === "host") error(at(svc.pid === "host" ? "pid" : "ipc"), "host namespaces are refused by restricted Pod Security; remove it");
-        for (const key of ["security_opt", "ulimits", "extra_hosts", "stdin_open", "tty"] as const) {
+        if (svc.devices) error(at("devices"), `host devices cannot be mounted into a pod under ${level} Pod Security; remove them or skip the service`);
+        if (svc.pid === "host" || svc.ipc === "host") error(at(svc.pid === "host" ? "pid" : "ipc"), `host namespaces are refused by ${level} Pod Security; remove it`);
+        const securityOpts = (Array.isArray(svc.security_opt) ? svc.security_opt : []).map(String);
+        const noNewPrivileges = securityOpts.some((o) => /^no-new-privileges(:true)?$/.test(o));
+        if (securityOpts.some((o) => !/^no-new-privileges(:(true|false))?$/.test(o))) warn(at("security_opt"), "not translated, but for no-new-privileges (the pod runs with the runtime's default seccomp and AppArmor profiles)");
+        for (const key of ["ulimits", "extra_hosts", "stdin_open", "tty"] as const) {
             if (svc[key] !== undefined) warn(at(key), "not translated");
         }
-        const capabilities = (svc.cap_add ?? []).map((c: string) => c.replace(/^CAP_/, ""));
-        for (const cap of capabilities.filter((c: string) => !allowedCapabilities.has(c))) {
-            error(at("cap_add"), `${cap} is refused by restricted Pod Security (it allows NET_BIND_SERVICE only); remove it`);
+        const capabilities = (svc.cap_add ?? []).map((c: string) => String(c).replace(/^CAP_/, ""))
+            .filter((c: string) => restricted || !runtimeDefaultCapabilities.has(c));
+        const addable = restricted ? allowedCapabilities : baselineCapabilities;
+        for (const cap of capabilities.filter((c: string) => !addable.has(c))) {
+            error(at("cap_add"), restricted
+                ? `${cap} is refused by restricted Pod Security (it allows NET_BIND_SERVICE only); remove it, or run the service as Docker would (no podSecurity: restricted)`
+                : `${cap} is beyond Docker's default capabilities, the set baseline Pod Security allows (${[...baselineCapabilities].join(", ")}); remove it or skip the service`);
         }
+        const dropped = (svc.cap_drop ?? []).map((c: string) => String(c).replace(/^CAP_/, ""));
+        if (restricted && dropped.length) warn(at("cap_drop"), "not translated: every capability is already dropped (restricted)");
 
         const { env, problems: envProblems } = envs.get(name)!;
         envProblems.forEach(([at, message]) => error(at, message));
@@ -214,11 +235,21 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         const secretEnv: Record<string, string> = {};
         for (const [k, v] of Object.entries(env)) (isSecretEnv(k, v) ? secretEnv : plainEnv)[k] = v;
 
-        const security: NonNullable<WebAppArgs["security"]> = { ...userSecurity(svc.user, at("user"), error, warn), ...override.security };
-        if (svc.read_only !== undefined && !flag(svc.read_only) && security.readOnlyRootFilesystem === undefined) {
-            warn(at("read_only"), "kept read-only: kubestrap's pods have a read-only root with a writable /tmp; give writable paths as volumes or tmpfs, or set services.<name>.security.readOnlyRootFilesystem: false");
+        const user = userSecurity(svc.user, at("user"), restricted, error, warn);
+        const security: NonNullable<WebAppArgs["security"]> = restricted ? { ...user, ...override.security } : {
+            asDocker: true, ...user, readOnlyRootFilesystem: flag(svc.read_only),
+            ...(noNewPrivileges ? { allowPrivilegeEscalation: false } : {}),
+            ...(dropped.length ? { dropCapabilities: dropped } : {}),
+            ...override.security,
+        };
+        if (restricted) {
+            if (svc.read_only !== undefined && !flag(svc.read_only) && security.readOnlyRootFilesystem === undefined) {
+                warn(at("read_only"), "kept read-only: kubestrap's pods have a read-only root with a writable /tmp; give writable paths as volumes or tmpfs, or set services.<name>.security.readOnlyRootFilesystem: false");
+            }
+            warn(`services.${name}`, `hardened to restricted Pod Security by config, unlike Docker: runs as uid ${security.runAsUser ?? defaultUserId} rather than the image's user, ` +
+                `${security.readOnlyRootFilesystem === false ? "" : "with a read-only root, "}every capability dropped; an image that starts as root (most database images) fails to start`);
         }
-        if (capabilities.length > 0) security.addCapabilities = capabilities.filter((c: string) => allowedCapabilities.has(c));
+        if (capabilities.length > 0) security.addCapabilities = capabilities.filter((c: string) => addable.has(c));
 
         const mounts = serviceMounts(svc, kube, opts, { error, warn, at }, usedVolumes, usedConfigs, usedSecrets, project, bindConfigMaps);
         const ports = servicePorts(svc, at, warn, error);
@@ -295,8 +326,11 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (expose[0] && !ingressPort) error(`expose.${name}`, `port ${expose[0].port ?? "(first)"} is not one of ${name}'s ports (${ports.map((p) => p.port).join(", ") || "none"}); name one of them`);
         if (expose.length > 1) error(`expose.${name}`, "one expose entry per service; list several paths in one");
 
+        const aliases = serviceAliases(svc, kube, activeNames, takenAliases, at, warn);
+        const serviceProbes = probes(svc, name, ports, at, warn);
+        const hostAliases = selfCallingAliases(serviceProbes, [name, kube, ...aliases, svc.container_name, svc.hostname]);
         services.push({
-            name: kube, after, aliases: serviceAliases(svc, kube, activeNames, takenAliases, at, warn),
+            name: kube, after, aliases,
             web: {
                 appName: kube,
                 image,
@@ -307,7 +341,8 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
                 args: args ?? undefined,
                 env: plainEnv,
                 secretEnv,
-                probes: probes(svc, name, ports, at, warn),
+                probes: serviceProbes,
+                ...(hostAliases ? { hostAliases } : {}),
                 resources: override.resources ?? resources(svc, at, error, warn),
                 volumes: mounts.volumes,
                 volumeMounts: mounts.volumeMounts,
@@ -425,7 +460,7 @@ function serviceEnv(svc: ComposeService, name: string, opts: TranslateOptions, e
     return env;
 }
 
-function userSecurity(user: unknown, at: string, error: (at: string, m: string) => void, warn: (at: string, m: string) => void): NonNullable<WebAppArgs["security"]> {
+function userSecurity(user: unknown, at: string, restricted: boolean, error: (at: string, m: string) => void, warn: (at: string, m: string) => void): NonNullable<WebAppArgs["security"]> {
     if (user === undefined) return {};
     const m = /^(\d+)(?::(\d+))?$/.exec(String(user));
     if (!m) {
@@ -433,7 +468,7 @@ function userSecurity(user: unknown, at: string, error: (at: string, m: string) 
         return {};
     }
     const [uid, gid] = [Number(m[1]), m[2] === undefined ? undefined : Number(m[2])];
-    if (uid === 0) {
+    if (uid === 0 && restricted) {
         warn(at, "root (0) is refused by restricted Pod Security: the pod runs as kubestrap's non-root default; set a non-zero user");
         return {};
     }
@@ -632,6 +667,19 @@ function probes(svc: ComposeService, name: string, ports: NonNullable<WebAppArgs
             ...(startPeriod > 0 ? { startPeriodSeconds: startPeriod, startIntervalSeconds: Math.max(1, seconds("start_interval", 5)) } : {}),
         },
     };
+}
+
+/**
+ * A healthcheck that calls the service by its own name: on a compose network that name reaches
+ * the container itself, while in the cluster it is a Service that routes only to Ready pods, so
+ * the check could never pass. The pod resolves its own names to itself (hostAliases) instead.
+ */
+function selfCallingAliases(p: WebAppArgs["probes"], names: unknown[]): { ip: string; hostnames: string[] }[] | undefined {
+    const text = p?.exec?.command.join(" ");
+    if (!text) return undefined;
+    const own = [...new Set(names.filter((n): n is string => typeof n === "string" && n.length > 0))];
+    const called = own.filter((n) => new RegExp(`(^|[\\s/@'"=])${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([:/'"\\s]|$)`).test(text));
+    return called.length ? [{ ip: "127.0.0.1", hostnames: own.filter((n) => serviceName.test(n)) }] : undefined;
 }
 
 function resources(svc: ComposeService, at: (k: string) => string, error: (at: string, m: string) => void, warn: (at: string, m: string) => void): WebAppArgs["resources"] {

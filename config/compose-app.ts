@@ -24,6 +24,13 @@ export const composeApp = z.object({
     /** The compose file, relative to the project directory; its .env and env_files are read beside it. */
     compose: z.string().min(1),
     profiles: z.array(z.string().min(1)).default([]),
+    /**
+     * baseline: every service runs as Docker runs it (the image's own user, a writable root,
+     * Docker's default capabilities), the namespace enforcing baseline; restricted: kubestrap's
+     * hardening for every service (images that start as root fail). Unset: baseline, except in
+     * prod, where it must be written (an acknowledgement).
+     */
+    podSecurity: z.enum(["baseline", "restricted"]).optional(),
     services: z.record(z.string(), z.object({
         image: image.optional(),
         replicas: z.number().int().min(0).optional(),
@@ -36,6 +43,8 @@ export const composeApp = z.object({
             readOnlyRootFilesystem: z.boolean().optional(),
         }).strict().optional(),
         skip: z.boolean().optional(),
+        /** Harden this service to restricted Pod Security (kubestrap's non-root user, read-only root) in a baseline app. */
+        podSecurity: z.literal("restricted").optional(),
     }).strict()).default({}),
     volumes: z.record(z.string(), z.object({
         size: byteQuantity.optional(),
@@ -75,6 +84,8 @@ export interface ResolvedComposeApp {
     translation: ComposeTranslation;
     /** Values of the file's secrets that config supplies. */
     secrets: Record<string, Secret | GeneratedSecret>;
+    /** The level its namespace enforces. */
+    podSecurity: "baseline" | "restricted";
 }
 
 /** Reads, validates and translates the app's compose file now, so its problems come with the config's. */
@@ -83,6 +94,10 @@ export function resolveComposeApp(entry: ParsedComposeApp, index: number, enviro
     problems: string[]): ResolvedComposeApp | undefined {
     const file = path.resolve(sources.baseDir, entry.compose);
     const at = configPath(["apps", index, "compose"]);
+    if (environment === "prod" && !entry.podSecurity) {
+        problems.push(`${configPath(["apps", index, "podSecurity"])}: in prod, say at which Pod Security level this compose app runs: baseline ` +
+            "(as Docker runs its images: their own users, writable roots, Docker's default capabilities) or restricted (kubestrap's hardening; images that start as root fail)");
+    }
     try {
         const project = loadCompose(file, { env: sources.env, profiles: entry.profiles, readFile: sources.readFile });
         const undeclared = Object.keys(entry.secrets).filter((s) => !project.secrets[s]);
@@ -96,12 +111,13 @@ export function resolveComposeApp(entry: ParsedComposeApp, index: number, enviro
             volumes: entry.volumes,
             services: entry.services,
             expose: entry.expose,
+            podSecurity: entry.podSecurity ?? "baseline",
             suppliedSecrets: Object.keys(entry.secrets),
             file: path.basename(file),
         });
         const secrets = Object.fromEntries(Object.entries(entry.secrets).map(([s, value]) =>
             [s, "generate" in value ? value : resolver.resolve(value, ["apps", index, "secrets", s])]));
-        return { name: entry.name, namespace: entry.namespace, waitImage: entry.waitImage, file, translation, secrets };
+        return { name: entry.name, namespace: entry.namespace, waitImage: entry.waitImage, file, translation, secrets, podSecurity: entry.podSecurity ?? "baseline" };
     } catch (e) {
         if (e instanceof ComposeError) {
             problems.push(...e.problems.map((p) => `${at}: ${p}`));

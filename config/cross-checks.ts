@@ -185,7 +185,20 @@ export function siteAndMcpProblems(c: Pick<StackConfig, "apps" | "staticSites" |
     return problems;
 }
 
+/** A compose app running as Docker would needs its namespace at baseline: a configured namespace must not enforce restricted. */
+function composeNamespaceProblems(c: Pick<StackConfig, "apps" | "namespaces">): string[] {
+    return c.apps.flatMap((a, i) => {
+        if (!a || !("compose" in a) || a.podSecurity === "restricted") return [];
+        const ns = c.namespaces.find((n) => n.name === a.namespace);
+        return ns?.podSecurity === "restricted"
+            ? [`${configPath(["apps", i, "podSecurity"])}: compose app "${a.name}" runs its services as Docker would (baseline), and kubestrap:namespaces says "${a.namespace}" enforces restricted; ` +
+                "set podSecurity: restricted here (kubestrap's hardening), or podSecurity: baseline on the namespace"]
+            : [];
+    });
+}
+
 const checks: { needs: Section[]; run: (c: StackConfig) => string[] }[] = [
+    { needs: ["apps", "namespaces"], run: composeNamespaceProblems },
     { needs: ["apps", "staticSites"], run: siteAndMcpProblems },
     { needs: ["apps", "cloudflare"], run: tunnelProblems },
     { needs: ["environment", "demon"], run: streamReplicaProblems },

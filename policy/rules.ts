@@ -3,7 +3,7 @@
 // setting and the fix; policy/index.ts reports them against the resource's URN.
 import { quantityValue, secretLookingName } from "../config/formats";
 import { registry } from "../components/addons/registry";
-import { loosenedAnnotation } from "../components/pod-security";
+import { baselineCapabilities, loosenedAnnotation, podSecurityReasonAnnotation } from "../components/pod-security";
 
 export type K8sObject = { apiVersion?: string; kind?: string; metadata?: any; spec?: any; data?: Record<string, string>; [key: string]: any };
 
@@ -49,12 +49,27 @@ export function containerProbes(o: K8sObject): string[] {
         .filter((p) => !c[p]).map((p) => `container ${c.name}: no ${p}; give the app probes (probes.liveness/readiness, or a compose healthcheck)`));
 }
 
-/** The restricted profile's settings, each unless the app's config loosened it (the pod's kubestrap.dev/loosened). */
+/**
+ * The restricted profile's settings, each unless the app's config loosened it (the pod's
+ * kubestrap.dev/loosened); a pod config runs at baseline (a compose service as Docker would run
+ * it) keeps baseline's bar: no privilege, only Docker's default capabilities, the runtime's seccomp.
+ */
 export function containerSecurity(o: K8sObject): string[] {
     const pod = podOf(o);
     if (!pod) return [];
     const allowed = loosened(pod);
     const podContext = pod.spec.securityContext ?? {};
+    if (allowed.has("baseline")) {
+        return containers(pod.spec).flatMap(({ container: c }) => {
+            const ctx = c.securityContext ?? {};
+            const at = `container ${c.name}`;
+            return [
+                ...(ctx.privileged ? [`${at}: privileged`] : []),
+                ...(ctx.capabilities?.add ?? []).filter((cap: string) => !baselineCapabilities.has(cap)).map((cap: string) => `${at}: adds ${cap}, beyond Docker's default capabilities`),
+                ...((ctx.seccompProfile?.type ?? podContext.seccompProfile?.type) !== "RuntimeDefault" ? [`${at}: no seccomp profile RuntimeDefault`] : []),
+            ];
+        });
+    }
     return containers(pod.spec).flatMap(({ container: c }) => {
         const ctx = c.securityContext ?? {};
         const at = `container ${c.name}`;
@@ -76,6 +91,8 @@ export function namespacePodSecurity(o: K8sObject): string[] {
     const level = o.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
     const expected = Object.values(registry).find((a) => a.namespace === name)?.podSecurity ?? "restricted";
     if (!level) return [`namespace ${name}: no pod-security.kubernetes.io/enforce label; label it ${expected}`];
+    // Baseline by config (a compose app run as Docker runs it, or kubestrap:namespaces) says why.
+    if (level === "baseline" && o.metadata?.annotations?.[podSecurityReasonAnnotation]) return [];
     return level === expected || level === "restricted" ? [] : [`namespace ${name}: enforces ${level}, not ${expected}; only the add-ons the registry marks privileged may`];
 }
 

@@ -9,7 +9,7 @@ import { cloudflareTunnelSide } from "./on-demand";
 import { DemonStack, DemonStackArgs, DemonWorkload } from "../components/demon-stack";
 import { AppPeer } from "../components/app-network-policies";
 import { selectorLabels, standardLabels } from "../components/labels";
-import { podSecurityLabels } from "../components/pod-security";
+import { podSecurityLabels, podSecurityReasonAnnotation } from "../components/pod-security";
 import { AppNamespace } from "../components/app-namespace";
 import { ComposeApp } from "../components/compose-app";
 import { McpServer, mcpServerArgs } from "../components/mcp-server";
@@ -161,13 +161,16 @@ export function composePlatform(config: KubestrapConfig, profile: EnvironmentPro
     }
     for (const name of new Set([...config.apps, ...config.composeApps, ...config.staticSites].map((a) => a.namespace))) {
         if (namespaces.has(name)) continue;
+        // A compose app that runs its services as Docker would (config's podSecurity) puts its namespace at baseline.
+        const asDocker = config.composeApps.filter((a) => a.namespace === name && a.podSecurity === "baseline").map((a) => a.name);
         namespaces.set(name, new k8s.core.v1.Namespace(`apps-namespace-${name}`, {
             metadata: {
                 name,
                 labels: {
                     ...standardLabels({ name, instance: "apps", component: "namespace", partOf: "apps" }),
-                    ...podSecurityLabels("restricted"),
+                    ...podSecurityLabels(asDocker.length ? "baseline" : "restricted"),
                 },
+                ...(asDocker.length ? { annotations: { [podSecurityReasonAnnotation]: `compose app ${asDocker.join(", ")}: services run as Docker runs them (podSecurity: baseline)` } } : {}),
             },
         }, { provider }));
     }

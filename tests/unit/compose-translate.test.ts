@@ -46,7 +46,7 @@ interface Case {
     profiles?: string[];
     env?: Record<string, string>;
     /** What kubestrap's config adds to the translation (service overrides, supplied secrets). */
-    options?: Pick<TranslateOptions, "services" | "suppliedSecrets">;
+    options?: Pick<TranslateOptions, "services" | "suppliedSecrets" | "podSecurity">;
     errors?: string[];
     kinds?: Record<string, Kind>;
     warnings?: string[];
@@ -72,7 +72,7 @@ const cases: Record<string, Case> = {
                 exec: { command: ["pg_isready", "-U", "shop", "-d", "shop"], periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 10, startPeriodSeconds: 10, startIntervalSeconds: 5 },
             });
             assert.deepStrictEqual(web("db").secretEnv, { POSTGRES_PASSWORD: "devpassword" });
-            assert.deepStrictEqual(web("db").security, { runAsUser: 70, runAsGroup: 70 });
+            assert.deepStrictEqual(web("db").security, { asDocker: true, runAsUser: 70, runAsGroup: 70, readOnlyRootFilesystem: false }, "the file's user, otherwise as Docker runs it");
             assert.deepStrictEqual(web("db").volumeMounts, [{ name: "v-pgdata", mountPath: "/var/lib/postgresql/data", readOnly: false }]);
             assert.deepStrictEqual(web("db").volumes, [{ name: "v-pgdata", persistentVolumeClaim: { claimName: "pgdata" } }]);
             assert.deepStrictEqual(web("cache").args, ["redis-server", "--appendonly", "yes"]);
@@ -334,21 +334,44 @@ const cases: Record<string, Case> = {
     },
     "host-access": {
         errors: [
-            "compose.yaml: services.monitor.privileged: privileged containers are refused by the restricted Pod Security kubestrap enforces; remove it or skip the service",
-            "compose.yaml: services.monitor.network_mode: network_mode: host cannot be given to a pod under restricted Pod Security; remove it",
-            "compose.yaml: services.zigbee.devices: host devices cannot be mounted into a restricted pod; remove them or skip the service",
-            "compose.yaml: services.fuse.cap_add: SYS_ADMIN is refused by restricted Pod Security (it allows NET_BIND_SERVICE only); remove it",
+            "compose.yaml: services.monitor.privileged: privileged containers are refused by Pod Security (the app's namespace enforces baseline); remove it or skip the service",
+            "compose.yaml: services.monitor.network_mode: network_mode: host cannot be given to a pod under baseline Pod Security; remove it",
+            "compose.yaml: services.zigbee.devices: host devices cannot be mounted into a pod under baseline Pod Security; remove them or skip the service",
+            "compose.yaml: services.fuse.cap_add: SYS_ADMIN is beyond Docker's default capabilities, the set baseline Pod Security allows (AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT); remove it or skip the service",
         ],
+    },
+    "host-access (restricted)": {
+        dir: "host-access",
+        options: { podSecurity: "restricted" },
+        errors: [
+            "compose.yaml: services.monitor.privileged: privileged containers are refused by Pod Security (the app's namespace enforces restricted); remove it or skip the service",
+            "compose.yaml: services.monitor.network_mode: network_mode: host cannot be given to a pod under restricted Pod Security; remove it",
+            "compose.yaml: services.zigbee.devices: host devices cannot be mounted into a pod under restricted Pod Security; remove them or skip the service",
+            "compose.yaml: services.fuse.cap_add: SYS_ADMIN is refused by restricted Pod Security (it allows NET_BIND_SERVICE only); remove it, or run the service as Docker would (no podSecurity: restricted)",
+        ],
+    },
+    "net-bind (restricted)": {
+        dir: "net-bind",
+        options: { podSecurity: "restricted" },
+        kinds: { dns: "Deployment" },
+        warnings: [
+            "compose.yaml: services.dns.cap_drop: not translated: every capability is already dropped (restricted)",
+            "compose.yaml: services.dns: hardened to restricted Pod Security by config, unlike Docker: runs as uid 1000 rather than the image's user, with a read-only root, every capability dropped; an image that starts as root (most database images) fails to start",
+            "compose.yaml: services.dns.ports.0: published port 53 is not opened on any host: 53 is reached through the Service, or from outside through expose",
+            "compose.yaml: services.dns.ports.1: published port 53 is not opened on any host: 53 is reached through the Service, or from outside through expose",
+        ],
+        check: ({ web }) => assert.deepStrictEqual(web("dns").security, { runAsUser: 1000, runAsGroup: 1000, addCapabilities: ["NET_BIND_SERVICE"] }),
     },
     "net-bind": {
         kinds: { dns: "Deployment" },
         warnings: [
-            "compose.yaml: services.dns.cap_drop: not translated: every capability is already dropped",
             "compose.yaml: services.dns.ports.0: published port 53 is not opened on any host: 53 is reached through the Service, or from outside through expose",
             "compose.yaml: services.dns.ports.1: published port 53 is not opened on any host: 53 is reached through the Service, or from outside through expose",
         ],
         check: ({ web }) => {
-            assert.deepStrictEqual(web("dns").security, { runAsUser: 1000, runAsGroup: 1000, addCapabilities: ["NET_BIND_SERVICE"] });
+            assert.deepStrictEqual(web("dns").security, {
+                asDocker: true, runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, dropCapabilities: ["ALL"], addCapabilities: ["NET_BIND_SERVICE"],
+            }, "what the file asks: its user, a read-only root, every capability dropped but the one it adds");
             assert.deepStrictEqual(web("dns").ports, [{ name: "udp-53", port: 53, protocol: "UDP" }, { name: "tcp-53", port: 53, protocol: "TCP" }]);
             assert.deepStrictEqual(web("dns").probes, { tcp: true, port: 53, readinessOnly: true }, "the TCP check skips the UDP port");
         },
@@ -396,11 +419,39 @@ const cases: Record<string, Case> = {
     },
     users: {
         kinds: { db: "Deployment", cache: "Deployment", tool: "Deployment" },
-        warnings: ["compose.yaml: services.tool.user: root (0) is refused by restricted Pod Security: the pod runs as kubestrap's non-root default; set a non-zero user"],
+        warnings: [],
+        check: ({ web }) => {
+            assert.deepStrictEqual(web("db").security, { asDocker: true, runAsUser: 999, runAsGroup: 999, readOnlyRootFilesystem: false });
+            assert.deepStrictEqual(web("cache").security, { asDocker: true, runAsUser: 1001, readOnlyRootFilesystem: false });
+            assert.deepStrictEqual(web("tool").security, { asDocker: true, runAsUser: 0, readOnlyRootFilesystem: false }, "root, as the file says: baseline allows it");
+        },
+    },
+    "users (restricted)": {
+        dir: "users",
+        options: { podSecurity: "restricted", services: { cache: { podSecurity: "restricted" } } },
+        kinds: { db: "Deployment", cache: "Deployment", tool: "Deployment" },
+        warnings: [
+            "compose.yaml: services.db: hardened to restricted Pod Security by config, unlike Docker: runs as uid 999 rather than the image's user, with a read-only root, every capability dropped; an image that starts as root (most database images) fails to start",
+            "compose.yaml: services.cache: hardened to restricted Pod Security by config, unlike Docker: runs as uid 1001 rather than the image's user, with a read-only root, every capability dropped; an image that starts as root (most database images) fails to start",
+            "compose.yaml: services.tool.user: root (0) is refused by restricted Pod Security: the pod runs as kubestrap's non-root default; set a non-zero user",
+            "compose.yaml: services.tool: hardened to restricted Pod Security by config, unlike Docker: runs as uid 10001 rather than the image's user, with a read-only root, every capability dropped; an image that starts as root (most database images) fails to start",
+        ],
         check: ({ web }) => {
             assert.deepStrictEqual(web("db").security, { runAsUser: 999, runAsGroup: 999 });
             assert.deepStrictEqual(web("cache").security, { runAsUser: 1001 });
             assert.deepStrictEqual(web("tool").security, {});
+        },
+    },
+    "one service hardened in a Docker-like app": {
+        dir: "users",
+        options: { services: { cache: { podSecurity: "restricted" } } },
+        kinds: { db: "Deployment", cache: "Deployment", tool: "Deployment" },
+        warnings: [
+            "compose.yaml: services.cache: hardened to restricted Pod Security by config, unlike Docker: runs as uid 1001 rather than the image's user, with a read-only root, every capability dropped; an image that starts as root (most database images) fails to start",
+        ],
+        check: ({ web }) => {
+            assert.deepStrictEqual(web("cache").security, { runAsUser: 1001 });
+            assert.strictEqual(web("db").security.asDocker, true);
         },
     },
     "named-user": {
@@ -469,6 +520,16 @@ const cases: Record<string, Case> = {
             assert.deepStrictEqual(web("sidekiq").args, ["bundle", "exec", "sidekiq", "-q", "default", "-q", "mailers"]);
         },
     },
+    "self-calling-healthcheck": {
+        kinds: { api: "Deployment", worker: "Deployment", probe: "Deployment" },
+        warnings: [],
+        check: ({ web }) => {
+            // On a compose network a service's own names reach the container; here they would be a Service that waits for this very check.
+            assert.deepStrictEqual(web("api").hostAliases, [{ ip: "127.0.0.1", hostnames: ["api", "acme-api"] }]);
+            assert.deepStrictEqual(web("worker").hostAliases, [{ ip: "127.0.0.1", hostnames: ["worker", "jobs"] }], "by its hostname");
+            assert.strictEqual(web("probe").hostAliases, undefined, "a check of another service still goes through that service");
+        },
+    },
     "untranslated-keys": {
         kinds: { app: "Deployment" },
         warnings: [
@@ -480,14 +541,16 @@ const cases: Record<string, Case> = {
             "compose.yaml: services.app.pull_policy: not translated: the kubelet pulls by its own policy (IfNotPresent for pinned tags)",
             "compose.yaml: services.app.platform: not translated: the node's architecture picks the image variant",
             "compose.yaml: services.app.annotations: not translated: Kubernetes has no equivalent kubestrap sets",
-            "compose.yaml: services.app.security_opt: not translated",
             "compose.yaml: services.app.ulimits: not translated",
             "compose.yaml: services.app.extra_hosts: not translated",
             "compose.yaml: services.app.stdin_open: not translated",
             "compose.yaml: services.app.tty: not translated",
-            "compose.yaml: services.app.read_only: kept read-only: kubestrap's pods have a read-only root with a writable /tmp; give writable paths as volumes or tmpfs, or set services.<name>.security.readOnlyRootFilesystem: false",
         ],
-        check: ({ web }) => assert.strictEqual(web("app").terminationGracePeriodSeconds, 90, "stop_grace_period: 1m30s"),
+        check: ({ web }) => {
+            assert.strictEqual(web("app").terminationGracePeriodSeconds, 90, "stop_grace_period: 1m30s");
+            assert.strictEqual(web("app").security.allowPrivilegeEscalation, false, "security_opt no-new-privileges");
+            assert.strictEqual(web("app").security.readOnlyRootFilesystem, false, "read_only: false, as Docker");
+        },
     },
     "entrypoint-command": {
         kinds: { app: "Deployment", shell: "Deployment", quoted: "Deployment" },
@@ -595,7 +658,9 @@ const carried: Record<string, (svc: ComposeService, s: TranslatedService, dir: s
     // One namespace: every service reaches every other; isolation it cannot give is a warning (the networks case).
     networks: () => true,
     cap_add: (svc, s) => (workload(s).security.addCapabilities ?? []).length === svc.cap_add.length,
-    read_only: (svc, s) => truthy(svc.read_only) && workload(s).security.readOnlyRootFilesystem !== false,
+    read_only: (svc, s) => (workload(s).security.readOnlyRootFilesystem ?? true) === truthy(svc.read_only),
+    cap_drop: (svc, s) => (workload(s).security.dropCapabilities ?? []).length === svc.cap_drop.length,
+    security_opt: (svc, s) => svc.security_opt.every((o: string) => /^no-new-privileges(:true)?$/.test(o)) && workload(s).security.allowPrivilegeEscalation === false,
     stop_grace_period: (svc, s) => (s.web ?? s.job)?.terminationGracePeriodSeconds !== undefined,
     deploy: (svc, s) => (svc.deploy.replicas === undefined || s.web?.replicas === Number(svc.deploy.replicas)) && (svc.deploy.resources === undefined || !!workload(s).resources),
     mem_limit: (svc, s) => !!workload(s).resources?.limits?.memory,

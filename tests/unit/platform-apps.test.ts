@@ -26,15 +26,16 @@ async function compose(preview = false): Promise<Recorder> {
 
 describe("platform composition of compose apps, static sites and MCP servers", () => {
     for (const preview of [false, true]) {
-        it(`makes a restricted namespace for each and valid objects (preview: ${preview})`, async () => {
+        it(`makes a namespace for each, restricted but for the compose app's, at baseline with its reason, and valid objects (preview: ${preview})`, async () => {
             const r = await compose(preview);
             const namespaces = r.ofType("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata);
             assert.deepStrictEqual(namespaces.map((n) => n.name).sort(), ["apps", "demon-jobs", "demon-system", "mcp", "shop"].filter((n) => namespaces.some((x) => x.name === n)));
-            for (const name of ["apps", "shop", "mcp"]) {
+            for (const [name, level] of [["apps", "restricted"], ["shop", "baseline"], ["mcp", "restricted"]]) {
                 const ns = namespaces.find((n) => n.name === name);
                 assert.ok(ns, `no namespace ${name}`);
-                assert.strictEqual(ns.labels["pod-security.kubernetes.io/enforce"], "restricted");
+                assert.strictEqual(ns.labels["pod-security.kubernetes.io/enforce"], level, name);
             }
+            assert.match(namespaces.find((n) => n.name === "shop").annotations["kubestrap.dev/pod-security-reason"], /compose app shop: services run as Docker runs them/);
             assert.deepStrictEqual(await schemaErrors(r.kubernetesObjects()), []);
         });
     }

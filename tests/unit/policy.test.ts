@@ -68,6 +68,23 @@ describe("the policy pack's rules", () => {
         assert.strictEqual(rules.containerSecurity(withContainer({ securityContext: {} })).length, 3, "escalation, capabilities, read-only root");
     });
 
+    it("restricted-containers: a pod config runs at baseline (a compose service as Docker runs it) keeps baseline's bar", () => {
+        const docker = (securityContext: object) => withContainer({ securityContext }, { "kubestrap.dev/loosened": "baseline" });
+        const asDocker = docker({ readOnlyRootFilesystem: false });
+        asDocker.spec.template.spec.securityContext = { seccompProfile: { type: "RuntimeDefault" } };
+        assert.deepStrictEqual(rules.containerSecurity(asDocker), [], "the image's user, a writable root, the runtime's capabilities");
+        const beyond = docker({ capabilities: { add: ["CHOWN", "SYS_ADMIN"] }, privileged: true });
+        beyond.spec.template.spec.securityContext = { seccompProfile: { type: "RuntimeDefault" } };
+        assert.deepStrictEqual(rules.containerSecurity(beyond), ["container web: privileged", "container web: adds SYS_ADMIN, beyond Docker's default capabilities"]);
+        assert.strictEqual(rules.containerSecurity(withContainer({ securityContext: { readOnlyRootFilesystem: false } })).length, 3, "without the annotation, restricted's bar");
+    });
+
+    it("namespace-pod-security: baseline only with the reason config gave", () => {
+        const ns = (annotations?: object) => ({ kind: "Namespace", metadata: { name: "shop", labels: { "pod-security.kubernetes.io/enforce": "baseline" }, ...(annotations ? { annotations } : {}) } });
+        assert.deepStrictEqual(rules.namespacePodSecurity(ns({ "kubestrap.dev/pod-security-reason": "compose app shop: services run as Docker runs them (podSecurity: baseline)" })), []);
+        assert.deepStrictEqual(rules.namespacePodSecurity(ns()), ["namespace shop: enforces baseline, not restricted; only the add-ons the registry marks privileged may"]);
+    });
+
     it("namespace-pod-security: restricted, or what the registry says an add-on's namespace needs", () => {
         const ns = (name: string, level?: string) => ({ kind: "Namespace", metadata: { name, labels: level ? { "pod-security.kubernetes.io/enforce": level } : {} } });
         assert.deepStrictEqual(rules.namespacePodSecurity(ns("apps", "restricted")), []);

@@ -38,6 +38,22 @@ describe("WebApp", () => {
         assert.deepStrictEqual(containerOf(r).volumeMounts, [{ name: "tmp", mountPath: "/tmp" }], "a read-only root gets a writable /tmp");
     });
 
+    it("runs a service as Docker would when asked (a compose service at baseline): the image's user, a writable root, the runtime's capabilities", async () => {
+        const { r } = await build({ security: { asDocker: true, readOnlyRootFilesystem: false }, waitFor: [{ host: "db", port: 5432 }],
+            hostAliases: [{ ip: "127.0.0.1", hostnames: ["web"] }] });
+        const pod = deploymentOf(r).spec.template;
+        assert.deepStrictEqual(pod.spec.securityContext, { seccompProfile: { type: "RuntimeDefault" } }, "no user: the image's own, as Docker");
+        assert.deepStrictEqual(containerOf(r).securityContext, { readOnlyRootFilesystem: false }, "Docker's default capabilities, escalation as Docker");
+        assert.deepStrictEqual(containerOf(r).volumeMounts ?? [], [], "a writable root needs no /tmp volume");
+        assert.strictEqual(pod.metadata.annotations["kubestrap.dev/loosened"], "baseline");
+        assert.deepStrictEqual(pod.spec.hostAliases, [{ ip: "127.0.0.1", hostnames: ["web"] }]);
+        const wait = pod.spec.initContainers[0].securityContext;
+        assert.deepStrictEqual([wait.runAsNonRoot, wait.runAsUser, wait.readOnlyRootFilesystem, wait.capabilities.drop], [true, 10001, true, ["ALL"]], "the wait container stays hardened");
+        const root = await build({ security: { asDocker: true, runAsUser: 0, dropCapabilities: ["ALL"], addCapabilities: ["CHOWN"], allowPrivilegeEscalation: false } });
+        assert.deepStrictEqual(deploymentOf(root.r).spec.template.spec.securityContext, { runAsUser: 0, runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepStrictEqual(containerOf(root.r).securityContext, { readOnlyRootFilesystem: false, allowPrivilegeEscalation: false, capabilities: { add: ["CHOWN"], drop: ["ALL"] } });
+    });
+
     it("loosens the defaults only where asked", async () => {
         const { r } = await build({ security: { readOnlyRootFilesystem: false, addCapabilities: ["NET_BIND_SERVICE"] } });
         const sc = containerOf(r).securityContext;
