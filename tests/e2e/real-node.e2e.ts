@@ -35,10 +35,18 @@ function stackConfig(env: E2eEnv, dedupe = stream.dedupeWindowSeconds) {
             volumes: { natsdata: { size: "1Gi", storageClass: "local-path" } },
             // busybox's nc waits for dependencies; the real node packs Debian's busybox, not the default busybox:1.37.0.
             waitImage: busybox,
+        }, {
+            // Services as Docker runs them (the default, baseline): a root-starting image, a
+            // self-calling healthcheck, a service with no ports.
+            name: "stash",
+            compose: `${env.dir}/stash/compose.yaml`,
+            volumes: { storedata: { size: "1Gi", storageClass: "local-path" } },
+            waitImage: busybox,
         }],
         // The compose app's services have no policies of their own: the namespace's baseline
-        // denies everything but DNS and the namespace's own pods (Compose's network).
-        "kubestrap:namespaces": [{ name: "shop", networkPolicy: { sameNamespace: true } }],
+        // denies everything but DNS and the namespace's own pods (Compose's network). Its Pod
+        // Security is baseline: the services run as Docker runs them.
+        "kubestrap:namespaces": [{ name: "shop", podSecurity: "baseline", networkPolicy: { sameNamespace: true } }],
     };
 }
 
@@ -72,6 +80,59 @@ secrets:
   token: { environment: DEMON_ADMIN_TOKEN }
 volumes:
   natsdata: {}
+`;
+
+/**
+ * An image built here that behaves as the official database images do (postgres, mariadb,
+ * redis): it starts as root, takes ownership of its data directory, drops to its own user
+ * (store, 999) and refuses a data directory it does not own; it keeps its pid file under
+ * /var/run, in the image.
+ */
+const rootStartingImage = "kubestrap.local/root-starting-store:1.0.0";
+const rootStartingEntrypoint = `#!/bin/sh
+set -e
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p /var/lib/store
+    chown -R store:store /var/lib/store
+    exec su -s /bin/sh store -c "exec /usr/local/bin/docker-entrypoint.sh"
+fi
+owner=$(stat -c %u /var/lib/store)
+[ "$owner" = 999 ] || { echo "data directory /var/lib/store has wrong ownership ($owner): it must be owned by store (999)" >&2; exit 1; }
+echo $$ > /var/run/store/store.pid
+echo "owned-by-$(id -u)" > /var/lib/store/whoami
+exec httpd -f -p 5432 -h /var/lib/store
+`;
+
+async function buildRootStartingImage(env: E2eEnv): Promise<void> {
+    const fs = require("fs");
+    const dir = `${env.dir}/root-starting`;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${dir}/entrypoint.sh`, rootStartingEntrypoint);
+    fs.writeFileSync(`${dir}/passwd`, "root:x:0:0:root:/root:/bin/sh\nstore:x:999:999:store:/var/lib/store:/bin/sh\n");
+    fs.writeFileSync(`${dir}/group`, "root:x:0:\nstore:x:999:\n");
+    const applets = (await env.sh("/bin/busybox", ["--list"])).stdout.split("\n").filter((a) => a && a !== "busybox");
+    await env.sh("python3", [`${root}/toolchain/images/build-image.py`, "--name", rootStartingImage, "--out", `${dir}/image.tar`,
+        "--file", "/bin/busybox:/bin/busybox:0755", ...applets.flatMap((a) => ["--symlink", `/bin/${a}:/bin/busybox`]),
+        "--file", `${dir}/entrypoint.sh:/usr/local/bin/docker-entrypoint.sh:0755`, "--file", `${dir}/passwd:/etc/passwd:0644`, "--file", `${dir}/group:/etc/group:0644`,
+        "--dir", "/var/run/store:1777", "--dir", "/var/lib/store:0755", "--entrypoint", '["/usr/local/bin/docker-entrypoint.sh"]', "--env", "PATH=/bin"]);
+    await env.sh("ctr", ["--address", `${env.clusterDir}/node/containerd/containerd.sock`, "-n", "k8s.io", "images", "import", `${dir}/image.tar`]);
+}
+
+/** The compose app of services as Docker runs them. */
+const stashCompose = `
+services:
+  store:
+    image: ${rootStartingImage}
+    volumes: [storedata:/var/lib/store]
+    expose: ["5432"]
+    # Calls the service by its own name, as many published files do.
+    healthcheck: { test: ["CMD-SHELL", "wget -q -O - http://store:5432/whoami | grep -q owned-by-999"], interval: 2s, retries: 10 }
+  quiet:
+    # No ports: or expose: at all; others still reach it by name, as on a compose network.
+    image: ${busybox}
+    command: ["sh", "-c", "mkdir -p /tmp/www && echo quiet answers > /tmp/www/index.html && exec httpd -f -p 7000 -h /tmp/www"]
+volumes:
+  storedata: {}
 `;
 
 const restricted = {
@@ -142,6 +203,9 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         await env.cluster("up");
         require("fs").mkdirSync(`${env.dir}/shop`);
         require("fs").writeFileSync(`${env.dir}/shop/compose.yaml`, shopCompose);
+        require("fs").mkdirSync(`${env.dir}/stash`);
+        require("fs").writeFileSync(`${env.dir}/stash/compose.yaml`, stashCompose);
+        await buildRootStartingImage(env);
         env.writeConfig(stackConfig(env));
         await applyYaml(env, { apiVersion: "v1", kind: "Namespace", metadata: { name: "e2e-outside", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
         baseline = await nodeFootprint(env);
@@ -264,6 +328,21 @@ describe("kubestrap on a real node: containers, Services, DNS and NetworkPolicie
         assert.strictEqual(inNotes.trim(), "refused", "the called app reached its caller, which it did not declare");
         assert.strictEqual(await canConnect(env, "e2e-outside", {}, "notes.apps.svc.cluster.local", 80), false, "a pod in another namespace reached an app");
         assert.strictEqual(await canConnect(env, "apps", {}, "notes.apps.svc.cluster.local", 80), false, "an undeclared pod in the app's own namespace reached it");
+    });
+
+    it("runs compose services as Docker does: a root-starting image Ready, a self-calling healthcheck passing, a port-less service reached by name", async () => {
+        const store = await env.json("get", "deployment", "store", "-n", "stash");
+        assert.strictEqual(store.status.readyReplicas, 1, "the root-starting store is not Ready by its self-calling healthcheck");
+        const inStore = (script: string) => env.kubectl("exec", "deployment/store", "-n", "stash", "--", "sh", "-c", script);
+        assert.strictEqual((await inStore("cat /var/lib/store/whoami")).trim(), "owned-by-999", "it dropped to its own user after taking its volume");
+        assert.strictEqual((await inStore("stat -c %u /var/lib/store")).trim(), "999");
+        assert.strictEqual((await inStore("wget -q -O - http://quiet:7000/")).trim(), "quiet answers", "a service with no ports is reached by its name");
+        const ns = await env.json("get", "namespace", "stash");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+        // A positive control: the same image under kubestrap's restricted defaults does not start.
+        const hardened = await runPod(env, "e2e-outside", "root-starting-restricted", rootStartingImage, "exec /usr/local/bin/docker-entrypoint.sh");
+        assert.strictEqual(hardened.ok, false, `the image started under restricted: ${hardened.logs}`);
+        assert.match(hardened.logs, /wrong ownership|Read-only file system|Permission denied/);
     });
 
     it("runs a compose app: exec probes, the Job before web, init containers that hold a pod until its dependency is Ready", async () => {
