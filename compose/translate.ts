@@ -327,12 +327,18 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (expose.length > 1) error(`expose.${name}`, "one expose entry per service; list several paths in one");
 
         const aliases = serviceAliases(svc, kube, activeNames, takenAliases, at, warn);
+        // A StatefulSet's pods carry controller-revision-hash: <name>-<10 characters>, a label value (63 at most).
+        const appName = stateful && kube.length > maxStatefulSetName ? withHash(kube.slice(0, maxStatefulSetName - 9).replace(/-+$/, ""), kube) : kube;
+        if (appName !== kube) {
+            aliases.unshift(kube);
+            warn(at("volumes"), `its StatefulSet is named ${appName} (at most ${maxStatefulSetName} characters, so its pods' revision label fits); other services still reach it as ${kube}`);
+        }
         const serviceProbes = probes(svc, name, ports, at, warn);
         const hostAliases = selfCallingAliases(serviceProbes, [name, kube, ...aliases, svc.container_name, svc.hostname]);
         services.push({
             name: kube, after, aliases,
             web: {
-                appName: kube,
+                appName,
                 image,
                 kind: stateful ? "StatefulSet" : "Deployment",
                 replicas,
@@ -829,6 +835,9 @@ function serviceAliases(svc: ComposeService, name: string, services: Set<string>
  * one is kept as it is; upper case is lowered, other characters become '-', a leading digit gets
  * "s-", and a name over 63 characters keeps its start and a short hash.
  */
+/** The longest StatefulSet name whose revision label (`<name>-<hash of 10>`) is a valid label value. */
+const maxStatefulSetName = 52;
+
 export function kubeName(name: string): string {
     if (serviceName.test(name)) return name;
     let kube = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");

@@ -520,6 +520,19 @@ const cases: Record<string, Case> = {
             assert.deepStrictEqual(web("sidekiq").args, ["bundle", "exec", "sidekiq", "-q", "default", "-q", "mailers"]);
         },
     },
+    "long-stateful-name": {
+        kinds: { "analytics-events-warehouse-clickhouse-replica-for-reports": "StatefulSet" },
+        warnings: [
+            "compose.yaml: services.analytics-events-warehouse-clickhouse-replica-for-reports.volumes: 2 replicas with named volume chdata: a StatefulSet gives each replica its own claim (compose would share one volume)",
+            "compose.yaml: services.analytics-events-warehouse-clickhouse-replica-for-reports.volumes: its StatefulSet is named analytics-events-warehouse-clickhouse-repli-588d7b6a (at most 52 characters, so its pods' revision label fits); other services still reach it as analytics-events-warehouse-clickhouse-replica-for-reports",
+        ],
+        check: ({ service, web }) => {
+            const name = "analytics-events-warehouse-clickhouse-replica-for-reports";
+            const set = web(name).appName!;
+            assert.ok(set.length <= 52 && `${set}-${"a".repeat(10)}`.length <= 63, set);
+            assert.deepStrictEqual(service(name).aliases, [name], "its Service name stays reachable");
+        },
+    },
     "self-calling-healthcheck": {
         kinds: { api: "Deployment", worker: "Deployment", probe: "Deployment" },
         warnings: [],
