@@ -4,21 +4,23 @@
 // mocks, so what is printed is exactly what `pulumi up` would send (secret values hidden).
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { dnsLabelProblem } from "../config/formats";
 import { ComposeError, loadCompose } from "./load";
 import { ComposeTranslation, translateCompose } from "./translate";
 
-interface Options { file: string; profiles: string[]; app: string; namespace: string; volumeSize: string; warningsOnly: boolean }
+interface Options {
+    file: string; profiles: string[]; app: string; namespace: string; volumeSize: string; warningsOnly: boolean;
+    podSecurity: "baseline" | "restricted";
+}
 
 /** Asked for with --help: printed on stdout, exit 0. */
 class Help extends Error {}
 
-const usage = "usage: npm run translate -- <compose.yaml> [--profile <name>]... [--app <name>] [--namespace <ns>] [--volume-size <size>] [--warnings-only]";
+const usage = "usage: npm run translate -- <compose.yaml> [--profile <name>]... [--app <name>] [--namespace <ns>] [--volume-size <size>] [--pod-security baseline|restricted] [--warnings-only]";
 
 export function parseArgs(argv: string[]): Options {
-    const opts: Partial<Options> & { profiles: string[] } = { profiles: [] };
+    const opts: Partial<Options> & { profiles: string[] } = { profiles: [], podSecurity: "baseline" };
     for (let i = 0; i < argv.length; i++) {
         const [flag, value] = [argv[i], argv[i + 1]];
         const need = () => {
@@ -31,6 +33,11 @@ export function parseArgs(argv: string[]): Options {
         else if (flag === "--namespace") opts.namespace = need();
         else if (flag === "--volume-size") opts.volumeSize = need();
         else if (flag === "--warnings-only") opts.warningsOnly = true;
+        else if (flag === "--pod-security") {
+            const level = need();
+            if (level !== "baseline" && level !== "restricted") throw new Error(`--pod-security ${level}: give baseline (services as Docker runs them, the default) or restricted\n${usage}`);
+            opts.podSecurity = level;
+        }
         else if (flag === "--help" || flag === "-h") throw new Help(`${usage}\n\nPrints the Kubernetes objects kubestrap makes of a compose file (Secret values as placeholders), then its warnings on stderr.`);
         else if (flag.startsWith("--")) throw new Error(`unknown flag ${flag}\n${usage}`);
         else if (opts.file) throw new Error(`one compose file at a time (got ${opts.file} and ${flag})\n${usage}`);
@@ -46,7 +53,10 @@ export function parseArgs(argv: string[]): Options {
     for (const [flag, value] of [["--app", app], ["--namespace", opts.namespace ?? app]] as const) {
         if (dnsLabelProblem(value)) throw new Error(`${flag} ${value} is not a name Kubernetes takes: lower-case letters, digits and '-', like ${value.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "") || "my-app"}`);
     }
-    return { file: opts.file, profiles: opts.profiles, app, namespace: opts.namespace ?? app, volumeSize: opts.volumeSize ?? "1Gi", warningsOnly: !!opts.warningsOnly };
+    return {
+        file: opts.file, profiles: opts.profiles, app, namespace: opts.namespace ?? app, volumeSize: opts.volumeSize ?? "1Gi", warningsOnly: !!opts.warningsOnly,
+        podSecurity: opts.podSecurity ?? "baseline",
+    };
 }
 
 const secretSig = "4dabf18193072939515e22adb298388d";
@@ -71,6 +81,8 @@ function typeOf(token: string): { apiVersion: string; kind: string } | undefined
 /** The objects ComposeApp registers for a translation, in registration order. */
 export async function renderManifests(translation: ComposeTranslation, app: string, namespace: string): Promise<Record<string, unknown>[]> {
     const objects: Record<string, unknown>[] = [];
+    // Loaded only to render: the SDK is most of this tool's start-up, which --warnings-only skips.
+    const pulumi = await import("@pulumi/pulumi");
     await pulumi.runtime.setMocks({
         newResource: (args) => {
             const type = typeOf(args.type);
@@ -95,7 +107,7 @@ async function main() {
     const project = loadCompose(file, { profiles: opts.profiles });
     const translation = translateCompose(project, {
         app: opts.app, baseDir: path.dirname(file), readFile: (f) => fs.readFileSync(f, "utf8"), env: process.env,
-        volumeSize: opts.volumeSize, file: path.basename(file),
+        volumeSize: opts.volumeSize, file: path.basename(file), podSecurity: opts.podSecurity,
     });
     const objects = opts.warningsOnly ? [] : await renderManifests(translation, opts.app, opts.namespace);
     if (!opts.warningsOnly) {

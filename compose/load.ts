@@ -5,7 +5,9 @@
 // services of the selected profiles. Every problem names the file, the line and the key.
 import * as fs from "fs";
 import * as path from "path";
+import { createHash } from "crypto";
 import Ajv2020, { ValidateFunction } from "ajv/dist/2020";
+import standaloneCode from "ajv/dist/standalone";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { projectDir } from "../config/project-dir";
 
@@ -41,11 +43,39 @@ export interface LoadOptions {
 /** `mode: 0440` is octal to Compose (its Go YAML reads YAML 1.1), not the decimal 440 of YAML 1.2. */
 const legacyOctal = { tag: "tag:yaml.org,2002:int", format: "OCT", default: true, test: /^0[0-7]+$/, resolve: (s: string) => parseInt(s, 8) };
 
-// Compiled on the first Compose file, not when the program loads: most stacks have none, and
-// compiling the schema is half a second of every run.
+// Compiled on the first Compose file, not when the program loads: most stacks have none.
 let validator: ValidateFunction | undefined;
-const composeSchema = () => validator ??= new Ajv2020({ strict: false, allErrors: true })
-    .compile(JSON.parse(fs.readFileSync(path.join(projectDir, "compose", "compose-spec.json"), "utf8")));
+const composeSchema = () => validator ??= cachedValidator();
+
+/**
+ * Compiling the schema takes about 300 ms, most of a `translate` call: the compiled validator
+ * is kept as code (Ajv's standalone output) in .kubestrap/cache, keyed by the schema and Ajv's
+ * version, and later runs load it. A cache that cannot be written is only slower.
+ */
+function cachedValidator(): ValidateFunction {
+    const schema = fs.readFileSync(path.join(projectDir, "compose", "compose-spec.json"), "utf8");
+    const ajvVersion = JSON.parse(fs.readFileSync(require.resolve("ajv/package.json"), "utf8")).version;
+    const key = createHash("sha256").update(`${ajvVersion}\n${schema}`).digest("hex").slice(0, 16);
+    const file = path.join(projectDir, ".kubestrap", "cache", `compose-spec-${key}.js`);
+    if (fs.existsSync(file)) {
+        try {
+            return require(file) as ValidateFunction;
+        } catch {
+            // A damaged cache file: compile again below, and replace it.
+        }
+    }
+    const ajv = new Ajv2020({ strict: false, allErrors: true, code: { source: true } });
+    const validate = ajv.compile(JSON.parse(schema));
+    try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, standaloneCode(ajv, validate));
+        fs.renameSync(tmp, file);
+    } catch {
+        // Read-only checkout: every run compiles.
+    }
+    return validate;
+}
 
 /**
  * KEY=VALUE lines of a .env file: comments, `export`, and single or double quotes as Compose

@@ -63,30 +63,16 @@ fi
 # or a second run changes neither. A type error still stops the run before anything is touched.
 # KUBESTRAP_TYPECHECK=every-run, or PULUMI_NODEJS_TRANSPILE_ONLY set by the caller, runs the
 # sources through ts-node instead, Pulumi's way.
-compile_once() {
-    local sum out tmp
-    sum=$(cd "$here" && find . \( -path ./node_modules -o -path ./.git -o -path ./.kubestrap \) -prune -o -name '*.ts' -print0 |
-        sort -z | xargs -0 cat tsconfig.json tsconfig.program.json package-lock.json scripts/compiled-main.js | sha256sum | cut -c1-16)
-    out=.kubestrap/program/$sum
-    if [ ! -f "$here/$out/main.js" ]; then
-        echo "[kubestrap] type-checking and compiling the program (once per change of its sources)" >&2
-        mkdir -p "$here/.kubestrap/program"
-        tmp=$(mktemp -d "$here/.kubestrap/program/.compiling.XXXXXX")
-        (cd "$here" && npx --no-install tsc -p tsconfig.program.json --outDir "$tmp" --noEmitOnError --sourceMap) >&2 ||
-            { rm -rf "$tmp"; echo "[kubestrap] the program has type errors (above); nothing was run" >&2; exit 1; }
-        cp "$here/scripts/compiled-main.js" "$tmp/main.js"
-        # A run beside this one may have compiled the same sources first: either copy will do.
-        mv -T "$tmp" "$here/$out" 2>/dev/null || rm -rf "$tmp"
-        # Keep the three newest compilations (a run that started on an older one may still be reading it).
-        (cd "$here/.kubestrap/program" && ls -1dt -- */ | tail -n +4 | xargs -r rm -rf)
-    fi
-    export KUBESTRAP_COMPILED_PROGRAM=$out/main.js
+source "$here/scripts/compile.sh"
+compile_program() {
+    compile_once program tsconfig.program.json scripts/compiled-main.js
+    export KUBESTRAP_COMPILED_PROGRAM=$compiled/main.js
 }
 # `destroy` and `refresh` do not run the program. `scripts/pulumi.sh typecheck` compiles ahead.
 case "${1:-}" in
-    typecheck) compile_once; exit 0 ;;
+    typecheck) compile_program; exit 0 ;;
     preview | up | update)
-        [ -n "${PULUMI_NODEJS_TRANSPILE_ONLY:-}" ] || [ "${KUBESTRAP_TYPECHECK:-}" = every-run ] || compile_once ;;
+        [ -n "${PULUMI_NODEJS_TRANSPILE_ONLY:-}" ] || [ "${KUBESTRAP_TYPECHECK:-}" = every-run ] || compile_program ;;
 esac
 
 # The stack is named on each command rather than selected: a selection is shared by every
