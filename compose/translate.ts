@@ -594,12 +594,14 @@ function bindMount(v: Record<string, any>, i: number, at: string, service: strin
     }
     if (v.read_only !== true) report.warn(at, `${source} is shipped read-only as a ConfigMap: writes to ${v.target} fail`);
     const key = path.basename(source).replace(/[^-._a-zA-Z0-9]/g, "_");
-    const name = `bind-${service}-${i}`;
+    const name = label63(`bind-${service}-${i}`);
     bindConfigMaps.push({ name, data: { [key]: content } });
     add({ name, configMap: { name } }, { mountPath: v.target, subPath: key, readOnly: true });
 }
 
-const volumeName = (source: string) => `v-${source}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63).replace(/-+$/, "");
+/** A pod volume's name (a DNS label, 63 at most): kept when it fits, else its start and a hash of the whole. */
+const label63 = (name: string) => name.length <= 63 ? name : withHash(name.slice(0, 54).replace(/-+$/, ""), name);
+const volumeName = (source: string) => label63(`v-${source}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+$/, ""));
 
 /** `source:target[:mode]` as the long syntax. */
 function shortVolume(text: string): Record<string, any> {

@@ -521,7 +521,7 @@ const cases: Record<string, Case> = {
         },
     },
     "long-stateful-name": {
-        kinds: { "analytics-events-warehouse-clickhouse-replica-for-reports": "StatefulSet" },
+        kinds: { "analytics-events-warehouse-clickhouse-replica-for-reports": "StatefulSet", "analytics-events-warehouse-clickhouse-replica-for-reports-proxy": "Deployment" },
         warnings: [
             "compose.yaml: services.analytics-events-warehouse-clickhouse-replica-for-reports.volumes: 2 replicas with named volume chdata: a StatefulSet gives each replica its own claim (compose would share one volume)",
             "compose.yaml: services.analytics-events-warehouse-clickhouse-replica-for-reports.volumes: its StatefulSet is named analytics-events-warehouse-clickhouse-repli-588d7b6a (at most 52 characters, so its pods' revision label fits); other services still reach it as analytics-events-warehouse-clickhouse-replica-for-reports",
@@ -531,6 +531,9 @@ const cases: Record<string, Case> = {
             const set = web(name).appName!;
             assert.ok(set.length <= 52 && `${set}-${"a".repeat(10)}`.length <= 63, set);
             assert.deepStrictEqual(service(name).aliases, [name], "its Service name stays reachable");
+            const proxy = web(`${name}-proxy`);
+            for (const v of proxy.volumes) assert.ok(v.name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v.name), `volume name ${v.name}`);
+            assert.deepStrictEqual(proxy.volumeMounts.map((m) => m.name).sort(), proxy.volumes.map((v) => v.name).sort(), "every mount names its volume");
         },
     },
     "self-calling-healthcheck": {
