@@ -108,7 +108,7 @@ const runtimeDefaultCapabilities = new Set(["NET_RAW"]);
 /** Service keys translated below; any other key is reported, never silently dropped. */
 const translated = new Set([
     "image", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes", "healthcheck", "depends_on",
-    "deploy", "secrets", "configs", "restart", "user", "working_dir", "labels", "profiles", "networks", "cap_add", "cap_drop",
+    "deploy", "secrets", "configs", "restart", "user", "working_dir", "labels", "profiles", "networks", "cap_add", "cap_drop", "links",
     "read_only", "tmpfs", "stop_grace_period", "container_name", "hostname", "build", "privileged", "network_mode", "devices",
     "pid", "ipc", "logging", "extra_hosts", "init", "stdin_open", "tty", "pull_policy", "platform", "security_opt", "ulimits",
     "mem_limit", "mem_reservation", "cpus", "scale", "extends",
@@ -150,6 +150,15 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
     }
     const activeNames = new Set(active.map(([n]) => n));
     const takenAliases = new Set<string>();
+    // `links: [db:database]` on a service: db answers as "database" too (namespace-wide here).
+    const linkAliases = new Map<string, [string, string][]>();
+    for (const [name, svc] of active) {
+        ((svc.links ?? []) as unknown[]).map(String).forEach((link, i) => {
+            const [target, alias] = link.split(":");
+            if (!activeNames.has(target)) warn(`services.${name}.links.${i}`, `${target} is not a service deployed here: the link gives nothing`);
+            else if (alias && alias !== target) linkAliases.set(target, [...(linkAliases.get(target) ?? []), [`services.${name}.links.${i}`, alias]]);
+        });
+    }
     // Every value a secret-named variable holds anywhere in the project: a variable that carries one
     // inside it (a password in DATABASE_URL) is as secret, whatever it is called.
     // Each service's environment, read once (env files included); its problems are said where the service is translated.
@@ -326,7 +335,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (expose[0] && !ingressPort) error(`expose.${name}`, `port ${expose[0].port ?? "(first)"} is not one of ${name}'s ports (${ports.map((p) => p.port).join(", ") || "none"}); name one of them`);
         if (expose.length > 1) error(`expose.${name}`, "one expose entry per service; list several paths in one");
 
-        const aliases = serviceAliases(svc, kube, activeNames, takenAliases, at, warn);
+        const aliases = serviceAliases(svc, kube, activeNames, takenAliases, at, warn, linkAliases.get(name) ?? []);
         // A StatefulSet's pods carry controller-revision-hash: <name>-<10 characters>, a label value (63 at most).
         const appName = stateful && kube.length > maxStatefulSetName ? withHash(kube.slice(0, maxStatefulSetName - 9).replace(/-+$/, ""), kube) : kube;
         if (appName !== kube) {
@@ -811,19 +820,21 @@ const serviceName = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
  * networks' aliases. Each becomes a headless Service (ComposeApp), so the names other services use
  * for it resolve in the cluster too; one that no Service can be named is reported.
  */
-function serviceAliases(svc: ComposeService, name: string, services: Set<string>, taken: Set<string>, at: (k: string) => string, warn: (at: string, m: string) => void): string[] {
+function serviceAliases(svc: ComposeService, name: string, services: Set<string>, taken: Set<string>, at: (k: string) => string, warn: (at: string, m: string) => void,
+    links: [string, string][]): string[] {
     const networkAliases = Array.isArray(svc.networks) || !svc.networks ? [] :
         Object.entries(svc.networks as Record<string, any>).flatMap(([n, s]) => ((s?.aliases ?? []) as unknown[]).map((a, i) => [`networks.${n}.aliases.${i}`, String(a)] as const));
-    const wanted = [
-        ...(svc.container_name !== undefined ? [["container_name", String(svc.container_name)] as const] : []),
-        ...(svc.hostname !== undefined ? [["hostname", String(svc.hostname)] as const] : []),
-        ...networkAliases,
+    const wanted: (readonly [string, string])[] = [
+        ...(svc.container_name !== undefined ? [[at("container_name"), String(svc.container_name)] as const] : []),
+        ...(svc.hostname !== undefined ? [[at("hostname"), String(svc.hostname)] as const] : []),
+        ...networkAliases.map(([key, alias]) => [at(key), alias] as const),
+        ...links,
     ];
     const aliases: string[] = [];
-    for (const [key, alias] of wanted) {
+    for (const [where, alias] of wanted) {
         if (alias === name || aliases.includes(alias)) continue;
-        if (services.has(alias) || taken.has(alias)) warn(at(key), `${alias} is already another service's name or alias; other services reach that one by it, not ${name}`);
-        else if (!serviceName.test(alias)) warn(at(key), `"${alias}" cannot name a Service (lower-case letters, digits and '-', a letter first): other services reach ${name} by its service name only`);
+        if (services.has(alias) || taken.has(alias)) warn(where, `${alias} is already another service's name or alias; other services reach that one by it, not ${name}`);
+        else if (!serviceName.test(alias)) warn(where, `"${alias}" cannot name a Service (lower-case letters, digits and '-', a letter first): other services reach ${name} by its service name only`);
         else {
             aliases.push(alias);
             taken.add(alias);

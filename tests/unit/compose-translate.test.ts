@@ -532,8 +532,16 @@ const cases: Record<string, Case> = {
             assert.ok(set.length <= 52 && `${set}-${"a".repeat(10)}`.length <= 63, set);
             assert.deepStrictEqual(service(name).aliases, [name], "its Service name stays reachable");
             const proxy = web(`${name}-proxy`);
-            for (const v of proxy.volumes) assert.ok(v.name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v.name), `volume name ${v.name}`);
+            for (const v of proxy.volumes) assert.ok(String(v.name).length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(String(v.name)), `volume name ${v.name}`);
             assert.deepStrictEqual(proxy.volumeMounts.map((m) => m.name).sort(), proxy.volumes.map((v) => v.name).sort(), "every mount names its volume");
+        },
+    },
+    links: {
+        kinds: { db: "Deployment", cache: "Deployment", web: "Deployment" },
+        warnings: ["compose.yaml: services.web.links.2: search is not a service deployed here: the link gives nothing"],
+        check: ({ service }) => {
+            assert.deepStrictEqual(service("db").aliases, ["database"], "web's link alias names db");
+            assert.deepStrictEqual(service("cache").aliases, [], "a link by the service's own name needs nothing more");
         },
     },
     "self-calling-healthcheck": {
@@ -646,7 +654,7 @@ const truthy = (v: unknown) => v === true || v === "true";
  * How a service key shows in the translation when it is carried. A key not listed here, or whose check
  * fails, must be named by a warning (`services.<name>.<key>` or deeper).
  */
-const carried: Record<string, (svc: ComposeService, s: TranslatedService, dir: string) => boolean> = {
+const carried: Record<string, (svc: ComposeService, s: TranslatedService, dir: string, t: ComposeTranslation) => boolean> = {
     container_name: (svc, s) => (s.aliases ?? []).includes(svc.container_name),
     hostname: (svc, s) => (s.aliases ?? []).includes(svc.hostname),
     image: (svc, s) => workload(s).image === svc.image,
@@ -676,6 +684,12 @@ const carried: Record<string, (svc: ComposeService, s: TranslatedService, dir: s
     cap_add: (svc, s) => (workload(s).security.addCapabilities ?? []).length === svc.cap_add.length,
     read_only: (svc, s) => (workload(s).security.readOnlyRootFilesystem ?? true) === truthy(svc.read_only),
     cap_drop: (svc, s) => (workload(s).security.dropCapabilities ?? []).length === svc.cap_drop.length,
+    // Each link's target answers by the link's name: its own, or an alias it was given.
+    links: (svc, s, dir, t) => svc.links.every((l: string) => {
+        const [target, alias = target] = String(l).split(":");
+        const linked = t.services.find((x) => x.name === target);
+        return !!linked && (alias === target || (linked.aliases ?? []).includes(alias));
+    }),
     security_opt: (svc, s) => svc.security_opt.every((o: string) => /^no-new-privileges(:true)?$/.test(o)) && workload(s).security.allowPrivilegeEscalation === false,
     stop_grace_period: (svc, s) => (s.web ?? s.job)?.terminationGracePeriodSeconds !== undefined,
     deploy: (svc, s) => (svc.deploy.replicas === undefined || s.web?.replicas === Number(svc.deploy.replicas)) && (svc.deploy.resources === undefined || !!workload(s).resources),
@@ -726,7 +740,7 @@ describe("translating docker-compose files", () => {
                 const s = translation!.services.find((x) => x.name === svcName)!;
                 for (const key of Object.keys(svc).filter((k) => !k.startsWith("x-"))) {
                     const at = `services.${svcName}.${key}`;
-                    if (!carried[key]?.(svc, s, path.join(root, c.dir ?? name)) && !warned(at)) silent.push(`${name}: ${at}`);
+                    if (!carried[key]?.(svc, s, path.join(root, c.dir ?? name), translation!) && !warned(at)) silent.push(`${name}: ${at}`);
                 }
                 for (const key of Object.keys(svc.deploy ?? {}).filter((k) => !carriedDeploy.has(k))) {
                     if (!warned(`services.${svcName}.deploy.${key}`)) silent.push(`${name}: services.${svcName}.deploy.${key}`);
