@@ -787,8 +787,19 @@ function networkWarnings(project: ComposeProject, active: [string, ComposeServic
             }
         }
     }
+    const said: Record<string, string> = {
+        internal: "not translated: an internal network's no-egress rule is not enforced",
+        ipam: "not translated: pods get their addresses from the cluster's pod range, not this subnet",
+        driver: "not translated: pods are on the cluster's network, whatever the driver",
+        driver_opts: "not translated: pods are on the cluster's network",
+        enable_ipv6: "not translated: the cluster's network decides IPv6",
+        attachable: "not translated: every pod of the namespace can reach every other",
+        external: "not translated: the services share the app's namespace, not a network made elsewhere",
+    };
     for (const [n, def] of Object.entries(project.networks)) {
-        if (def?.internal) warn(`networks.${n}.internal`, "not translated: an internal network's no-egress rule is not enforced");
+        for (const key of Object.keys(def ?? {})) {
+            if (said[key] && (key !== "internal" || def.internal)) warn(`networks.${n}.${key}`, said[key]);
+        }
     }
 }
 

@@ -500,6 +500,7 @@ const cases: Record<string, Case> = {
         warnings: [
             "compose.yaml: services.db.networks: db and proxy share no network, but pods of one namespace reach each other: kubestrap does not isolate them",
             `compose.yaml: services.api.networks.backend.aliases.0: "api.internal" cannot name a Service (lower-case letters, digits and '-', a letter first): other services reach api by its service name only`,
+            "compose.yaml: networks.frontend.ipam: not translated: pods get their addresses from the cluster's pod range, not this subnet",
             "compose.yaml: networks.backend.internal: not translated: an internal network's no-egress rule is not enforced",
         ],
     },
