@@ -150,6 +150,19 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
     }
     const activeNames = new Set(active.map(([n]) => n));
     const takenAliases = new Set<string>();
+    // A container_name, hostname or alias Compose resolves but no Service can be named
+    // (photo_library_postgres): it becomes a valid one, and other services' environment follows.
+    const renamedHosts = new Map<string, string>();
+    for (const [name, svc] of active) {
+        for (const alias of [svc.container_name, svc.hostname, ...networkAliasesOf(svc).map(([, a]) => a)]) {
+            if (typeof alias === "string" && alias !== name && !serviceName.test(alias)) {
+                const valid = kubeName(alias);
+                // Its own service's name will do (container_name: photo_library_server on service photo-library-server).
+                const own = valid === kubeName(name);
+                if ((own || !activeNames.has(valid)) && ![...renamedHosts.values()].includes(valid)) renamedHosts.set(alias, valid);
+            }
+        }
+    }
     // `links: [db:database]` on a service: db answers as "database" too (namespace-wide here).
     const linkAliases = new Map<string, [string, string][]>();
     for (const [name, svc] of active) {
@@ -238,8 +251,10 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         const dropped = (svc.cap_drop ?? []).map((c: string) => String(c).replace(/^CAP_/, ""));
         if (restricted && dropped.length) warn(at("cap_drop"), "not translated: every capability is already dropped (restricted)");
 
-        const { env, problems: envProblems } = envs.get(name)!;
+        const { env: composeEnv, problems: envProblems } = envs.get(name)!;
         envProblems.forEach(([at, message]) => error(at, message));
+        const env = followRenamedHosts(composeEnv, renamedHosts, (k, from, to) =>
+            warn(at(`environment.${k}`), `names ${from}, which no Service can be called: rewritten to ${to}, the name it has in the cluster`));
         const plainEnv: Record<string, string> = {};
         const secretEnv: Record<string, string> = {};
         for (const [k, v] of Object.entries(env)) (isSecretEnv(k, v) ? secretEnv : plainEnv)[k] = v;
@@ -335,14 +350,16 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
         if (expose[0] && !ingressPort) error(`expose.${name}`, `port ${expose[0].port ?? "(first)"} is not one of ${name}'s ports (${ports.map((p) => p.port).join(", ") || "none"}); name one of them`);
         if (expose.length > 1) error(`expose.${name}`, "one expose entry per service; list several paths in one");
 
-        const aliases = serviceAliases(svc, kube, activeNames, takenAliases, at, warn, linkAliases.get(name) ?? []);
+        const aliases = serviceAliases(svc, kube, activeNames, takenAliases, at, warn, linkAliases.get(name) ?? [], renamedHosts);
         // A StatefulSet's pods carry controller-revision-hash: <name>-<10 characters>, a label value (63 at most).
         const appName = stateful && kube.length > maxStatefulSetName ? withHash(kube.slice(0, maxStatefulSetName - 9).replace(/-+$/, ""), kube) : kube;
         if (appName !== kube) {
             aliases.unshift(kube);
             warn(at("volumes"), `its StatefulSet is named ${appName} (at most ${maxStatefulSetName} characters, so its pods' revision label fits); other services still reach it as ${kube}`);
         }
-        const serviceProbes = probes(svc, name, ports, at, warn);
+        const checked = svc.healthcheck?.test === undefined ? svc : { ...svc, healthcheck: { ...svc.healthcheck, test: followRenamedInTest(svc.healthcheck.test, renamedHosts,
+            (from, to) => warn(at("healthcheck.test"), `names ${from}, which no Service can be called: rewritten to ${to}, the name it has in the cluster`)) } };
+        const serviceProbes = probes(checked, name, ports, at, warn);
         const hostAliases = selfCallingAliases(serviceProbes, [name, kube, ...aliases, svc.container_name, svc.hostname]);
         services.push({
             name: kube, after, aliases,
@@ -477,7 +494,8 @@ function serviceEnv(svc: ComposeService, name: string, opts: TranslateOptions, e
 
 function userSecurity(user: unknown, at: string, restricted: boolean, error: (at: string, m: string) => void, warn: (at: string, m: string) => void): NonNullable<WebAppArgs["security"]> {
     if (user === undefined) return {};
-    const m = /^(\d+)(?::(\d+))?$/.exec(String(user));
+    // root is uid 0 in every image; other names are only in the image's /etc/passwd.
+    const m = /^(\d+)(?::(\d+))?$/.exec(String(user).replace(/^root(?=:|$)/, "0").replace(/:root$/, ":0"));
     if (!m) {
         error(at, `"${user}" is a user name; Kubernetes needs numeric ids, like "999:999"`);
         return {};
@@ -831,18 +849,45 @@ const serviceName = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
  * networks' aliases. Each becomes a headless Service (ComposeApp), so the names other services use
  * for it resolve in the cluster too; one that no Service can be named is reported.
  */
+const networkAliasesOf = (svc: ComposeService): (readonly [string, string])[] => Array.isArray(svc.networks) || !svc.networks ? [] :
+    Object.entries(svc.networks as Record<string, any>).flatMap(([n, s]) => ((s?.aliases ?? []) as unknown[]).map((a, i) => [`networks.${n}.aliases.${i}`, String(a)] as const));
+
+/** A service's environment with each renamed host (a name no Service can have) written as it is called in the cluster. */
+function followRenamedHosts(env: Record<string, string>, renamed: Map<string, string>, said: (key: string, from: string, to: string) => void): Record<string, string> {
+    if (renamed.size === 0) return env;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+        let value = v;
+        for (const [from, to] of renamed) {
+            // As a host: not inside a longer name (a path segment or a word of its own).
+            const host = new RegExp(`(^|[^A-Za-z0-9_.-])${from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9_-])`, "g");
+            const next = value.replace(host, `$1${to}`);
+            if (next !== value) said(k, from, to);
+            value = next;
+        }
+        out[k] = value;
+    }
+    return out;
+}
+
+/** A healthcheck's test (a string or CMD list) with renamed hosts followed, as the environment's are. */
+function followRenamedInTest(test: unknown, renamed: Map<string, string>, said: (from: string, to: string) => void): unknown {
+    const follow = (word: string) => followRenamedHosts({ word }, renamed, (_, from, to) => said(from, to)).word;
+    return typeof test === "string" ? follow(test) : Array.isArray(test) ? test.map((w) => typeof w === "string" ? follow(w) : w) : test;
+}
+
 function serviceAliases(svc: ComposeService, name: string, services: Set<string>, taken: Set<string>, at: (k: string) => string, warn: (at: string, m: string) => void,
-    links: [string, string][]): string[] {
-    const networkAliases = Array.isArray(svc.networks) || !svc.networks ? [] :
-        Object.entries(svc.networks as Record<string, any>).flatMap(([n, s]) => ((s?.aliases ?? []) as unknown[]).map((a, i) => [`networks.${n}.aliases.${i}`, String(a)] as const));
+    links: [string, string][], renamed: Map<string, string>): string[] {
     const wanted: (readonly [string, string])[] = [
         ...(svc.container_name !== undefined ? [[at("container_name"), String(svc.container_name)] as const] : []),
         ...(svc.hostname !== undefined ? [[at("hostname"), String(svc.hostname)] as const] : []),
-        ...networkAliases.map(([key, alias]) => [at(key), alias] as const),
+        ...networkAliasesOf(svc).map(([key, alias]) => [at(key), alias] as const),
         ...links,
     ];
     const aliases: string[] = [];
-    for (const [where, alias] of wanted) {
+    for (const [where, given] of wanted) {
+        const alias = renamed.get(given) ?? given;
+        if (alias !== given) warn(where, `"${given}" cannot name a Service (lower-case letters, digits and '-', a letter first): it is ${alias} in the cluster, and other services' environment says so`);
         if (alias === name || aliases.includes(alias)) continue;
         if (services.has(alias) || taken.has(alias)) warn(where, `${alias} is already another service's name or alias; other services reach that one by it, not ${name}`);
         else if (!serviceName.test(alias)) warn(where, `"${alias}" cannot name a Service (lower-case letters, digits and '-', a letter first): other services reach ${name} by its service name only`);

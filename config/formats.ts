@@ -260,7 +260,7 @@ export function envNameProblem(value: string): string | undefined {
 }
 
 /** Env var names whose values are secrets (an MCP server's must be references; a compose service's go to its Secret). */
-export const secretLookingName = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL/i;
+export const secretLookingName = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS(_|$)|API_?KEY|PRIVATE|CREDENTIAL/i;
 
 /** The name in `known` that `name` most likely misspells (at most `maxEdits` edits away), for a "did you mean". */
 export function closestName(name: string, known: Iterable<string>, maxEdits: number): string | undefined {

@@ -499,7 +499,7 @@ const cases: Record<string, Case> = {
         kinds: { proxy: "Deployment", api: "Deployment", db: "Deployment" },
         warnings: [
             "compose.yaml: services.db.networks: db and proxy share no network, but pods of one namespace reach each other: kubestrap does not isolate them",
-            `compose.yaml: services.api.networks.backend.aliases.0: "api.internal" cannot name a Service (lower-case letters, digits and '-', a letter first): other services reach api by its service name only`,
+            `compose.yaml: services.api.networks.backend.aliases.0: "api.internal" cannot name a Service (lower-case letters, digits and '-', a letter first): it is api-internal in the cluster, and other services' environment says so`,
             "compose.yaml: networks.frontend.ipam: not translated: pods get their addresses from the cluster's pod range, not this subnet",
             "compose.yaml: networks.backend.internal: not translated: an internal network's no-egress rule is not enforced",
         ],
@@ -543,6 +543,73 @@ const cases: Record<string, Case> = {
         check: ({ service }) => {
             assert.deepStrictEqual(service("db").aliases, ["database"], "web's link alias names db");
             assert.deepStrictEqual(service("cache").aliases, [], "a link by the service's own name needs nothing more");
+        },
+    },
+    // Shapes of well-known self-hosted stacks, written for this corpus (not copied from them).
+    "wild-photos": {
+        kinds: { redis: "Deployment", database: "Deployment", "photo-library-server": "Deployment", "photo-library-machine-learning": "Deployment" },
+        warnings: [
+            "compose.yaml: name: the project name \"photo-library\" is not used: the app is \"wild-photos\" (kubestrap:apps[].name), which names its namespace and labels",
+            "compose.yaml: services.photo-library-server.environment.DB_HOSTNAME: names photo_library_postgres, which no Service can be called: rewritten to photo-library-postgres, the name it has in the cluster",
+            "compose.yaml: services.photo-library-server.environment.REDIS_HOSTNAME: names photo_library_redis, which no Service can be called: rewritten to photo-library-redis, the name it has in the cluster",
+            "compose.yaml: services.photo-library-server.environment.DB_URL: names photo_library_postgres, which no Service can be called: rewritten to photo-library-postgres, the name it has in the cluster",
+            "compose.yaml: services.photo-library-server.ports.0: published port 2283 is not opened on any host: 2283 is reached through the Service, or from outside through expose",
+            "compose.yaml: services.photo-library-server.depends_on.redis: redis declares no port, so photo-library-server is ordered after it at creation only (no port to wait on); it still reaches redis by name (a headless Service), on any port",
+            "compose.yaml: services.photo-library-server.depends_on.database: database declares no port, so photo-library-server is ordered after it at creation only (no port to wait on); it still reaches database by name (a headless Service), on any port",
+            "compose.yaml: services.photo-library-server.container_name: \"photo_library_server\" cannot name a Service (lower-case letters, digits and '-', a letter first): it is photo-library-server in the cluster, and other services' environment says so",
+            "compose.yaml: services.photo-library-server.healthcheck.test: names photo_library_server, which no Service can be called: rewritten to photo-library-server, the name it has in the cluster",
+            "compose.yaml: services.photo-library-machine-learning.container_name: \"photo_library_machine_learning\" cannot name a Service (lower-case letters, digits and '-', a letter first): it is photo-library-machine-learning in the cluster, and other services' environment says so",
+            "compose.yaml: services.redis.container_name: \"photo_library_redis\" cannot name a Service (lower-case letters, digits and '-', a letter first): it is photo-library-redis in the cluster, and other services' environment says so",
+            "compose.yaml: services.database.shm_size: not translated: Kubernetes has no equivalent kubestrap sets",
+            "compose.yaml: services.database.container_name: \"photo_library_postgres\" cannot name a Service (lower-case letters, digits and '-', a letter first): it is photo-library-postgres in the cluster, and other services' environment says so",
+        ],
+        check: ({ service, web }) => {
+            const server = web("photo-library-server");
+            assert.strictEqual(server.env?.DB_HOSTNAME, "photo-library-postgres", "a container_name used as a host follows its valid name");
+            assert.strictEqual(server.secretEnv.DB_URL, "postgres://postgres:change-me-please@photo-library-postgres:5432/photos", "a URL holding the password is secret, and follows the name");
+            assert.deepStrictEqual(service("database").aliases, ["photo-library-postgres"]);
+            assert.deepStrictEqual(server.hostAliases, [{ ip: "127.0.0.1", hostnames: ["photo-library-server"] }], "its self-calling healthcheck reaches itself");
+            assert.strictEqual(web("database").security.asDocker, true, "the database image starts as root, as under Docker");
+            assert.deepStrictEqual(server.ports, [{ name: "tcp-2283", port: 2283, protocol: "TCP" }], "the empty host IP of \":2283:2283\"");
+        },
+    },
+    "wild-sso": {
+        kinds: { postgresql: "Deployment", redis: "Deployment", server: "Deployment", worker: "Deployment" },
+        warnings: [
+            "compose.yaml: services.server.ports.0: published port 9000 is not opened on any host: 9000 is reached through the Service, or from outside through expose",
+            "compose.yaml: services.server.ports.1: published port 9443 is not opened on any host: 9443 is reached through the Service, or from outside through expose",
+            "compose.yaml: services.server.depends_on.postgresql: postgresql declares no port, so server is ordered after it at creation only (no port to wait on); it still reaches postgresql by name (a headless Service), on any port",
+            "compose.yaml: services.server.depends_on.redis: redis declares no port, so server is ordered after it at creation only (no port to wait on); it still reaches redis by name (a headless Service), on any port",
+            "compose.yaml: services.worker.depends_on.postgresql: postgresql declares no port, so worker is ordered after it at creation only (no port to wait on); it still reaches postgresql by name (a headless Service), on any port",
+            "compose.yaml: services.worker.depends_on.redis: redis declares no port, so worker is ordered after it at creation only (no port to wait on); it still reaches redis by name (a headless Service), on any port",
+            "compose.yaml: volumes.media: mounted by server and worker: a ReadWriteOnce claim is shared only by pods on one node; set volumes.media.accessMode: ReadWriteMany with a storage class that supports it",
+            "compose.yaml: volumes.templates: mounted by server and worker: a ReadWriteOnce claim is shared only by pods on one node; set volumes.templates.accessMode: ReadWriteMany with a storage class that supports it",
+        ],
+        check: ({ web }) => {
+            assert.deepStrictEqual(web("worker").security, { asDocker: true, runAsUser: 0, readOnlyRootFilesystem: false }, "user: root is uid 0");
+            assert.ok("IDENTITY_SECRET_KEY" in web("server").secretEnv && "IDENTITY_POSTGRESQL__PASSWORD" in web("worker").secretEnv);
+            assert.deepStrictEqual(web("worker").probes, { none: true }, "no ports, no healthcheck: nothing probes it, as Docker");
+        },
+    },
+    "wild-social": {
+        kinds: { db: "Deployment", redis: "Deployment", web: "Deployment", streaming: "Deployment", sidekiq: "Deployment" },
+        warnings: [
+            "compose.yaml: services.db.shm_size: not translated: Kubernetes has no equivalent kubestrap sets",
+            "compose.yaml: services.web.ports.0: published port 3000 is not opened on any host: 3000 is reached through the Service, or from outside through expose",
+            "compose.yaml: services.web.depends_on.db: db declares no port, so web is ordered after it at creation only (no port to wait on); it still reaches db by name (a headless Service), on any port",
+            "compose.yaml: services.web.depends_on.redis: redis declares no port, so web is ordered after it at creation only (no port to wait on); it still reaches redis by name (a headless Service), on any port",
+            "compose.yaml: services.streaming.ports.0: published port 4000 is not opened on any host: 4000 is reached through the Service, or from outside through expose",
+            "compose.yaml: services.streaming.depends_on.db: db declares no port, so streaming is ordered after it at creation only (no port to wait on); it still reaches db by name (a headless Service), on any port",
+            "compose.yaml: services.streaming.depends_on.redis: redis declares no port, so streaming is ordered after it at creation only (no port to wait on); it still reaches redis by name (a headless Service), on any port",
+            "compose.yaml: services.sidekiq.depends_on.db: db declares no port, so sidekiq is ordered after it at creation only (no port to wait on); it still reaches db by name (a headless Service), on any port",
+            "compose.yaml: services.sidekiq.depends_on.redis: redis declares no port, so sidekiq is ordered after it at creation only (no port to wait on); it still reaches redis by name (a headless Service), on any port",
+            "compose.yaml: volumes.public-system: mounted by web and sidekiq: a ReadWriteOnce claim is shared only by pods on one node; set volumes.public-system.accessMode: ReadWriteMany with a storage class that supports it",
+        ],
+        check: ({ t, web }) => {
+            assert.ok(!t.services.some((s) => s.name === "es"), "the search profile is off");
+            assert.ok(web("web").secretEnv.DATABASE_URL?.includes("Rk9PQkFSQkFaMTIz"), "DATABASE_URL carries DB_PASS's value: secret");
+            assert.strictEqual(web("web").env?.DATABASE_URL, undefined);
+            assert.ok(web("sidekiq").probes?.exec, "its healthcheck checks the process");
         },
     },
     "self-calling-healthcheck": {
@@ -676,7 +743,7 @@ const carried: Record<string, (svc: ComposeService, s: TranslatedService, dir: s
     secrets: (svc, s) => svc.secrets.every((e: unknown) => mountPaths(s).includes(fileTarget(e, "/run/secrets/"))),
     configs: (svc, s) => svc.configs.every((e: unknown) => mountPaths(s).includes(fileTarget(e, "/"))),
     restart: (svc, s) => !!s.job || svc.restart !== "no",
-    user: (svc, s) => workload(s).security.runAsUser === Number(String(svc.user).split(":")[0]),
+    user: (svc, s) => workload(s).security.runAsUser === Number(String(svc.user).split(":")[0].replace(/^root$/, "0")),
     working_dir: (svc, s) => workload(s).workingDir === svc.working_dir,
     labels: (svc, s) => !!(s.web ?? s.job)?.podAnnotations,
     profiles: () => true,
