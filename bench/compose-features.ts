@@ -18,7 +18,7 @@ function podSpecs(objects: Obj[]): Obj[] {
     return objects.flatMap((o) => (o.spec?.template?.spec ? [o.spec.template.spec] : o.kind === "Pod" ? [o.spec] : []));
 }
 
-/** The features the objects show: a probe, an init wait, a claim, a Secret, a ConfigMap, limits, a Job, a non-root pod. */
+/** The features the objects show: a probe, an init wait, a claim, a Secret, a mounted ConfigMap, limits, a Job, a pod's user. */
 export function featuresOf(objects: Obj[]): Set<Feature> {
     const pods = podSpecs(objects);
     const containers = pods.flatMap((p) => p.containers ?? []);
@@ -28,7 +28,8 @@ export function featuresOf(objects: Obj[]): Set<Feature> {
     if (objects.some((o) => o.kind === "PersistentVolumeClaim") || objects.some((o) => o.spec?.volumeClaimTemplates?.length)) found.add("claims");
     if (pods.some((p) => (p.volumes ?? []).some((v: Obj) => v.emptyDir?.medium === "Memory"))) found.add("tmpfs");
     if (objects.some((o) => o.kind === "Secret")) found.add("secrets");
-    if (objects.some((o) => o.kind === "ConfigMap")) found.add("configs");
+    // Files mounted from a ConfigMap; an env file's ConfigMap (kompose's) carries env, which both carry.
+    if (pods.some((p) => (p.volumes ?? []).some((v: Obj) => v.configMap))) found.add("configs");
     if (containers.some((c) => Object.keys(c.resources?.limits ?? {}).length + Object.keys(c.resources?.requests ?? {}).length > 0)) found.add("resources");
     if (objects.some((o) => o.kind === "Job")) found.add("jobs");
     if (pods.some((p) => p.securityContext?.runAsNonRoot || p.securityContext?.runAsUser)) found.add("security");
