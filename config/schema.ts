@@ -307,6 +307,7 @@ export const cluster = z.object({
     target: z.enum(["local", "kubeconfig", "k3s"]).default("local"),
     /** The local control plane's node: kwok (simulated, fast) or real (runs containers); read by scripts/cluster.sh. */
     local: z.object({ nodes: z.enum(["kwok", "real"]).default("kwok") }).strict().default({}),
+    /** With target "kubeconfig": the file; unset, where kubectl looks (KUBECONFIG's first file, else ~/.kube/config). */
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
     k3s: k3s.optional(),
@@ -321,11 +322,11 @@ export const cluster = z.object({
     for (const problem of meshProblems(c)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });
     }
-    if (c.target === "kubeconfig" && !c.kubeconfig) {
+    if (c.target !== "kubeconfig" && c.kubeconfig) {
         ctx.addIssue({
             code: z.ZodIssueCode.custom,
             path: ["kubeconfig"],
-            message: "target \"kubeconfig\" needs the path of a kubeconfig file, e.g. ~/.kube/config",
+            message: `applies only to target "kubeconfig" (this stack's target is "${c.target}", whose kubeconfig kubestrap knows); remove it`,
         });
     }
     if (c.target !== "local" && c.local.nodes !== "kwok") {

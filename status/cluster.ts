@@ -49,7 +49,8 @@ export function clusterAccess(stack: string, kubeconfigFlag?: string): ClusterAc
     const target = cluster.target ?? "local";
     if (target === "local" || target === "kubeconfig") {
         const file = kubeconfigPath({ target, kubeconfig: String(cluster.kubeconfig ?? "") });
-        const what = target === "local" ? "the local control plane (start it with `npm run cluster:up` or `npm run up`)" : `kubestrap:cluster.kubeconfig of stack ${stack}`;
+        const what = target === "local" ? "the local control plane (start it with `npm run cluster:up` or `npm run up`)"
+            : cluster.kubeconfig ? `kubestrap:cluster.kubeconfig of stack ${stack}` : `stack ${stack} targets the cluster kubectl would use: KUBECONFIG, else ~/.kube/config`;
         return { kubeconfig: readKubeconfig(file, what), context: cluster.context, source: file };
     }
     try {

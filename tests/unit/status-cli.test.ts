@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { kubeconfigPath } from "../../stacks/kubeconfig-path";
 import { exitCodes } from "../../status/cluster";
 import { buildReport } from "../../status/report";
 import { renderReport } from "../../status/render";
@@ -16,8 +17,9 @@ const root = path.resolve(__dirname, "..", "..");
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     // Asynchronously: a test's stand-in API server answers from this process while the CLI waits.
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, [path.join(root, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", path.join(root, "status", "cli.ts"), ...args],
-            { cwd: root, env: { ...process.env, NO_COLOR: "1", KUBESTRAP_STACK: "", DISABLE_V8_COMPILE_CACHE: "1", ...env } });
+        // As `npm run status` runs it: compiled once per change of the sources (scripts/cli.sh).
+        const child = spawn("bash", [path.join(root, "scripts", "cli.sh"), "status/cli", ...args],
+            { cwd: root, env: { ...process.env, NO_COLOR: "1", KUBESTRAP_STACK: "", ...env } });
         let stdout = "", stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => (stderr += d));
@@ -124,6 +126,34 @@ describe("the status and logs commands", function () {
         } finally {
             server.close();
         }
+    });
+
+    it("honours KUBECONFIG for a stack that targets the cluster kubectl would use (target kubeconfig, no file)", async () => {
+        const server = http.createServer((req, res) => {
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify(new URL(req.url!, "http://x").pathname === "/api/v1/nodes"
+                ? { kind: "NodeList", apiVersion: "v1", items: [{ metadata: { name: "from-kubeconfig-env" }, status: { conditions: [{ type: "Ready", status: "True" }] } }] }
+                : { kind: "List", apiVersion: "v1", items: [] }));
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const file = path.join(dir, "kubeconfig-env");
+        fs.writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${(server.address() as { port: number }).port}", insecure-skip-tls-verify: true}}]\n` +
+            "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n");
+        const stackDir = path.join(root, "examples", "unit-kubeconfig-env");
+        fs.mkdirSync(stackDir);
+        try {
+            fs.writeFileSync(path.join(stackDir, "Pulumi.unit-kubeconfig-env.yaml"), "config:\n  kubestrap:cluster:\n    target: kubeconfig\n");
+            const r = await cli(["status", "--stack", "unit-kubeconfig-env", "--json"], { KUBECONFIG: `${file}${path.delimiter}/nonexistent/second` });
+            assert.strictEqual(r.code, 0, r.stderr + r.stdout);
+            assert.deepStrictEqual(JSON.parse(r.stdout).nodes.map((n: any) => n.name), ["from-kubeconfig-env"]);
+            const local = await cli(["status", "--json"], { KUBECONFIG: file, KUBESTRAP_LOCAL_DIR: path.join(dir, "no-local") });
+            assert.notStrictEqual(local.code, 0, "a local stack reads its own cluster's kubeconfig, not KUBECONFIG");
+        } finally {
+            fs.rmSync(stackDir, { recursive: true, force: true });
+            server.close();
+        }
+        assert.strictEqual(kubeconfigPath({ target: "kubeconfig" }, {}), path.join(os.homedir(), ".kube", "config"));
+        assert.strictEqual(kubeconfigPath({ target: "kubeconfig", kubeconfig: "/etc/k.yaml" }, { KUBECONFIG: "/other" }), "/etc/k.yaml", "the stack's file wins");
     });
 
     it("says plainly that a kwok node runs no container, even when all is healthy", () => {
