@@ -2,9 +2,8 @@
 // way, created as children of the component that calls them.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appNetworkPolicy } from "./app-network-policies";
+import { appNetworkPolicy, AppPolicySettings } from "./app-network-policies";
 import { ingressFor, IngressSettings } from "./ingress-spec";
-import type { WebAppArgs } from "./web-app";
 
 export interface ExposedApp {
     /** The component's Pulumi name: children are `${name}-ingress`, `${name}-network-policy`. */
@@ -29,7 +28,7 @@ export function appIngress(a: ExposedApp, settings: IngressSettings, serviceName
 }
 
 /** Deny-all and the flows `policy` names, in one NetworkPolicy; the ingress controller is let in only when the app has an Ingress. */
-export function appPolicies(a: ExposedApp, policy: NonNullable<WebAppArgs["networkPolicy"]>, hasIngress: boolean): void {
+export function appPolicies(a: ExposedApp, policy: AppPolicySettings, hasIngress: boolean): void {
     const plan = appNetworkPolicy({
         ...policy,
         app: a.app, selector: a.selector, port: a.port,

@@ -59,3 +59,6 @@ export function appNetworkPolicy(a: AppPolicyArgs): PolicyPlan {
         },
     };
 }
+
+/** An app's policy settings as its config gives them: the rest (its name, selector, port) the app knows. */
+export type AppPolicySettings = Omit<AppPolicyArgs, "app" | "selector" | "port" | "ingressControllerNamespace"> & { ingressControllerNamespace: string };

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { imageProblem } from "../config/formats";
 import { appIngress, appPolicies } from "./app-exposure";
-import { AppPolicyArgs } from "./app-network-policies";
+import { AppPolicySettings } from "./app-network-policies";
 import { IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { loosenedAnnotation, loosenedSettings, podSecurityContext, SecurityOverrides } from "./pod-security";
@@ -64,7 +64,7 @@ export interface WebAppArgs {
      * Deny all traffic to and from the app's pods but DNS and these flows. The ingress
      * controller's namespace is let in when the app has an Ingress. Unset: no policies.
      */
-    networkPolicy?: Omit<AppPolicyArgs, "app" | "selector" | "port" | "ingressControllerNamespace"> & { ingressControllerNamespace: string };
+    networkPolicy?: AppPolicySettings;
 }
 
 /** Problems with the args that Kubernetes would only reject later, or not at all. */

@@ -1,17 +1,9 @@
 // Installs the add-ons that are on, in registry order, each after the add-ons it waits for.
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedAddons } from "../config";
-import { CephStorage } from "../components/addons/ceph-storage";
-import { CertManager } from "../components/addons/cert-manager";
-import { ExternalDns } from "../components/addons/external-dns";
-import { Flux } from "../components/addons/flux";
-import { IngressNginx } from "../components/addons/ingress-nginx";
-import { Longhorn } from "../components/addons/longhorn";
-import { MetalLb } from "../components/addons/metallb";
-import { ObservabilityStack } from "../components/addons/observability-stack";
 import { AddonName, registry } from "../components/addons/registry";
 import { resourceValues } from "../components/addons/resources";
-import { SealedSecrets } from "../components/addons/sealed-secrets";
+import { CephStorage, CertManager, ExternalDns, Flux, IngressNginx, Longhorn, MetalLb, ObservabilityStack, SealedSecrets } from "../lib";
 import { EnvironmentProfile } from "./environments";
 
 export interface InstalledAddons {

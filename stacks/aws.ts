@@ -4,12 +4,10 @@ import { isIP } from "net";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedCluster } from "../config";
-import { AwsIdentity } from "../components/aws-identity";
-import { AwsNetwork } from "../components/aws-network";
-import { AwsWorkerPool, AwsWorkerPoolArgs, ec2Arch } from "../components/aws-worker-pool";
+import { ec2Arch } from "../components/aws-worker-pool";
 import { WorkerSettings } from "../components/aws-user-data";
-import { K3sCluster } from "../components/k3s-cluster";
-import { MeshNetwork, MeshNetworkArgs } from "../components/mesh-network";
+import { AwsIdentity, AwsNetwork, AwsWorkerPool, AwsWorkerPoolArgs } from "../lib/aws";
+import { K3sCluster, MeshNetwork, MeshNetworkArgs } from "../lib/cluster";
 
 /** The mesh the pools join: the component, and the settings it was made from. */
 export interface PoolMesh { network: MeshNetwork; args: MeshNetworkArgs }
