@@ -1,4 +1,4 @@
-// kubestrap's own directory, the one with its package.json, found up from this file: the program
+// kubestrap's own directory (its package.json, or the project's Pulumi.yaml), found up from this file: the program
 // runs from its sources here, compiled into .kubestrap/<kind>/<hash>/ (scripts/compile.sh), or
 // from the package's dist/ in another project's node_modules; the files read beside the sources
 // (k3s flag lists, the Compose schema) stay beside them. In this repository it is also the
@@ -16,8 +16,9 @@ function isKubestrap(dir: string): boolean {
 
 function findProjectDir(from: string): string {
     for (let dir = from; ; dir = path.dirname(dir)) {
-        if (isKubestrap(dir)) return dir;
-        if (path.dirname(dir) === dir) throw new Error(`kubestrap: no kubestrap package.json in ${from} or above it; run it from its project, or install the package`);
+        // Installed as a package, its own package.json comes before the consuming project's Pulumi.yaml.
+        if (isKubestrap(dir) || fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+        if (path.dirname(dir) === dir) throw new Error(`kubestrap: no Pulumi.yaml or kubestrap package.json in ${from} or above it; run it from its project, or install the package`);
     }
 }
 

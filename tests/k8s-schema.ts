@@ -1,5 +1,6 @@
 // Validates the objects the program emits against the Kubernetes OpenAPI schema (kubernetes-models).
 import { Registered, reveal } from "./mocks";
+import { unknownFields } from "./openapi-fields";
 
 // kubernetes-models ships ES modules only; keep a real dynamic import past the CommonJS compiler.
 const importModule = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
@@ -28,6 +29,11 @@ export async function schemaErrors(resources: Registered[]): Promise<string[]> {
             new Model(reveal(resource.inputs)).validate();
         } catch (e) {
             errors.push(`${resource.type} ${resource.name}: ${(e as Error).message}`);
+        }
+        // The models' validators take any field; the API server's own field lists do not.
+        const [, group, version] = /^kubernetes:([^/]+)\/([^:]+):/.exec(resource.type)!;
+        for (const field of unknownFields(`${group}/${version}/${kind}`, reveal(resource.inputs))) {
+            errors.push(`${resource.type} ${resource.name}: unknown field ${field}`);
         }
     }
     return errors;

@@ -131,7 +131,7 @@ describe("apps from compose, TOML and a folder on the real engine and a local AP
     });
 
     it("adopts the compose app's namespace when kubestrap:namespaces lists it: policies added, the namespace kept", async () => {
-        env.writeConfig({ ...stackConfig(env), "kubestrap:namespaces": [{ name: "shop", networkPolicy: { sameNamespace: true } }] });
+        env.writeConfig({ ...stackConfig(env), "kubestrap:namespaces": [{ name: "shop", podSecurity: "baseline", networkPolicy: { sameNamespace: true } }] });
         const before = (await env.json("get", "namespace", "shop")).metadata.uid;
         const changes = (await env.previewSteps()).filter((s) => s.op !== "same");
         const byOp = (op: string) => changes.filter((s) => s.op === op).map((s) => `${s.type}:${s.name}`).sort();

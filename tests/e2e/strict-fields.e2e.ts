@@ -11,6 +11,7 @@ import { stringify } from "yaml";
 import { renderManifests } from "../../compose/cli";
 import { loadCompose } from "../../compose/load";
 import { translateCompose } from "../../compose/translate";
+import { compactOpenApi, openApiFieldsFile } from "../openapi-fields";
 import { renderedStacks, renderStack } from "../rendered-stacks";
 import { E2eEnv } from "./harness";
 
@@ -48,6 +49,14 @@ describe("the stacks' rendered objects on the real API server, strict field vali
             return String((e as Error).message).split("\n").filter((l) => /^Error from server|error validating|unknown field|is invalid/.test(l));
         }
     }
+
+    it("has the unit suite's field lists as this API server serves them (tests/fixtures/k8s-openapi-fields.json)", async () => {
+        const served = compactOpenApi(JSON.parse(await env.kubectl("get", "--raw", "/openapi/v2")));
+        if (process.env.KUBESTRAP_UPDATE_FIXTURES === "1") fs.writeFileSync(openApiFieldsFile, JSON.stringify(served) + "\n");
+        const fixture = JSON.parse(fs.readFileSync(openApiFieldsFile, "utf8"));
+        assert.deepStrictEqual(fixture, served, "the fixture drifted from the API server: regenerate it with KUBESTRAP_UPDATE_FIXTURES=1");
+        assert.ok(Object.keys(served.kinds).length > 50 && (served.definitions["io.k8s.api.core.v1.Container"] as Record<string, string>).readinessProbe === "io.k8s.api.core.v1.Probe");
+    });
 
     it("refuses a misspelt field (a positive control)", async () => {
         const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "planted", namespace: "default" },
