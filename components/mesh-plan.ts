@@ -247,6 +247,8 @@ export function managedTlsScript(address: string, stamp: string, sudo: string): 
     const { managedCa: ca, managedCaKey: caKey, headscaleCert: cert, headscaleKey: key } = meshPaths;
     return [
         "set -eu",
+        // Keys are made root-only from their first byte; the certificates are opened up below.
+        "umask 077",
         `# rotation: ${stamp}`,
         `command -v openssl >/dev/null || { echo "kubestrap makes Headscale's certificate with openssl, which this host lacks: install it (apt install openssl), or give mesh.headscale.tls" >&2; exit 1; }`,
         `${sudo}mkdir -p /etc/headscale`,
@@ -264,7 +266,7 @@ export function managedTlsScript(address: string, stamp: string, sudo: string): 
         "  rm -rf \"$tmp\"",
         `  if ${sudo}systemctl is-active --quiet headscale 2>/dev/null; then ${sudo}systemctl restart headscale; fi`,
         "fi",
-        `${sudo}chmod 600 '${caKey}' && ${sudo}chmod 644 '${ca}'`,
+        `${sudo}chmod 600 '${caKey}' '${key}' && ${sudo}chmod 644 '${ca}' '${cert}'`,
         `${sudo}cat '${ca}'`,
     ].join("\n");
 }
