@@ -30,3 +30,6 @@ export function composeCpus(value: string | number): string | undefined {
     if (!Number.isFinite(n) || n <= 0) return undefined;
     return `${Math.round(n * 1000)}m`;
 }
+
+/** Compose reads these boolean spellings where a value was interpolated into a string. */
+export const flag = (value: unknown) => value === true || (typeof value === "string" && /^(true|yes|y|on)$/i.test(value));
