@@ -3,10 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { mcpContainer, McpServer, McpServerArgs, mcpServerArgs } from "../../components/mcp-server";
 import { parseConfig } from "../../config";
-import {
-    defaultNodeImage, defaultPythonImage, loadMcpDirectory, loadMcpFile, loadMcpServers, mcpSecretConfigKeys, mcpServersConfig, McpSources,
-    readMcpFile, ResolvedMcpServer, tomlKeyLines,
-} from "../../config/mcp";
+import { defaultNodeImage, defaultPythonImage, mcpServersConfig, ResolvedMcpServer } from "../../config/mcp";
+import { loadMcpDirectory, loadMcpFile, readMcpFile, tomlKeyLines } from "../../config/mcp-files";
+import { loadMcpServers, mcpSecretConfigKeys, McpSources } from "../../config/mcp-resolve";
 import { ConfigError, formatIssue } from "../../config/problems";
 import { schemaErrors } from "../k8s-schema";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
@@ -56,7 +55,7 @@ function inlineProblems(raw: unknown): string[] {
     return result.success ? [] : result.error.issues.map((i) => formatIssue({ ...i, path: ["mcpServers", ...i.path] }));
 }
 
-describe("MCP server files (config/mcp.ts)", () => {
+describe("MCP server files (config/mcp-files.ts)", () => {
     it("reads b00t's own examples as b00t writes them, with a pinned runtime chosen by the command", () => {
         const servers = loadMcpDirectory(path.join(fixtures, "valid"), read, (d) => fs.readdirSync(d));
         const byName = Object.fromEntries(servers.map((s) => [s.name, s]));
