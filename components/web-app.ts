@@ -6,7 +6,7 @@ import { AppPolicySettings } from "./app-network-policies";
 import { IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { loosenedAnnotation, loosenedSettings, podSecurityContext, SecurityOverrides } from "./pod-security";
-import { containerFor, PortSettings, ProbesSettings, Resources, volumesFor, waitContainer } from "./web-app-specs";
+import { containerFor, ContainerSettings, PortSettings, ProbesSettings, Resources, volumesFor, waitContainer } from "./web-app-specs";
 
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
@@ -124,147 +124,31 @@ export class WebApp extends pulumi.ComponentResource {
         const meta = (suffix = "") => ({ name: `${app}${suffix}`, namespace: args.namespace, labels });
         const child = { parent: this };
 
-        const configMap = args.config && new k8s.core.v1.ConfigMap(`${name}-config`, {
-            metadata: meta("-config"),
-            data: args.config.data,
-        }, child);
-
-        const secretEnv = args.secretEnv ?? {};
-        const secretEnvNames = Object.keys(secretEnv).sort();
-        const secret = secretEnvNames.length > 0 ? new k8s.core.v1.Secret(`${name}-secret`, {
-            metadata: meta("-secret"),
-            type: "Opaque",
-            stringData: Object.fromEntries(secretEnvNames.map((k) => [k, pulumi.secret(secretEnv[k])])),
-        }, child) : undefined;
-
-        const sharedClaim = args.persistence?.accessMode === "ReadWriteMany";
-        const claim = args.persistence && new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
-            metadata: {
-                ...meta("-data"),
-                annotations: { "pulumi.com/skipAwait": "true" },
-            },
-            spec: {
-                accessModes: [args.persistence.accessMode ?? "ReadWriteOnce"],
-                ...(args.persistence.storageClass ? { storageClassName: args.persistence.storageClass } : {}),
-                resources: { requests: { storage: args.persistence.size } },
-            },
-        }, { ...child, protect: args.protectData, retainOnDelete: args.protectData });
-
-        const settings = {
-            image: args.image,
-            port,
-            ports: args.ports,
-            command: args.command,
-            args: args.args,
-            workingDir: args.workingDir,
-            env: args.env ?? {},
-            secretEnvNames,
-            secretName: secret?.metadata.name,
-            configMapName: configMap?.metadata.name,
-            configMountPath: args.config?.mountPath,
-            dataClaimName: claim?.metadata.name,
-            dataMountPath: args.persistence?.mountPath,
-            extraMounts: args.volumeMounts,
-            probes: args.probes ?? {},
-            resources: args.resources ?? {},
-            security: args.security ?? {},
+        const { configMap, secret, secretEnvNames, claim, sharedClaim } = webAppStorage(name, args, meta, child);
+        const settings: ContainerSettings = {
+            image: args.image, port, ports: args.ports, command: args.command, args: args.args, workingDir: args.workingDir,
+            env: args.env ?? {}, secretEnvNames, secretName: secret?.metadata.name,
+            configMapName: configMap?.metadata.name, configMountPath: args.config?.mountPath,
+            dataClaimName: claim?.metadata.name, dataMountPath: args.persistence?.mountPath, extraMounts: args.volumeMounts,
+            probes: args.probes ?? {}, resources: args.resources ?? {}, security: args.security ?? {},
         };
-        const { volumes, mounts } = volumesFor(settings);
-        // No probes, or readiness only (a compose service without a healthcheck: Docker restarts nothing), is the config's choice.
-        const loosened = loosenedSettings(args.security, !!settings.probes.none || !!settings.probes.readinessOnly);
-        const annotations = { ...args.podAnnotations, ...(loosened.length ? { [loosenedAnnotation]: loosened.join(",") } : {}) };
-        const podTemplate = {
-            metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
-            spec: {
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(args.security),
-                ...(args.hostAliases?.length ? { hostAliases: args.hostAliases } : {}),
-                ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
-                ...(args.waitFor?.length ? { initContainers: args.waitFor.map((w) => waitContainer(w.host, w.port, args.security ?? {}, args.waitImage)) } : {}),
-                containers: [containerFor(app, settings, mounts)],
-                volumes: [...volumes, ...(args.volumes ?? [])],
-            },
-        };
-        // With an autoscaler the HPA owns the replica count; setting it here would fight it on every up.
-        const replicas = args.autoscaling ? {} : { replicas: args.replicas ?? 1 };
+        const podTemplate = webAppPodTemplate(app, args, settings, labels);
         const stateful = args.kind === "StatefulSet";
-        const serviceless = args.ports?.length === 0;
         const servicePorts = args.ports
             ? args.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol ?? "TCP" }))
             : [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }];
-        // A StatefulSet's governing Service is headless: it gives each pod a stable DNS name.
-        const governing = stateful && !serviceless ? new k8s.core.v1.Service(`${name}-headless`, {
-            metadata: meta("-headless"),
-            spec: { clusterIP: "None", selector, ports: servicePorts },
-        }, child) : undefined;
-        const workload = stateful
-            ? new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
-                metadata: meta(),
-                spec: {
-                    ...replicas,
-                    serviceName: governing ? governing.metadata.name : app,
-                    selector: { matchLabels: selector },
-                    template: podTemplate,
-                    volumeClaimTemplates: (args.claimTemplates ?? []).map((c) => ({
-                        metadata: { name: c.name, labels },
-                        spec: {
-                            accessModes: ["ReadWriteOnce"],
-                            ...(c.storageClass ? { storageClassName: c.storageClass } : {}),
-                            resources: { requests: { storage: c.size } },
-                        },
-                    })),
-                },
-            }, child)
-            : new k8s.apps.v1.Deployment(`${name}-deployment`, {
-                metadata: meta(),
-                spec: {
-                    ...replicas,
-                    selector: { matchLabels: selector },
-                    // A ReadWriteOnce claim is attached to one node at a time: the old pod goes before the new one comes.
-                    strategy: (claim && !sharedClaim) || args.volumes?.some((v) => v.persistentVolumeClaim) ? { type: "Recreate" } : { type: "RollingUpdate" },
-                    template: podTemplate,
-                },
-            }, child);
-
+        const serviceless = args.ports?.length === 0;
+        const workload = webAppWorkload(name, app, args, { meta, selector, labels, podTemplate, servicePorts, serviceless, recreate: (!!claim && !sharedClaim) }, child);
         const service = serviceless ? undefined : new k8s.core.v1.Service(`${name}-service`, {
             metadata: meta(),
-            spec: {
-                type: "ClusterIP",
-                selector,
-                ports: servicePorts,
-            },
+            spec: { type: "ClusterIP", selector, ports: servicePorts },
         }, child);
 
         const exposed = { name, app, namespace: args.namespace, labels, selector, port, parent: this };
         if (args.ingress && service) {
             this.url = appIngress(exposed, args.ingress, service.metadata.name);
         }
-
-        if (args.autoscaling) {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
-                metadata: meta(),
-                spec: {
-                    scaleTargetRef: { apiVersion: "apps/v1", kind: stateful ? "StatefulSet" : "Deployment", name: workload.metadata.name },
-                    minReplicas: args.autoscaling.minReplicas,
-                    maxReplicas: args.autoscaling.maxReplicas,
-                    metrics: [{
-                        type: "Resource",
-                        resource: {
-                            name: "cpu",
-                            target: { type: "Utilization", averageUtilization: args.autoscaling.targetCPUUtilizationPercentage ?? 80 },
-                        },
-                    }],
-                },
-            }, child);
-        }
-
-        if (args.disruptionBudget) {
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-                metadata: meta(),
-                spec: { ...args.disruptionBudget, selector: { matchLabels: selector } },
-            }, child);
-        }
-
+        webAppScaling(name, args, meta, selector, { kind: stateful ? "StatefulSet" : "Deployment", name: workload.metadata.name }, child);
         if (args.networkPolicy) {
             appPolicies(exposed, args.networkPolicy, !!args.ingress);
         }
@@ -279,5 +163,121 @@ export class WebApp extends pulumi.ComponentResource {
             internalUrl: this.internalUrl,
             url: this.url,
         });
+    }
+}
+
+type Meta = (suffix?: string) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
+
+/** The app's ConfigMap, env Secret and data claim, each when its args ask for it. */
+function webAppStorage(name: string, args: WebAppArgs, meta: Meta, child: pulumi.CustomResourceOptions) {
+    const configMap = args.config && new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta("-config"), data: args.config.data }, child);
+    const secretEnv = args.secretEnv ?? {};
+    const secretEnvNames = Object.keys(secretEnv).sort();
+    const secret = secretEnvNames.length > 0 ? new k8s.core.v1.Secret(`${name}-secret`, {
+        metadata: meta("-secret"),
+        type: "Opaque",
+        stringData: Object.fromEntries(secretEnvNames.map((k) => [k, pulumi.secret(secretEnv[k])])),
+    }, child) : undefined;
+    const sharedClaim = args.persistence?.accessMode === "ReadWriteMany";
+    const claim = args.persistence && new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
+        metadata: { ...meta("-data"), annotations: { "pulumi.com/skipAwait": "true" } },
+        spec: {
+            accessModes: [args.persistence.accessMode ?? "ReadWriteOnce"],
+            ...(args.persistence.storageClass ? { storageClassName: args.persistence.storageClass } : {}),
+            resources: { requests: { storage: args.persistence.size } },
+        },
+    }, { ...child, protect: args.protectData, retainOnDelete: args.protectData });
+    return { configMap, secret, secretEnvNames, claim, sharedClaim };
+}
+
+/** The pod: the app's container, its volumes, the waits for its dependencies, and what config loosened. */
+function webAppPodTemplate(app: string, args: WebAppArgs, settings: ContainerSettings, labels: Record<string, string>) {
+    const { volumes, mounts } = volumesFor(settings);
+    // No probes, or readiness only (a compose service without a healthcheck: Docker restarts nothing), is the config's choice.
+    const loosened = loosenedSettings(args.security, !!settings.probes.none || !!settings.probes.readinessOnly);
+    const annotations = { ...args.podAnnotations, ...(loosened.length ? { [loosenedAnnotation]: loosened.join(",") } : {}) };
+    return {
+        metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
+        spec: {
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(args.security),
+            ...(args.hostAliases?.length ? { hostAliases: args.hostAliases } : {}),
+            ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
+            ...(args.waitFor?.length ? { initContainers: args.waitFor.map((w) => waitContainer(w.host, w.port, args.security ?? {}, args.waitImage)) } : {}),
+            containers: [containerFor(app, settings, mounts)],
+            volumes: [...volumes, ...(args.volumes ?? [])],
+        },
+    };
+}
+
+interface WorkloadParts {
+    meta: Meta;
+    selector: Record<string, string>;
+    labels: Record<string, string>;
+    podTemplate: ReturnType<typeof webAppPodTemplate>;
+    servicePorts: { name: string; port: number; targetPort: string; protocol: string }[];
+    serviceless: boolean;
+    /** A ReadWriteOnce claim is attached to one node at a time: the old pod goes before the new one comes. */
+    recreate: boolean;
+}
+
+/** A Deployment, or a StatefulSet with its governing headless Service and claim templates. */
+function webAppWorkload(name: string, app: string, args: WebAppArgs, w: WorkloadParts, child: pulumi.CustomResourceOptions): k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet {
+    // With an autoscaler the HPA owns the replica count; setting it here would fight it on every up.
+    const replicas = args.autoscaling ? {} : { replicas: args.replicas ?? 1 };
+    if (args.kind !== "StatefulSet") {
+        return new k8s.apps.v1.Deployment(`${name}-deployment`, {
+            metadata: w.meta(),
+            spec: {
+                ...replicas,
+                selector: { matchLabels: w.selector },
+                strategy: w.recreate || args.volumes?.some((v) => v.persistentVolumeClaim) ? { type: "Recreate" } : { type: "RollingUpdate" },
+                template: w.podTemplate,
+            },
+        }, child);
+    }
+    // A StatefulSet's governing Service is headless: it gives each pod a stable DNS name.
+    const governing = w.serviceless ? undefined : new k8s.core.v1.Service(`${name}-headless`, {
+        metadata: w.meta("-headless"),
+        spec: { clusterIP: "None", selector: w.selector, ports: w.servicePorts },
+    }, child);
+    return new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
+        metadata: w.meta(),
+        spec: {
+            ...replicas,
+            serviceName: governing ? governing.metadata.name : app,
+            selector: { matchLabels: w.selector },
+            template: w.podTemplate,
+            volumeClaimTemplates: (args.claimTemplates ?? []).map((c) => ({
+                metadata: { name: c.name, labels: w.labels },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    ...(c.storageClass ? { storageClassName: c.storageClass } : {}),
+                    resources: { requests: { storage: c.size } },
+                },
+            })),
+        },
+    }, child);
+}
+
+/** The HorizontalPodAutoscaler and PodDisruptionBudget, when config asks for them. */
+function webAppScaling(name: string, args: WebAppArgs, meta: Meta, selector: Record<string, string>,
+    target: { kind: string; name: pulumi.Output<string> }, child: pulumi.CustomResourceOptions): void {
+    if (args.autoscaling) {
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
+            metadata: meta(),
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: target.kind, name: target.name },
+                minReplicas: args.autoscaling.minReplicas,
+                maxReplicas: args.autoscaling.maxReplicas,
+                metrics: [{
+                    type: "Resource",
+                    resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.autoscaling.targetCPUUtilizationPercentage ?? 80 } },
+                }],
+            },
+        }, child);
+    }
+    if (args.disruptionBudget) {
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(), spec: { ...args.disruptionBudget, selector: { matchLabels: selector } } }, child);
     }
 }
