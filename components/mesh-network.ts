@@ -81,16 +81,36 @@ export class MeshNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: MeshNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubestrap:mesh:MeshNetwork", name, {}, opts);
+        this.hostKeys = {};
+        const steps = this.meshSteps(name, args);
+        const { headscale, ca } = this.headscale(args, steps);
+        this.ca = ca;
+        const { keys, users, poolKeys } = this.issueKeys(args, steps, headscale);
+        this.poolKeys = poolKeys;
+        this.addresses = {};
+        this.ready = [];
+        // The first node (the first server) joins first, then the others side by side: it
+        // takes the prefix's first address on a new mesh, as k3s's join URL is its.
+        let firstJoin: pulumi.Resource | undefined;
+        for (const node of args.nodes) {
+            const join = this.joinNode(node, args, steps, { key: keys[node.group], user: users[node.group], ca, after: firstJoin });
+            firstJoin = firstJoin ?? join;
+            this.addresses[node.name] = join.stdout.apply((s) => parseAddresses(s ?? ""));
+            this.ready.push(join);
+        }
+        this.serverUrl = pulumi.output(args.headscale.serverUrl);
+        this.keys = pulumi.secret(pulumi.all(keys));
+        this.registerOutputs({ serverUrl: this.serverUrl, ca: this.ca, addresses: this.addresses, keys: this.keys, poolKeys: this.poolKeys });
+    }
+
+    /** Steps on the hosts, each pinned to its host's key; one preflight per host, which reads that key at first contact. */
+    private meshSteps(name: string, args: MeshNetworkArgs): MeshSteps {
         const sudo = args.sudo ? "sudo " : "";
         const hostOf = (c: HostConnection) => c.kind === "ssh" ? c.host : "localhost";
         const preflights = new Map<string, pulumi.Resource>();
-        this.hostKeys = {};
-
         const steps = new HostSteps(this, name, sudo);
         const keyOf = (on: HostConnection) => on.kind === "ssh" ? this.hostKeys[on.host] ?? on.hostKey : undefined;
         const run = (id: string, on: HostConnection, cmd: StepArgs, extra: pulumi.CustomResourceOptions = {}) => steps.run(id, on, cmd, keyOf(on), extra);
-
-        // One preflight per host, pinned to its configured key or the one read at first contact.
         const preflight = (on: HostConnection): pulumi.Resource => {
             const host = hostOf(on);
             if (!preflights.has(host)) {
@@ -104,7 +124,11 @@ export class MeshNetwork extends pulumi.ComponentResource {
         };
         const stage = (id: string, on: HostConnection, source: string, target: string, after: pulumi.Resource): pulumi.Resource =>
             steps.stage(id, on, source, target, keyOf(on), after);
+        return { sudo, run, preflight, stage };
+    }
 
+    /** Headscale on the coordinator, after its certificate when kubestrap makes it; and the CA nodes trust it by. */
+    private headscale(args: MeshNetworkArgs, { sudo, run, preflight, stage }: MeshSteps) {
         const coordinatorCheck = preflight(args.coordinator);
         const headscaleStaged = args.airGap?.headscale
             ? [stage("headscale", args.coordinator, args.airGap.headscale, `${meshPaths.staging}/headscale`, coordinatorCheck)] : [];
@@ -116,14 +140,18 @@ export class MeshNetwork extends pulumi.ComponentResource {
                 logging: "stderr",
             }, { dependsOn: [coordinatorCheck] })
             : undefined;
-        this.ca = managedTls ? managedTls.stdout.apply((s) => s.trim() + "\n") : pulumi.output(args.ca);
+        const ca = managedTls ? managedTls.stdout.apply((s) => s.trim() + "\n") : pulumi.output(args.ca);
         const install = headscaleInstallScript(args.headscale, args.policy, sudo, !!args.airGap?.headscale);
         // A new version, config or policy re-runs the install in place: Headscale's database stays.
         const headscale = run("headscale", args.coordinator, {
             create: install, update: install, delete: headscaleUninstallScript(sudo), logging: "stderr",
             ...(args.headscale.tls && args.headscale.tls !== "managed" ? { stdin: pulumi.secret(args.tlsKey ?? "") } : {}),
         }, { dependsOn: [coordinatorCheck, ...headscaleStaged, ...(managedTls ? [managedTls] : [])] });
+        return { headscale, ca };
+    }
 
+    /** A user and a key per node group, and a key per cloud pool. */
+    private issueKeys(args: MeshNetworkArgs, { sudo, run }: MeshSteps, headscale: pulumi.Resource) {
         const now = (args.now ?? (() => Math.floor(Date.now() / 1000)))();
         const groups = [...new Set([...args.nodes.map((n) => n.group), ...(args.pools?.length ? ["agents" as const] : [])])];
         const keys: Record<string, pulumi.Output<string>> = {};
@@ -142,7 +170,7 @@ export class MeshNetwork extends pulumi.ComponentResource {
             }, { dependsOn: [user], additionalSecretOutputs: ["stdout"] });
             keys[group] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
         }
-        this.poolKeys = {};
+        const poolKeys: Record<string, pulumi.Output<string>> = {};
         const poolExpiry = args.poolKeyExpirySeconds ?? args.keyExpirySeconds;
         for (const pool of args.pools ?? []) {
             const key = run(`key-pool-${pool}`, args.coordinator, {
@@ -152,41 +180,41 @@ export class MeshNetwork extends pulumi.ComponentResource {
                 // Past half its lifetime, an up puts a new key in the launch template and rolls the pool.
                 triggers: [args.keyRotation ?? "", poolExpiry, keyRenewalWindow(poolExpiry, now)],
             }, { dependsOn: [users.agents], additionalSecretOutputs: ["stdout"] });
-            this.poolKeys[pool] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
+            poolKeys[pool] = pulumi.secret(key.stdout.apply((s) => (s ?? "").trim()));
         }
-
-        this.addresses = {};
-        this.ready = [];
-        // The first node (the first server) joins first, then the others side by side: it
-        // takes the prefix's first address on a new mesh, as k3s's join URL is its.
-        let firstJoin: pulumi.Resource | undefined;
-        for (const node of args.nodes) {
-            const check = preflight(node.connection);
-            const airGap = args.airGap?.tailscale && args.airGap.tailscaled ? args.airGap : undefined;
-            const staged = airGap ? [
-                stage(`${node.name}-tailscale`, node.connection, airGap.tailscale!, `${meshPaths.staging}/tailscale`, check),
-                stage(`${node.name}-tailscaled`, node.connection, airGap.tailscaled!, `${meshPaths.staging}/tailscaled`, check),
-            ] : [];
-            // Created before the node joins, deleted after it left and before its user goes:
-            // Headscale forgets the node, then the user that held it.
-            const membership = run(`membership-${node.name}`, args.coordinator, { create: "true", delete: deleteNodeScript(node.name, sudo) },
-                { dependsOn: [users[node.group]] });
-            const authKey = run(`authkey-${node.name}`, node.connection, { ...authKeyScript(sudo, args.headscale.serverUrl), stdin: keys[node.group], logging: "none" },
-                { dependsOn: [check] });
-            const settings = this.ca.apply((ca) => ({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl, ca }));
-            const join = run(`join-${node.name}`, node.connection, {
-                create: settings.apply((n) => tailscaleJoinScript(n, sudo, !!airGap)),
-                update: settings.apply((n) => tailscaleUpdateScript(n, sudo)),
-                delete: tailscaleLeaveScript(sudo),
-                logging: "stderr",
-            }, { dependsOn: [check, authKey, membership, ...staged, ...(firstJoin ? [firstJoin] : [])] });
-            firstJoin = firstJoin ?? join;
-            this.addresses[node.name] = join.stdout.apply((s) => parseAddresses(s ?? ""));
-            this.ready.push(join);
-        }
-
-        this.serverUrl = pulumi.output(args.headscale.serverUrl);
-        this.keys = pulumi.secret(pulumi.all(keys));
-        this.registerOutputs({ serverUrl: this.serverUrl, ca: this.ca, addresses: this.addresses, keys: this.keys, poolKeys: this.poolKeys });
+        return { keys, users, poolKeys };
     }
+
+    /** Tailscale on a node, joined with its group's key (delivered apart), after the nodes before it. */
+    private joinNode(node: MeshHost, args: MeshNetworkArgs, { sudo, run, preflight, stage }: MeshSteps,
+        { key, user, ca, after }: { key: pulumi.Output<string>; user: pulumi.Resource; ca: pulumi.Output<string | undefined>; after?: pulumi.Resource }): RemoteStep {
+        const check = preflight(node.connection);
+        const airGap = args.airGap?.tailscale && args.airGap.tailscaled ? args.airGap : undefined;
+        const staged = airGap ? [
+            stage(`${node.name}-tailscale`, node.connection, airGap.tailscale!, `${meshPaths.staging}/tailscale`, check),
+            stage(`${node.name}-tailscaled`, node.connection, airGap.tailscaled!, `${meshPaths.staging}/tailscaled`, check),
+        ] : [];
+        // Created before the node joins, deleted after it left and before its user goes:
+        // Headscale forgets the node, then the user that held it.
+        const membership = run(`membership-${node.name}`, args.coordinator, { create: "true", delete: deleteNodeScript(node.name, sudo) },
+            { dependsOn: [user] });
+        const authKey = run(`authkey-${node.name}`, node.connection, { ...authKeyScript(sudo, args.headscale.serverUrl), stdin: key, logging: "none" },
+            { dependsOn: [check] });
+        const settings = ca.apply((ca) => ({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl, ca }));
+        return run(`join-${node.name}`, node.connection, {
+            create: settings.apply((n) => tailscaleJoinScript(n, sudo, !!airGap)),
+            update: settings.apply((n) => tailscaleUpdateScript(n, sudo)),
+            delete: tailscaleLeaveScript(sudo),
+            logging: "stderr",
+        }, { dependsOn: [check, authKey, membership, ...staged, ...(after ? [after] : [])] });
+    }
+}
+
+type RemoteStep = ReturnType<HostSteps["run"]>;
+
+interface MeshSteps {
+    sudo: string;
+    run: (id: string, on: HostConnection, cmd: StepArgs, extra?: pulumi.CustomResourceOptions) => RemoteStep;
+    preflight: (on: HostConnection) => pulumi.Resource;
+    stage: (id: string, on: HostConnection, source: string, target: string, after: pulumi.Resource) => pulumi.Resource;
 }
