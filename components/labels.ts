@@ -23,6 +23,11 @@ export function labelValue(value: string): string {
     return withHash(value.replace(/[^-_.A-Za-z0-9]/g, "-").slice(0, 54).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ""), value);
 }
 
+/** `name` when it fits in `max` characters; else its start and a hash of `whole` (the name it was made from), `max` long at most. */
+export function shortened(name: string, max: number, whole = name): string {
+    return name.length <= max ? name : withHash(name.slice(0, max - 9).replace(/-+$/, ""), whole);
+}
+
 /** A shortened name: `head` (54 characters at most) and a short hash of the `whole` it came from, the same every run. */
 export function withHash(head: string, whole: string): string {
     const hash = createHash("sha256").update(whole).digest("hex").slice(0, 8);

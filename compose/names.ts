@@ -1,7 +1,7 @@
 // Names as on a compose network, made valid for Kubernetes: service names (DNS-1035), the
 // aliases other services call one by (container_name, hostname, network aliases, links), and
 // names within their fields' limits, shortened with a hash only where they must be.
-import { withHash } from "../components/labels";
+import { shortened } from "../components/labels";
 import type { WebAppArgs } from "../components/web-app";
 import type { ComposeService } from "./load";
 
@@ -9,7 +9,7 @@ import type { ComposeService } from "./load";
 export const objectName = (name: string) => name.toLowerCase().replace(/[^a-z0-9.-]/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
 
 /** A pod volume's name (a DNS label, 63 at most): kept when it fits, else its start and a hash of the whole. */
-export const label63 = (name: string) => name.length <= 63 ? name : withHash(name.slice(0, 54).replace(/-+$/, ""), name);
+export const label63 = (name: string) => shortened(name, 63);
 
 export const volumeName = (source: string) => label63(`v-${source}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+$/, ""));
 
@@ -96,6 +96,5 @@ export function kubeName(name: string): string {
     if (serviceName.test(name)) return name;
     let kube = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
     if (!/^[a-z]/.test(kube)) kube = `s-${kube}`;
-    if (kube.length > 63) kube = withHash(kube.slice(0, 54).replace(/-+$/, ""), name);
-    return kube;
+    return shortened(kube, 63, name);
 }

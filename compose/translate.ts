@@ -2,7 +2,7 @@
 // WebApp args, Jobs, claims, ConfigMaps and Secrets, plus the warnings for what Kubernetes
 // cannot carry. Nothing is dropped silently: every service key is either translated, reported
 // as a warning, or an error (where the result would be wrong). compose/README.md lists them.
-import { withHash } from "../components/labels";
+import { shortened } from "../components/labels";
 import { baselineCapabilities, defaultUserId } from "../components/pod-security";
 import type { WebAppArgs } from "../components/web-app";
 import { imageProblem, secretLookingName } from "../config/formats";
@@ -267,7 +267,7 @@ export function translateCompose(project: ComposeProject, options: TranslateOpti
 
         const aliases = serviceAliases(svc, kube, activeNames, takenAliases, at, warn, linkAliases.get(name) ?? [], renamedHosts);
         // A StatefulSet's pods carry controller-revision-hash: <name>-<10 characters>, a label value (63 at most).
-        const appName = stateful && kube.length > maxStatefulSetName ? withHash(kube.slice(0, maxStatefulSetName - 9).replace(/-+$/, ""), kube) : kube;
+        const appName = stateful ? shortened(kube, maxStatefulSetName) : kube;
         if (appName !== kube) {
             aliases.unshift(kube);
             warn(at("volumes"), `its StatefulSet is named ${appName} (at most ${maxStatefulSetName} characters, so its pods' revision label fits); other services still reach it as ${kube}`);
