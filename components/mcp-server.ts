@@ -8,7 +8,7 @@ import { imageProblem } from "../config/formats";
 import { McpRuntime, mcpRuntimes, McpTransport, ResolvedMcpServer } from "../config/mcp";
 import { selectorLabels, standardLabels } from "./labels";
 import { containerSecurityContext, podSecurityContext } from "./pod-security";
-import { Resources } from "./web-app-specs";
+import { envSecret, Resources } from "./web-app-specs";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -156,13 +156,7 @@ export class McpServer extends pulumi.ComponentResource {
         const meta = (suffix = "") => ({ name: `${server}${suffix}`, namespace: args.namespace, labels });
         const child = { parent: this };
 
-        const secretEnv = args.secretEnv ?? {};
-        const secretEnvNames = Object.keys(secretEnv).sort();
-        const secret = secretEnvNames.length > 0 ? new k8s.core.v1.Secret(`${name}-env`, {
-            metadata: meta("-env"),
-            type: "Opaque",
-            stringData: Object.fromEntries(secretEnvNames.map((k) => [k, pulumi.secret(secretEnv[k])])),
-        }, child) : undefined;
+        const { secret, secretEnvNames } = envSecret(`${name}-env`, meta("-env"), args.secretEnv ?? {}, child);
 
         const container = mcpContainer(server, {
             image: args.image,

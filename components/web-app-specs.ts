@@ -82,6 +82,18 @@ export interface ContainerSettings {
 /** Waits for dependencies: pinned, and small enough to start in a second. */
 export const waitImage = "busybox:1.37.0";
 
+/** The Secret of a workload's secret env values (each a Pulumi secret), or none when there are none; and the names it holds, sorted. */
+export function envSecret(resourceName: string, metadata: k8s.types.input.meta.v1.ObjectMeta, secretEnv: Record<string, pulumi.Input<string>>,
+    opts: pulumi.CustomResourceOptions): { secret?: k8s.core.v1.Secret; secretEnvNames: string[] } {
+    const secretEnvNames = Object.keys(secretEnv).sort();
+    const secret = secretEnvNames.length > 0 ? new k8s.core.v1.Secret(resourceName, {
+        metadata,
+        type: "Opaque",
+        stringData: Object.fromEntries(secretEnvNames.map((k) => [k, pulumi.secret(secretEnv[k])])),
+    }, opts) : undefined;
+    return { secret, secretEnvNames };
+}
+
 /**
  * An init container that holds the pod until host:port accepts TCP connections (through a
  * Service, that means a Ready pod). `nc HOST PORT -e true` connects and exits at once, with

@@ -6,7 +6,7 @@ import { AppPolicySettings } from "./app-network-policies";
 import { IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { loosenedAnnotation, loosenedSettings, podSecurityContext, SecurityOverrides } from "./pod-security";
-import { containerFor, ContainerSettings, PortSettings, ProbesSettings, Resources, volumesFor, waitContainer } from "./web-app-specs";
+import { containerFor, ContainerSettings, envSecret, PortSettings, ProbesSettings, Resources, volumesFor, waitContainer } from "./web-app-specs";
 
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
@@ -171,13 +171,7 @@ type Meta = (suffix?: string) => { name: string; namespace: pulumi.Input<string>
 /** The app's ConfigMap, env Secret and data claim, each when its args ask for it. */
 function webAppStorage(name: string, args: WebAppArgs, meta: Meta, child: pulumi.CustomResourceOptions) {
     const configMap = args.config && new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta("-config"), data: args.config.data }, child);
-    const secretEnv = args.secretEnv ?? {};
-    const secretEnvNames = Object.keys(secretEnv).sort();
-    const secret = secretEnvNames.length > 0 ? new k8s.core.v1.Secret(`${name}-secret`, {
-        metadata: meta("-secret"),
-        type: "Opaque",
-        stringData: Object.fromEntries(secretEnvNames.map((k) => [k, pulumi.secret(secretEnv[k])])),
-    }, child) : undefined;
+    const { secret, secretEnvNames } = envSecret(`${name}-secret`, meta("-secret"), args.secretEnv ?? {}, child);
     const sharedClaim = args.persistence?.accessMode === "ReadWriteMany";
     const claim = args.persistence && new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, {
         metadata: { ...meta("-data"), annotations: { "pulumi.com/skipAwait": "true" } },
