@@ -12,6 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$here/toolchain/versions.env"
 source "$here/scripts/toolchain-node.sh"
 source "$here/scripts/toolchain-flux.sh"
+source "$here/scripts/toolchain-oracles.sh"
 
 cache=${KUBESTRAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubestrap}
 bin=$cache/bin
@@ -365,6 +366,10 @@ case "${1:-build}" in
         build_test_tool kompose "$KOMPOSE_VERSION" github.com/kubernetes/kompose .
         build_flux
         build_flux_image_crds
+        # promtool and amtool judge the alert rules and Alertmanager's routing; the pinned releases' CRDs.
+        build_prom_tools
+        upstream_crds >/dev/null || die "the pinned add-ons' modules (their CRDs) could not be downloaded"
+        upstream_sources >/dev/null || die "the exporters' and the kubelet's modules could not be downloaded"
         # actionlint checks .github/workflows.
         build_test_tool actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint ./cmd/actionlint "-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
         # kube-score holds what the stacks render to a security bar (tests/e2e/kube-score.e2e.ts).
@@ -379,6 +384,9 @@ case "${1:-build}" in
     # The Flux add-on's controllers, rendered offline; prints where they are.
     flux) lock_cache; mkdir -p "$build"; build_flux; flux_dir ;;
     flux-image-crds) flux_image_crds ;;
+    prom-tools) prom_tools_dir ;;
+    upstream-crds) upstream_crds ;;
+    upstream-sources) upstream_sources ;;
     actionlint) echo "$(actionlint_dir)/actionlint" ;;
     kube-score) echo "$(kube_score_dir)/kube-score" ;;
     versitygw) echo "$(versitygw_dir)/versitygw" ;;
@@ -398,5 +406,5 @@ case "${1:-build}" in
         build_kwok
         say "toolchain ready in $((SECONDS - start))s (cache: $cache)"
         ;;
-    *) die "usage: scripts/toolchain.sh [build|env|check|ssh-server|test-tools|mesh-tools|kompose|flux|flux-image-crds|actionlint|kube-score|versitygw|nginx|parliament|node|node-check|node-images]" ;;
+    *) die "usage: scripts/toolchain.sh [build|env|check|ssh-server|test-tools|mesh-tools|kompose|flux|flux-image-crds|prom-tools|upstream-crds|upstream-sources|actionlint|kube-score|versitygw|nginx|parliament|node|node-check|node-images]" ;;
 esac

@@ -32,9 +32,13 @@ export async function renderStack(file: string, fromDisk: boolean, env: Record<s
     const platform = composePlatform(config, profiles[config.environment], new k8s.Provider("cluster", { kubeconfig: "{}" }), [r.track], () => []);
     await settle(...Object.values(platform.composeApps).map((a) => a.services), ...(platform.demon ? [platform.demon.uiUrl] : []),
         ...Object.values(platform.apps).flatMap((a) => (a.internalUrl ? [a.internalUrl] : [])), ...Object.values(platform.staticSites).map((s) => s.internalUrl));
-    const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh")).map((x) => {
+    return { objects: renderedObjects(r), environment: config.environment, r };
+}
+
+/** The Kubernetes objects a recorder saw (Helm releases aside), each with its apiVersion and kind, secrets revealed. */
+export function renderedObjects(r: Recorder): RenderedObject[] {
+    return r.resources.filter((x) => x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh")).map((x) => {
         const [, groupVersion, kind] = x.type.split(":");
         return { apiVersion: groupVersion.replace(/^core\//, ""), kind, ...reveal(x.inputs) };
     });
-    return { objects, environment: config.environment, r };
 }

@@ -1,10 +1,9 @@
 // The add-on registry under the real engine, with the local fixture charts in place of the real
 // ones: enable, disable and re-enable an add-on, CRDs before the objects that need them, nothing left.
 import * as assert from "assert";
-import * as path from "path";
-import { E2eEnv, managedObjects, onLocalCluster, root } from "./harness";
+import { E2eEnv, managedObjects, onLocalCluster } from "./harness";
+import { standInChart } from "./upstream-crds";
 
-const charts = path.join(root, "tests", "fixtures", "charts");
 const addonNamespaces = ["ingress-nginx", "cert-manager", "sealed-secrets"];
 
 function stackConfig(env: E2eEnv, sealedSecrets: boolean) {
@@ -13,9 +12,9 @@ function stackConfig(env: E2eEnv, sealedSecrets: boolean) {
         "kubestrap:cluster": { target: "kubeconfig", kubeconfig: env.kubeconfig },
         "kubestrap:demon": { enabled: false },
         "kubestrap:addons": {
-            "ingress-nginx": { enabled: true, serviceType: "ClusterIP", charts: { "ingress-nginx": { path: `${charts}/workload` } } },
-            "cert-manager": { enabled: true, email: "e2e@example.com", charts: { "cert-manager": { path: `${charts}/cert-manager` } } },
-            "sealed-secrets": { enabled: sealedSecrets, charts: { "sealed-secrets": { path: `${charts}/workload` } } },
+            "ingress-nginx": { enabled: true, serviceType: "ClusterIP", charts: { "ingress-nginx": { path: standInChart("workload", env.dir) } } },
+            "cert-manager": { enabled: true, email: "e2e@example.com", charts: { "cert-manager": { path: standInChart("cert-manager", env.dir) } } },
+            "sealed-secrets": { enabled: sealedSecrets, charts: { "sealed-secrets": { path: standInChart("workload", env.dir) } } },
         },
         "kubestrap:apps": [{
             name: "tls", image: "nginxinc/nginx-unprivileged:1.27.3-alpine", port: 8080,

@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { E2eEnv, managedObjects, onLocalCluster, root } from "./harness";
+import { standInChart } from "./upstream-crds";
 
-const charts = path.join(root, "tests", "fixtures", "charts");
 /** Each add-on chart an example enables, and the fixture standing in for it. */
 const fixtures: Record<string, Record<string, string>> = {
     "ingress-nginx": { "ingress-nginx": "workload" },
@@ -19,12 +19,12 @@ const fixtures: Record<string, Record<string, string>> = {
 };
 
 /** The example's file with fixture charts for its add-ons; its encryption salt and secrets kept. */
-function exampleFile(name: string): string {
+function exampleFile(name: string, dir: string): string {
     const file = parse(fs.readFileSync(path.join(root, "examples", name, `Pulumi.${name}.yaml`), "utf8"));
     for (const [addon, settings] of Object.entries<any>(file.config["kubestrap:addons"] ?? {})) {
         if (!settings.enabled) continue;
         assert.ok(fixtures[addon], `no fixture chart stands in for ${addon}; add one to this suite`);
-        settings.charts = Object.fromEntries(Object.entries(fixtures[addon]).map(([chart, fixture]) => [chart, { path: path.join(charts, fixture) }]));
+        settings.charts = Object.fromEntries(Object.entries(fixtures[addon]).map(([chart, fixture]) => [chart, { path: standInChart(fixture, dir) }]));
     }
     return stringify(file);
 }
@@ -38,7 +38,7 @@ function exampleSuite(name: string, slot: number, checks: (env: E2eEnv) => Promi
         // The examples share the dev stack's passphrase, as scripts/pulumi.sh gives it them.
         env.env.PULUMI_CONFIG_PASSPHRASE = "kubestrap-dev";
         onLocalCluster(env, () => ({}));
-        before(() => fs.writeFileSync(env.configFile, exampleFile(name)));
+        before(() => fs.writeFileSync(env.configFile, exampleFile(name, env.dir)));
 
         it("previews, then comes up with every workload Ready", async () => {
             const creates = (await env.previewSteps()).filter((s) => s.op === "create");

@@ -60,8 +60,13 @@ export class E2eEnv {
         }
     }
 
-    cluster(action: "up" | "down" | "status" | "recycle-volumes") {
-        return this.sh(path.join(root, "scripts", "cluster.sh"), [action]);
+    async cluster(action: "up" | "down" | "status" | "recycle-volumes") {
+        if (action === "up") claimPorts(this.stack, this.env);
+        try {
+            return await this.sh(path.join(root, "scripts", "cluster.sh"), [action]);
+        } finally {
+            if (action === "down") releasePorts(this.env);
+        }
     }
 
     /** scripts/pulumi.sh; commands that run the program get this suite's stack config file. */
@@ -120,6 +125,42 @@ export class E2eEnv {
         // `pulumi stack select --create` leaves the stack's encryption salt beside Pulumi.yaml.
         fs.rmSync(path.join(root, `Pulumi.${this.stack}.yaml`), { force: true });
     }
+}
+
+const portClaims = path.join(os.tmpdir(), "kubestrap-e2e-ports");
+const claimFiles = (env: NodeJS.ProcessEnv) => [`etcd-${env.KUBESTRAP_ETCD_PORT}`, `api-${env.KUBESTRAP_API_PORT}`].map((f) => path.join(portClaims, f));
+const alive = (pid: number) => {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+};
+
+/**
+ * Each control plane's ports belong to one suite at a time, across mocha's parallel workers and
+ * across runs on one machine: a second suite given ports in use stops here with both names,
+ * before its etcd meets the other's.
+ */
+export function claimPorts(stack: string, env: NodeJS.ProcessEnv): void {
+    fs.mkdirSync(portClaims, { recursive: true });
+    for (const file of claimFiles(env)) {
+        const mine = `${process.pid} ${stack}`;
+        try {
+            fs.writeFileSync(file, mine, { flag: "wx" });
+        } catch {
+            const [pid, holder] = fs.readFileSync(file, "utf8").split(" ");
+            if (Number(pid) !== process.pid && alive(Number(pid))) {
+                throw new Error(`${path.basename(file)} is taken by suite ${holder} (pid ${pid}); give ${stack} a slot of its own in new E2eEnv(...), or wait for the other run`);
+            }
+            fs.writeFileSync(file, mine);
+        }
+    }
+}
+
+export function releasePorts(env: NodeJS.ProcessEnv): void {
+    for (const file of claimFiles(env)) fs.rmSync(file, { force: true });
 }
 
 /** Kinds to look through for leftovers: everything namespaced or not that can be listed. */
