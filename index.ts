@@ -1,10 +1,12 @@
 // kubestrap: the stack is composed from validated config; see README.md for the settings.
+import { capStackTraces } from "./stacks/stack-traces";
 import { loadConfig } from "./config";
 import { apiServerEndpointsFor, connectCluster } from "./stacks/cluster";
 import { profiles } from "./stacks/environments";
 import { awsWorkersSide } from "./stacks/on-demand";
 import { composePlatform } from "./stacks/platform";
 
+capStackTraces();
 const config = loadConfig();
 const profile = profiles[config.environment];
 

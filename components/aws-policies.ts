@@ -104,8 +104,16 @@ export function githubDeployTrustPolicy(d: GithubDeployer): PolicyDocument {
  * permission is read at most), and the role can only read.
  */
 export function githubPreviewTrustPolicy(d: GithubRepository & { providerArn: string }): PolicyDocument {
-    return githubTrust("PullRequestsOfThisRepository", d.providerArn, [githubSubject(d, { event: "pull_request" })]);
+    return githubTrust("PullRequestsOfThisRepository", d.providerArn, [
+        githubSubject(d, { event: "pull_request" }),
+        // The scheduled drift check (.github/workflows/drift.yml) runs in this environment: a
+        // branch subject would also open the role to pull_request_target runs.
+        githubSubject(d, { environment: driftEnvironment, event: "schedule" }),
+    ]);
 }
+
+/** The GitHub environment of the scheduled drift check, admitted by the read-only preview role. */
+export const driftEnvironment = "drift";
 
 /** The worker nodes' role: assumed by EC2 only. */
 export function ec2TrustPolicy(): PolicyDocument {

@@ -50,6 +50,16 @@ case "$PULUMI_BACKEND_URL" in file://*)
     [ ! -d "$state_dir/.pulumi" ] || find "$state_dir/.pulumi" -name '*.attrs' -empty -delete
     ;;
 esac
+# The Kubernetes provider throttles its client to 50 requests a second, bursts of 120, unless told
+# otherwise (upstream's own variables, read by the official provider too); a preview makes a dry
+# run per object, so a 1,000-object stack waited on the throttle for most of its preview. 200/400
+# stays within the API server's default in-flight limits (400, 200 mutating). Yours win if set.
+export PULUMI_K8S_CLIENT_QPS=${PULUMI_K8S_CLIENT_QPS:-200} PULUMI_K8S_CLIENT_BURST=${PULUMI_K8S_CLIENT_BURST:-400}
+# A field kubestrap declares is kubestrap's: after a `kubectl scale` or `kubectl edit` of it, server-side
+# apply would refuse the next up with a field conflict ("conflict with kubectl"), where the user
+# wants it put back (npm run drift shows such edits). Fields it does not declare (an autoscaled
+# Deployment's replicas) stay with whoever set them. Set it to false to be asked instead.
+export PULUMI_K8S_ENABLE_PATCH_FORCE=${PULUMI_K8S_ENABLE_PATCH_FORCE:-true}
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
     [ "$stack" = dev ] || [ -n "$example" ] || { echo "set PULUMI_CONFIG_PASSPHRASE (or _FILE) for the $stack stack" >&2; exit 1; }
     export PULUMI_CONFIG_PASSPHRASE=kubestrap-dev

@@ -3,11 +3,12 @@
 // ./cluster (0 healthy, 1 something is not, 2 the cluster cannot be reached, 3 it refused the
 // credentials, 64 a usage error); `--help` prints them.
 import { clusterAccess, exitCodes, kubeClient, readCluster, refusal, StatusError } from "./cluster";
+import { driftProblems, readDrift } from "./drift";
 import { renderReport } from "./render";
 import { buildReport, exitCodeOf, StatusReport } from "./report";
 
 /** The JSON `--json` prints; a field is only ever added, and then this goes up. */
-export const statusSchemaVersion = 2;
+export const statusSchemaVersion = 3;
 
 export interface Options { json: boolean; watch?: number; stack: string; namespace?: string; component?: string; kubeconfig?: string; follow: boolean; app?: string; help?: boolean }
 
@@ -56,7 +57,10 @@ export function parseArgs(argv: string[], usage: string): Options {
 async function report(opts: Options): Promise<StatusReport> {
     const access = clusterAccess(opts.stack, opts.kubeconfig);
     const { server, objects } = await readCluster(access);
-    return buildReport(objects, `${server} (stack ${opts.stack}; kubeconfig: ${access.source})`, new Date(), { namespace: opts.namespace, component: opts.component });
+    const now = new Date();
+    const report = buildReport(objects, `${server} (stack ${opts.stack}; kubeconfig: ${access.source})`, now, { namespace: opts.namespace, component: opts.component });
+    const drift = readDrift(opts.stack);
+    return drift ? { ...report, drift, problems: [...report.problems, ...driftProblems(drift, now)] } : report;
 }
 
 async function status(argv: string[]): Promise<number> {

@@ -2,6 +2,7 @@
 // rules are tested on plain objects. A workload is healthy when all its desired pods are Ready
 // (a Job when it has not failed), a node when it is Ready, an add-on when its Helm release is
 // deployed, a certificate when it is Ready and more than `certificateDays` from expiry.
+import { DriftStatus } from "./drift";
 
 type Obj = Record<string, any>;
 
@@ -63,6 +64,8 @@ export interface StatusReport {
     notes: string[];
     /** One line per unhealthy thing, naming it; empty when all is well. */
     problems: string[];
+    /** The stack's last `npm run drift`, when one has run here. */
+    drift?: DriftStatus;
 }
 
 export interface StatusFilters {

@@ -80,6 +80,15 @@ describe("kubestrap on the real engine and a local API server", function () {
         assert.strictEqual(outputs.natsUrl, "nats://nats.demon-system.svc.cluster.local:4222");
     });
 
+    it("records a few declaring frames per resource, not the SDK runtime's whole stack (stacks/stack-traces.ts)", async () => {
+        const resources = (await env.stackResources()).filter((r) => r.type !== "pulumi:pulumi:Stack" && r.stackTrace);
+        assert.ok(resources.length > 20, `a positive control: ${resources.length} resources with stack traces`);
+        const long = resources.filter((r) => r.stackTrace.length > 4).map((r) => `${r.urn}: ${r.stackTrace.length}`);
+        assert.deepStrictEqual(long, []);
+        const positions = resources.filter((r) => r.sourcePosition?.startsWith("project:///")).length;
+        assert.strictEqual(positions, resources.length, "a resource lost its source position");
+    });
+
     it("leaves no copy of the cluster's credentials in the temporary directory", async () => {
         const token = /token: (\S+)/.exec(fs.readFileSync(env.kubeconfig, "utf8"))![1];
         const holding = () => {

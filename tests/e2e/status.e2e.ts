@@ -42,7 +42,7 @@ describe("npm run status on the real engine and a local API server", function ()
         assert.strictEqual(result.code, 0, result.stdout + result.stderr);
         const report = JSON.parse(result.stdout);
         assert.deepStrictEqual(Object.keys(report).sort(), ["addons", "certificates", "cluster", "nodes", "notes", "problems", "schemaVersion", "workloads"]);
-        assert.strictEqual(report.schemaVersion, 2);
+        assert.strictEqual(report.schemaVersion, 3);
         assert.ok(report.nodes.every((n: any) => n.simulated === true), "the kwok node is not said to be simulated");
         assert.match(report.notes[0], /^simulated node kwok-node-0 \(kwok\): no container runs there/);
         const managed = (await env.json("get", "deployments", "-A", "-l", "app.kubernetes.io/managed-by=kubestrap")).items.map((d: any) => `${d.metadata.namespace}/${d.metadata.name}`).sort();
@@ -100,6 +100,40 @@ describe("npm run status on the real engine and a local API server", function ()
         assert.match(result.stderr, /cannot reach the cluster's API server at https:\/\/127\.0\.0\.1:1 \(kubeconfig: .*unreachable-kubeconfig\): .*ECONNREFUSED/);
         const missing = await status(env, "--kubeconfig", path.join(env.dir, "nowhere"));
         assert.deepStrictEqual([missing.code, missing.stderr.trim()], [2, `no kubeconfig at ${path.join(env.dir, "nowhere")} (--kubeconfig)`]);
+    });
+
+    it("npm run drift reports an object edited with kubectl, status shows it, and up --refresh puts it back", async () => {
+        // The report goes where status looks for it: this suite's directory, not the checkout's.
+        env.env.KUBESTRAP_DRIFT_DIR = path.join(env.dir, "drift");
+        const drift = async () => {
+            try {
+                const { stdout } = await env.sh("bash", [path.join(root, "scripts", "drift.sh"), "--config-file", env.configFile]);
+                return { code: 0, stdout };
+            } catch (e) {
+                return { code: Number(/failed \((\d+)\)/.exec((e as Error).message)?.[1]), stdout: (e as Error).message };
+            }
+        };
+        const clean = await drift();
+        assert.deepStrictEqual([clean.code, /no drift: the cluster matches the last up/.test(clean.stdout)], [0, true], clean.stdout);
+
+        await env.kubectl("scale", "deployment/web", "-n", "apps", "--replicas=3");
+        await env.kubectl("label", "configmap", "-n", "apps", "-l", "app.kubernetes.io/name=api", "edited-by=hand", "--overwrite").catch(() => undefined);
+        const found = await drift();
+        assert.strictEqual(found.code, 3, found.stdout);
+        assert.match(found.stdout, /drifted from the last up:/);
+        assert.match(found.stdout, /Deployment apps-web(-deployment)?: changed \(.*spec\.replicas/);
+        const withDrift = await status(env, "--kubeconfig", env.kubeconfig, "--json");
+        const report = JSON.parse(withDrift.stdout);
+        assert.ok(report.drift.changes.some((c: any) => c.type === "kubernetes:apps/v1:Deployment" && c.fields.includes("spec.replicas")), JSON.stringify(report.drift));
+        assert.ok(report.problems.some((p: string) => /Deployment .*web.* changed outside Pulumi \(update: .*spec\.replicas.*npm run up -- --refresh puts it back/.test(p)), report.problems.join("\n"));
+        assert.strictEqual(withDrift.code, 1, "drift is a problem status reports");
+
+        // A plain up compares the program with the state, which still says 1: only a refreshing one sees the 3.
+        await env.pulumi("up", "--yes", "--skip-preview", "--refresh");
+        assert.strictEqual((await env.json("get", "deployment", "web", "-n", "apps")).spec.replicas, 1);
+        const after = await drift();
+        assert.deepStrictEqual([after.code, /no drift/.test(after.stdout)], [0, true], after.stdout);
+        assert.strictEqual((await status(env, "--kubeconfig", env.kubeconfig)).code, 0, "a drift report with nothing in it is no problem");
     });
 
     it("destroys the stack and leaves nothing", async () => {

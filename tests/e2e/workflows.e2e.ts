@@ -55,7 +55,7 @@ describe("the GitHub workflows, linted by actionlint", function () {
             }
             assert.ok(!fs.readFileSync(path.join(dir, file), "utf8").includes("AWS_ACCESS_KEY_ID"), `${file} passes stored AWS keys`);
         }
-        for (const file of ["preview.yml", "deploy.yml"]) {
+        for (const file of ["preview.yml", "deploy.yml", "drift.yml"]) {
             const w = workflows()[file];
             assert.strictEqual(w.permissions["id-token"], "write", `${file} cannot use OIDC`);
             const steps = Object.values<any>(w.jobs).flatMap((j) => j.steps);
@@ -76,5 +76,14 @@ describe("the GitHub workflows, linted by actionlint", function () {
         assert.strictEqual(up.concurrency["cancel-in-progress"], false, "a second up would cancel the first midway");
         assert.strictEqual(up.strategy["max-parallel"], 1, "two stacks would deploy at once");
         assert.ok(w["checks.yml"].jobs.test.steps.some((s: any) => /npm test/.test(s.run ?? "")), "the checks do not run the README's test command");
+    });
+
+    it("check each deployed stack for drift on a schedule, in the drift environment the preview role admits", () => {
+        const w = workflows()["drift.yml"];
+        assert.ok(w.on.schedule?.[0]?.cron && w.on.workflow_dispatch !== undefined);
+        assert.deepStrictEqual(w.jobs.drift.strategy.matrix.stack, workflows()["preview.yml"].jobs.preview.strategy.matrix.stack, "a previewed stack is not checked for drift");
+        assert.strictEqual(w.jobs.drift.environment, "drift");
+        assert.ok(w.jobs.drift.steps.some((s: any) => /npm run --silent drift/.test(s.run ?? "") && /GITHUB_STEP_SUMMARY/.test(s.run)));
+        assert.ok(w.jobs.drift.steps.some((s: any) => s.with?.["role-to-assume"] === "${{ vars.AWS_PREVIEW_ROLE_ARN }}"), "drift reads AWS through the read-only role");
     });
 });

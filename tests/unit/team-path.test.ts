@@ -57,6 +57,15 @@ describe("the team's path: OIDC subjects of the shipped workflows against the ro
         assert.deepStrictEqual(admittedBy("repo:acme/platform:ref:refs/heads/main"), []);
     });
 
+    it("the scheduled drift check takes the read-only preview role by its environment, and nothing else does", () => {
+        const drift = awsJobs().filter((t) => t.workflow === "drift.yml");
+        // One token per event that starts it (schedule, workflow_dispatch), the same for both.
+        assert.deepStrictEqual(drift.map((t) => t.event).sort(), ["schedule", "workflow_dispatch"]);
+        for (const t of drift) assert.deepStrictEqual([t.subject, t.role], ["repo:acme/platform:environment:drift", "${{ vars.AWS_PREVIEW_ROLE_ARN }}"]);
+        assert.deepStrictEqual(admittedBy("repo:acme/platform:environment:drift"), ["preview"]);
+        assert.deepStrictEqual(admittedBy("repo:acme/platform:environment:drift-x"), []);
+    });
+
     it("deploys take prod's role only in the prod environment: not another environment, branch, repository or audience", () => {
         const deploys = awsJobs().filter((t) => t.workflow === "deploy.yml");
         assert.deepStrictEqual(deploys.map((t) => t.subject), ["repo:acme/platform:environment:prod"]);
