@@ -8,6 +8,7 @@
 #   changes one app's image (checked to touch only that app), destroy;
 #   where a second no-op up's time went, from Pulumi's own OpenTelemetry trace
 #   (`--otel-traces`, summed up by bench/trace-summary.js);
+#   what the state file is made of after the up (bench/state-size.js);
 #   the floor: the very same objects (rendered under mocks) applied with `kubectl apply
 #   --server-side` and waited for with `kubectl wait`, then `kubectl delete --wait`;
 # then the ratios to the floor and the per-resource slopes. Leaves nothing running.
@@ -84,6 +85,7 @@ for n in "${sizes[@]}"; do
     up=$(secs p up --yes --skip-preview)
     say "N=$n: up $up s"
     resources=$(scripts/stack-resource-count.sh)
+    node bench/state-size.js "$work/state/.pulumi/stacks/kubestrap/$KUBESTRAP_STACK.json" > "$work/state-size-$n.txt"
     noop=$(secs p up --yes --skip-preview --expect-no-changes)
     deployed_preview=$(secs p preview --expect-no-changes)
     say "N=$n: no-op up $noop s, preview of the deployed stack $deployed_preview s"
@@ -121,6 +123,10 @@ awk -F'\t' '$1 == 100 {
         printf "\ntargets at N=100: up/floor %.2f (<= 2) %s; destroy/floor %.2f (<= 2) %s; no-op %.1f s (<= 10) %s; preview %.1f s, of the deployed stack %.1f s (<= 10) %s; change/no-op %.2f (<= 1.5) %s\n",
             $6 / $11, ($6 / $11 <= 2 ? "met" : "MISSED"), $10 / $12, ($10 / $12 <= 2 ? "met" : "MISSED"), $7, ($7 <= 10 ? "met" : "MISSED"), $5, $13, ($5 <= 10 && $13 <= 10 ? "met" : "MISSED"), $8 / $7, ($8 / $7 <= 1.5 ? "met" : "MISSED")
     }' "$results"
+for n in "${sizes[@]}"; do
+    printf '\nthe state after up at N=%s (bench/state-size.js: what every save rewrites):\n' "$n"
+    cat "$work/state-size-$n.txt"
+done
 for n in "${sizes[@]}"; do
     printf '\nwhere a no-op up went at N=%s, from its OpenTelemetry trace:\n' "$n"
     cat "$work/noop-trace-$n.txt"

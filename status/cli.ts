@@ -3,6 +3,7 @@
 // ./cluster (0 healthy, 1 something is not, 2 the cluster cannot be reached, 3 it refused the
 // credentials, 64 a usage error); `--help` prints them.
 import { clusterAccess, exitCodes, kubeClient, readCluster, refusal, StatusError } from "./cluster";
+import { apiCertificateProblems, apiCertificateStatus, apiServerCertificate } from "./api-certificate";
 import { driftProblems, readDrift } from "./drift";
 import { renderReport } from "./render";
 import { buildReport, exitCodeOf, StatusReport } from "./report";
@@ -60,7 +61,14 @@ async function report(opts: Options): Promise<StatusReport> {
     const now = new Date();
     const report = buildReport(objects, `${server} (stack ${opts.stack}; kubeconfig: ${access.source})`, now, { namespace: opts.namespace, component: opts.component });
     const drift = readDrift(opts.stack);
-    return drift ? { ...report, drift, problems: [...report.problems, ...driftProblems(drift, now)] } : report;
+    const served = await apiServerCertificate(server);
+    const certificate = served && apiCertificateStatus(served.notAfter, now);
+    return {
+        ...report,
+        ...(certificate ? { apiServerCertificate: certificate } : {}),
+        ...(drift ? { drift } : {}),
+        problems: [...report.problems, ...apiCertificateProblems(certificate), ...driftProblems(drift, now)],
+    };
 }
 
 async function status(argv: string[]): Promise<number> {

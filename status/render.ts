@@ -44,6 +44,10 @@ export function renderReport(report: StatusReport, colour: boolean): string {
             report.certificates.map((c) => [c.namespace, c.name, c.ready ? "True" : "False", c.notAfter ? `${c.notAfter} (${c.daysLeft} days)` : "-"]),
             (i, text) => (report.certificates[i].healthy ? text : red(text))));
     }
+    if (report.apiServerCertificate) {
+        const c = report.apiServerCertificate;
+        out.push("", `${bold("API SERVER CERTIFICATE")} expires ${c.notAfter.slice(0, 10)} (${c.daysLeft} days)`);
+    }
     out.push("");
     out.push(...report.notes.map((n) => `note: ${n}`));
     out.push(report.problems.length === 0 ? green(report.nodes.length > 0 && report.nodes.every((n) => n.simulated) ? "healthy (simulated: no container ran)" : "healthy") : red(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}:\n${report.problems.map((p) => `  - ${p}`).join("\n")}`));

@@ -2,6 +2,7 @@
 // rules are tested on plain objects. A workload is healthy when all its desired pods are Ready
 // (a Job when it has not failed), a node when it is Ready, an add-on when its Helm release is
 // deployed, a certificate when it is Ready and more than `certificateDays` from expiry.
+import { ApiServerCertificate } from "./api-certificate";
 import { DriftStatus } from "./drift";
 
 type Obj = Record<string, any>;
@@ -66,6 +67,8 @@ export interface StatusReport {
     problems: string[];
     /** The stack's last `npm run drift`, when one has run here. */
     drift?: DriftStatus;
+    /** The API server's serving certificate, read from the TLS handshake (HTTPS servers). */
+    apiServerCertificate?: ApiServerCertificate;
 }
 
 export interface StatusFilters {

@@ -41,8 +41,10 @@ describe("npm run status on the real engine and a local API server", function ()
         const result = await status(env, "--kubeconfig", env.kubeconfig, "--json");
         assert.strictEqual(result.code, 0, result.stdout + result.stderr);
         const report = JSON.parse(result.stdout);
-        assert.deepStrictEqual(Object.keys(report).sort(), ["addons", "certificates", "cluster", "nodes", "notes", "problems", "schemaVersion", "workloads"]);
+        assert.deepStrictEqual(Object.keys(report).sort(), ["addons", "apiServerCertificate", "certificates", "cluster", "nodes", "notes", "problems", "schemaVersion", "workloads"]);
         assert.strictEqual(report.schemaVersion, 3);
+        // scripts/cluster.sh issues the local API server's certificate for ten years.
+        assert.ok(report.apiServerCertificate.daysLeft > 3000 && report.apiServerCertificate.healthy, JSON.stringify(report.apiServerCertificate));
         assert.ok(report.nodes.every((n: any) => n.simulated === true), "the kwok node is not said to be simulated");
         assert.match(report.notes[0], /^simulated node kwok-node-0 \(kwok\): no container runs there/);
         const managed = (await env.json("get", "deployments", "-A", "-l", "app.kubernetes.io/managed-by=kubestrap")).items.map((d: any) => `${d.metadata.namespace}/${d.metadata.name}`).sort();
