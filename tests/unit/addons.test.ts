@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { platformAlertRules } from "../../components/addons/alert-rules";
-import { grafanaIngressValues } from "../../components/addons/observability-stack";
+import { grafanaIngressValues } from "../../components/addons/observability-values";
 import * as k8s from "@pulumi/kubernetes";
 import { KubestrapConfig, parseConfig } from "../../config";
 import { mergeValues } from "../../components/addons/helm";
