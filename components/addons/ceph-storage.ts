@@ -38,6 +38,48 @@ const clusterName = "rook-ceph";
 export const defaultCephImage = "quay.io/ceph/ceph:v19.2.3";
 const objectStore = "objectstore";
 
+/** The CephCluster's spec: mons and mgrs, the dashboard, and which nodes' devices Ceph takes. */
+export function cephClusterSpec(args: CephStorageArgs) {
+    return {
+        cephVersion: { image: args.cephImage ?? defaultCephImage },
+        dataDirHostPath: "/var/lib/rook",
+        mon: { count: args.mons, allowMultiplePerNode: false },
+        mgr: { count: args.mons > 1 ? 2 : 1 },
+        dashboard: { enabled: true, ssl: true },
+        storage: {
+            useAllNodes: args.useAllNodes,
+            useAllDevices: false,
+            ...(args.deviceFilter ? { deviceFilter: args.deviceFilter } : {}),
+            nodes: args.nodes.map((n) => ({
+                name: n.name,
+                ...(n.devices.length ? { devices: n.devices.map((d) => ({ name: d })) } : {}),
+                ...(n.deviceFilter ? { deviceFilter: n.deviceFilter } : {}),
+            })),
+        },
+    };
+}
+
+/** The CSI driver's Secrets, as a Rook storage class names them. */
+const csiSecrets = (driver: "rbd" | "cephfs", namespace: pulumi.Output<string>) => ({
+    "csi.storage.k8s.io/provisioner-secret-name": `rook-csi-${driver}-provisioner`,
+    "csi.storage.k8s.io/provisioner-secret-namespace": namespace,
+    "csi.storage.k8s.io/controller-expand-secret-name": `rook-csi-${driver}-provisioner`,
+    "csi.storage.k8s.io/controller-expand-secret-namespace": namespace,
+    "csi.storage.k8s.io/node-stage-secret-name": `rook-csi-${driver}-node`,
+    "csi.storage.k8s.io/node-stage-secret-namespace": namespace,
+});
+
+/** What each kind of storage is built from: the cluster it lives in, and how its data is kept. */
+interface StorageContext {
+    name: string;
+    args: CephStorageArgs;
+    namespace: pulumi.Output<string>;
+    cluster: pulumi.Resource;
+    keep: pulumi.CustomResourceOptions;
+    replicated: { size: number; requireSafeReplicaSize: boolean };
+    reclaimPolicy: string;
+}
+
 export class CephStorage extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     readonly storageClasses: pulumi.Output<string[]>;
@@ -54,110 +96,102 @@ export class CephStorage extends pulumi.ComponentResource {
             addon, chart: "rook-ceph", namespace, args,
             values: { crds: { enabled: true }, monitoring: { enabled: false }, csi: { enableCephfsDriver: args.filesystem.enabled } },
         }, { parent: this, dependsOn: [ns] });
-
-        const replicated = { size: args.replication, requireSafeReplicaSize: args.replication > 1 };
         const cluster = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
             apiVersion: "ceph.rook.io/v1",
             kind: "CephCluster",
             metadata: { name: clusterName, namespace },
-            spec: {
-                cephVersion: { image: args.cephImage ?? defaultCephImage },
-                dataDirHostPath: "/var/lib/rook",
-                mon: { count: args.mons, allowMultiplePerNode: false },
-                mgr: { count: args.mons > 1 ? 2 : 1 },
-                dashboard: { enabled: true, ssl: true },
-                storage: {
-                    useAllNodes: args.useAllNodes,
-                    useAllDevices: false,
-                    ...(args.deviceFilter ? { deviceFilter: args.deviceFilter } : {}),
-                    nodes: args.nodes.map((n) => ({
-                        name: n.name,
-                        ...(n.devices.length ? { devices: n.devices.map((d) => ({ name: d })) } : {}),
-                        ...(n.deviceFilter ? { deviceFilter: n.deviceFilter } : {}),
-                    })),
-                },
-            },
+            spec: cephClusterSpec(args),
         }, { parent: this, dependsOn: [operator], ...keep });
 
-        const reclaimPolicy = args.protectData ? "Retain" : "Delete";
-        const csiSecrets = (driver: "rbd" | "cephfs") => ({
-            "csi.storage.k8s.io/provisioner-secret-name": `rook-csi-${driver}-provisioner`,
-            "csi.storage.k8s.io/provisioner-secret-namespace": namespace,
-            "csi.storage.k8s.io/controller-expand-secret-name": `rook-csi-${driver}-provisioner`,
-            "csi.storage.k8s.io/controller-expand-secret-namespace": namespace,
-            "csi.storage.k8s.io/node-stage-secret-name": `rook-csi-${driver}-node`,
-            "csi.storage.k8s.io/node-stage-secret-namespace": namespace,
-        });
+        const context: StorageContext = {
+            name, args, namespace, cluster, keep,
+            replicated: { size: args.replication, requireSafeReplicaSize: args.replication > 1 },
+            reclaimPolicy: args.protectData ? "Retain" : "Delete",
+        };
         const classes: k8s.storage.v1.StorageClass[] = [];
-
         if (args.block.enabled) {
-            const pool = new k8s.apiextensions.CustomResource(`${name}-block-pool`, {
-                apiVersion: "ceph.rook.io/v1",
-                kind: "CephBlockPool",
-                metadata: { name: "replicapool", namespace },
-                spec: { failureDomain: "host", replicated },
-            }, { parent: this, dependsOn: [cluster], ...keep });
-            classes.push(new k8s.storage.v1.StorageClass(`${name}-block-class`, {
-                metadata: {
-                    name: cephStorageClasses.block,
-                    annotations: { "storageclass.kubernetes.io/is-default-class": String(args.block.defaultClass) },
-                },
-                provisioner: "rook-ceph.rbd.csi.ceph.com",
-                parameters: {
-                    clusterID: namespace, pool: "replicapool", imageFormat: "2", imageFeatures: "layering",
-                    "csi.storage.k8s.io/fstype": "ext4", ...csiSecrets("rbd"),
-                },
-                reclaimPolicy, allowVolumeExpansion: true,
-            }, { parent: this, dependsOn: [pool] }));
+            classes.push(this.blockStorage(context));
         }
-
         if (args.filesystem.enabled) {
-            const fs = new k8s.apiextensions.CustomResource(`${name}-filesystem`, {
-                apiVersion: "ceph.rook.io/v1",
-                kind: "CephFilesystem",
-                metadata: { name: "cephfs", namespace },
-                spec: {
-                    metadataPool: { replicated },
-                    dataPools: [{ name: "data0", replicated }],
-                    preserveFilesystemOnDelete: args.protectData,
-                    metadataServer: { activeCount: 1, activeStandby: true },
-                },
-            }, { parent: this, dependsOn: [cluster], ...keep });
-            classes.push(new k8s.storage.v1.StorageClass(`${name}-filesystem-class`, {
-                metadata: { name: cephStorageClasses.filesystem },
-                provisioner: "rook-ceph.cephfs.csi.ceph.com",
-                parameters: { clusterID: namespace, fsName: "cephfs", pool: "cephfs-data0", ...csiSecrets("cephfs") },
-                reclaimPolicy, allowVolumeExpansion: true,
-            }, { parent: this, dependsOn: [fs] }));
+            classes.push(this.filesystemStorage(context));
         }
-
         if (args.object.enabled) {
-            const store = new k8s.apiextensions.CustomResource(`${name}-object-store`, {
-                apiVersion: "ceph.rook.io/v1",
-                kind: "CephObjectStore",
-                metadata: { name: objectStore, namespace },
-                spec: {
-                    metadataPool: { failureDomain: "host", replicated },
-                    dataPool: { failureDomain: "host", replicated },
-                    preservePoolsOnDelete: args.protectData,
-                    gateway: { port: 80, instances: 1 },
-                },
-            }, { parent: this, dependsOn: [cluster], ...keep });
-            classes.push(new k8s.storage.v1.StorageClass(`${name}-object-class`, {
-                metadata: { name: cephStorageClasses.object },
-                provisioner: `${clusterName}.ceph.rook.io/bucket`,
-                parameters: { objectStoreName: objectStore, objectStoreNamespace: namespace },
-                reclaimPolicy,
-            }, { parent: this, dependsOn: [store] }));
-            this.s3Endpoint = pulumi.interpolate`http://rook-ceph-rgw-${objectStore}.${namespace}.svc`;
-            for (const user of args.object.users) {
-                this.s3Users[user] = this.objectUser(name, user, namespace, store);
-            }
+            const object = this.objectStorage(context);
+            classes.push(object.storageClass);
+            this.s3Endpoint = object.s3Endpoint;
         }
 
         this.namespace = namespace;
         this.storageClasses = pulumi.all(classes.map((c) => c.metadata.name));
         this.registerOutputs({ namespace: this.namespace, storageClasses: this.storageClasses, s3Endpoint: this.s3Endpoint });
+    }
+
+    /** Block storage (RBD): a replicated pool and its storage class. */
+    private blockStorage({ name, args, namespace, cluster, keep, replicated, reclaimPolicy }: StorageContext): k8s.storage.v1.StorageClass {
+        const pool = new k8s.apiextensions.CustomResource(`${name}-block-pool`, {
+            apiVersion: "ceph.rook.io/v1",
+            kind: "CephBlockPool",
+            metadata: { name: "replicapool", namespace },
+            spec: { failureDomain: "host", replicated },
+        }, { parent: this, dependsOn: [cluster], ...keep });
+        return new k8s.storage.v1.StorageClass(`${name}-block-class`, {
+            metadata: {
+                name: cephStorageClasses.block,
+                annotations: { "storageclass.kubernetes.io/is-default-class": String(args.block.defaultClass) },
+            },
+            provisioner: "rook-ceph.rbd.csi.ceph.com",
+            parameters: {
+                clusterID: namespace, pool: "replicapool", imageFormat: "2", imageFeatures: "layering",
+                "csi.storage.k8s.io/fstype": "ext4", ...csiSecrets("rbd", namespace),
+            },
+            reclaimPolicy, allowVolumeExpansion: true,
+        }, { parent: this, dependsOn: [pool] });
+    }
+
+    /** A shared filesystem (CephFS) and its storage class. */
+    private filesystemStorage({ name, args, namespace, cluster, keep, replicated, reclaimPolicy }: StorageContext): k8s.storage.v1.StorageClass {
+        const fs = new k8s.apiextensions.CustomResource(`${name}-filesystem`, {
+            apiVersion: "ceph.rook.io/v1",
+            kind: "CephFilesystem",
+            metadata: { name: "cephfs", namespace },
+            spec: {
+                metadataPool: { replicated },
+                dataPools: [{ name: "data0", replicated }],
+                preserveFilesystemOnDelete: args.protectData,
+                metadataServer: { activeCount: 1, activeStandby: true },
+            },
+        }, { parent: this, dependsOn: [cluster], ...keep });
+        return new k8s.storage.v1.StorageClass(`${name}-filesystem-class`, {
+            metadata: { name: cephStorageClasses.filesystem },
+            provisioner: "rook-ceph.cephfs.csi.ceph.com",
+            parameters: { clusterID: namespace, fsName: "cephfs", pool: "cephfs-data0", ...csiSecrets("cephfs", namespace) },
+            reclaimPolicy, allowVolumeExpansion: true,
+        }, { parent: this, dependsOn: [fs] });
+    }
+
+    /** Object storage (RGW): the store, its bucket class, the S3 endpoint and each S3 user. */
+    private objectStorage({ name, args, namespace, cluster, keep, replicated, reclaimPolicy }: StorageContext) {
+        const store = new k8s.apiextensions.CustomResource(`${name}-object-store`, {
+            apiVersion: "ceph.rook.io/v1",
+            kind: "CephObjectStore",
+            metadata: { name: objectStore, namespace },
+            spec: {
+                metadataPool: { failureDomain: "host", replicated },
+                dataPool: { failureDomain: "host", replicated },
+                preservePoolsOnDelete: args.protectData,
+                gateway: { port: 80, instances: 1 },
+            },
+        }, { parent: this, dependsOn: [cluster], ...keep });
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-object-class`, {
+            metadata: { name: cephStorageClasses.object },
+            provisioner: `${clusterName}.ceph.rook.io/bucket`,
+            parameters: { objectStoreName: objectStore, objectStoreNamespace: namespace },
+            reclaimPolicy,
+        }, { parent: this, dependsOn: [store] });
+        for (const user of args.object.users) {
+            this.s3Users[user] = this.objectUser(name, user, namespace, store);
+        }
+        return { storageClass, s3Endpoint: pulumi.interpolate`http://rook-ceph-rgw-${objectStore}.${namespace}.svc` };
     }
 
     /**
