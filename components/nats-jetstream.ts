@@ -4,9 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { quantityValue } from "../config/formats";
 import { natsClientPort, natsMetricsPort, natsMonitorPort } from "./demon-specs";
-import { goMemLimit, natsClusterPort, natsConfig } from "./nats-specs";
-import { containerSecurityContext, podSecurityContext } from "./pod-security";
-import { probe, Resources } from "./web-app-specs";
+import { exporterContainer, natsClusterPort, natsConfig, natsContainer, natsSpread } from "./nats-specs";
+import { podSecurityContext } from "./pod-security";
+import { Resources } from "./web-app-specs";
 
 export interface NatsJetStreamArgs {
     namespace: pulumi.Input<string>;
@@ -27,6 +27,8 @@ export interface NatsJetStreamArgs {
     previousParent?: pulumi.Resource;
 }
 
+type Meta = (objectName: string) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
+
 export class NatsJetStream extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -34,38 +36,13 @@ export class NatsJetStream extends pulumi.ComponentResource {
     constructor(name: string, args: NatsJetStreamArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubestrap:platform:NatsJetStream", name, {}, opts);
         const moved = { parent: this, aliases: args.previousParent ? [{ parent: args.previousParent }] : [] };
-        const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: args.labels });
+        const meta: Meta = (objectName) => ({ name: objectName, namespace: args.namespace, labels: args.labels });
         const clustered = args.replicas > 1;
 
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("nats"), automountServiceAccountToken: false }, moved);
-        const headless = new k8s.core.v1.Service(`${name}-headless`, {
-            metadata: meta("nats-headless"),
-            spec: {
-                clusterIP: "None",
-                publishNotReadyAddresses: true,
-                selector: args.selector,
-                ports: [
-                    { name: "client", port: natsClientPort, targetPort: "client" },
-                    ...(clustered ? [{ name: "cluster", port: natsClusterPort, targetPort: "cluster" }] : []),
-                ],
-            },
-        }, moved);
-        const service = new k8s.core.v1.Service(`${name}`, {
-            metadata: meta("nats"),
-            spec: {
-                type: "ClusterIP",
-                selector: args.selector,
-                ports: [
-                    { name: "client", port: natsClientPort, targetPort: "client" },
-                    { name: "monitor", port: natsMonitorPort, targetPort: "monitor" },
-                    ...(args.metrics ? [{ name: "metrics", port: natsMetricsPort, targetPort: "metrics" }] : []),
-                ],
-            },
-        }, moved);
+        const { headless, service } = this.services(name, args, meta, moved);
         const conf = natsConfig({ name: "nats", headless: "nats-headless", namespace: args.namespaceName, replicas: args.replicas, storageBytes: quantityValue(args.size, "memory") });
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta("nats-config"), data: { "nats.conf": conf } }, { parent: this });
-        const memoryLimit = args.resources.limits?.memory;
-
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}`, {
             metadata: meta("nats"),
             spec: {
@@ -80,39 +57,8 @@ export class NatsJetStream extends pulumi.ComponentResource {
                         serviceAccountName: sa.metadata.name,
                         automountServiceAccountToken: false,
                         securityContext: podSecurityContext({ runAsUser: 1000 }),
-                        ...(clustered ? { topologySpreadConstraints: [
-                            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: args.selector } },
-                            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: args.selector } },
-                        ] } : {}),
-                        containers: [{
-                            name: "nats",
-                            image: args.image,
-                            args: ["--config", "/etc/nats/nats.conf"],
-                            env: [
-                                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                                ...(memoryLimit ? [{ name: "GOMEMLIMIT", value: goMemLimit(quantityValue(memoryLimit, "memory")) }] : []),
-                            ],
-                            ports: [
-                                { name: "client", containerPort: natsClientPort },
-                                { name: "monitor", containerPort: natsMonitorPort },
-                                ...(clustered ? [{ name: "cluster", containerPort: natsClusterPort }] : []),
-                            ],
-                            livenessProbe: probe("liveness", { path: "/healthz?js-enabled-only=true", port: natsMonitorPort }, natsMonitorPort),
-                            readinessProbe: probe("readiness", { path: "/healthz", port: natsMonitorPort }, natsMonitorPort),
-                            resources: args.resources,
-                            securityContext: containerSecurityContext(),
-                            volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "config", mountPath: "/etc/nats", readOnly: true }],
-                        }, ...(args.metrics ? [{
-                            name: "metrics",
-                            image: args.metrics.exporterImage,
-                            args: ["-port", String(natsMetricsPort), "-varz", "-connz", "-jsz=all", `http://localhost:${natsMonitorPort}`],
-                            ports: [{ name: "metrics", containerPort: natsMetricsPort }],
-                            // The exporter serves its metrics and nothing else to ask: up when its port answers.
-                            livenessProbe: { tcpSocket: { port: "metrics" }, periodSeconds: 20 },
-                            readinessProbe: { tcpSocket: { port: "metrics" }, periodSeconds: 10 },
-                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-                            securityContext: containerSecurityContext(),
-                        }] : [])],
+                        ...(clustered ? { topologySpreadConstraints: natsSpread(args.selector) } : {}),
+                        containers: [natsContainer(args.image, args.resources, clustered), ...(args.metrics ? [exporterContainer(args.metrics.exporterImage)] : [])],
                         volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
                     },
                 },
@@ -135,6 +81,35 @@ export class NatsJetStream extends pulumi.ComponentResource {
         }
         this.url = pulumi.interpolate`nats://${service.metadata.name}.${args.namespace}.svc.cluster.local:${natsClientPort}`;
         this.registerOutputs({ url: this.url });
+    }
+
+    /** The headless Service the servers' routes go through, and the Service clients and scrapes use. */
+    private services(name: string, args: NatsJetStreamArgs, meta: Meta, moved: pulumi.CustomResourceOptions) {
+        const headless = new k8s.core.v1.Service(`${name}-headless`, {
+            metadata: meta("nats-headless"),
+            spec: {
+                clusterIP: "None",
+                publishNotReadyAddresses: true,
+                selector: args.selector,
+                ports: [
+                    { name: "client", port: natsClientPort, targetPort: "client" },
+                    ...(args.replicas > 1 ? [{ name: "cluster", port: natsClusterPort, targetPort: "cluster" }] : []),
+                ],
+            },
+        }, moved);
+        const service = new k8s.core.v1.Service(`${name}`, {
+            metadata: meta("nats"),
+            spec: {
+                type: "ClusterIP",
+                selector: args.selector,
+                ports: [
+                    { name: "client", port: natsClientPort, targetPort: "client" },
+                    { name: "monitor", port: natsMonitorPort, targetPort: "monitor" },
+                    ...(args.metrics ? [{ name: "metrics", port: natsMetricsPort, targetPort: "metrics" }] : []),
+                ],
+            },
+        }, moved);
+        return { headless, service };
     }
 }
 

@@ -1,5 +1,8 @@
-// Pure pieces of NATS JetStream in the cluster: its config file and sizing, tested without Pulumi.
-import { natsClientPort, natsClusterPort, natsMonitorPort } from "./demon-specs";
+// Pure pieces of NATS JetStream in the cluster: its config file, sizing and containers, tested without Pulumi.
+import { quantityValue } from "../config/formats";
+import { natsClientPort, natsClusterPort, natsMetricsPort, natsMonitorPort } from "./demon-specs";
+import { containerSecurityContext } from "./pod-security";
+import { probe, Resources } from "./web-app-specs";
 
 export { natsClusterPort };
 
@@ -41,3 +44,48 @@ export function natsConfig(c: NatsClusterShape): string {
 export function goMemLimit(limitBytes: number): string {
     return `${Math.floor(limitBytes * 0.9 / (1024 * 1024))}MiB`;
 }
+
+/** The NATS server: its config mounted read-only, JetStream's data on the claim, health from the monitor port. */
+export function natsContainer(image: string, resources: Resources, clustered: boolean) {
+    const memoryLimit = resources.limits?.memory;
+    return {
+        name: "nats",
+        image,
+        args: ["--config", "/etc/nats/nats.conf"],
+        env: [
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            ...(memoryLimit ? [{ name: "GOMEMLIMIT", value: goMemLimit(quantityValue(memoryLimit, "memory")) }] : []),
+        ],
+        ports: [
+            { name: "client", containerPort: natsClientPort },
+            { name: "monitor", containerPort: natsMonitorPort },
+            ...(clustered ? [{ name: "cluster", containerPort: natsClusterPort }] : []),
+        ],
+        livenessProbe: probe("liveness", { path: "/healthz?js-enabled-only=true", port: natsMonitorPort }, natsMonitorPort),
+        readinessProbe: probe("readiness", { path: "/healthz", port: natsMonitorPort }, natsMonitorPort),
+        resources,
+        securityContext: containerSecurityContext(),
+        volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "config", mountPath: "/etc/nats", readOnly: true }],
+    };
+}
+
+/** prometheus-nats-exporter beside a server, reading its monitor port. */
+export function exporterContainer(image: string) {
+    return {
+        name: "metrics",
+        image,
+        args: ["-port", String(natsMetricsPort), "-varz", "-connz", "-jsz=all", `http://localhost:${natsMonitorPort}`],
+        ports: [{ name: "metrics", containerPort: natsMetricsPort }],
+        // The exporter serves its metrics and nothing else to ask: up when its port answers.
+        livenessProbe: { tcpSocket: { port: "metrics" }, periodSeconds: 20 },
+        readinessProbe: { tcpSocket: { port: "metrics" }, periodSeconds: 10 },
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+        securityContext: containerSecurityContext(),
+    };
+}
+
+/** A clustered server's spread: one per node, and over zones where there are some. */
+export const natsSpread = (selector: Record<string, string>) => [
+    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
+    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+];
