@@ -50,6 +50,8 @@ export interface AwsWorkerPoolArgs {
 /** How long a terminating instance may drain before the group lets it go (CONTINUE). */
 export const heartbeatSeconds = (drainTimeoutSeconds: number) => Math.min(7200, Math.max(30, drainTimeoutSeconds + 60));
 
+type Tags = Record<string, string>;
+
 export class AwsWorkerPool extends pulumi.ComponentResource {
     readonly groupName: pulumi.Output<string>;
     readonly roleArn: pulumi.Output<string>;
@@ -57,15 +59,27 @@ export class AwsWorkerPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsWorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubestrap:aws:AwsWorkerPool", name, {}, opts);
-        const child = { parent: this };
-        const tags = { "kubestrap.io/pool": args.pool, "managed-by": "kubestrap" };
+        const tags: Tags = { "kubestrap.io/pool": args.pool, "managed-by": "kubestrap" };
 
         const image = "id" in args.ami ? this.checkedImage(args.ami.id, args.arch) : aws.ec2.getAmiOutput({
             owners: [publishedImages[args.ami.os].owner], mostRecent: true,
             filters: [{ name: "name", values: [publishedImages[args.ami.os].name(args.arch)] }, { name: "architecture", values: [ec2Arch[args.arch]] }],
-        }, child);
+        }, { parent: this });
         this.imageId = image.id;
 
+        const { role, profile } = this.nodeRole(name, args, tags);
+        const group = this.securityGroup(name, args, tags);
+        const template = this.launchTemplate(name, args, tags, { image, profile, group });
+        const asg = this.autoScalingGroup(name, args, tags, template);
+
+        this.groupName = asg.name;
+        this.roleArn = role.arn;
+        this.registerOutputs({ groupName: this.groupName, roleArn: this.roleArn, imageId: this.imageId });
+    }
+
+    /** The nodes' role (SSM's managed policy only when asked for) and its instance profile. */
+    private nodeRole(name: string, args: AwsWorkerPoolArgs, tags: Tags) {
+        const child = { parent: this };
         const role = new aws.iam.Role(`${name}-node`, {
             path: kubestrapIamPath, description: `kubestrap: ${args.pool} worker nodes`,
             assumeRolePolicy: JSON.stringify(ec2TrustPolicy()), tags,
@@ -74,12 +88,16 @@ export class AwsWorkerPool extends pulumi.ComponentResource {
             new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, child);
         }
         const profile = new aws.iam.InstanceProfile(`${name}-node`, { path: kubestrapIamPath, role: role.name, tags }, child);
+        return { role, profile };
+    }
 
+    /** Nothing in from the internet: on the mesh nothing at all, without it k3s's ports from the servers only. */
+    private securityGroup(name: string, args: AwsWorkerPoolArgs, tags: Tags): aws.ec2.SecurityGroup {
         const k3sPorts = args.worker.mesh ? [] : args.serverAddresses.flatMap((address) => [
             { description: `kubelet, from server ${address}`, protocol: "tcp", fromPort: 10250, toPort: 10250, cidrBlocks: [`${address}/32`] },
             { description: `flannel VXLAN, from server ${address}`, protocol: "udp", fromPort: 8472, toPort: 8472, cidrBlocks: [`${address}/32`] },
         ]);
-        const group = new aws.ec2.SecurityGroup(`${name}-nodes`, {
+        return new aws.ec2.SecurityGroup(`${name}-nodes`, {
             vpcId: args.vpcId,
             description: args.worker.mesh
                 ? `kubestrap ${args.pool}: nothing in (the nodes ride the mesh); everything out`
@@ -87,27 +105,34 @@ export class AwsWorkerPool extends pulumi.ComponentResource {
             ingress: k3sPorts,
             egress: [{ description: "Headscale, DERP, the k3s servers, package mirrors", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
             tags,
-        }, child);
+        }, { parent: this });
+    }
 
+    /** The instances' template: image, IMDSv2 only, an encrypted root volume, and the secret user data that joins them. */
+    private launchTemplate(name: string, args: AwsWorkerPoolArgs, tags: Tags,
+        on: { image: pulumi.Output<aws.ec2.GetAmiResult>; profile: aws.iam.InstanceProfile; group: aws.ec2.SecurityGroup }): aws.ec2.LaunchTemplate {
         const userData = pulumi.secret(pulumi.all([args.serverUrl, args.k3sToken, args.meshKey, args.meshCa]).apply(([serverUrl, k3sToken, meshKey, ca]) => {
             const worker = { ...args.worker, serverUrl, mesh: args.worker.mesh && { ...args.worker.mesh, ca } };
             return Buffer.from(workerCloudConfig(worker, { k3sToken, meshKey } satisfies WorkerSecrets)).toString("base64");
         }));
-        const template = new aws.ec2.LaunchTemplate(`${name}-nodes`, {
+        return new aws.ec2.LaunchTemplate(`${name}-nodes`, {
             imageId: this.imageId,
             instanceType: args.instanceTypes[0],
-            iamInstanceProfile: { arn: profile.arn },
-            vpcSecurityGroupIds: [group.id],
+            iamInstanceProfile: { arn: on.profile.arn },
+            vpcSecurityGroupIds: [on.group.id],
             // IMDSv2 only, one hop: the node reads its metadata, its pods (a hop further) cannot.
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-            blockDeviceMappings: [{ deviceName: image.rootDeviceName, ebs: { volumeSize: args.rootVolumeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+            blockDeviceMappings: [{ deviceName: on.image.rootDeviceName, ebs: { volumeSize: args.rootVolumeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
             userData,
             tagSpecifications: [{ resourceType: "instance", tags }, { resourceType: "volume", tags }],
             updateDefaultVersion: true,
             tags,
-        }, child);
+        }, { parent: this });
+    }
 
-        const asg = new aws.autoscaling.Group(`${name}-nodes`, {
+    /** The Auto Scaling group: capacity and spot by config, the drain hook, rolling refresh on a new template version. */
+    private autoScalingGroup(name: string, args: AwsWorkerPoolArgs, tags: Tags, template: aws.ec2.LaunchTemplate): aws.autoscaling.Group {
+        return new aws.autoscaling.Group(`${name}-nodes`, {
             desiredCapacity: args.desired, minSize: args.min, maxSize: args.max,
             vpcZoneIdentifiers: args.subnetIds,
             capacityRebalance: args.spot,
@@ -133,11 +158,7 @@ export class AwsWorkerPool extends pulumi.ComponentResource {
             // A new template version (image, user data) replaces instances a few at a time.
             instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
             tags: Object.entries({ ...tags, Name: `kubestrap-${args.pool}` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-        }, child);
-
-        this.groupName = asg.name;
-        this.roleArn = role.arn;
-        this.registerOutputs({ groupName: this.groupName, roleArn: this.roleArn, imageId: this.imageId });
+        }, { parent: this });
     }
 
     /** A pinned image must be of the pool's architecture: checked by lookup before anything is made. */
