@@ -1,3 +1,4 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { drainScript } from "./k3s-drain";
 import { applyKernelParametersScript, restoreKernelParametersScript } from "./k3s-kernel";
@@ -7,7 +8,7 @@ import {
     registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, s3CredentialsYaml, uncordonScript,
     versionProblem, writeContentScript, writeFileScript,
 } from "./k3s-plan";
-import { HostConnection, HostSteps, StepArgs } from "./remote-command";
+import { HostConnection, HostSteps, RemoteCommand, StepArgs } from "./remote-command";
 
 export { HostConnection } from "./remote-command";
 
@@ -60,22 +61,19 @@ export class K3sNode extends pulumi.ComponentResource {
         }
         const sudo = args.sudo ? "sudo " : "";
         const steps = new HostSteps(this, name, sudo);
-        // Every step on this host (and, for the first server, every kubectl step run through it)
-        // must see the configured key, or the one the host-key step read at first contact.
-        let pinned = args.connection.kind === "ssh" ? args.connection.hostKey : undefined;
-        const keyFor = (on: Extract<HostConnection, { kind: "ssh" }>) =>
-            on === args.connection || (args.clusterInit && on === args.control) ? pinned : on.hostKey;
-        const run = (role: string, on: HostConnection, cmd: StepArgs, extra: pulumi.CustomResourceOptions = {}) =>
-            steps.run(role, on, cmd, on.kind === "ssh" ? keyFor(on) : undefined, extra);
-
         const host = args.connection.kind === "ssh" ? args.connection.host : "localhost";
+        // A configured key is used as given; without one, the first step reads the key the host offers.
+        const pinned = args.connection.kind === "ssh" ? args.connection.hostKey ?? steps.firstUseKey("host-key", args.connection) : undefined;
         if (args.connection.kind === "ssh") {
-            // A configured key is used as given; without one, the first step reads the key the host offers.
-            pinned = args.connection.hostKey ?? steps.firstUseKey("host-key", args.connection);
             this.hostKey = pulumi.output(pinned);
         }
-        const preflight = run("preflight", args.connection, { create: preflightScript(args, host), logging: "stderr" });
+        // Every step on this host (and, for the first server, every kubectl step run through it)
+        // must see the configured key, or the one the host-key step read at first contact.
+        const keyFor = (on: Extract<HostConnection, { kind: "ssh" }>) =>
+            on === args.connection || (args.clusterInit && on === args.control) ? pinned : on.hostKey;
+        const run: Run = (role, on, cmd, extra = {}) => steps.run(role, on, cmd, on.kind === "ssh" ? keyFor(on) : undefined, extra);
 
+        const preflight = run("preflight", args.connection, { create: preflightScript(args, host), logging: "stderr" });
         const staged: pulumi.Resource[] = [];
         if (args.airGap) {
             const files: [string, string | undefined][] = [["k3s", args.airGap.binary], ["install.sh", args.airGap.installScript], ["images.tar", args.airGap.images]];
@@ -83,16 +81,28 @@ export class K3sNode extends pulumi.ComponentResource {
                 staged.push(steps.stage(target.replace(/\W/g, "-"), args.connection, source!, `${k3sPaths.staging}/${target}`, pinned, preflight));
             }
         }
+        const settings = nodeSettings(args);
+        const { token, config } = this.tokenAndConfig(args, run, sudo, settings, preflight);
+        staged.push(...this.hostPreparation(args, run, sudo, preflight));
+        const uncordon = this.installation(args, run, sudo, host, { preflight, files: [token, config], staged });
+        if (args.role === "server" && args.clusterInit) {
+            const read = this.readBack(args, run, sudo, settings, uncordon);
+            this.kubeconfig = read.kubeconfig;
+            this.serviceAccountJwks = read.serviceAccountJwks;
+        }
 
+        this.nodeName = pulumi.output(args.nodeName);
+        this.version = pulumi.output(args.version);
+        this.registerOutputs({ nodeName: this.nodeName, version: this.version, kubeconfig: this.kubeconfig, hostKey: this.hostKey });
+    }
+
+    /** The join token (secret, never in a file's content) and k3s's config files, which restart k3s on change. */
+    private tokenAndConfig(args: K3sNodeArgs, run: Run, sudo: string, settings: pulumi.Output<PlainSettings>, preflight: pulumi.Resource) {
         const token = run("token", args.connection, {
             create: writeFileScript(k3sPaths.token, sudo),
             stdin: pulumi.secret(args.token),
             logging: "none",
         }, { dependsOn: [preflight] });
-
-        // Only the plain settings: wrapping the token or the SSH key would make every file a secret.
-        const { connection: _c, token: _t, control: _ctl, etcdS3Credentials: _s3, mesh, ...plain } = args;
-        const settings = mesh ? meshSettings(plain, mesh) : pulumi.output(plain);
         const writeFiles = settings.apply((n) => {
             const files: [string, string | undefined][] = [
                 [k3sPaths.config, k3sConfigYaml(n)],
@@ -107,34 +117,50 @@ export class K3sNode extends pulumi.ComponentResource {
             // A changed config file restarts k3s on this host only; the cluster stays.
             update: writeFiles.apply((w) => ["set -eu", ...w, restartIfInstalled(args.role, sudo)].join("\n")),
         }, { dependsOn: [preflight] });
+        return { token, config };
+    }
 
-        // After this host's preflight: a host that cannot be reached or fails its checks is never drained.
+    /**
+     * What the host needs before k3s (re)starts: the etcd snapshots' S3 keys and, hardened, the
+     * kernel parameters. After this host's preflight: a host that cannot be reached or fails its
+     * checks is never drained.
+     */
+    private hostPreparation(args: K3sNodeArgs, run: Run, sudo: string, preflight: pulumi.Resource): pulumi.Resource[] {
+        const prepared: pulumi.Resource[] = [];
         if (args.role === "server" && args.ha && args.etcdSnapshots?.s3 && args.etcdS3Credentials) {
             const { accessKey, secretKey } = args.etcdS3Credentials;
             const credentials = pulumi.secret(pulumi.all([accessKey, secretKey]).apply(([a, k]) => s3CredentialsYaml(a, k)));
             const write = writeFileScript(k3sPaths.s3Credentials, sudo);
-            staged.push(run("s3-credentials", args.connection, {
+            prepared.push(run("s3-credentials", args.connection, {
                 create: write,
                 update: `set -eu\n${write}\n${restartIfInstalled(args.role, sudo)}`,
                 stdin: credentials,
                 logging: "none",
             }, { dependsOn: [preflight] }));
         }
-
         if (args.hardened) {
             // kubelet exits at start under protect-kernel-defaults unless these are already set.
-            staged.push(run("kernel-parameters", args.connection, {
+            prepared.push(run("kernel-parameters", args.connection, {
                 create: applyKernelParametersScript(sudo),
                 update: applyKernelParametersScript(sudo),
                 delete: restoreKernelParametersScript(sudo),
             }, { dependsOn: [preflight] }));
         }
+        return prepared;
+    }
 
+    /**
+     * Install or upgrade between a drain and an uncordon (run on the first server); then, for a
+     * joining node, its membership (removed from the cluster on delete) and, for the first server,
+     * a restore from a snapshot. Returns the uncordon step, which what reads the node waits for.
+     */
+    private installation(args: K3sNodeArgs, run: Run, sudo: string, host: string,
+        { preflight, files, staged }: { preflight: pulumi.Resource; files: pulumi.Resource[]; staged: pulumi.Resource[] }): pulumi.Resource {
         const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo, args.drainTimeoutSeconds), triggers: [args.version] },
             { dependsOn: [preflight] });
         const install = installCommands(args, sudo, host);
         const installed = run("install", args.connection, { ...install, logging: "stderr" },
-            { dependsOn: [preflight, token, config, drain, ...staged] });
+            { dependsOn: [preflight, ...files, drain, ...staged] });
         const uncordon = run("uncordon", args.control, { create: uncordonScript(args.nodeName, sudo), triggers: [args.version] },
             { dependsOn: [installed] });
         if (!args.clusterInit) {
@@ -146,24 +172,30 @@ export class K3sNode extends pulumi.ComponentResource {
             run("restore", args.connection, { create: restoreScript(args.restoreSnapshot, sudo), triggers: [args.restoreSnapshot] },
                 { dependsOn: [uncordon] });
         }
-        if (args.role === "server" && args.clusterInit) {
-            const read = run("kubeconfig", args.connection, {
-                create: settings.apply((n) => adminKubeconfigScript(n.address, sudo, args.kubeconfigRotation)),
-                logging: "none",
-                ...(args.kubeconfigRotation ? { triggers: [args.kubeconfigRotation] } : {}),
-            }, { dependsOn: [uncordon], additionalSecretOutputs: ["stdout"] });
-            this.kubeconfig = pulumi.secret(read.stdout);
-            if (args.serviceAccountIssuer) {
-                // The key set tokens are signed with, for the issuer's public copy.
-                this.serviceAccountJwks = run("jwks", args.connection, { create: `${sudo}k3s kubectl get --raw /openid/v1/jwks`, logging: "stderr" },
-                    { dependsOn: [uncordon] }).stdout;
-            }
-        }
-
-        this.nodeName = pulumi.output(args.nodeName);
-        this.version = pulumi.output(args.version);
-        this.registerOutputs({ nodeName: this.nodeName, version: this.version, kubeconfig: this.kubeconfig, hostKey: this.hostKey });
+        return uncordon;
     }
+
+    /** The first server's admin kubeconfig and, with a public issuer, the service-account key set. */
+    private readBack(args: K3sNodeArgs, run: Run, sudo: string, settings: pulumi.Output<PlainSettings>, uncordon: pulumi.Resource) {
+        const read = run("kubeconfig", args.connection, {
+            create: settings.apply((n) => adminKubeconfigScript(n.address, sudo, args.kubeconfigRotation)),
+            logging: "none",
+            ...(args.kubeconfigRotation ? { triggers: [args.kubeconfigRotation] } : {}),
+        }, { dependsOn: [uncordon], additionalSecretOutputs: ["stdout"] });
+        // The key set tokens are signed with, for the issuer's public copy.
+        const serviceAccountJwks = args.serviceAccountIssuer
+            ? run("jwks", args.connection, { create: `${sudo}k3s kubectl get --raw /openid/v1/jwks`, logging: "stderr" }, { dependsOn: [uncordon] }).stdout
+            : undefined;
+        return { kubeconfig: pulumi.secret(read.stdout), serviceAccountJwks };
+    }
+}
+
+type Run = (role: string, on: HostConnection, cmd: StepArgs, extra?: pulumi.CustomResourceOptions) => command.local.Command | RemoteCommand;
+
+/** The plain settings, tailnet addresses laid over them on a mesh: wrapping the token or the SSH key would make every file a secret. */
+function nodeSettings(args: K3sNodeArgs): pulumi.Output<PlainSettings> {
+    const { connection: _c, token: _t, control: _ctl, etcdS3Credentials: _s3, mesh, ...plain } = args;
+    return mesh ? meshSettings(plain, mesh) : pulumi.output(plain);
 }
 
 /** A node's settings on the mesh: its tailnet address for k3s, the first server's for joining and the kubeconfig. */
