@@ -6,7 +6,8 @@
 // `cloud-init schema` and run on an SSH test host.
 import { stringify } from "yaml";
 import { installCommands, k3sConfigYaml, k3sPaths, K3sNodeSettings, Taint } from "./k3s-plan";
-import { meshInterface, meshPaths, tailscaleJoinScript } from "./mesh-plan";
+import { tailscaleJoinScript } from "./mesh-join";
+import { meshInterface, meshPaths } from "./mesh-plan";
 
 /** Placeholders the first boot fills from the instance metadata (values of [a-z0-9.-] only). */
 export const bootValues = { nodeName: "__NODE_NAME__", nodeIp: "__NODE_IP__", instanceType: "__INSTANCE_TYPE__", capacity: "__CAPACITY__" } as const;

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    authKeyScript, createKeyScript, deleteNodeScript, ensureUserScript, expireKeyScript, headscaleInstallScript, HeadscaleSettings,
-    headscaleUninstallScript, managedTlsRemoveScript, managedTlsScript, MeshGroup, meshPaths, MeshPolicySettings, parseAddresses, removeUserScript,
-    tailscaleJoinScript, tailscaleLeaveScript, tailscaleUpdateScript,
-} from "./mesh-plan";
+    createKeyScript, deleteNodeScript, ensureUserScript, expireKeyScript, headscaleInstallScript, HeadscaleSettings,
+    headscaleUninstallScript, managedTlsRemoveScript, managedTlsScript, removeUserScript,
+} from "./mesh-headscale";
+import { authKeyScript, parseAddresses, tailscaleJoinScript, tailscaleLeaveScript, tailscaleUpdateScript } from "./mesh-join";
+import { MeshGroup, meshPaths, MeshPolicySettings } from "./mesh-plan";
 import { HostConnection, HostSteps, StepArgs } from "./remote-command";
 
 export interface MeshHost {

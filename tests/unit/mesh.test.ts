@@ -3,10 +3,9 @@ import { parse } from "yaml";
 import { k3sConfigYaml, K3sNodeSettings } from "../../components/k3s-plan";
 import { K3sCluster } from "../../components/k3s-cluster";
 import { keyRenewalWindow, MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
-import {
-    authKeyScript, createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, managedTlsScript, meshPolicy, meshPolicyJson, parseAddresses,
-    tailscaleJoinScript, tailscaleUpdateScript, removeUserScript,
-} from "../../components/mesh-plan";
+import { createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, managedTlsScript, removeUserScript } from "../../components/mesh-headscale";
+import { authKeyScript, parseAddresses, tailscaleJoinScript, tailscaleUpdateScript } from "../../components/mesh-join";
+import { meshPolicy, meshPolicyJson } from "../../components/mesh-plan";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 import { random, randomPolicy } from "../mesh-policies";
 
