@@ -2,7 +2,7 @@
 // DNS open, then the flows config names), so what a team deploys into it later starts closed.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dnsEgress, namespaceSelector, PolicyPlan } from "./demon-specs";
+import { dnsEgress, namespaceSelector, PolicyPlan } from "./network-policy";
 import { standardLabels } from "./labels";
 import { podSecurityLabels, PodSecurityLevel, podSecurityReasonAnnotation } from "./pod-security";
 

@@ -1,7 +1,7 @@
 // An app's NetworkPolicy: its pods deny everything, then take exactly the flows it needs:
 // DNS, the ingress controller (when it has an Ingress), the apps that declare they call it,
 // the apps it declares it calls, and any destinations config names.
-import { dnsEgress, namespaceSelector, PolicyPlan } from "./demon-specs";
+import { dnsEgress, namespaceSelector, PolicyPlan } from "./network-policy";
 
 /** Another app, as a peer: where its pods are and the port they serve on. */
 export interface AppPeer {

@@ -4,7 +4,7 @@
 // NetworkPolicies that let it reach only DNS, Cloudflare's edge and the Services it fronts.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dnsEgress, monitoringNamespaceLabel, namespaceSelector, PolicyPlan } from "./demon-specs";
+import { dnsEgress, monitoringNamespaceLabel, namespaceSelector, PolicyPlan } from "./network-policy";
 import { selectorLabels, standardLabels } from "./labels";
 import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "./pod-security";
 

@@ -5,7 +5,8 @@
 // may resolve names and reach NATS as clients, and nothing else.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dnsEgress, namespaceSelector, natsClientPort, PolicyPlan } from "./demon-specs";
+import { natsClientPort } from "./demon-specs";
+import { dnsEgress, namespaceSelector, PolicyPlan } from "./network-policy";
 import { standardLabels } from "./labels";
 import { podSecurityLabels } from "./pod-security";
 

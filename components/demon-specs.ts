@@ -1,7 +1,5 @@
 // Pure pieces of the Demon stack: the stream bootstrap script and the network policy plan.
-import * as k8s from "@pulumi/kubernetes";
-
-type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+import { dnsEgress, monitoringNamespaceLabel, namespaceSelector, PolicyPlan } from "./network-policy";
 
 export interface StreamSettings {
     name: string;
@@ -19,8 +17,6 @@ export const natsMetricsPort = 7777;
 export const natsClusterPort = 6222;
 /** Pods with this label may reach NATS, and NATS only admits pods with it. */
 export const natsClientLabel = "demon.kubestrap.io/nats-client";
-/** Namespaces with this label may scrape NATS monitoring (the observability stack sets it). */
-export const monitoringNamespaceLabel = "kubestrap.io/monitoring";
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -82,19 +78,6 @@ export function endpointsFromSlice(slice: { endpoints?: { addresses: string[]; c
     return (slice.endpoints ?? [])
         .filter((e) => e.conditions?.ready !== false)
         .flatMap((e) => e.addresses.flatMap((ip) => ports.map((port) => ({ ip, port }))));
-}
-
-export const namespaceSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
-
-/** The egress rule every default-deny baseline keeps: name lookups at the cluster's DNS. */
-export const dnsEgress = () => ({
-    to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-});
-
-export interface PolicyPlan {
-    name: string;
-    spec: NetworkPolicySpec;
 }
 
 /**

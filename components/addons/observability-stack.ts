@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { monitoringNamespaceLabel } from "../demon-specs";
+import { monitoringNamespaceLabel } from "../network-policy";
 import { standardLabels } from "../labels";
 import { IngressController, platformAlertRules } from "./alert-rules";
 import { AlertReceiver, alertmanagerSetup, receiversSecret } from "./alertmanager-config";
