@@ -7,7 +7,7 @@ import { ApiServerEndpoint, apiServerEgress, demonNetworkPolicies, natsClientLab
 import { ingressFor, IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "./pod-security";
-import { probe, Resources } from "./web-app-specs";
+import { probe, Resources } from "./workload";
 
 export interface DemonWorkload {
     image: string;

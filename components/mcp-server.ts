@@ -8,7 +8,8 @@ import { imageProblem } from "../config/formats";
 import { McpRuntime, mcpRuntimes, McpTransport, ResolvedMcpServer } from "../config/mcp";
 import { selectorLabels, standardLabels } from "./labels";
 import { containerSecurityContext, podSecurityContext } from "./pod-security";
-import { envSecret, Resources } from "./web-app-specs";
+import { envSecret } from "./web-app-specs";
+import { Resources } from "./workload";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;

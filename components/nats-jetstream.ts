@@ -6,7 +6,7 @@ import { quantityValue } from "../config/formats";
 import { natsClientPort, natsMetricsPort, natsMonitorPort } from "./demon-specs";
 import { exporterContainer, natsClusterPort, natsConfig, natsContainer, natsSpread } from "./nats-specs";
 import { podSecurityContext } from "./pod-security";
-import { Resources } from "./web-app-specs";
+import { Resources } from "./workload";
 
 export interface NatsJetStreamArgs {
     namespace: pulumi.Input<string>;

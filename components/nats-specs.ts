@@ -2,7 +2,7 @@
 import { quantityValue } from "../config/formats";
 import { natsClientPort, natsClusterPort, natsMetricsPort, natsMonitorPort } from "./demon-specs";
 import { containerSecurityContext } from "./pod-security";
-import { probe, Resources } from "./web-app-specs";
+import { probe, Resources } from "./workload";
 
 export { natsClusterPort };
 

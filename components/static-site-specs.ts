@@ -15,7 +15,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { containerSecurityContext, podSecurityContext } from "./pod-security";
-import { probe, Resources } from "./web-app-specs";
+import { probe, Resources } from "./workload";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Volume = k8s.types.input.core.v1.Volume;

@@ -9,7 +9,7 @@ import {
     sitePodSpec,
 } from "./static-site-specs";
 import type { WebAppArgs } from "./web-app";
-import { Resources } from "./web-app-specs";
+import { Resources } from "./workload";
 
 /** Where the site's files come from: a folder of this repository, or a pinned image holding the built site at `path` (default /site). */
 export type StaticContent = { directory: string } | { image: string; path?: string };

@@ -2,19 +2,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { containerSecurityContext, defaultUserId, SecurityOverrides } from "./pod-security";
+import { probe, ProbeSettings, Resources } from "./workload";
 
 type Container = k8s.types.input.core.v1.Container;
 type Probe = k8s.types.input.core.v1.Probe;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
-
-export interface ProbeSettings {
-    path?: string;
-    port?: number;
-    initialDelaySeconds?: number;
-    periodSeconds?: number;
-    failureThreshold?: number;
-}
 
 /** A command run in the container; healthy when it exits 0 (a compose healthcheck). */
 export interface ExecProbeSettings {
@@ -50,11 +43,6 @@ export interface PortSettings {
     name: string;
     port: number;
     protocol?: "TCP" | "UDP";
-}
-
-export interface Resources {
-    requests?: { cpu?: string; memory?: string };
-    limits?: { cpu?: string; memory?: string };
 }
 
 export interface ContainerSettings {
@@ -110,16 +98,6 @@ export function waitContainer(host: string, port: number, security: SecurityOver
             ? { ...containerSecurityContext({}), runAsNonRoot: true, runAsUser: defaultUserId }
             : containerSecurityContext({ ...security, addCapabilities: [] }),
         resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
-    };
-}
-
-export function probe(kind: "liveness" | "readiness", settings: ProbeSettings = {}, port: number, tcp = false): Probe {
-    const target = settings.port ?? port;
-    return {
-        ...(tcp ? { tcpSocket: { port: target } } : { httpGet: { path: settings.path ?? "/", port: target } }),
-        initialDelaySeconds: settings.initialDelaySeconds ?? (kind === "liveness" ? 10 : 2),
-        periodSeconds: settings.periodSeconds ?? 10,
-        failureThreshold: settings.failureThreshold ?? 3,
     };
 }
 

@@ -6,7 +6,8 @@ import { AppPolicySettings } from "./app-network-policies";
 import { IngressSettings } from "./ingress-spec";
 import { selectorLabels, standardLabels } from "./labels";
 import { loosenedAnnotation, loosenedSettings, podSecurityContext, SecurityOverrides } from "./pod-security";
-import { containerFor, ContainerSettings, envSecret, PortSettings, ProbesSettings, Resources, volumesFor, waitContainer } from "./web-app-specs";
+import { containerFor, ContainerSettings, envSecret, PortSettings, ProbesSettings, volumesFor, waitContainer } from "./web-app-specs";
+import { Resources } from "./workload";
 
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;

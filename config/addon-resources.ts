@@ -2,7 +2,7 @@
 // with the config's overrides, checked once merged so an override of one side cannot undercut the other.
 import { AddonName } from "../components/addons/registry";
 import { addonSizing, containerResources } from "../components/addons/resources";
-import { Resources } from "../components/web-app-specs";
+import { Resources } from "../components/workload";
 import { quantityValue } from "./formats";
 import { configPath } from "./problems";
 

@@ -1,7 +1,7 @@
 // What every add-on container asks for and may use, per environment, and the values key its chart
 // reads it from. Data beside the registry: one table to read and tune, not numbers in each component.
 // Sizes are for a small cluster (Raspberry Pi class nodes in dev); prod gets room for real load.
-import { Resources } from "../web-app-specs";
+import { Resources } from "../workload";
 import { AddonName } from "./registry";
 
 export interface ContainerSizing {
