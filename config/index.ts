@@ -3,7 +3,8 @@
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, configPath, didYouMean, formatIssue, namespace } from "./problems";
+import { ConfigError, configPath, didYouMean, namespace } from "./problems";
+import { formatIssue } from "./issues";
 import { z } from "zod";
 import { crossProblems } from "./cross-checks";
 import { salvage } from "./salvage";

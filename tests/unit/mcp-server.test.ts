@@ -6,7 +6,8 @@ import { parseConfig } from "../../config";
 import { defaultNodeImage, defaultPythonImage, mcpServersConfig, ResolvedMcpServer } from "../../config/mcp";
 import { loadMcpDirectory, loadMcpFile, readMcpFile, tomlKeyLines } from "../../config/mcp-files";
 import { loadMcpServers, mcpSecretConfigKeys, McpSources } from "../../config/mcp-resolve";
-import { ConfigError, formatIssue } from "../../config/problems";
+import { ConfigError } from "../../config/problems";
+import { formatIssue } from "../../config/issues";
 import { schemaErrors } from "../k8s-schema";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 

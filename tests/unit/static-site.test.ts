@@ -5,7 +5,7 @@ import * as path from "path";
 import { StaticSite, StaticSiteArgs } from "../../components/static-site";
 import { contentFiles, contentLimitBytes, nginxConfig } from "../../components/static-site-specs";
 import { WebApp } from "../../components/web-app";
-import { formatIssue } from "../../config/problems";
+import { formatIssue } from "../../config/issues";
 import { staticSites } from "../../config/static-sites";
 import { schemaErrors } from "../k8s-schema";
 import { Recorder, settle, valueOf, withMocks } from "../mocks";
