@@ -1,7 +1,7 @@
 // Turns schema issues into one line per problem: the config path, what is wrong, how to fix it.
 import { z } from "zod";
-import { addonNames } from "../components/addons/registry";
-import { configPath, didYouMean } from "./problems";
+import { addonNames } from "../addons/registry";
+import { configPath, didYouMean } from "../core/problems";
 
 /** Through defaults, optionals, refinements and pipes to the schema that parses. */
 function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {

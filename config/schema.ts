@@ -2,24 +2,24 @@
 // every environment. What differs between dev and prod lives in stacks/.
 import { isIP } from "net";
 import { z } from "zod";
-import { addonsSchema } from "./addons";
-import { cloudflare } from "./cloudflare";
-import { composeApp, isComposeApp, ParsedComposeApp } from "./compose-app";
-import { mcpServersConfig } from "./mcp";
-import { staticSites } from "./static-sites";
-import { aws, unreachableFromCloud, vpcOverlapProblems } from "./aws";
-import { mesh } from "./mesh";
-import { namespaces } from "./namespaces";
-import { app, AppConfig } from "./app";
-import { demon } from "./demon";
-import { k3s, K3sConfig } from "./k3s";
-import { k3sRanges, meshProblems } from "./mesh-checks";
-import { uniquePerNamespace } from "./primitives";
+import { addonsSchema } from "../addons/config";
+import { cloudflare } from "../cloudflare/config";
+import { composeApp, isComposeApp, ParsedComposeApp } from "../compose/config";
+import { mcpServersConfig } from "../apps/mcp-config";
+import { staticSites } from "../apps/static-sites-config";
+import { aws, unreachableFromCloud, vpcOverlapProblems } from "../aws/config";
+import { mesh } from "../mesh/config";
+import { namespaces } from "../apps/namespaces-config";
+import { app, AppConfig } from "../apps/config";
+import { demon } from "../demon/config";
+import { k3s, K3sConfig } from "../cluster/config";
+import { k3sRanges, meshProblems } from "../mesh/config-checks";
+import { uniquePerNamespace } from "../core/primitives";
 
-export * from "./primitives";
-export * from "./app";
-export * from "./demon";
-export * from "./k3s";
+export * from "../core/primitives";
+export * from "../apps/config";
+export * from "../demon/config";
+export * from "../cluster/config";
 
 
 /** "name" or "namespace/name" in an app's dependsOn, as namespace/name. */
