@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { dnsLabelProblem } from "../config/formats";
+import { dnsLabelProblem } from "../core/formats";
 import { ComposeError, loadCompose } from "./load";
 import { ComposeTranslation, translateCompose } from "./translate";
 
@@ -94,7 +94,7 @@ export async function renderManifests(translation: ComposeTranslation, app: stri
         },
     }, "kubestrap", "translate", false);
     // Imported after the mocks, as Pulumi's mock docs ask.
-    const { ComposeApp } = await import("../components/compose-app");
+    const { ComposeApp } = await import("./compose-app");
     const composeApp = new ComposeApp(`${namespace}-${app}`, { namespace, appName: app, translation, logWarnings: false });
     await new Promise<void>((resolve) => composeApp.services.apply(() => resolve()));
     await new Promise((r) => setTimeout(r, 50));

@@ -9,7 +9,7 @@ import { createHash } from "crypto";
 import Ajv2020, { ValidateFunction } from "ajv/dist/2020";
 import standaloneCode from "ajv/dist/standalone";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import { projectDir } from "../config/project-dir";
+import { projectDir } from "../core/project-dir";
 
 export const composeSpecSource = "github.com/compose-spec/compose-go/v2@v2.16.2 schema/compose-spec.json";
 

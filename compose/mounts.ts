@@ -1,7 +1,7 @@
 // A service's volumes: named volumes as claims, tmpfs and anonymous volumes as emptyDirs, files
 // bound from the project and configs and secrets as ConfigMaps and Secrets, within their size limit.
 import * as path from "path";
-import type { WebAppArgs } from "../components/web-app";
+import type { WebAppArgs } from "../apps/web-app";
 import type { ComposeProject, ComposeService } from "./load";
 import { label63, objectName, volumeName } from "./names";
 import type { ComposeTranslation, TranslateOptions } from "./types";

@@ -1,8 +1,8 @@
 // Names as on a compose network, made valid for Kubernetes: service names (DNS-1035), the
 // aliases other services call one by (container_name, hostname, network aliases, links), and
 // names within their fields' limits, shortened with a hash only where they must be.
-import { shortened } from "../components/labels";
-import type { WebAppArgs } from "../components/web-app";
+import { shortened } from "../core/labels";
+import type { WebAppArgs } from "../apps/web-app";
 import type { ComposeService } from "./load";
 
 /** A Compose name (volume, secret, config: letters, digits, '.', '_', '-') as a Kubernetes object name. */

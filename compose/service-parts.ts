@@ -2,7 +2,7 @@
 // environment, user, ports, healthcheck, resources, dependencies and labels, and the network
 // and ordering checks across services.
 import * as path from "path";
-import type { WebAppArgs } from "../components/web-app";
+import type { WebAppArgs } from "../apps/web-app";
 import { ComposeError, parseDotEnv, type ComposeProject, type ComposeService } from "./load";
 import type { TranslateOptions, TranslatedService } from "./types";
 import { composeBytes, composeCpus, composeSeconds, flag } from "./units";

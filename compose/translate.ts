@@ -2,10 +2,10 @@
 // WebApp args, Jobs, claims, ConfigMaps and Secrets, plus the warnings for what Kubernetes
 // cannot carry. Nothing is dropped silently: every service key is either translated, reported
 // as a warning, or an error (where the result would be wrong). compose/README.md lists them.
-import { shortened } from "../components/labels";
-import { baselineCapabilities, defaultUserId } from "../components/pod-security";
-import type { WebAppArgs } from "../components/web-app";
-import { imageProblem, secretLookingName } from "../config/formats";
+import { shortened } from "../core/labels";
+import { baselineCapabilities, defaultUserId } from "../core/pod-security";
+import type { WebAppArgs } from "../apps/web-app";
+import { imageProblem, secretLookingName } from "../core/formats";
 import { ComposeError, type ComposeProject } from "./load";
 import { serviceMounts, sourceContent } from "./mounts";
 import { followRenamedHosts, followRenamedInTest, kubeName, maxStatefulSetName, networkAliasesOf, objectName, selfCallingAliases, serviceAliases, serviceName } from "./names";

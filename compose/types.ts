@@ -1,7 +1,7 @@
 // The shapes compose translation works in: what config adds to a file (overrides, volumes, what
 // to expose), and what a translation is (WebApp args and Jobs per service, claims, ConfigMaps,
 // Secrets, warnings).
-import type { WebAppArgs } from "../components/web-app";
+import type { WebAppArgs } from "../apps/web-app";
 
 export interface ServiceOverride {
     image?: string;

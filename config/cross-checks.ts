@@ -1,8 +1,8 @@
 // Checks that span fields or sections of the stack config: what each part allows alone but the
 // cluster would refuse (or silently resolve against the user) once the parts meet.
-import { AddonName, addonNames, registry } from "../components/addons/registry";
-import { configPath } from "./problems";
-import { isComposeApp } from "./compose-app";
+import { AddonName, addonNames, registry } from "../addons/registry";
+import { configPath } from "../core/problems";
+import { isComposeApp } from "../compose/config";
 import { defaultAppReplicas, defaultNatsReplicas, StackConfig, tunnelRouteApp, webAppEntries } from "./schema";
 
 type Section = keyof StackConfig;

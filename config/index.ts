@@ -3,25 +3,26 @@
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, configPath, didYouMean, formatIssue, namespace } from "./problems";
+import { ConfigError, configPath, didYouMean, namespace } from "../core/problems";
+import { formatIssue } from "./issues";
 import { z } from "zod";
 import { crossProblems } from "./cross-checks";
 import { salvage } from "./salvage";
-import { isComposeApp, ResolvedComposeApp, resolveComposeApp } from "./compose-app";
-import type { ResolvedMcpServers } from "./mcp";
-import { defaultMcpSources, resolveMcpServers } from "./mcp-resolve";
+import { isComposeApp, ResolvedComposeApp, resolveComposeApp } from "../compose/config";
+import type { ResolvedMcpServers } from "../apps/mcp-config";
+import { defaultMcpSources, resolveMcpServers } from "../apps/mcp-resolve";
 import { AppConfig, appsShape, ClusterConfig, DemonConfig, K3sConfig, SecretRef, secretRef, StackConfig, topLevel, webAppEntries } from "./schema";
 import { ResolvedAddons, resolveAddons } from "./resolve-addons";
-import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } from "./secrets";
+import { defaultSources, Secret, SecretResolver, secretKeyName, SecretSources } from "../core/secrets";
 
-export { ConfigError } from "./problems";
+export { ConfigError } from "../core/problems";
 export * from "./schema";
-export { MeshConfig } from "./mesh";
-import { MeshConfig } from "./mesh";
-import { CloudflareConfig } from "./cloudflare";
+export { MeshConfig } from "../mesh/config";
+import { MeshConfig } from "../mesh/config";
+import { CloudflareConfig } from "../cloudflare/config";
 export { addonIsOn, streamReplicaProblems } from "./cross-checks";
 export { ResolvedAddons, ResolvedAddonSettings } from "./resolve-addons";
-export { defaultSources, Secret, SecretSources } from "./secrets";
+export { defaultSources, Secret, SecretSources } from "../core/secrets";
 
 export interface ResolvedApp extends Omit<AppConfig, "secretEnv"> {
     secretEnv: Record<string, Secret>;
@@ -59,9 +60,9 @@ export interface ResolvedCloudflare extends Omit<CloudflareConfig, "tunnel"> {
     tunnel: Omit<CloudflareConfig["tunnel"], "token"> & { token?: Secret };
 }
 
-export { ResolvedComposeApp } from "./compose-app";
+export { ResolvedComposeApp } from "../compose/config";
 
-export { ResolvedMcpServer, ResolvedMcpServers } from "./mcp";
+export { ResolvedMcpServer, ResolvedMcpServers } from "../apps/mcp-config";
 
 export interface KubestrapConfig extends Omit<StackConfig, "demon" | "apps" | "cluster" | "addons" | "cloudflare" | "mcpServers"> {
     mcpServers?: ResolvedMcpServers;

@@ -1,13 +1,13 @@
 // Resolves the add-on settings: which are on (config, else the environment's default), in what
 // order, the rules that span add-ons, and their secrets.
-import { AddonName, addonNames, planAddons, registry } from "../components/addons/registry";
-import { resolveAddonResources } from "./addon-resources";
-import { resolveAlertReceivers, ResolvedAlertReceiver } from "./alert-receivers";
-import { AddonsConfig } from "./addons";
+import { AddonName, addonNames, planAddons, registry } from "../addons/registry";
+import { resolveAddonResources } from "../addons/resources-config";
+import { resolveAlertReceivers, ResolvedAlertReceiver } from "../addons/alert-receivers";
+import { AddonsConfig } from "../addons/config";
 import { addonIsOn } from "./cross-checks";
-import { ResolvedFlux, resolveFlux } from "./flux";
-import { configPath } from "./problems";
-import { Secret, SecretResolver } from "./secrets";
+import { ResolvedFlux, resolveFlux } from "../addons/flux-config";
+import { configPath } from "../core/problems";
+import { Secret, SecretResolver } from "../core/secrets";
 import { StackConfig } from "./schema";
 
 /** What the Flux add-on reads: its rendered controllers. */

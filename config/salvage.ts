@@ -1,8 +1,8 @@
 // When a section of the config does not parse, the parts of it that do are kept, so the checks
 // that span sections (and the secrets of the parts that failed) still report in the same run.
 import { z } from "zod";
-import { addonNames } from "../components/addons/registry";
-import { addonsSchema } from "./addons";
+import { addonNames } from "../addons/registry";
+import { addonsSchema } from "../addons/config";
 import { appEntry, cluster, StackConfig } from "./schema";
 
 type Path = (string | number)[];

@@ -2,91 +2,25 @@
 // every environment. What differs between dev and prod lives in stacks/.
 import { isIP } from "net";
 import { z } from "zod";
-import { k3sFlagProblem } from "../components/k3s-flags";
-import { topologyProblems } from "../components/k3s-plan";
-import { addonsSchema } from "./addons";
-import { cloudflare } from "./cloudflare";
-import { composeApp, isComposeApp, ParsedComposeApp } from "./compose-app";
-import { mcpServersConfig } from "./mcp";
-import { staticSites } from "./static-sites";
-import { aws, unreachableFromCloud, vpcOverlapProblems } from "./aws";
-import { mesh } from "./mesh";
-import { namespaces } from "./namespaces";
-import { k3sRanges, meshProblems } from "./mesh-checks";
-import { duration, sshHostKey } from "./duration";
-import { address, byteQuantity, cidr, cronSchedule, nodeLabelKey, dnsName, envName, image, ingress, labelValue, path, port, registryEndpoint, registryName, resources, secretRef, sshHost, taint, uniquePerNamespace } from "./primitives";
+import { addonsSchema } from "../addons/config";
+import { cloudflare } from "../cloudflare/config";
+import { composeApp, isComposeApp, ParsedComposeApp } from "../compose/config";
+import { mcpServersConfig } from "../apps/mcp-config";
+import { staticSites } from "../apps/static-sites-config";
+import { aws, unreachableFromCloud, vpcOverlapProblems } from "../aws/config";
+import { mesh } from "../mesh/config";
+import { namespaces } from "../apps/namespaces-config";
+import { app, AppConfig } from "../apps/config";
+import { demon } from "../demon/config";
+import { k3s, K3sConfig } from "../cluster/config";
+import { k3sRanges, meshProblems } from "../mesh/config-checks";
+import { uniquePerNamespace } from "../core/primitives";
 
-export * from "./primitives";
+export * from "../core/primitives";
+export * from "../apps/config";
+export * from "../demon/config";
+export * from "../cluster/config";
 
-
-const probe = z.object({
-    path: path.optional(),
-    port: port.optional(),
-    initialDelaySeconds: z.number().int().min(0).optional(),
-    periodSeconds: z.number().int().min(1).optional(),
-    failureThreshold: z.number().int().min(1).optional(),
-}).strict();
-
-const securityOverrides = z.object({
-    runAsNonRoot: z.boolean().optional(),
-    runAsUser: z.number().int().min(0).optional(),
-    readOnlyRootFilesystem: z.boolean().optional(),
-    allowPrivilegeEscalation: z.boolean().optional(),
-    addCapabilities: z.array(z.string().regex(/^[A-Z_]+$/, "capabilities are upper-case, like NET_BIND_SERVICE")).optional(),
-}).strict();
-
-
-/** Apps deny all traffic but the flows they need; this names the ones config adds. */
-const appNetworkPolicy = z.object({
-    /** Apps this app calls, as "name" (same namespace) or "namespace/name": egress to them, and their ingress from it. */
-    dependsOn: z.array(z.string().regex(/^([a-z0-9-]+\/)?[a-z0-9-]+$/, 'names an app as "name" or "namespace/name"')).default([]),
-    /** Destinations outside the cluster's apps: a CIDR and the TCP ports. */
-    egress: z.array(z.object({ cidr, ports: z.array(port).min(1) }).strict()).default([]),
-    /** Namespaces whose pods may call the app (the ingress controller's and dependents' are added anyway). */
-    allowFromNamespaces: z.array(dnsName).default([]),
-}).strict().default({});
-
-export const app = z.object({
-    name: dnsName,
-    namespace: dnsName.default("apps"),
-    image,
-    replicas: z.number().int().min(0).optional(),
-    port: port.default(8080),
-    command: z.array(z.string()).optional(),
-    args: z.array(z.string()).optional(),
-    env: z.record(envName, z.string()).default({}),
-    secretEnv: z.record(envName, secretRef).default({}),
-    config: z.object({
-        data: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/, "is not a valid ConfigMap key"), z.string()),
-        mountPath: path.optional(),
-    }).strict().optional(),
-    probes: z.object({ liveness: probe.optional(), readiness: probe.optional(), tcp: z.boolean().default(false) }).strict().default({}),
-    resources: resources.optional(),
-    persistence: z.object({
-        size: byteQuantity,
-        storageClass: z.string().min(1).optional(),
-        mountPath: path,
-        /** ReadWriteMany lets every replica mount the claim; it needs a class that offers it (ceph-filesystem). */
-        accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).default("ReadWriteOnce"),
-    }).strict().optional(),
-    ingress: ingress.optional(),
-    autoscaling: z.object({
-        minReplicas: z.number().int().min(1),
-        maxReplicas: z.number().int().min(1),
-        targetCPUUtilizationPercentage: z.number().int().min(1).max(100).default(80),
-    }).strict().refine((a) => a.maxReplicas >= a.minReplicas, {
-        message: "maxReplicas must be at least minReplicas", path: ["maxReplicas"],
-    }).optional(),
-    disruptionBudget: z.object({
-        minAvailable: z.number().int().min(0).optional(),
-        maxUnavailable: z.number().int().min(1).optional(),
-    }).strict().refine((b) => (b.minAvailable === undefined) !== (b.maxUnavailable === undefined), {
-        message: 'set one of {"minAvailable": N} or {"maxUnavailable": N}',
-    }).optional(),
-    security: securityOverrides.default({}),
-    networkPolicy: appNetworkPolicy,
-}).strict();
-export type AppConfig = z.infer<typeof app>;
 
 /** "name" or "namespace/name" in an app's dependsOn, as namespace/name. */
 export const appRef = (ref: string, from: { namespace: string }) => ref.includes("/") ? ref : `${from.namespace}/${ref}`;
@@ -130,139 +64,6 @@ export const apps = z.array(z.unknown()).default([]).transform((list, ctx) => li
     }));
     uniquePerNamespace(list, ctx, "app", "app names must be unique per namespace");
 });
-
-const workload = z.object({
-    replicas: z.number().int().min(0).optional(),
-    port: port.optional(),
-    healthPath: path.optional(),
-    resources: resources.optional(),
-}).strict();
-
-/** NATS servers per environment when config does not say: prod runs a JetStream cluster. */
-export const defaultNatsReplicas = { dev: 1, prod: 3 } as const;
-/** An app's replicas per environment when config does not say. */
-export const defaultAppReplicas = { dev: 1, prod: 2 } as const;
-
-/** JetStream's Raft groups: 1, 3 or 5 members (an even count adds no tolerance). */
-const raftSize = z.number().int().refine((n) => [1, 3, 5].includes(n), "must be 1, 3 or 5: a JetStream cluster keeps a majority, so an even count survives no more failures than one less");
-
-export const demon = z.object({
-    enabled: z.boolean().default(true),
-    namespace: dnsName.default("demon-system"),
-    /** Where the runtime runs its Jobs: a namespace with nothing else in it. */
-    jobsNamespace: dnsName.default("demon-jobs"),
-    images: z.object({
-        nats: image.default("nats:2.10.22-alpine"),
-        natsBox: image.default("natsio/nats-box:0.14.5"),
-        engine: image.default("ghcr.io/afewell-hh/demon-engine:0.1.0"),
-        runtime: image.default("ghcr.io/afewell-hh/demon-runtime:0.1.0"),
-        operateUi: image.default("ghcr.io/afewell-hh/demon-operate-ui:0.1.0"),
-        natsExporter: image.default("natsio/prometheus-nats-exporter:0.16.0"),
-    }).strict().default({}),
-    nats: z.object({
-        storageClass: z.string().min(1).optional(),
-        size: byteQuantity.optional(),
-        resources: resources.optional(),
-        /** Servers: 1, or a JetStream cluster of 3 or 5. Defaults to the environment's (prod: 3). */
-        replicas: raftSize.optional(),
-    }).strict().default({}),
-    stream: z.object({
-        name: z.string().regex(/^[A-Za-z0-9_-]+$/, "stream names use letters, digits, '_' and '-'").default("RITUAL_EVENTS"),
-        subjects: z.array(z.string().regex(/^[^\s]+$/, "subjects contain no spaces")).min(1).default(["ritual.>", "approval.>"]),
-        dedupeWindowSeconds: z.number().int().min(1).max(86400).default(60),
-        /** Copies of the stream: at most the NATS servers. Defaults to the number of servers. */
-        replicas: raftSize.optional(),
-    }).strict().default({}),
-    engine: workload.default({}),
-    runtime: workload.default({}),
-    operateUi: workload.default({}),
-    ingress: ingress.optional(),
-    /** Defaults to ingress-nginx's namespace when that add-on is on, else kube-system (k3s's Traefik). */
-    ingressControllerNamespace: dnsName.optional(),
-    secrets: z.object({
-        adminToken: secretRef,
-        githubToken: secretRef.optional(),
-    }).strict().optional(),
-}).strict().superRefine((d, ctx) => {
-    if (d.enabled && !d.secrets) {
-        ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            path: ["secrets"],
-            message: 'the Demon stack needs secrets.adminToken; e.g. `pulumi config set --secret demonAdminToken <token>` and {"adminToken": {"fromConfig": "demonAdminToken"}}',
-        });
-    }
-});
-export type DemonConfig = z.infer<typeof demon>;
-
-const k3sHost = z.object({
-    name: dnsName,
-    host: sshHost,
-    address: address.optional(),
-    labels: z.record(nodeLabelKey, labelValue).default({}),
-    taints: z.array(taint).default([]),
-    hostKey: sshHostKey.optional(),
-}).strict();
-
-export const k3s = z.object({
-    version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, "is not a k3s release; use the form v1.31.4+k3s1"),
-    /** The join token; unset, kubestrap generates one (random.RandomPassword) and keeps it in the state. */
-    token: secretRef.optional(),
-    ha: z.boolean().default(false),
-    /** Defaults to the environment's profile (on in prod). */
-    hardened: z.boolean().optional(),
-    ssh: z.object({
-        user: z.string().min(1),
-        port: z.number().int().min(1).max(65535).default(22),
-        privateKey: secretRef,
-        sudo: z.boolean().default(true),
-    }).strict().optional(),
-    servers: z.array(k3sHost).min(1),
-    agents: z.array(k3sHost).default([]),
-    disable: z.array(z.enum(["traefik", "servicelb", "local-storage", "metrics-server", "coredns"])).default([]),
-    flannel: z.object({ iface: z.string().optional(), backend: z.enum(["vxlan", "host-gw", "wireguard-native", "none"]).optional() }).strict().default({}),
-    tlsSans: z.array(address).default([]),
-    extraServerArgs: z.array(z.string().regex(/^--/, "extra args are flags like --kubelet-arg=max-pods=200")).default([]),
-    extraAgentArgs: z.array(z.string().regex(/^--/, "extra args are flags like --kubelet-arg=max-pods=200")).default([]),
-    dataDir: z.string().regex(/^\//, "must be an absolute path").optional(),
-    /** Mirrors per registry, written to k3s's registries.yaml. */
-    registries: z.record(registryName, z.object({ endpoints: z.array(registryEndpoint).min(1) }).strict()).optional(),
-    etcdSnapshots: z.object({
-        // k3s's etcd-snapshot-schedule-cron: five cron fields (every six hours: "0 */6 * * *").
-        schedule: cronSchedule,
-        retention: z.number().int().min(1).default(5),
-        s3: z.object({
-            endpoint: z.string().min(1),
-            bucket: z.string().min(1),
-            folder: z.string().min(1).optional(),
-            region: z.string().min(1).optional(),
-            accessKey: secretRef,
-            secretKey: secretRef,
-        }).strict().optional(),
-    }).strict().optional(),
-    airGap: z.object({
-        binary: z.string().min(1),
-        installScript: z.string().min(1),
-        images: z.string().min(1).optional(),
-    }).strict().optional(),
-    restoreSnapshot: z.string().min(1).optional(),
-    /** How long an upgrade waits for a node to drain before it stops, naming the pods that held it. */
-    drainTimeout: duration.default("5m"),
-    /** Change it (any new value) to give kubestrap's kubeconfig a new token and revoke the old one. */
-    kubeconfigRotation: z.union([z.string().min(1), z.number()]).transform(String).optional(),
-}).strict().superRefine((k, ctx) => {
-    for (const problem of topologyProblems({ ...k, hasSsh: !!k.ssh })) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: problem.path, message: problem.message });
-    }
-    for (const [field, role] of [["extraServerArgs", "server"], ["extraAgentArgs", "agent"]] as const) {
-        k[field].forEach((arg, i) => {
-            const message = k3sFlagProblem(arg, role, k.version);
-            if (message) {
-                ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field, i], message });
-            }
-        });
-    }
-});
-export type K3sConfig = z.infer<typeof k3s>;
 
 /** What the AWS pools need of the rest of the cluster: k3s to join, and a VPC range apart from the cluster's. */
 function awsClusterProblems(c: { target: string; aws?: z.infer<typeof aws>; mesh?: { headscale: { prefixes: { v4: string }; serverUrl?: string; address?: string; node?: string } }; k3s?: K3sConfig }) {

@@ -1,3 +1,2 @@
 // kubestrap/cloudflare: a Cloudflare Tunnel with its DNS and Access, and cloudflared in the cluster.
-export { CloudflareTunnel, type CloudflareTunnelArgs } from "../components/cloudflare-tunnel";
-export { Cloudflared, type CloudflaredArgs } from "../components/cloudflared";
+export { CloudflareTunnel, type CloudflareTunnelArgs, Cloudflared, type CloudflaredArgs } from "../cloudflare";

@@ -1,9 +1,9 @@
 // The policy pack's rules as plain functions over Kubernetes objects (what kubestrap sends the
 // provider), so each is tested without the CLI. A rule returns its violations, each naming the
 // setting and the fix; policy/index.ts reports them against the resource's URN.
-import { quantityValue, secretLookingName } from "../config/formats";
-import { registry } from "../components/addons/registry";
-import { baselineCapabilities, loosenedAnnotation, podSecurityReasonAnnotation } from "../components/pod-security";
+import { quantityValue, secretLookingName } from "../core/formats";
+import { registry } from "../addons/registry";
+import { baselineCapabilities, loosenedAnnotation, podSecurityReasonAnnotation } from "../core/pod-security";
 
 export type K8sObject = { apiVersion?: string; kind?: string; metadata?: any; spec?: any; data?: Record<string, string>; [key: string]: any };
 

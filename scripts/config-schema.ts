@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { zodToJsonSchema } from "zod-to-json-schema";
 import { appsShape, topLevel } from "../config/schema";
-import { projectDir } from "../config/project-dir";
+import { projectDir } from "../core/project-dir";
 
 type Json = Record<string, any>;
 

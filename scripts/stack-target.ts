@@ -1,5 +1,5 @@
 // The CLI behind scripts/stack-target.sh: `<stack> [target|nodes|environment|file] [--file F]`.
-import { projectDir } from "../config/project-dir";
+import { projectDir } from "../core/project-dir";
 import { readStackSettings, stackConfigFile } from "../stacks/stack-file";
 
 const [stack, what = "target", ...rest] = process.argv.slice(2);

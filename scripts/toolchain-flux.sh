@@ -1,6 +1,6 @@
 # Sourced by scripts/toolchain.sh: what `flux install --export` renders, made offline from
 # flux2's Go module for the components whose manifests the proxy serves. The Flux add-on reads
-# install.yaml from here (config/flux.ts, defaultFluxManifests).
+# install.yaml from here (addons/flux-config.ts, defaultFluxManifests).
 
 flux_dir() { echo "$cache/flux/flux-$FLUX_VERSION"; }
 

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
-import { projectDir } from "../config/project-dir";
+import { projectDir } from "../core/project-dir";
 import { readStackSettings, stackConfigFile, toConfigValues } from "../stacks/stack-file";
 
 export function validate(argv: string[], env: Record<string, string | undefined> = process.env): { code: number; out: string } {

@@ -1,8 +1,7 @@
 // Installs the add-ons that are on, in registry order, each after the add-ons it waits for.
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedAddons } from "../config";
-import { AddonName, registry } from "../components/addons/registry";
-import { resourceValues } from "../components/addons/resources";
+import { AddonName, registry, resourceValues } from "../addons";
 import { CephStorage, CertManager, ExternalDns, Flux, IngressNginx, Longhorn, MetalLb, ObservabilityStack, SealedSecrets } from "../lib";
 import { EnvironmentProfile } from "./environments";
 

@@ -4,8 +4,7 @@ import { isIP } from "net";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ResolvedCluster } from "../config";
-import { ec2Arch } from "../components/aws-worker-pool";
-import { WorkerSettings } from "../components/aws-user-data";
+import { ec2Arch, WorkerSettings } from "../aws";
 import { AwsIdentity, AwsNetwork, AwsWorkerPool, AwsWorkerPoolArgs } from "../lib/aws";
 import { K3sCluster, MeshNetwork, MeshNetworkArgs } from "../lib/cluster";
 

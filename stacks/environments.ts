@@ -1,6 +1,6 @@
 // What differs between dev and prod when the stack config does not say.
 import { defaultAppReplicas, defaultNatsReplicas, Environment } from "../config";
-import { Resources } from "../components/web-app-specs";
+import { Resources } from "../core/workload";
 
 export interface EnvironmentProfile {
     /** Protect data-holding resources (volume claims) from delete and replace. */

@@ -3,7 +3,7 @@
 import * as os from "os";
 import * as path from "path";
 import type { ResolvedCluster } from "../config";
-import { projectDir } from "../config/project-dir";
+import { projectDir } from "../core/project-dir";
 
 /** Where `npm run cluster:up` writes the local control plane's kubeconfig. */
 export const localKubeconfigPath = path.resolve(process.env.KUBESTRAP_LOCAL_DIR ?? path.join(projectDir, ".kubestrap", "local"), "kubeconfig");

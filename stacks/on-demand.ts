@@ -3,7 +3,7 @@
 // a quarter of a second of CPU before anything is registered, and @pulumi/cloudflare a little
 // more; most stacks use neither.
 import type * as awsSide from "./aws";
-import type * as tunnelSide from "../components/cloudflare-tunnel";
+import type * as tunnelSide from "../cloudflare/cloudflare-tunnel";
 
 export const awsWorkersSide = (): typeof awsSide => require("./aws");
-export const cloudflareTunnelSide = (): typeof tunnelSide => require("../components/cloudflare-tunnel");
+export const cloudflareTunnelSide = (): typeof tunnelSide => require("../cloudflare/cloudflare-tunnel");

@@ -4,7 +4,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { projectDir } from "../config/project-dir";
+import { projectDir } from "../core/project-dir";
 import { kubeconfigPath } from "../stacks/kubeconfig-path";
 import { ClusterObjects } from "./report";
 import { stackConfigFile } from "../stacks/stack-file";

@@ -1,7 +1,7 @@
 // The last drift check (`npm run drift`, scripts/drift-report.js) as the status report shows it.
 import * as fs from "fs";
 import * as path from "path";
-import { projectDir } from "../config/project-dir";
+import { projectDir } from "../core/project-dir";
 import { age } from "./render";
 
 export interface DriftChange { op: string; type: string; name: string; fields: string[] }

@@ -1,9 +1,9 @@
-// Every policy document components/aws-policies.ts builds, with sample inputs: the unit suite
+// Every policy document aws/aws-policies.ts builds, with sample inputs: the unit suite
 // checks their content, the end-to-end suite lints them with parliament.
 import {
     bucketPrefixPolicy, deployerPolicy, ec2TrustPolicy, githubDeployTrustPolicy, githubPreviewTrustPolicy, PolicyDocument, previewerPolicy,
     serviceAccountTrustPolicy,
-} from "../components/aws-policies";
+} from "../aws/aws-policies";
 
 const account = "123456789012";
 const githubProvider = `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`;

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { githubSubject, GithubRepository } from "../components/aws-policies";
+import { githubSubject, GithubRepository } from "../aws/aws-policies";
 
 export interface JobToken {
     workflow: string;

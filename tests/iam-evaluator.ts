@@ -2,7 +2,7 @@
 // (StringEquals, StringLike, ArnEquals, Bool): an explicit Deny wins, then any Allow, else the
 // implicit deny. Enough to ask "does this trust policy admit that token" and "may this role do
 // that to this ARN" of our own documents; parliament (e2e) lints the same documents.
-import { PolicyDocument } from "../components/aws-policies";
+import { PolicyDocument } from "../aws/aws-policies";
 
 const glob = (pattern: string, value: string) =>
     new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);

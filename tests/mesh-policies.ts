@@ -1,6 +1,6 @@
 // Generated mesh ACL configs, for the property tests: the unit suite checks the policy's shape,
 // the end-to-end suite hands the same policies to Headscale's own validator.
-import { AclRuleSettings } from "../components/mesh-plan";
+import { AclRuleSettings } from "../mesh/mesh-plan";
 
 /** A tiny deterministic generator, so the property tests are the same on every run. */
 export function random(seed: number) {

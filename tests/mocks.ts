@@ -1,6 +1,6 @@
 // Pulumi mocks that record every registered resource, with its inputs and parent.
 import * as pulumi from "@pulumi/pulumi";
-import { readHostKeyScript } from "../components/remote-command";
+import { readHostKeyScript } from "../cluster/remote-command";
 
 export interface Registered {
     type: string;

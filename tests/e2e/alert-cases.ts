@@ -1,7 +1,7 @@
 // One promtool case per shipped alert (tests/e2e/prometheus-oracles.e2e.ts): series in the
 // exporters' own metric names that should fire it, the labels and text a receiver then gets,
 // written out as a person reading the notification expects them, and series that should not.
-import { IngressController } from "../../components/addons/alert-rules";
+import { IngressController } from "../../addons/alert-rules";
 
 export interface AlertCase {
     /** promtool input_series: a series and its values in expanding notation, one sample a minute. */

@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { WorkerSettings, workerCloudConfig } from "../../components/aws-user-data";
+import { WorkerSettings, workerCloudConfig } from "../../aws/aws-user-data";
 import { E2eEnv } from "./harness";
 
 const base: WorkerSettings = {

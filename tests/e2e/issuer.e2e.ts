@@ -5,8 +5,8 @@
 // role as IAM evaluates the trust policy kubestrap writes.
 import * as assert from "assert";
 import { createPublicKey, verify } from "crypto";
-import { oidcDiscoveryDocument, serviceAccountIssuerUrl, serviceAccountTrustPolicy } from "../../components/aws-policies";
-import { serviceAccountIssuerArgs } from "../../components/k3s-plan";
+import { oidcDiscoveryDocument, serviceAccountIssuerUrl, serviceAccountTrustPolicy } from "../../aws/aws-policies";
+import { serviceAccountIssuerArgs } from "../../cluster/k3s-plan";
 import { allows } from "../iam-evaluator";
 import { E2eEnv, eventually } from "./harness";
 

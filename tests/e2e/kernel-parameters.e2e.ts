@@ -1,11 +1,11 @@
-// The kernel parameters kubestrap sets for k3s's CIS profile (components/k3s-kernel.ts) are the
+// The kernel parameters kubestrap sets for k3s's CIS profile (cluster/k3s-kernel.ts) are the
 // ones the pinned kubelet checks with protect-kernel-defaults, with its values: read from
 // setupKernelTunables in k8s.io/kubernetes (pkg/kubelet/cm/container_manager_linux.go) and the
 // constants of k8s.io/component-helpers (node/util/sysctl/sysctl.go) at KUBERNETES_VERSION.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { kubeletKernelParameters } from "../../components/k3s-kernel";
+import { kubeletKernelParameters } from "../../cluster/k3s-kernel";
 import { upstreamSources } from "./exporter-metrics";
 
 /** Go constants of a const block whose values are strings, integers, or products and sums of those. */

@@ -8,9 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { workerLabels } from "../../components/aws-user-data";
-import { k3sConfigYaml } from "../../components/k3s-plan";
-import { nodeLabelKeyProblem } from "../../config/formats";
+import { workerLabels } from "../../aws/aws-user-data";
+import { k3sConfigYaml } from "../../cluster/k3s-plan";
+import { nodeLabelKeyProblem } from "../../core/formats";
 import { random } from "../mesh-policies";
 
 type Verdict = "accepted" | "refused";

@@ -4,8 +4,8 @@
 // NATS's exporter is judged in tests/unit/metrics.test.ts (its module is not served: a list
 // derived from its source stands in); ingress-nginx's module is not served either.
 import * as assert from "assert";
-import { platformAlertRules } from "../../components/addons/alert-rules";
-import { demonDashboard } from "../../components/addons/demon-dashboard";
+import { platformAlertRules } from "../../addons/alert-rules";
+import { demonDashboard } from "../../addons/demon-dashboard";
 import { metricNames } from "../promql";
 import { Exporter, exporterMetrics, upstreamSources } from "./exporter-metrics";
 

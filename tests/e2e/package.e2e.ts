@@ -39,7 +39,7 @@ describe("the kubestrap package in a project of its own", function () {
             for (const ext of [".js", ".d.ts"]) assert.ok(fs.existsSync(path.join(installed, "dist", "lib", `${entry}${ext}`)), `dist/lib/${entry}${ext}`);
         }
         assert.ok(fs.existsSync(path.join(installed, "compose", "compose-spec.json")));
-        assert.ok(fs.readdirSync(path.join(installed, "components", "k3s-flags")).length > 0);
+        assert.ok(fs.readdirSync(path.join(installed, "cluster", "k3s-flags")).length > 0);
     });
 
     it("type-checks a program that composes kubestrap's components, and refuses one that misuses them", async () => {

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { stringify } from "yaml";
-import { AlertRule, IngressController, platformAlertRules } from "../../components/addons/alert-rules";
+import { AlertRule, IngressController, platformAlertRules } from "../../addons/alert-rules";
 import { composeStack, helmRelease, stackConfig } from "../addon-stack";
 import { receiversFor } from "../alertmanager-routing";
 import { renderedStacks, renderStack } from "../rendered-stacks";

@@ -52,7 +52,7 @@ up() {
         ln -sf "$dir/events" "$h/root/run/k3s-standin/events"
         mkdir -p "$h/logs" && ln -sfn "$h/logs" "$h/root/run/k3s-standin/logs"
         # k3s's flags, which the stand-in holds config.yaml and install flags to.
-        rm -rf "$h/root/run/k3s-standin/flags" && cp -r "$here/../../components/k3s-flags" "$h/root/run/k3s-standin/flags"
+        rm -rf "$h/root/run/k3s-standin/flags" && cp -r "$here/../../cluster/k3s-flags" "$h/root/run/k3s-standin/flags"
         [ -f "$h/host_key" ] || ssh-keygen -q -t ed25519 -N "" -f "$h/host_key"
         cat > "$h/sshd_config" <<CFG
 ListenAddress 10.77.$i.2

@@ -11,7 +11,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { nginxConfig, webRoot } from "../../components/static-site-specs";
+import { nginxConfig, webRoot } from "../../apps/static-site-specs";
 import { eventually, root } from "./harness";
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }

@@ -32,16 +32,16 @@ describe("the program's type check and compilation, once per change of its sourc
     after(() => fs.rmSync(copy, { recursive: true, force: true }));
 
     it("stops preview on a type error, naming the file, before any stack is made", async () => {
-        fs.appendFileSync(path.join(copy, "components", "labels.ts"), '\nexport const broken: number = "not a number";\n');
+        fs.appendFileSync(path.join(copy, "core", "labels.ts"), '\nexport const broken: number = "not a number";\n');
         const result = await pulumiSh("preview");
         assert.notStrictEqual(result.code, 0);
-        assert.match(result.out, /components\/labels\.ts\(\d+,\d+\): error TS2322/);
+        assert.match(result.out, /core\/labels\.ts\(\d+,\d+\): error TS2322/);
         assert.match(result.out, /the program has type errors \(above\); nothing was run/);
         assert.ok(!fs.existsSync(path.join(copy, "state", ".pulumi", "stacks")), "a stack was made");
     });
 
     it("checks a mended program once, then not again until a source changes", async () => {
-        const labels = path.join(copy, "components", "labels.ts");
+        const labels = path.join(copy, "core", "labels.ts");
         fs.writeFileSync(labels, fs.readFileSync(labels, "utf8").replace('\nexport const broken: number = "not a number";\n', ""));
         const first = await pulumiSh("typecheck");
         assert.strictEqual(first.code, 0, first.out);
@@ -59,7 +59,7 @@ describe("the program's type check and compilation, once per change of its sourc
             .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
         const index = path.join(current, "index.js");
         assert.ok(fs.existsSync(index), `no compiled program in ${compiled}`);
-        assert.ok(fs.existsSync(path.join(current, "components", "labels.js.map")), "the compiled program has no source maps");
+        assert.ok(fs.existsSync(path.join(current, "core", "labels.js.map")), "the compiled program has no source maps");
         // Marked so that its run shows: the engine runs it, it says so and stops.
         fs.writeFileSync(index, 'throw new Error("the compiled program ran");\n' + fs.readFileSync(index, "utf8"));
         const fast = await pulumiSh("preview");
@@ -78,14 +78,14 @@ describe("the program's type check and compilation, once per change of its sourc
         }
         fs.rmSync(compiled, { recursive: true });
         // An error the compiled program throws names the TypeScript line it came from.
-        const labels = path.join(copy, "components", "labels.ts");
+        const labels = path.join(copy, "core", "labels.ts");
         const line = fs.readFileSync(labels, "utf8").split("\n").length + 1;
         fs.appendFileSync(labels, '\nif (process.env.KUBESTRAP_E2E_BOOM) throw new Error("boom from the program");\n');
         env.KUBESTRAP_E2E_BOOM = "1";
         try {
             const boom = await pulumiSh("preview");
             assert.match(boom.out, /boom from the program/);
-            assert.match(boom.out, new RegExp(`components/labels\\.ts:${line}\\b`), "the error does not point at its TypeScript line");
+            assert.match(boom.out, new RegExp(`core/labels\\.ts:${line}\\b`), "the error does not point at its TypeScript line");
         } finally {
             delete env.KUBESTRAP_E2E_BOOM;
         }

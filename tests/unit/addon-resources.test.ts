@@ -1,10 +1,10 @@
 // Every add-on container gets requests and limits, smaller in dev and larger in prod, where its
 // chart really reads them; the config can override them per container.
 import * as assert from "assert";
-import { AddonName, registry } from "../../components/addons/registry";
-import { addonSizing } from "../../components/addons/resources";
+import { AddonName, registry } from "../../addons/registry";
+import { addonSizing } from "../../addons/resources";
 import { ConfigError } from "../../config";
-import { quantityValue } from "../../config/formats";
+import { quantityValue } from "../../core/formats";
 import { composeStack, everyAddon, helmRelease, stackConfig } from "../addon-stack";
 import { chartKeys } from "../chart-values";
 import { Recorder, reveal } from "../mocks";

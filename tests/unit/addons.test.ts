@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { platformAlertRules } from "../../components/addons/alert-rules";
-import { grafanaIngressValues } from "../../components/addons/observability-stack";
+import { platformAlertRules } from "../../addons/alert-rules";
+import { grafanaIngressValues } from "../../addons/observability-values";
 import * as k8s from "@pulumi/kubernetes";
 import { KubestrapConfig, parseConfig } from "../../config";
-import { mergeValues } from "../../components/addons/helm";
-import { addonNames, planAddons, registry } from "../../components/addons/registry";
+import { mergeValues } from "../../addons/helm";
+import { addonNames, planAddons, registry } from "../../addons/registry";
 import { profiles } from "../../stacks/environments";
 import { composePlatform, Platform } from "../../stacks/platform";
 import { isSecret, isSecretValue, Recorder, Registered, reveal, settle, valueOf, withMocks } from "../mocks";

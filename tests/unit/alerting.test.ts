@@ -3,8 +3,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { platformAlertRules } from "../../components/addons/alert-rules";
-import { receiversSecret } from "../../components/addons/alertmanager-config";
+import { platformAlertRules } from "../../addons/alert-rules";
+import { receiversSecret } from "../../addons/alertmanager-config";
 import { ConfigError } from "../../config";
 import { composeStack, helmRelease, stackConfig } from "../addon-stack";
 import { receiversFor } from "../alertmanager-routing";

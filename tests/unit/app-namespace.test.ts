@@ -1,7 +1,7 @@
 // AppNamespace: a namespace's Pod Security level and NetworkPolicy baseline, as config gives them.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { AppNamespace, AppNamespaceArgs, namespacePolicies } from "../../components/app-namespace";
+import { AppNamespace, AppNamespaceArgs, namespacePolicies } from "../../apps/app-namespace";
 import { schemaErrors } from "../k8s-schema";
 import { settle, withMocks } from "../mocks";
 

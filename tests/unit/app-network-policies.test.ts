@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { appNetworkPolicy } from "../../components/app-network-policies";
+import { appNetworkPolicy } from "../../apps/app-network-policies";
 import { parseConfig } from "../../config";
 import { profiles } from "../../stacks/environments";
 import { composePlatform } from "../../stacks/platform";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { githubDeployerProblem } from "../../components/aws-policies";
+import { githubDeployerProblem } from "../../aws/aws-policies";
 import { identityPolicies, trustPolicies } from "../aws-policy-samples";
 
 describe("AWS policy documents", () => {

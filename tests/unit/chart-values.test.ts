@@ -1,7 +1,7 @@
 // Every Helm value kubestrap sets must be a key the pinned chart reads: a misspelt or moved key
 // is silently ignored by Helm, and the setting it was meant to change never happens.
 import * as assert from "assert";
-import { AddonName, registry } from "../../components/addons/registry";
+import { AddonName, registry } from "../../addons/registry";
 import { composeStack, everyAddon, helmRelease, stackConfig } from "../addon-stack";
 import { chartKeys, leafPaths, unknownPaths } from "../chart-values";
 import { Recorder, reveal } from "../mocks";

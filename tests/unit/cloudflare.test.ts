@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { parseConfig } from "../../config";
-import { catchAll } from "../../components/cloudflare-tunnel";
-import { cloudflareEdgeCidrs } from "../../components/cloudflared";
+import { catchAll } from "../../cloudflare/cloudflare-tunnel";
+import { cloudflareEdgeCidrs } from "../../cloudflare/cloudflared";
 import { profiles } from "../../stacks/environments";
 import { composePlatform } from "../../stacks/platform";
-import { durationText } from "../../config/duration";
+import { durationText } from "../../core/duration";
 import { toConfigValues } from "../config-fixtures";
 import { schemaErrors } from "../k8s-schema";
 import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";

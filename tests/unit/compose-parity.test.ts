@@ -99,7 +99,7 @@ describe("names as on a compose network", () => {
 
     it("gives a port-less service and every alias a headless Service that selects the service's pods", async () => {
         const { withMocks, settle } = await import("../mocks");
-        const { ComposeApp } = await import("../../components/compose-app");
+        const { ComposeApp } = await import("../../compose/compose-app");
         const r = await withMocks(false);
         const project = loadCompose(path.join(dir, "compose.yaml"), { env: {} });
         const translation = translateCompose(project, { app: "shop", baseDir: dir, readFile: (f) => fs.readFileSync(f, "utf8"), env: {}, volumeSize: "1Gi", file: "compose.yaml" });

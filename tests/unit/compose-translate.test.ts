@@ -16,7 +16,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ComposeApp } from "../../components/compose-app";
+import { ComposeApp } from "../../compose/compose-app";
 import { ComposeError, ComposeService, loadCompose, parseDotEnv } from "../../compose/load";
 import { ComposeTranslation, JobPlan, TranslatedService, translateCompose, TranslateOptions } from "../../compose/translate";
 import { schemaErrors } from "../k8s-schema";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { DemonJobs, jobServiceAccount } from "../../components/demon-jobs";
+import { DemonJobs, jobServiceAccount } from "../../demon/demon-jobs";
 import { reveal, settle, withMocks } from "../mocks";
 
 describe("DemonJobs", () => {

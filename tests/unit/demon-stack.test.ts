@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { DemonStack, DemonStackArgs } from "../../components/demon-stack";
-import { apiServerEgress, endpointsFromSlice, natsClientLabel, streamBootstrapScript } from "../../components/demon-specs";
+import { DemonStack, DemonStackArgs } from "../../demon/demon-stack";
+import { apiServerEgress, endpointsFromSlice, natsClientLabel, streamBootstrapScript } from "../../demon/demon-specs";
 import { schemaErrors } from "../k8s-schema";
 import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../../config";
-import { defaultFluxManifests } from "../../config/flux";
+import { defaultFluxManifests } from "../../addons/flux-config";
 import { composeStack } from "../addon-stack";
 import { schemaErrors } from "../k8s-schema";
 import { isSecretValue, reveal } from "../mocks";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import {
     addressProblem, addressRangeProblem, byteQuantityProblem, cidrProblem, cpuQuantityProblem, envNameProblem, hostProblem, imageProblem,
     labelKeyProblem, labelValueProblem, quantityValue, registryEndpointProblem, registryNameProblem, sshHostProblem,
-} from "../../config/formats";
+} from "../../core/formats";
 
 describe("format checks", () => {
     it("compares quantities across units as the API server does", () => {

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { hostKeyFromOutput, readHostKeyScript } from "../../components/remote-command";
+import { hostKeyFromOutput, readHostKeyScript } from "../../cluster/remote-command";
 
 describe("the host-key step's script", () => {
     let dir: string;

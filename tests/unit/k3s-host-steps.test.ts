@@ -6,11 +6,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { K3sCluster, K3sClusterArgs } from "../../components/k3s-cluster";
-import { drainScript } from "../../components/k3s-drain";
-import { kernelParametersPreflight, kubeletKernelParameters, kubeletSysctlConf } from "../../components/k3s-kernel";
-import { adminKubeconfigScript, adminTokenSecret } from "../../components/k3s-kubeconfig";
-import { readHostKeyScript } from "../../components/remote-command";
+import { K3sCluster, K3sClusterArgs } from "../../cluster/k3s-cluster";
+import { drainScript } from "../../cluster/k3s-drain";
+import { kernelParametersPreflight, kubeletKernelParameters, kubeletSysctlConf } from "../../cluster/k3s-kernel";
+import { adminKubeconfigScript, adminTokenSecret } from "../../cluster/k3s-kubeconfig";
+import { readHostKeyScript } from "../../cluster/remote-command";
 import { Recorder, reveal, settle, withMocks } from "../mocks";
 
 interface FakeCluster {

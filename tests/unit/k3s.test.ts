@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { K3sCluster, K3sClusterArgs } from "../../components/k3s-cluster";
-import { k3sFlagProblem, k3sFlags } from "../../components/k3s-flags";
-import { installCommands, k3sConfigYaml, K3sNodeSettings, preflightScript, registriesYaml, s3CredentialsYaml, versionProblem } from "../../components/k3s-plan";
+import { K3sCluster, K3sClusterArgs } from "../../cluster/k3s-cluster";
+import { k3sFlagProblem, k3sFlags } from "../../cluster/k3s-flags";
+import { installCommands, k3sConfigYaml, K3sNodeSettings, preflightScript, registriesYaml, s3CredentialsYaml, versionProblem } from "../../cluster/k3s-plan";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
 const settings: K3sNodeSettings = {

@@ -1,7 +1,7 @@
 // Label values the API server takes, however long the names they come from (a compose app's
 // instance is <namespace>-<app>-<service>): kept as they are when valid, so no object changes.
 import * as assert from "assert";
-import { labelValue, selectorLabels, standardLabels } from "../../components/labels";
+import { labelValue, selectorLabels, standardLabels } from "../../core/labels";
 
 const valid = (v: string) => v.length <= 63 && /^([A-Za-z0-9]([-_.A-Za-z0-9]*[A-Za-z0-9])?)?$/.test(v);
 

@@ -1,12 +1,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { mcpContainer, McpServer, McpServerArgs, mcpServerArgs } from "../../components/mcp-server";
+import { mcpContainer, McpServer, McpServerArgs, mcpServerArgs } from "../../apps/mcp-server";
 import { parseConfig } from "../../config";
-import { defaultNodeImage, defaultPythonImage, mcpServersConfig, ResolvedMcpServer } from "../../config/mcp";
-import { loadMcpDirectory, loadMcpFile, readMcpFile, tomlKeyLines } from "../../config/mcp-files";
-import { loadMcpServers, mcpSecretConfigKeys, McpSources } from "../../config/mcp-resolve";
-import { ConfigError, formatIssue } from "../../config/problems";
+import { defaultNodeImage, defaultPythonImage, mcpServersConfig, ResolvedMcpServer } from "../../apps/mcp-config";
+import { loadMcpDirectory, loadMcpFile, readMcpFile, tomlKeyLines } from "../../apps/mcp-files";
+import { loadMcpServers, mcpSecretConfigKeys, McpSources } from "../../apps/mcp-resolve";
+import { ConfigError } from "../../core/problems";
+import { formatIssue } from "../../config/issues";
 import { schemaErrors } from "../k8s-schema";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
@@ -55,7 +56,7 @@ function inlineProblems(raw: unknown): string[] {
     return result.success ? [] : result.error.issues.map((i) => formatIssue({ ...i, path: ["mcpServers", ...i.path] }));
 }
 
-describe("MCP server files (config/mcp-files.ts)", () => {
+describe("MCP server files (apps/mcp-files.ts)", () => {
     it("reads b00t's own examples as b00t writes them, with a pinned runtime chosen by the command", () => {
         const servers = loadMcpDirectory(path.join(fixtures, "valid"), read, (d) => fs.readdirSync(d));
         const byName = Object.fromEntries(servers.map((s) => [s.name, s]));

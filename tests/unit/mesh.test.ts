@@ -1,12 +1,11 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { k3sConfigYaml, K3sNodeSettings } from "../../components/k3s-plan";
-import { K3sCluster } from "../../components/k3s-cluster";
-import { keyRenewalWindow, MeshNetwork, MeshNetworkArgs } from "../../components/mesh-network";
-import {
-    authKeyScript, createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, managedTlsScript, meshPolicy, meshPolicyJson, parseAddresses,
-    tailscaleJoinScript, tailscaleUpdateScript, removeUserScript,
-} from "../../components/mesh-plan";
+import { k3sConfigYaml, K3sNodeSettings } from "../../cluster/k3s-plan";
+import { K3sCluster } from "../../cluster/k3s-cluster";
+import { keyRenewalWindow, MeshNetwork, MeshNetworkArgs } from "../../mesh/mesh-network";
+import { createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, managedTlsScript, removeUserScript } from "../../mesh/mesh-headscale";
+import { authKeyScript, parseAddresses, tailscaleJoinScript, tailscaleUpdateScript } from "../../mesh/mesh-join";
+import { meshPolicy, meshPolicyJson } from "../../mesh/mesh-plan";
 import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 import { random, randomPolicy } from "../mesh-policies";
 

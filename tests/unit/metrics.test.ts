@@ -3,8 +3,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { platformAlertRules } from "../../components/addons/alert-rules";
-import { demonDashboard } from "../../components/addons/demon-dashboard";
+import { platformAlertRules } from "../../addons/alert-rules";
+import { demonDashboard } from "../../addons/demon-dashboard";
 import { demon } from "../../config/schema";
 import { metricNames } from "../promql";
 

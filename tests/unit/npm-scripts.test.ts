@@ -71,10 +71,10 @@ describe("npm run up / down / preview in a sandbox project", function () {
     before(() => {
         project = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-npm-scripts-"));
         log = path.join(project, "calls.log");
-        for (const d of ["scripts", "stacks", "config", "policy", "bin"]) fs.mkdirSync(path.join(project, d));
+        for (const d of ["scripts", "stacks", "core", "policy", "bin"]) fs.mkdirSync(path.join(project, d));
         for (const f of fs.readdirSync(path.join(root, "scripts"))) fs.copyFileSync(path.join(root, "scripts", f), path.join(project, "scripts", f));
         fs.copyFileSync(path.join(root, "stacks", "stack-file.ts"), path.join(project, "stacks", "stack-file.ts"));
-        fs.copyFileSync(path.join(root, "config", "project-dir.ts"), path.join(project, "config", "project-dir.ts"));
+        fs.copyFileSync(path.join(root, "core", "project-dir.ts"), path.join(project, "core", "project-dir.ts"));
         for (const f of ["Pulumi.yaml", "tsconfig.json"]) fs.copyFileSync(path.join(root, f), path.join(project, f));
         fs.symlinkSync(path.join(root, "node_modules"), path.join(project, "node_modules"));
         // The stand-ins: the local control plane is up, and pulumi logs its arguments.

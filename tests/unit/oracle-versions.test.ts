@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { registry } from "../../components/addons/registry";
+import { registry } from "../../addons/registry";
 
 const versions = Object.fromEntries(fs.readFileSync(path.join(__dirname, "..", "..", "toolchain", "versions.env"), "utf8")
     .split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=", 2) as [string, string]));

@@ -133,7 +133,7 @@ describe("the policy pack's rules", () => {
 describe("the allow-list the pack shares with WebApp", () => {
     it("annotates the pod with what config loosened, and the pack allows exactly that", async () => {
         const r = await withMocks(false);
-        const { WebApp } = await import("../../components/web-app");
+        const { WebApp } = await import("../../apps/web-app");
         new WebApp("loose", {
             namespace: "apps", appName: "loose", image: "ghcr.io/acme/loose:1.0.0", port: 8080, ports: [], replicas: 1,
             env: {}, secretEnv: {}, probes: { none: true }, resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
-import { projectDir } from "../../config/project-dir";
+import { projectDir } from "../../core/project-dir";
 
 describe("the project directory", () => {
     it("is the one with Pulumi.yaml, from the sources", () => {
@@ -14,9 +14,9 @@ describe("the project directory", () => {
         const project = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-project-dir-"));
         try {
             fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: kubestrap\n");
-            const compiled = path.join(project, ".kubestrap", "program", "0123abcd", "config", "project-dir.js");
+            const compiled = path.join(project, ".kubestrap", "program", "0123abcd", "core", "project-dir.js");
             fs.mkdirSync(path.dirname(compiled), { recursive: true });
-            const source = fs.readFileSync(path.join(projectDir, "config", "project-dir.ts"), "utf8");
+            const source = fs.readFileSync(path.join(projectDir, "core", "project-dir.ts"), "utf8");
             fs.writeFileSync(compiled, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText);
             assert.strictEqual(require(compiled).projectDir, project);
         } finally {

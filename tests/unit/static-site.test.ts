@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { StaticSite, StaticSiteArgs } from "../../components/static-site";
-import { contentFiles, contentLimitBytes, nginxConfig } from "../../components/static-site-specs";
-import { WebApp } from "../../components/web-app";
-import { formatIssue } from "../../config/problems";
-import { staticSites } from "../../config/static-sites";
+import { StaticSite, StaticSiteArgs } from "../../apps/static-site";
+import { contentFiles, contentLimitBytes, nginxConfig } from "../../apps/static-site-specs";
+import { WebApp } from "../../apps/web-app";
+import { formatIssue } from "../../config/issues";
+import { staticSites } from "../../apps/static-sites-config";
 import { schemaErrors } from "../k8s-schema";
 import { Recorder, settle, valueOf, withMocks } from "../mocks";
 

@@ -5,8 +5,8 @@ import * as assert from "assert";
 import * as path from "path";
 import {
     deployerPolicy, githubDeployTrustPolicy, githubPreviewTrustPolicy, githubOidcHost, previewerPolicy, ssmManagedPolicy,
-} from "../../components/aws-policies";
-import { stateBucketOf } from "../../components/aws-identity";
+} from "../../aws/aws-policies";
+import { stateBucketOf } from "../../aws/aws-identity";
 import { ConfigError, parseConfig } from "../../config";
 import { loadFixture, stackFile } from "../config-fixtures";
 import { JobToken, workflowTokens } from "../github-oidc";

@@ -4,8 +4,8 @@
 // must run on upstream's pulumi-command 1.2.1 as it does on kubestrap's offline build of it.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { K3sCluster } from "../../components/k3s-cluster";
-import { RemoteCommand } from "../../components/remote-command";
+import { K3sCluster } from "../../cluster/k3s-cluster";
+import { RemoteCommand } from "../../cluster/remote-command";
 import { parseConfig } from "../../config";
 import { connectCluster } from "../../stacks/cluster";
 import { profiles } from "../../stacks/environments";

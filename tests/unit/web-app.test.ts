@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { WebApp, WebAppArgs } from "../../components/web-app";
+import { WebApp, WebAppArgs } from "../../apps/web-app";
 import { schemaErrors } from "../k8s-schema";
 import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
