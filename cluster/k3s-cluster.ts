@@ -125,6 +125,8 @@ export class K3sCluster extends pulumi.ComponentResource {
                 serviceAccountIssuer: args.serviceAccountIssuer,
                 kubeconfigRotation: isFirst ? args.kubeconfigRotation : undefined,
                 restoreSnapshot: isFirst ? args.restoreSnapshot : undefined,
+                rejoinAfterRestore: !isFirst && h.role === "server" && args.ha ? args.restoreSnapshot : undefined,
+                etcdMembers: h.role === "server" && args.ha ? args.servers.findIndex((s) => s.name === h.name) + 1 : undefined,
                 etcdS3Credentials: args.etcdS3Credentials,
                 mesh: args.mesh && { nodeIp: args.mesh.nodeIps[h.name], firstServerIp: args.mesh.nodeIps[first.name], iface: args.mesh.iface },
             }, { parent: this, dependsOn: previous ? [previous] : [] });

@@ -5,7 +5,8 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** kubectl's --timeout form: 300 -> "300s". */
 export const drainTimeoutFlag = (seconds: number) => `${seconds}s`;
 
-export function drainScript(nodeName: string, sudo: string, timeoutSeconds: number): string {
+/** `beforeDrain`: shell lines that run once the node is known to exist, before anything moves (a quorum check). */
+export function drainScript(nodeName: string, sudo: string, timeoutSeconds: number, beforeDrain?: string): string {
     const k = `${sudo}k3s kubectl`;
     const node = q(nodeName);
     const readyNodes = `'{range .items[*]}{.metadata.name}{"|"}{.spec.unschedulable}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`;
@@ -13,6 +14,7 @@ export function drainScript(nodeName: string, sudo: string, timeoutSeconds: numb
     return [
         "set -u",
         `${k} get node ${node} >/dev/null 2>&1 || exit 0`,
+        ...(beforeDrain ? [beforeDrain] : []),
         `others=$(${k} get nodes -o jsonpath=${readyNodes} | awk -F'|' -v self=${node} '$1 != self && $2 != "true" && $3 == "True"' | wc -l)`,
         "if [ \"$others\" -eq 0 ]; then",
         `  echo "not draining ${nodeName}: no other ready, schedulable node could take its pods (a one-node cluster); they restart with k3s" >&2`,

@@ -4,6 +4,9 @@ import { drainScript } from "./k3s-drain";
 import { applyKernelParametersScript, restoreKernelParametersScript } from "./k3s-kernel";
 import { adminKubeconfigScript } from "./k3s-kubeconfig";
 import {
+    etcdHealthyScript, etcdPostUpgradeWait, etcdPreUpgradeCheck, etcdRecoverySeconds, preUpgradeSnapshotScript, rejoinAfterRestoreScript,
+} from "./k3s-upgrade";
+import {
     auditPolicyYaml, installCommands, k3sConfigYaml, k3sPaths, K3sNodeSettings, preflightScript, psaConfigYaml,
     registriesYaml, removeNodeScript, restartIfInstalled, restoreScript, s3CredentialsYaml, uncordonScript,
     versionProblem, writeContentScript, writeFileScript,
@@ -32,6 +35,13 @@ export interface K3sNodeArgs extends K3sNodeSettings {
     control: HostConnection;
     /** Restore the embedded etcd from this snapshot (first server only); changing it restores again. */
     restoreSnapshot?: string;
+    /** The snapshot the first server restored: this server (HA, not the first) rejoins the restored etcd. */
+    rejoinAfterRestore?: string;
+    /**
+     * A server on embedded etcd: how many etcd members there are up to and including this one.
+     * Its upgrade waits for that many healthy members before it goes down and after it is back.
+     */
+    etcdMembers?: number;
     /** Keys for etcdSnapshots.s3 (servers only); secrets end to end. */
     etcdS3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
     /** Changing it issues kubestrap's kubeconfig a new token (first server only). */
@@ -156,13 +166,23 @@ export class K3sNode extends pulumi.ComponentResource {
      */
     private installation(args: K3sNodeArgs, run: Run, sudo: string, host: string,
         { preflight, files, staged }: { preflight: pulumi.Resource; files: pulumi.Resource[]; staged: pulumi.Resource[] }): pulumi.Resource {
-        const drain = run("drain", args.control, { create: drainScript(args.nodeName, sudo, args.drainTimeoutSeconds), triggers: [args.version] },
-            { dependsOn: [preflight] });
+        const quorum = args.role === "server" && args.ha && args.etcdMembers !== undefined;
+        // The first server takes a snapshot before an upgrade moves any host (each host waits for the one before it).
+        const snapshot = quorum && args.clusterInit
+            ? [run("pre-upgrade-snapshot", args.connection, { create: preUpgradeSnapshotScript(args.version, args.nodeName, sudo), triggers: [args.version], logging: "stderr" },
+                { dependsOn: [preflight] })]
+            : [];
+        const drain = run("drain", args.control, {
+            create: drainScript(args.nodeName, sudo, args.drainTimeoutSeconds, quorum ? etcdPreUpgradeCheck(args.nodeName, sudo, args.etcdMembers!) : undefined),
+            triggers: [args.version],
+        }, { dependsOn: [preflight, ...snapshot] });
         const install = installCommands(args, sudo, host);
         const installed = run("install", args.connection, { ...install, logging: "stderr" },
             { dependsOn: [preflight, ...files, drain, ...staged] });
-        const uncordon = run("uncordon", args.control, { create: uncordonScript(args.nodeName, sudo), triggers: [args.version] },
-            { dependsOn: [installed] });
+        const uncordon = run("uncordon", args.control, {
+            create: [uncordonScript(args.nodeName, sudo), ...(quorum ? [etcdPostUpgradeWait(args.nodeName, args.version, sudo, args.etcdMembers!)] : [])].join("\n"),
+            triggers: [args.version],
+        }, { dependsOn: [installed] });
         if (!args.clusterInit) {
             // Removing the node from config: drain it and delete it from the cluster, then (as
             // its dependency) the install step uninstalls k3s from the host.
@@ -171,6 +191,16 @@ export class K3sNode extends pulumi.ComponentResource {
         if (args.clusterInit && args.restoreSnapshot) {
             run("restore", args.connection, { create: restoreScript(args.restoreSnapshot, sudo), triggers: [args.restoreSnapshot] },
                 { dependsOn: [uncordon] });
+        }
+        if (!args.clusterInit && args.rejoinAfterRestore) {
+            // After the first server's restore (this node waits for the hosts before it), then healthy again before the next.
+            const members = args.etcdMembers ?? 1;
+            run("rejoin-restored-etcd", args.connection, {
+                create: [rejoinAfterRestoreScript(args.rejoinAfterRestore, args.nodeName, sudo, args.dataDir), etcdHealthyScript(sudo, members, etcdRecoverySeconds,
+                    `${args.nodeName} rejoined the restored etcd, but the restore stopped there:`)].join("\n"),
+                triggers: [args.rejoinAfterRestore],
+                logging: "stderr",
+            }, { dependsOn: [uncordon] });
         }
         return uncordon;
     }

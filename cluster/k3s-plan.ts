@@ -263,7 +263,19 @@ export interface InstallCommand {
 export function installCommands(n: K3sNodeSettings, sudo: string, host = "the host"): InstallCommand {
     const exec = [n.role, ...n.extraArgs].map(q).join(" ");
     const env = `INSTALL_K3S_VERSION=${q(n.version)} INSTALL_K3S_EXEC=${q(exec)}`;
-    const install = n.airGap
+    // An upgrade restarts k3s once, below: the install script, which restarts it too when its
+    // binary or unit changed, is told not to (INSTALL_K3S_SKIP_START), so the host goes down once.
+    const installing = (extra: string) => installLines(n, sudo, host, extra ? `${extra} ${env}` : env);
+    const service = n.role === "server" ? "k3s" : "k3s-agent";
+    return {
+        create: ["set -eu", ...installing(""), `${sudo}systemctl is-active --quiet ${service}`].join("\n"),
+        update: ["set -eu", ...installing("INSTALL_K3S_SKIP_START=true"), `${sudo}systemctl restart ${service}`, `${sudo}systemctl is-active --quiet ${service}`].join("\n"),
+        delete: uninstallScript(n, sudo),
+    };
+}
+
+function installLines(n: K3sNodeSettings, sudo: string, host: string, env: string): string[] {
+    return n.airGap
         ? [
             stagedVersionCheck(n.version, host),
             `${sudo}install -m 755 ${k3sPaths.staging}/k3s /usr/local/bin/k3s`,
@@ -272,13 +284,11 @@ export function installCommands(n: K3sNodeSettings, sudo: string, host = "the ho
             `${sudo}env INSTALL_K3S_SKIP_DOWNLOAD=true ${env} sh ${k3sPaths.staging}/install.sh`,
         ]
         : [`curl -sfL https://get.k3s.io | ${sudo}env ${env} sh -`];
-    const service = n.role === "server" ? "k3s" : "k3s-agent";
+}
+
+function uninstallScript(n: K3sNodeSettings, sudo: string): string {
     const uninstall = n.role === "server" ? "/usr/local/bin/k3s-uninstall.sh" : "/usr/local/bin/k3s-agent-uninstall.sh";
-    return {
-        create: ["set -eu", ...install, `${sudo}systemctl is-active --quiet ${service}`].join("\n"),
-        update: ["set -eu", ...install, `${sudo}systemctl restart ${service}`, `${sudo}systemctl is-active --quiet ${service}`].join("\n"),
-        delete: ["set -u", `if [ -x ${uninstall} ]; then ${sudo}${uninstall}; fi`, `${sudo}rm -rf /etc/rancher/k3s ${k3sPaths.staging}`].join("\n"),
-    };
+    return ["set -u", `if [ -x ${uninstall} ]; then ${sudo}${uninstall}; fi`, `${sudo}rm -rf /etc/rancher/k3s ${k3sPaths.staging}`].join("\n");
 }
 
 /** After a config file changes: restart k3s on this host only, if it is installed. */
