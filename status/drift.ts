@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { projectDir } from "../core/project-dir";
-import { age } from "./render";
+import { age } from "./age";
 
 export interface DriftChange { op: string; type: string; name: string; fields: string[] }
 export interface DriftStatus { checkedAt: string; changes: DriftChange[] }

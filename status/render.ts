@@ -1,12 +1,7 @@
 // The status report as a person reads it in a terminal: aligned tables, colour only on a TTY.
+import { age } from "./age";
 import { StatusReport } from "./report";
 
-export function age(seconds: number): string {
-    if (seconds < 120) return `${seconds}s`;
-    if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
-    if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
-    return `${Math.floor(seconds / 86400)}d`;
-}
 
 function table(header: string[], rows: string[][], paint: (row: number, text: string) => string): string {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
