@@ -56,6 +56,11 @@ export const k3s = z.object({
         images: z.string().min(1).optional(),
     }).strict().optional(),
     restoreSnapshot: z.string().min(1).optional(),
+    /**
+     * Protect each server's k3s install from delete and replace (default: on in prod): removing a
+     * server from config, or a change that would reinstall it, then stops at preview.
+     */
+    protectServers: z.boolean().optional(),
     /** How long an upgrade waits for a node to drain before it stops, naming the pods that held it. */
     drainTimeout: duration.default("5m"),
     /** Change it (any new value) to give kubestrap's kubeconfig a new token and revoke the old one. */

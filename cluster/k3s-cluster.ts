@@ -42,6 +42,8 @@ export interface K3sClusterArgs {
     etcdS3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
     /** Bound on each upgrade's drain. */
     drainTimeoutSeconds: number;
+    /** Protect each server's install step: the engine then refuses to delete or replace a server. */
+    protectServers?: boolean;
     /** A public service-account issuer URL the servers sign tokens as (AwsIdentity publishes it). */
     serviceAccountIssuer?: string;
     /** Changing it issues kubestrap's kubeconfig a new token. */
@@ -127,6 +129,7 @@ export class K3sCluster extends pulumi.ComponentResource {
                 restoreSnapshot: isFirst ? args.restoreSnapshot : undefined,
                 rejoinAfterRestore: !isFirst && h.role === "server" && args.ha ? args.restoreSnapshot : undefined,
                 etcdMembers: h.role === "server" && args.ha ? args.servers.findIndex((s) => s.name === h.name) + 1 : undefined,
+                protect: h.role === "server" && args.protectServers,
                 etcdS3Credentials: args.etcdS3Credentials,
                 mesh: args.mesh && { nodeIp: args.mesh.nodeIps[h.name], firstServerIp: args.mesh.nodeIps[first.name], iface: args.mesh.iface },
             }, { parent: this, dependsOn: previous ? [previous] : [] });

@@ -42,6 +42,8 @@ export interface K3sNodeArgs extends K3sNodeSettings {
      * Its upgrade waits for that many healthy members before it goes down and after it is back.
      */
     etcdMembers?: number;
+    /** Protect the install step: deleting or replacing this node (uninstalling k3s from it) stops at preview. */
+    protect?: boolean;
     /** Keys for etcdSnapshots.s3 (servers only); secrets end to end. */
     etcdS3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
     /** Changing it issues kubestrap's kubeconfig a new token (first server only). */
@@ -178,7 +180,7 @@ export class K3sNode extends pulumi.ComponentResource {
         }, { dependsOn: [preflight, ...snapshot] });
         const install = installCommands(args, sudo, host);
         const installed = run("install", args.connection, { ...install, logging: "stderr" },
-            { dependsOn: [preflight, ...files, drain, ...staged] });
+            { dependsOn: [preflight, ...files, drain, ...staged], ...(args.protect ? { protect: true } : {}) });
         const uncordon = run("uncordon", args.control, {
             create: [uncordonScript(args.nodeName, sudo), ...(quorum ? [etcdPostUpgradeWait(args.nodeName, args.version, sudo, args.etcdMembers!)] : [])].join("\n"),
             triggers: [args.version],

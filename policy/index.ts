@@ -42,6 +42,17 @@ const defaultDeny: StackValidationPolicy = {
     },
 };
 
+const protectServers: ResourceValidationPolicy = {
+    name: "protect-k3s-servers-in-prod",
+    description: "k3s servers' install steps are protected in prod: a plan that would delete or replace a server stops at preview.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { environment: { type: "string", enum: ["dev", "prod"] } } },
+    validateResource: (args, report) => {
+        const environment = args.getConfig<{ environment?: string }>().environment ?? "dev";
+        rules.protectedServers(args, args.opts.protect, environment).forEach((message) => report(`${message} [${args.urn}]`));
+    },
+};
+
 new PolicyPack("kubestrap", {
     description: "The security bar kubestrap's components keep: pinned images, sized and probed containers, the restricted profile, namespaces with Pod Security and default-deny policies, no secrets in plain sight.",
     policies: [
@@ -62,5 +73,6 @@ new PolicyPack("kubestrap", {
             (o, args) => rules.requestShare(o, { cpu: 4, memoryBytes: 8 * 2 ** 30 }, args.getConfig<{ share?: number }>().share ?? 0.5),
             "advisory", { share: { type: "number", minimum: 0, maximum: 1 } }),
         defaultDeny,
+        protectServers,
     ],
 });

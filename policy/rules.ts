@@ -130,6 +130,22 @@ export function protectedData(o: K8sObject, protect: boolean, environment: strin
     return holdsData && environment === "prod" && !protect ? [`${o.kind} ${o.metadata?.name}: holds data but is not protected in prod; kubestrap protects it unless protectData is false`] : [];
 }
 
+/** A resource as CrossGuard gives it: its type token, its name and its inputs. */
+export interface PlannedResource { type: string; name: string; props: Record<string, any> }
+
+/**
+ * k3s servers' install steps are protected in prod, so the engine stops a plan that would delete
+ * or replace one (uninstalling k3s from a server, which can cost etcd its quorum and the cluster its data).
+ */
+export function protectedServers(r: PlannedResource, protect: boolean, environment: string): string[] {
+    const isServerInstall = /^command:(remote|local):Command$/.test(r.type) && r.name.endsWith("-install")
+        && /INSTALL_K3S_EXEC=\S*server/.test(String(r.props?.create ?? ""));
+    return isServerInstall && environment === "prod" && !protect
+        ? [`${r.name}: installs k3s on a server but is not protected in prod; deleting or replacing it uninstalls that server, which can cost etcd its quorum. ` +
+            "kubestrap protects it unless kubestrap:cluster.k3s.protectServers is false; to remove a server on purpose, set that for one up"]
+        : [];
+}
+
 /** Pods a NetworkPolicy selects: an empty selector takes all, matchLabels must all match. */
 const selects = (policy: K8sObject, labels: Record<string, string>) => {
     const match = policy.spec?.podSelector?.matchLabels ?? {};

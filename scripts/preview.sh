@@ -20,8 +20,10 @@ node -e '
 const [file, environment, out] = process.argv.slice(1);
 const fs = require("fs");
 const config = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
-const protect = config["protect-data-in-prod"];
-if (protect !== "disabled" && protect?.enforcementLevel !== "disabled") config["protect-data-in-prod"] = { ...protect, environment };
+for (const name of ["protect-data-in-prod", "protect-k3s-servers-in-prod"]) {
+    const protect = config[name];
+    if (protect !== "disabled" && protect?.enforcementLevel !== "disabled") config[name] = { ...protect, environment };
+}
 fs.writeFileSync(out, JSON.stringify(config));
 ' "$waivers" "$environment" "$config"
 "$here/scripts/pulumi.sh" preview --policy-pack "$here/policy" --policy-pack-config "$config" "${args[@]}"

@@ -61,6 +61,7 @@ export function k3sClusterArgs(k3s: ResolvedK3s, profile: EnvironmentProfile, aw
         airGap: k3s.airGap,
         restoreSnapshot: k3s.restoreSnapshot,
         drainTimeoutSeconds: k3s.drainTimeout,
+        protectServers: k3s.protectServers ?? profile.protectServers,
         kubeconfigRotation: k3s.kubeconfigRotation,
         serviceAccountIssuer: issuer && serviceAccountIssuerUrl(issuer.bucket, aws!.region),
     };

@@ -5,6 +5,8 @@ import { Resources } from "../core/workload";
 export interface EnvironmentProfile {
     /** Protect data-holding resources (volume claims) from delete and replace. */
     protectData: boolean;
+    /** Protect k3s servers' installs from delete and replace, unless kubestrap:cluster.k3s.protectServers says. */
+    protectServers: boolean;
     /** The k3s CIS hardening profile, unless kubestrap:cluster.k3s.hardened says otherwise. */
     hardenK3s: boolean;
     /** The cert-manager issuer for Ingresses kubestrap makes itself (Grafana's). */
@@ -31,6 +33,7 @@ const medium: Resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: 
 export const profiles: Record<Environment, EnvironmentProfile> = {
     dev: {
         protectData: false,
+        protectServers: false,
         hardenK3s: false,
         clusterIssuer: "letsencrypt-staging",
         storageReplicas: 1,
@@ -39,6 +42,7 @@ export const profiles: Record<Environment, EnvironmentProfile> = {
     },
     prod: {
         protectData: true,
+        protectServers: true,
         hardenK3s: true,
         clusterIssuer: "letsencrypt-prod",
         storageReplicas: 3,

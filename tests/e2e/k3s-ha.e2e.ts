@@ -12,7 +12,7 @@ import { events, hostsOf, onHost, sshHostsScript, StandinEvent, standin } from "
 const sshEnv = { SSH_HOSTS_FIRST: "10" };
 const servers = [{ name: "s1", host: "10.77.10.2", dir: "h10" }, { name: "s2", host: "10.77.11.2", dir: "h11" }, { name: "s3", host: "10.77.12.2", dir: "h12" }];
 
-function stackConfig(env: E2eEnv, opts: { version?: string; restore?: string } = {}) {
+function stackConfig(env: E2eEnv, opts: { version?: string; restore?: string; protectServers?: boolean } = {}) {
     return {
         "kubestrap:environment": "dev",
         "kubestrap:cluster": {
@@ -25,6 +25,7 @@ function stackConfig(env: E2eEnv, opts: { version?: string; restore?: string } =
                 hardened: false,
                 etcdSnapshots: { schedule: "0 */6 * * *", retention: 4 },
                 ...(opts.restore ? { restoreSnapshot: opts.restore } : {}),
+                ...(opts.protectServers !== undefined ? { protectServers: opts.protectServers } : {}),
                 servers: servers.map(({ name, host }) => ({ name, host })),
                 agents: [],
                 disable: ["traefik"],
@@ -139,6 +140,16 @@ describe("k3s day two on three servers of embedded etcd", function () {
         }
         assert.deepStrictEqual(await voters(env), ["s1:True", "s2:True", "s3:True"]);
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+    });
+
+    it("protected servers (prod's default) stop a destroy at its preview, nothing uninstalled; unprotected, it goes through", async () => {
+        env.writeConfig(stackConfig(env, { version: "v1.31.4+k3s1", protectServers: true }));
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const before = events(env).length;
+        await assert.rejects(env.pulumi("destroy", "--yes"), /protect/i);
+        assert.deepStrictEqual(events(env).slice(before).filter((e) => ["uninstall", "stop"].includes(e.event)), [], "a server was touched");
+        env.writeConfig(stackConfig(env, { version: "v1.31.4+k3s1", protectServers: false }));
+        await env.pulumi("up", "--yes", "--skip-preview");
     });
 
     it("destroys the cluster", async () => {

@@ -117,6 +117,21 @@ describe("K3sCluster's quorum steps", () => {
         assert.doesNotMatch(step("k3s-a1-uncordon").create, /EtcdIsVoter/);
     });
 
+    it("protects the servers' install steps when asked, never the agents' (the engine then refuses to delete or replace a server)", async () => {
+        const opts = (name: string) => r.options.get(name) as { protect?: boolean } | undefined;
+        assert.deepStrictEqual(["s1", "s2", "s3", "a1"].map((n) => !!opts(`k3s-${n}-install`)?.protect), [false, false, false, false], "protected without being asked");
+        const protectedRun = await withMocks(false);
+        const host = (name: string, n: number) => ({ name, host: `10.0.0.${n}` });
+        new K3sCluster("k3s", {
+            version: "v1.31.5+k3s1", ha: true, hardened: false, servers: [host("s1", 1), host("s2", 2), host("s3", 3)], agents: [host("a1", 4)], protectServers: true,
+            ssh: { user: "root", privateKey: "key", sudo: false }, disable: [], tlsSans: [], extraServerArgs: [], extraAgentArgs: [], drainTimeoutSeconds: 300, token: "t",
+        }, { transformations: [protectedRun.track] });
+        await settle();
+        const protectedOf = (name: string) => !!(protectedRun.options.get(name) as { protect?: boolean } | undefined)?.protect;
+        assert.deepStrictEqual(["s1", "s2", "a1"].map((n) => protectedOf(`k3s-${n}-install`)), [true, true, false]);
+        assert.strictEqual(protectedOf("k3s-s1-drain"), false, "an upgrade replaces the drain step: it must stay unprotected");
+    });
+
     it("after a restore on the first server, the other servers rejoin, agents do not", () => {
         assert.deepStrictEqual(r.resources.filter((x) => x.name.endsWith("-rejoin-restored-etcd")).map((x) => x.name), ["k3s-s2-rejoin-restored-etcd", "k3s-s3-rejoin-restored-etcd"]);
         assert.deepStrictEqual(step("k3s-s2-rejoin-restored-etcd").triggers, ["snap-1"]);

@@ -109,6 +109,18 @@ describe("the policy pack's rules", () => {
             ["configmap c: key api_key looks secret; put it in a Secret (secretEnv, or a compose secret)"]);
     });
 
+    it("protect-k3s-servers-in-prod: a server's real install step, unprotected in prod, is a violation; agents, dev and other steps are not", () => {
+        const { installCommands } = require("../../cluster/k3s-plan");
+        const settings = (role: string) => ({ role, clusterInit: role === "server", ha: true, nodeName: "n", version: "v1.31.4+k3s1", labels: {}, taints: [], disable: [],
+            tlsSans: [], extraArgs: [], hardened: false, drainTimeoutSeconds: 300 });
+        const step = (role: string) => ({ type: "command:remote:Command", name: `k3s-${role === "server" ? "s1" : "a1"}-install`, props: { create: installCommands(settings(role), "").create } });
+        assert.deepStrictEqual(rules.protectedServers(step("server"), true, "prod"), []);
+        assert.deepStrictEqual(rules.protectedServers(step("server"), false, "dev"), []);
+        assert.match(rules.protectedServers(step("server"), false, "prod")[0], /^k3s-s1-install: installs k3s on a server but is not protected in prod; .*protectServers is false/);
+        assert.deepStrictEqual(rules.protectedServers(step("agent"), false, "prod"), [], "an agent");
+        assert.deepStrictEqual(rules.protectedServers({ ...step("server"), name: "k3s-s1-config" }, false, "prod"), [], "another step");
+    });
+
     it("protect-data-in-prod, managed-by-kubestrap and the advisory request share", () => {
         const claim = { kind: "PersistentVolumeClaim", metadata: { name: "data" } };
         assert.deepStrictEqual(rules.protectedData(claim, true, "prod"), []);
