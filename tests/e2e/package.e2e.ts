@@ -75,7 +75,10 @@ describe("the kubestrap package in a project of its own", function () {
             "  try { parseConfig({ 'kubestrap:cluster': JSON.stringify(k3s) }, { env: { K: 'k' }, readFile: () => '', baseDir: process.cwd() }); } catch (e) { flagError = e.message; }",
             '  const app = new WebApp("shop", { namespace: "shop", image: "ghcr.io/acme/shop:1.4.2", port: 8080 });',
             "  await new Promise((r) => app.internalUrl.apply(r));",
-            "  await new Promise((r) => setTimeout(r, 200));",
+            "  // Until no registration is in flight (the SDK's own RPC queue), so nothing registered late goes unseen.",
+            "  const { waitForRPCs } = require('@pulumi/pulumi/runtime/settings');",
+            "  const { getStore } = require('@pulumi/pulumi/runtime/state');",
+            "  for (let queue; queue !== getStore().settings.rpcDone;) { queue = getStore().settings.rpcDone; await waitForRPCs(); await new Promise((r) => setImmediate(r)); }",
             '  console.log(JSON.stringify({ types: [...new Set(types)].sort(), flagError }));',
             "});",
         ].join("\n");
