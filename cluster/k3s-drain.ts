@@ -1,13 +1,14 @@
 // Draining a node before its k3s is upgraded: skipped where no other node could take its pods,
 // bounded by a timeout, and on failure the node is uncordoned and the pods that held it named.
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { shellQuote as q } from "../core/shell";
+import { kubectl } from "./k3s-plan";
 
 /** kubectl's --timeout form: 300 -> "300s". */
 export const drainTimeoutFlag = (seconds: number) => `${seconds}s`;
 
 /** `beforeDrain`: shell lines that run once the node is known to exist, before anything moves (a quorum check). */
 export function drainScript(nodeName: string, sudo: string, timeoutSeconds: number, beforeDrain?: string): string {
-    const k = `${sudo}k3s kubectl`;
+    const k = kubectl(sudo);
     const node = q(nodeName);
     const readyNodes = `'{range .items[*]}{.metadata.name}{"|"}{.spec.unschedulable}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`;
     const podsOnNode = `'{range .items[*]}{.metadata.namespace}/{.metadata.name}{" "}{.metadata.ownerReferences[0].kind}{"\\n"}{end}'`;

@@ -1,6 +1,7 @@
 // Pure planning for k3s nodes: the config file, the scripts each lifecycle step runs on a
 // host, and the order of the nodes. Nothing here talks to a host.
 import { stringify } from "yaml";
+import { shellQuote } from "../core/shell";
 import { kernelParametersPreflight } from "./k3s-kernel";
 
 export type K3sRole = "server" | "agent";
@@ -78,7 +79,7 @@ export function versionProblem(version: string): string | undefined {
     return versionPattern.test(version) ? undefined : `"${version}" is not a k3s release; use the form v1.31.4+k3s1`;
 }
 
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const q = shellQuote;
 
 /** The content of /etc/rancher/k3s/config.yaml. The token is in its own file, so this holds no secret. */
 export function k3sConfigYaml(n: K3sNodeSettings): string {
@@ -298,7 +299,8 @@ export function restartIfInstalled(role: K3sRole, sudo: string): string {
 }
 
 /** Kubectl on a server host, for node lifecycle steps run through the first server. */
-const kubectl = (sudo: string) => `${sudo}k3s kubectl`;
+/** kubectl as k3s ships it, on a server. */
+export const kubectl = (sudo: string) => `${sudo}k3s kubectl`;
 
 export function uncordonScript(nodeName: string, sudo: string): string {
     const k = kubectl(sudo);

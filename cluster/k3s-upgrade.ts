@@ -2,8 +2,8 @@
 // moves; before each server goes down and after it comes back, every etcd member Ready and a
 // voting member (the EtcdIsVoter condition k3s's etcd controller keeps on each server's node);
 // after a restore, the other servers rejoin the restored etcd.
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const kubectl = (sudo: string) => `${sudo}k3s kubectl`;
+import { shellQuote as q } from "../core/shell";
+import { kubectl } from "./k3s-plan";
 
 /** The name kubestrap gives the snapshot it takes before an upgrade to `version` (k3s adds the node and a timestamp). */
 export const preUpgradeSnapshotName = (version: string) => `kubestrap-pre-upgrade-${version.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;

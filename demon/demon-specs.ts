@@ -1,5 +1,6 @@
 // Pure pieces of the Demon stack: the stream bootstrap script and the network policy plan.
 import { dnsEgress, monitoringNamespaceLabel, namespaceSelector, PolicyPlan } from "../core/network-policy";
+import { shellQuote } from "../core/shell";
 
 export interface StreamSettings {
     name: string;
@@ -18,7 +19,6 @@ export const natsClusterPort = 6222;
 /** Pods with this label may reach NATS, and NATS only admits pods with it. */
 export const natsClientLabel = "demon.kubestrap.io/nats-client";
 
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * A POSIX shell script for nats-box that creates the stream, or brings an existing one to

@@ -1,3 +1,6 @@
+/** Whole days from `now` until `when` (negative once past). */
+export const daysUntil = (when: Date, now: Date) => Math.floor((when.getTime() - now.getTime()) / 86400000);
+
 // An age as kubectl prints one: 45s, 12m, 5h, 3d.
 export function age(seconds: number): string {
     if (seconds < 120) return `${seconds}s`;

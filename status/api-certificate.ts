@@ -3,6 +3,7 @@
 // without a restart stops taking connections one day (hetzner-k3s #374). Read from the TLS
 // handshake itself, so it is the certificate the clients really get.
 import * as tls from "tls";
+import { daysUntil } from "./age";
 
 export interface ApiServerCertificate { notAfter: string; daysLeft: number; healthy: boolean }
 
@@ -31,7 +32,7 @@ export function apiServerCertificate(server: string, timeoutMs = 5000): Promise<
 }
 
 export function apiCertificateStatus(notAfter: Date, now: Date): ApiServerCertificate {
-    const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / 86400000);
+    const daysLeft = daysUntil(notAfter, now);
     return { notAfter: notAfter.toISOString(), daysLeft, healthy: daysLeft > apiCertificateDays };
 }
 

@@ -2,6 +2,7 @@
 // rules are tested on plain objects. A workload is healthy when all its desired pods are Ready
 // (a Job when it has not failed), a node when it is Ready, an add-on when its Helm release is
 // deployed, a certificate when it is Ready and more than `certificateDays` from expiry.
+import { daysUntil } from "./age";
 import { ApiServerCertificate } from "./api-certificate";
 import { DriftStatus } from "./drift";
 
@@ -186,7 +187,7 @@ export function buildReport(objects: ClusterObjects, cluster: string, now: Date,
     const days = filters.certificateDays ?? 14;
     const certificates = objects.certificates.map((c): CertificateStatus => {
         const notAfter = c.status?.notAfter;
-        const daysLeft = notAfter ? Math.floor((Date.parse(notAfter) - now.getTime()) / 86400000) : undefined;
+        const daysLeft = notAfter ? daysUntil(new Date(notAfter), now) : undefined;
         const ready = (c.status?.conditions ?? []).some((x: Obj) => x.type === "Ready" && x.status === "True");
         return { namespace: c.metadata.namespace, name: c.metadata.name, notAfter, daysLeft, ready, healthy: ready && (daysLeft === undefined || daysLeft > days) };
     }).filter((c) => !filters.namespace || c.namespace === filters.namespace);
