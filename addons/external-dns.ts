@@ -1,6 +1,9 @@
-// ExternalDNS: Cloudflare DNS records that follow the cluster's Ingresses and Services.
+// ExternalDNS: Cloudflare DNS records that follow the cluster's Ingresses and Services, and
+// removed with it: what it made outside the cluster does not outlive it.
+import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { dnsCleanupScript } from "./dns-cleanup";
 import { addonNamespace, AddonChartArgs, addonRelease } from "./helm";
 import { registry } from "./registry";
 
@@ -18,7 +21,18 @@ export class ExternalDns extends pulumi.ComponentResource {
     constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubestrap:addons:ExternalDns", name, {}, opts);
         const addon = registry["external-dns"];
-        const ns = addonNamespace(addon, this);
+        // Made before the namespace, so destroyed after it: by then ExternalDNS's pods are gone
+        // (a namespace is deleted last of all it holds) and nothing writes the records back.
+        const cleanup = new command.local.Command(`${name}-dns-cleanup`, {
+            create: "echo 'ExternalDNS records are removed when this add-on is'",
+            delete: dnsCleanupScript(),
+            environment: {
+                CF_API_TOKEN: pulumi.secret(args.cloudflareApiToken),
+                KUBESTRAP_DNS_OWNER: args.txtOwnerId,
+                KUBESTRAP_DNS_DOMAINS: args.domainFilters.join(","),
+            },
+        }, { parent: this });
+        const ns = addonNamespace(addon, this, {}, [cleanup]);
         const token = new k8s.core.v1.Secret(`${name}-cloudflare-token`, {
             metadata: { name: "cloudflare-api-token", namespace: ns.metadata.name },
             type: "Opaque",

@@ -29,7 +29,8 @@ export function mergeValues(base: HelmValues, override: HelmValues = {}): HelmVa
     return merged;
 }
 
-export function addonNamespace(addon: AddonDefinition, parent: pulumi.Resource, extraLabels: Record<string, string> = {}): k8s.core.v1.Namespace {
+export function addonNamespace(addon: AddonDefinition, parent: pulumi.Resource, extraLabels: Record<string, string> = {},
+    dependsOn: pulumi.Resource[] = []): k8s.core.v1.Namespace {
     return new k8s.core.v1.Namespace(`${addon.name}-namespace`, {
         metadata: {
             name: addon.namespace,
@@ -39,7 +40,7 @@ export function addonNamespace(addon: AddonDefinition, parent: pulumi.Resource, 
                 ...extraLabels,
             },
         },
-    }, { parent });
+    }, { parent, dependsOn });
 }
 
 export interface ReleaseRequest {

@@ -53,6 +53,15 @@ const protectServers: ResourceValidationPolicy = {
     },
 };
 
+const providerIdentity: ResourceValidationPolicy = {
+    name: "kubernetes-provider-cluster-identifier",
+    description: "Every Kubernetes provider names its cluster (clusterIdentifier), so a kubeconfig change never replaces the objects it manages.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        rules.providerClusterIdentifier({ type: args.type, name: args.name, props: args.props }).forEach((message) => report(`${message} [${args.urn}]`));
+    },
+};
+
 new PolicyPack("kubestrap", {
     description: "The security bar kubestrap's components keep: pinned images, sized and probed containers, the restricted profile, namespaces with Pod Security and default-deny policies, no secrets in plain sight.",
     policies: [
@@ -74,5 +83,6 @@ new PolicyPack("kubestrap", {
             "advisory", { share: { type: "number", minimum: 0, maximum: 1 } }),
         defaultDeny,
         protectServers,
+        providerIdentity,
     ],
 });

@@ -146,6 +146,19 @@ export function protectedServers(r: PlannedResource, protect: boolean, environme
         : [];
 }
 
+/**
+ * A Kubernetes provider names the cluster it manages (clusterIdentifier). Without it the provider
+ * replaces itself, and with it every object it manages, whenever its kubeconfig's active cluster
+ * changes or is not known at preview (a new server address, the mesh's, a rotated token's step):
+ * namespaces and claims go, with their data (pulumi-eks #877).
+ */
+export function providerClusterIdentifier(r: PlannedResource): string[] {
+    if (r.type !== "pulumi:providers:kubernetes" || (typeof r.props?.clusterIdentifier === "string" && r.props.clusterIdentifier !== "")) return [];
+    return [`provider ${r.name} has no clusterIdentifier: a change to its kubeconfig's server or CA, or a kubeconfig not known until apply, would replace ` +
+        "every object it manages, namespaces and claims with their data. kubestrap's own providers set it; give yours a stable name of its cluster " +
+        "(clusterIdentifier), or waive this policy in the stack's policy config for one preview you have read"];
+}
+
 /** Pods a NetworkPolicy selects: an empty selector takes all, matchLabels must all match. */
 const selects = (policy: K8sObject, labels: Record<string, string>) => {
     const match = policy.spec?.podSelector?.matchLabels ?? {};

@@ -13,6 +13,7 @@ import { K3sCluster, K3sClusterArgs, MeshNetwork, MeshNetworkArgs } from "../lib
 import { meshInterface } from "../mesh";
 import type { AwsWorkers } from "./aws";
 import { awsWorkersSide } from "./on-demand";
+import { k3sClusterIdentifier, kubeconfigClusterIdentifier } from "./cluster-identity";
 import { EnvironmentProfile } from "./environments";
 
 export { kubeconfigPath, localKubeconfigPath } from "./kubeconfig-path";
@@ -132,15 +133,23 @@ export function connectCluster(cluster: ResolvedCluster, profile: EnvironmentPro
             mesh,
             aws: workers,
             kubeconfig: k3s.kubeconfig,
-            provider: new k8s.Provider("cluster", { kubeconfig: k3s.kubeconfig }, { dependsOn: [k3s] }),
+            provider: new k8s.Provider("cluster", {
+                kubeconfig: k3s.kubeconfig, clusterIdentifier: k3sClusterIdentifier(cluster.k3s!.servers[0].name),
+            }, { dependsOn: [k3s] }),
         };
     }
     return {
-        provider: new k8s.Provider("cluster", {
-            kubeconfig: pulumi.secret(readKubeconfig(cluster)),
-            ...(cluster.context ? { context: cluster.context } : {}),
-        }),
+        provider: kubeconfigProvider(cluster),
     };
+}
+
+function kubeconfigProvider(cluster: ResolvedCluster): k8s.Provider {
+    const kubeconfig = readKubeconfig(cluster);
+    return new k8s.Provider("cluster", {
+        kubeconfig: pulumi.secret(kubeconfig),
+        ...(cluster.context ? { context: cluster.context } : {}),
+        clusterIdentifier: kubeconfigClusterIdentifier(kubeconfig, cluster.context),
+    });
 }
 
 /**

@@ -5,11 +5,12 @@
 import { clusterAccess, exitCodes, kubeClient, readCluster, refusal, StatusError } from "./cluster";
 import { apiCertificateProblems, apiCertificateStatus, apiServerCertificate } from "./api-certificate";
 import { driftProblems, readDrift } from "./drift";
+import { issuedProblems, readIssued } from "./issued";
 import { renderReport } from "./render";
 import { buildReport, exitCodeOf, StatusReport } from "./report";
 
 /** The JSON `--json` prints; a field is only ever added, and then this goes up. */
-export const statusSchemaVersion = 3;
+export const statusSchemaVersion = 4;
 
 export interface Options { json: boolean; watch?: number; stack: string; namespace?: string; component?: string; kubeconfig?: string; follow: boolean; app?: string; help?: boolean }
 
@@ -63,11 +64,14 @@ async function report(opts: Options): Promise<StatusReport> {
     const drift = readDrift(opts.stack);
     const served = await apiServerCertificate(server);
     const certificate = served && apiCertificateStatus(served.notAfter, now);
+    const issued = await readIssued(opts.stack, now);
     return {
         ...report,
         ...(certificate ? { apiServerCertificate: certificate } : {}),
         ...(drift ? { drift } : {}),
-        problems: [...report.problems, ...apiCertificateProblems(certificate), ...driftProblems(drift, now)],
+        ...(issued ? { issued: issued.items } : {}),
+        notes: [...report.notes, ...(issued?.note ? [issued.note] : [])],
+        problems: [...report.problems, ...apiCertificateProblems(certificate), ...driftProblems(drift, now), ...issuedProblems(issued?.items ?? [])],
     };
 }
 

@@ -43,6 +43,11 @@ export function renderReport(report: StatusReport, colour: boolean): string {
         const c = report.apiServerCertificate;
         out.push("", `${bold("API SERVER CERTIFICATE")} expires ${c.notAfter.slice(0, 10)} (${c.daysLeft} days)`);
     }
+    if (report.issued?.length) {
+        out.push("", bold("EXPIRES"));
+        out.push(table(["WHAT", "EXPIRES", "RENEWAL"],
+            report.issued.map((i) => [i.what, `${i.expires.slice(0, 10)} (${i.daysLeft} days)`, i.renewal]), (i, text) => (report.issued![i].healthy ? text : red(text))));
+    }
     out.push("");
     out.push(...report.notes.map((n) => `note: ${n}`));
     out.push(report.problems.length === 0 ? green(report.nodes.length > 0 && report.nodes.every((n) => n.simulated) ? "healthy (simulated: no container ran)" : "healthy") : red(`${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}:\n${report.problems.map((p) => `  - ${p}`).join("\n")}`));

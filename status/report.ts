@@ -5,6 +5,7 @@
 import { daysUntil } from "./age";
 import { ApiServerCertificate } from "./api-certificate";
 import { DriftStatus } from "./drift";
+import { IssuedItem } from "./issued";
 
 type Obj = Record<string, any>;
 
@@ -70,6 +71,8 @@ export interface StatusReport {
     drift?: DriftStatus;
     /** The API server's serving certificate, read from the TLS handshake (HTTPS servers). */
     apiServerCertificate?: ApiServerCertificate;
+    /** For a stack with a mesh: its pre-auth keys and Headscale's certificate, with their expiry. */
+    issued?: IssuedItem[];
 }
 
 export interface StatusFilters {

@@ -13,6 +13,8 @@ import { parse } from "yaml";
 import { workerCloudConfig, workerPaths } from "../../aws/aws-user-data";
 import { k3sPaths } from "../../cluster/k3s-plan";
 import { meshPaths, meshPolicyJson } from "../../mesh/mesh-plan";
+import { apiServerCertificate } from "../../status/api-certificate";
+import { headscaleServer, meshKeyItems, pemNotAfter } from "../../status/issued";
 import { randomPolicy } from "../mesh-policies";
 import { E2eEnv, eventually, root } from "./harness";
 import { events, hostFile, hostFiles, hostsOf, onHost, sshHostsScript, standin } from "./hosts";
@@ -237,6 +239,18 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
         assert.strictEqual(sha256(hostFile(env, hostDirs.s1, k3sPaths.token.slice(1))), tokenSha, "the generated token changed");
     });
 
+    it("dates each group's key in npm run status as Headscale does (from the state, to the minute)", async () => {
+        const items = meshKeyItems(await env.stackResources(), new Date());
+        assert.deepStrictEqual(items.map((i) => i.what).sort(), ["mesh key of group agents", "mesh key of group servers"]);
+        for (const group of ["agents", "servers"]) {
+            const keys = await keysOf(env, `kubestrap-${group}`);
+            const live = keys.map((k) => k.expiration.seconds * 1000).filter((t) => t > Date.now());
+            assert.strictEqual(live.length, 1, `${group}: ${live.length} unexpired keys`);
+            const shown = Date.parse(items.find((i) => i.what === `mesh key of group ${group}`)!.expires);
+            assert.ok(Math.abs(shown - live[0]) < 60_000, `${group}: status says ${new Date(shown).toISOString()}, Headscale ${new Date(live[0]).toISOString()}`);
+        }
+    });
+
     it("rotates the keys without re-registering a node", async () => {
         const nodesBefore = (await meshNodes(env)).map((n) => `${n.id}:${n.name}:${n.machine_key}`).sort();
         const oldKeys = await keysOf(env, "kubestrap-agents");
@@ -270,6 +284,11 @@ describe("the mesh: real Headscale and Tailscale on SSH hosts, k3s over the tail
         const { stdout } = await onHost(env, hosts.a1, `${tailscale} ping -c 10 --timeout 5s ${addresses.a2.ipv4}`);
         assert.match(stdout, /pong from a2/);
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+        // npm run status finds Headscale's new URL in the state and reads the certificate it serves there.
+        const server = headscaleServer(await env.stackResources());
+        assert.strictEqual(server?.serverUrl, `https://${hosts.s1}:8443`);
+        const served = await apiServerCertificate(server!.serverUrl);
+        assert.strictEqual(served?.notAfter.getTime(), pemNotAfter(fs.readFileSync(path.join(env.dir, "tls", "headscale.crt"), "utf8")).getTime());
     });
 
     it("joins a node added after its group's first key expired, with a fresh key", async () => {

@@ -42,7 +42,7 @@ describe("npm run status on the real engine and a local API server", function ()
         assert.strictEqual(result.code, 0, result.stdout + result.stderr);
         const report = JSON.parse(result.stdout);
         assert.deepStrictEqual(Object.keys(report).sort(), ["addons", "apiServerCertificate", "certificates", "cluster", "nodes", "notes", "problems", "schemaVersion", "workloads"]);
-        assert.strictEqual(report.schemaVersion, 3);
+        assert.strictEqual(report.schemaVersion, 4);
         // scripts/cluster.sh issues the local API server's certificate for ten years.
         assert.ok(report.apiServerCertificate.daysLeft > 3000 && report.apiServerCertificate.healthy, JSON.stringify(report.apiServerCertificate));
         assert.ok(report.nodes.every((n: any) => n.simulated === true), "the kwok node is not said to be simulated");

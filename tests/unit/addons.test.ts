@@ -206,6 +206,17 @@ describe("add-ons on the mocks", () => {
             || isSecretValue(r.one("kubernetes:core/v1:Secret", "external-dns-cloudflare-token").inputs.stringData));
     });
 
+    it("removes ExternalDNS's Cloudflare records at destroy, after its namespace (and so its pods) is gone", () => {
+        const cleanup = r.one("command:local:Command", "external-dns-dns-cleanup").inputs;
+        assert.match(cleanup.delete, /^node -e 'const removeOwnedRecords = async function removeOwnedRecords\(env\)/);
+        assert.ok(isSecretValue(cleanup.environment.CF_API_TOKEN) || isSecretValue(cleanup.environment), "the Cloudflare token is not secret");
+        const environment = reveal(cleanup.environment);
+        assert.deepStrictEqual(Object.keys(environment).sort(), ["CF_API_TOKEN", "KUBESTRAP_DNS_DOMAINS", "KUBESTRAP_DNS_OWNER"]);
+        assert.strictEqual(environment.KUBESTRAP_DNS_OWNER, "kubestrap");
+        assert.strictEqual(environment.KUBESTRAP_DNS_DOMAINS, "example.com");
+        assert.deepStrictEqual(dependsOnNames(r, "external-dns-namespace"), ["external-dns-dns-cleanup"]);
+    });
+
     it("gives MetalLB its address pool and an L2 advertisement after the chart", () => {
         const pool = r.one("kubernetes:metallb.io/v1beta1:IPAddressPool", "metallb-pool").inputs;
         assert.deepStrictEqual(pool.spec.addresses, ["192.168.1.240-192.168.1.250"]);

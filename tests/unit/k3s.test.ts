@@ -263,6 +263,33 @@ describe("a stack on k3s", () => {
             for (const o of objects) {
                 assert.ok(o.provider?.includes("pulumi:providers:kubernetes::cluster"), o.name);
             }
+            // Named by its first server, known at preview: a kubeconfig read again (a rotation) replaces nothing.
+            assert.strictEqual(r.one("pulumi:providers:kubernetes", "cluster").inputs.clusterIdentifier, "kubestrap/k3s/s1");
         });
     }
+});
+
+describe("the name each Kubernetes provider gives its cluster", () => {
+    const { kubeconfigClusterIdentifier } = require("../../stacks/cluster-identity");
+    const kubeconfig = (server: string, ca: string | undefined, token: string) => `apiVersion: v1
+kind: Config
+current-context: c
+contexts: [{name: c, context: {cluster: k, user: u}}, {name: other, context: {cluster: k2, user: u}}]
+clusters:
+- {name: k, cluster: {server: "${server}"${ca ? `, certificate-authority-data: ${ca}` : ""}}}
+- {name: k2, cluster: {server: "https://other:6443", certificate-authority-data: OTHERCA}}
+users: [{name: u, user: {token: ${token}}}]
+`;
+
+    it("is the cluster's CA: a new address or token keeps it, a new CA or another context changes it", () => {
+        const id = kubeconfigClusterIdentifier(kubeconfig("https://10.0.0.1:6443", "Q0EK", "t1"));
+        assert.match(id, /^kubestrap\/kubeconfig\/ca-[0-9a-f]{16}$/);
+        assert.strictEqual(kubeconfigClusterIdentifier(kubeconfig("https://100.64.0.1:6443", "Q0EK", "t2")), id);
+        assert.notStrictEqual(kubeconfigClusterIdentifier(kubeconfig("https://10.0.0.1:6443", "TkVXCg==", "t1")), id);
+        assert.notStrictEqual(kubeconfigClusterIdentifier(kubeconfig("https://10.0.0.1:6443", "Q0EK", "t1"), "other"), id);
+    });
+
+    it("falls back to the server URL when the kubeconfig has no CA", () => {
+        assert.match(kubeconfigClusterIdentifier(kubeconfig("https://10.0.0.1:6443", undefined, "t")), /^kubestrap\/kubeconfig\/server-[0-9a-f]{16}$/);
+    });
 });

@@ -121,6 +121,15 @@ describe("the policy pack's rules", () => {
         assert.deepStrictEqual(rules.protectedServers({ ...step("server"), name: "k3s-s1-config" }, false, "prod"), [], "another step");
     });
 
+    it("kubernetes-provider-cluster-identifier: a Kubernetes provider without one is a violation naming the fix; other providers are not", () => {
+        const provider = (props: Record<string, unknown>) => ({ type: "pulumi:providers:kubernetes", name: "cluster", props });
+        assert.deepStrictEqual(rules.providerClusterIdentifier(provider({ kubeconfig: "{}", clusterIdentifier: "kubestrap/dev/k3s/s1" })), []);
+        assert.match(rules.providerClusterIdentifier(provider({ kubeconfig: "{}" }))[0],
+            /^provider cluster has no clusterIdentifier: a change to its kubeconfig's server or CA, .* would replace every object it manages, namespaces and claims with their data\. .*give yours a stable name of its cluster/);
+        assert.strictEqual(rules.providerClusterIdentifier(provider({ clusterIdentifier: "" })).length, 1);
+        assert.deepStrictEqual(rules.providerClusterIdentifier({ type: "pulumi:providers:aws", name: "aws", props: {} }), []);
+    });
+
     it("protect-data-in-prod, managed-by-kubestrap and the advisory request share", () => {
         const claim = { kind: "PersistentVolumeClaim", metadata: { name: "data" } };
         assert.deepStrictEqual(rules.protectedData(claim, true, "prod"), []);

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -26,11 +27,24 @@ func (p *provider) operation(urn string, full, previousFull resource.PropertyMap
 	if previousFull != nil {
 		op.previous = reveal(previousFull)
 	}
-	for _, key := range []resource.PropertyKey{"create", "update", "delete", "environment", "stdin"} {
-		op.secret = op.secret || full[key].ContainsSecrets()
+	commandSecret := false
+	for _, key := range []resource.PropertyKey{"create", "update", "delete"} {
+		commandSecret = commandSecret || full[key].ContainsSecrets()
 	}
 	if previousFull != nil && addPreviousOutput(op.inputs) {
-		op.secret = op.secret || previousFull["stdout"].ContainsSecrets() || previousFull["stderr"].ContainsSecrets()
+		commandSecret = commandSecret || previousFull["stdout"].ContainsSecrets() || previousFull["stderr"].ContainsSecrets()
+	}
+	op.secret = commandSecret || full["environment"].ContainsSecrets() || full["stdin"].ContainsSecrets()
+	if op.secret && !commandSecret {
+		op.secretValues = secretStrings(full["environment"], nil)
+		op.secretValues = secretStrings(full["stdin"], op.secretValues)
+		for _, v := range op.secretValues {
+			// A value this short would hide ordinary words; such a command's output stays hidden whole.
+			if len(strings.TrimSpace(v)) < 8 {
+				op.secretValues = nil
+				break
+			}
+		}
 	}
 	return op
 }
@@ -158,4 +172,32 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 // Read keeps what is recorded: a refresh never runs a command.
 func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+}
+
+// secretStrings adds the strings inside v's secrets, and each line of a multi-line one.
+func secretStrings(v resource.PropertyValue, into []string) []string {
+	var walk func(v resource.PropertyValue, secret bool)
+	walk = func(v resource.PropertyValue, secret bool) {
+		switch {
+		case v.IsSecret():
+			walk(v.SecretValue().Element, true)
+		case v.IsObject():
+			for _, e := range v.ObjectValue() {
+				walk(e, secret)
+			}
+		case v.IsArray():
+			for _, e := range v.ArrayValue() {
+				walk(e, secret)
+			}
+		case v.IsString() && secret && v.StringValue() != "":
+			into = append(into, v.StringValue())
+			if lines := strings.Split(strings.TrimSpace(v.StringValue()), "\n"); len(lines) > 1 {
+				for _, line := range lines {
+					into = append(into, strings.TrimSpace(line))
+				}
+			}
+		}
+	}
+	walk(v, false)
+	return into
 }

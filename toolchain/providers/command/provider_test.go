@@ -107,3 +107,34 @@ func TestUnreachableHostNamesTheAddress(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestFailuresShowTheLinesThatHoldNoSecretValue(t *testing.T) {
+	token := "cf-token-0123456789"
+	in := resource.PropertyMap{
+		"create": resource.NewStringProperty(`echo "removed 2 records"; echo "left: A web.example.com (403)" >&2; echo "token $T" >&2; echo "$T" | base64 >&2; exit 1`),
+		"environment": resource.NewObjectProperty(resource.PropertyMap{"T": resource.MakeSecret(resource.NewStringProperty(token))}),
+	}
+	_, err := create(t, &provider{}, urn, in, 10)
+	if err == nil {
+		t.Fatal("want a failure")
+	}
+	msg := err.Error()
+	for _, want := range []string{"removed 2 records", "left: A web.example.com (403)", "(a line holding a secret value: hidden)", "lines holding a secret value of this command's environment or stdin are hidden"} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("want %q in %q", want, msg)
+		}
+	}
+	if strings.Contains(msg, token) || strings.Contains(msg, "Y2YtdG9rZW4") {
+		t.Fatalf("the secret reached the error: %q", msg)
+	}
+	// A secret in the command's own text, or a value too short to look for, hides the output whole.
+	for _, hidden := range []resource.PropertyMap{
+		{"create": resource.MakeSecret(resource.NewStringProperty("echo visible; exit 1"))},
+		{"create": resource.NewStringProperty("echo visible; exit 1"), "stdin": resource.MakeSecret(resource.NewStringProperty("short"))},
+	} {
+		_, err := create(t, &provider{}, urn, hidden, 10)
+		if err == nil || strings.Contains(err.Error(), "visible") || !strings.Contains(err.Error(), "(output hidden: this command's inputs hold secrets)") {
+			t.Fatalf("want the output hidden, got %v", err)
+		}
+	}
+}

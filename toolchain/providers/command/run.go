@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -22,8 +23,12 @@ type operation struct {
 	inputs    resource.PropertyMap // the resource's inputs (state when deleting), secrets unwrapped
 	previous  resource.PropertyMap // the recorded outputs when updating or deleting, else nil
 	secret    bool                 // the command, its environment or its stdin holds a secret
-	timeout   time.Duration
-	engine    *engine
+	// secretValues are the secret values when only the environment or stdin holds them (the
+	// command itself, and the output it was given, hold none): a failure then shows the lines
+	// of output that contain none of them. Empty when output stays hidden whole.
+	secretValues []string
+	timeout      time.Duration
+	engine       *engine
 }
 
 type result struct{ stdout, stderr, hostKey string }
@@ -147,6 +152,27 @@ func (op *operation) shows(stream string) bool {
 	return !op.secret && (logging == stream || logging == "stdoutAndStderr")
 }
 
+// showsRedacted says whether a failure may show a stream's lines that hold no secret value:
+// as logging allows, when the secrets are values the command was handed, not its own text.
+func (op *operation) showsRedacted(stream string) bool {
+	logging := str(op.inputs, "logging")
+	if logging == "" {
+		logging = "stdoutAndStderr"
+	}
+	return op.secret && len(op.secretValues) > 0 && (logging == stream || logging == "stdoutAndStderr")
+}
+
+// holdsSecret: the line contains a secret value, as it is or base64-encoded.
+func (op *operation) holdsSecret(line string) bool {
+	for _, v := range op.secretValues {
+		if strings.Contains(line, v) || strings.Contains(line, base64.StdEncoding.EncodeToString([]byte(v))) ||
+			strings.Contains(line, strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(v)), "=")) {
+			return true
+		}
+	}
+	return false
+}
+
 // failure says what failed with the output tail shows allows, so output that may hold
 // secrets never reaches the engine's log.
 func (op *operation) failure(ctx context.Context, which, script string, r result, err error) error {
@@ -158,18 +184,33 @@ func (op *operation) failure(ctx context.Context, which, script string, r result
 	if ctx.Err() != nil {
 		msg = op.stopped(ctx, script)
 	}
+	redacted := false
 	tail := func(stream, text string) {
 		lines := strings.Split(strings.TrimSpace(text), "\n")
 		if len(lines) > 30 {
 			lines = lines[len(lines)-30:]
 		}
-		if strings.TrimSpace(text) != "" && op.shows(stream) {
+		if strings.TrimSpace(text) == "" {
+			return
+		}
+		if op.shows(stream) {
+			msg += fmt.Sprintf("\n%s:\n%s", stream, strings.Join(lines, "\n"))
+		} else if op.showsRedacted(stream) {
+			for i, line := range lines {
+				if op.holdsSecret(line) {
+					lines[i], redacted = "(a line holding a secret value: hidden)", true
+				}
+			}
 			msg += fmt.Sprintf("\n%s:\n%s", stream, strings.Join(lines, "\n"))
 		}
 	}
 	tail("stdout", r.stdout)
 	tail("stderr", r.stderr)
-	if op.secret {
+	if op.secret && len(op.secretValues) > 0 {
+		if redacted {
+			msg += "\n(lines holding a secret value of this command's environment or stdin are hidden)"
+		}
+	} else if op.secret {
 		msg += "\n(output hidden: this command's inputs hold secrets)"
 	} else if str(op.inputs, "logging") == "none" {
 		msg += "\n(output hidden: this command's logging is none)"

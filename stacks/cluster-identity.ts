@@ -1,0 +1,33 @@
+// The name each Kubernetes provider gives its cluster (clusterIdentifier). Without one, the
+// provider replaces itself, and every object it manages with it, whenever its kubeconfig's
+// active cluster changes or is unknown at preview: a k3s kubeconfig read again after a token
+// rotation, a new server address, k3s moved onto the mesh. The name changes only with what
+// makes a new cluster, so those changes update the provider in place and replace nothing.
+import { createHash } from "crypto";
+import { parse } from "yaml";
+
+const short = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
+
+/** A k3s cluster kubestrap installs: its first server, where the cluster was initialised. */
+export function k3sClusterIdentifier(firstServer: string): string {
+    return `kubestrap/k3s/${firstServer}`;
+}
+
+/**
+ * A cluster reached by kubeconfig: its CA (a new cluster has a new one; a new address or token
+ * does not), else, with no CA in the file, its server URL.
+ */
+export function kubeconfigClusterIdentifier(kubeconfig: string, context?: string): string {
+    try {
+        const doc = parse(kubeconfig);
+        const contextName = context ?? doc["current-context"];
+        const clusterName = doc.contexts?.find((c: any) => c.name === contextName)?.context?.cluster;
+        const cluster = doc.clusters?.find((c: any) => c.name === clusterName)?.cluster ?? {};
+        const ca = cluster["certificate-authority-data"] ?? cluster["certificate-authority"];
+        if (ca) return `kubestrap/kubeconfig/ca-${short(String(ca))}`;
+        if (cluster.server) return `kubestrap/kubeconfig/server-${short(String(cluster.server))}`;
+    } catch {
+        // An unparsable kubeconfig fails where the provider reads it, with its own message.
+    }
+    return `kubestrap/kubeconfig/${short(kubeconfig)}`;
+}
