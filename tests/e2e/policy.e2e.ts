@@ -48,6 +48,21 @@ describe("the policy pack on the real engine and a local API server", function (
         assert.doesNotMatch(output, /root filesystem is writable/, "a setting config loosened explicitly was reported");
     });
 
+    it("fails a program of the user's whose Kubernetes provider names no cluster (kubestrap's own pass: the dev stack above)", async () => {
+        const dir = path.join(env.dir, "bare");
+        fs.mkdirSync(dir);
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bare\nruntime: nodejs\nmain: index.js\n");
+        fs.writeFileSync(path.join(dir, "index.js"), 'const k8s = require("@pulumi/kubernetes");\n' +
+            `new k8s.Provider("bare", { kubeconfig: ${JSON.stringify(fs.readFileSync(env.kubeconfig, "utf8"))} });\n`);
+        fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+        await env.sh("pulumi", ["stack", "init", "bare", "--secrets-provider", "passphrase"], { cwd: dir });
+        const failure = await env.sh("pulumi", ["preview", "--stack", "bare", "--policy-pack", path.join(root, "policy")], { cwd: dir })
+            .then(() => undefined, (e: Error) => e.message);
+        assert.ok(failure, "the preview passed");
+        assert.match(failure, /\[mandatory\]\s+kubernetes-provider-cluster-identifier\s+\(pulumi:providers:kubernetes: bare\)/);
+        assert.match(failure, /provider bare has no clusterIdentifier: a change to its kubeconfig's server or CA/);
+    });
+
     it("passes it once the stack's policy config waives that policy", async () => {
         const waivers = `${env.dir}/waivers.json`;
         fs.writeFileSync(waivers, JSON.stringify({ "secrets-in-secrets": { enforcementLevel: "disabled" } }));
