@@ -62,6 +62,19 @@ const providerIdentity: ResourceValidationPolicy = {
     },
 };
 
+const k3sUpgradeOrder: StackValidationPolicy = {
+    name: "k3s-one-host-at-a-time",
+    description: "A k3s upgrade drains one host at a time, each after the one before it is back, and on embedded etcd after a snapshot of the new version.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const steps = args.resources.map((r) => ({ name: r.name, type: r.type, props: r.props, dependencies: r.dependencies.map((d) => d.name), parent: r.parent?.name }));
+        for (const { name, message } of rules.k3sUpgradeOrder(steps)) {
+            const urn = args.resources.find((r) => r.name === name)!.urn;
+            report(`${message} [${urn}]`, urn);
+        }
+    },
+};
+
 new PolicyPack("kubestrap", {
     description: "The security bar kubestrap's components keep: pinned images, sized and probed containers, the restricted profile, namespaces with Pod Security and default-deny policies, no secrets in plain sight.",
     policies: [
@@ -84,5 +97,6 @@ new PolicyPack("kubestrap", {
         defaultDeny,
         protectServers,
         providerIdentity,
+        k3sUpgradeOrder,
     ],
 });

@@ -159,6 +159,64 @@ export function providerClusterIdentifier(r: PlannedResource): string[] {
         "(clusterIdentifier), or waive this policy in the stack's policy config for one preview you have read"];
 }
 
+/** A step of the plan with the names of the steps it waits for (CrossGuard's stack view). */
+export interface PlannedStep { name: string; type: string; props: Record<string, any>; dependencies: string[]; parent?: string }
+
+const isCommand = (s: PlannedStep) => /^command:(remote|local):Command$/.test(s.type);
+
+/**
+ * One k3s host down at a time, and on embedded etcd a snapshot first: each host's drain waits
+ * (through its dependencies) for the uncordon of the host drained before it, and each server's
+ * drain on a cluster whose drains check etcd's quorum waits for the first server's snapshot of
+ * the version being installed. kubestrap's K3sCluster builds its steps so; a program that wires
+ * K3sNode steps otherwise, or a change that breaks the chain, fails here, before any host is touched.
+ */
+export function k3sUpgradeOrder(steps: PlannedStep[]): { name: string; message: string }[] {
+    const byName = new Map(steps.map((s) => [s.name, s]));
+    const children = new Map<string, string[]>();
+    for (const s of steps) if (s.parent) children.set(s.parent, [...(children.get(s.parent) ?? []), s.name]);
+    const descendants = (name: string): string[] => (children.get(name) ?? []).flatMap((c) => [c, ...descendants(c)]);
+    // What a step waits for: its dependencies (a component's with all it holds), and what its parent waits for.
+    const memo = new Map<string, Set<string>>();
+    const ancestors = (name: string): Set<string> => {
+        const known = memo.get(name);
+        if (known) return known;
+        const found = new Set<string>();
+        memo.set(name, found);
+        const step = byName.get(name);
+        for (const d of step?.dependencies ?? []) {
+            for (const w of [d, ...descendants(d)]) {
+                found.add(w);
+                ancestors(w).forEach((a) => found.add(a));
+            }
+        }
+        if (step?.parent) ancestors(step.parent).forEach((a) => found.add(a));
+        return found;
+    };
+    const installOf = (drain: string) => byName.get(drain.replace(/-drain$/, "-install"));
+    const drains = steps.filter((s) => isCommand(s) && s.name.endsWith("-drain") && /INSTALL_K3S_EXEC=/.test(String(installOf(s.name)?.props?.create ?? "")));
+    const uncordon = (drain: PlannedStep) => drain.name.replace(/-drain$/, "-uncordon");
+    const problems: { name: string; message: string }[] = [];
+    // Any two hosts: one's drain waits for the other's uncordon. A pair that does not is named on the later of the two.
+    drains.forEach((drain, i) => {
+        const overlapping = drains.slice(0, i).filter((earlier) => !ancestors(drain.name).has(uncordon(earlier)) && !ancestors(earlier.name).has(uncordon(drain)));
+        if (overlapping.length === 0) return;
+        problems.push({ name: drain.name, message: `${drain.name} waits for neither ${overlapping.map(uncordon).join(" nor ")}: two k3s hosts could be down at once, ` +
+            "which on embedded etcd can cost it its quorum. kubestrap's K3sCluster chains each host after the one before it; compose the nodes through it" });
+    });
+    const quorumDrains = drains.filter((d) => String(d.props?.create ?? "").includes("EtcdIsVoter"));
+    if (quorumDrains.length === 0) return problems;
+    const version = /INSTALL_K3S_VERSION='([^']+)'/.exec(String(installOf(quorumDrains[0].name)?.props?.create ?? ""))?.[1];
+    const snapshot = steps.find((s) => isCommand(s) && s.name.endsWith("-pre-upgrade-snapshot") && (s.props?.triggers ?? []).includes(version));
+    for (const drain of quorumDrains) {
+        if (!snapshot || !ancestors(drain.name).has(snapshot.name)) {
+            problems.push({ name: drain.name, message: `${drain.name} can drain a server of an embedded-etcd cluster without an etcd snapshot of the upgrade to ${version ?? "its version"} taken first. ` +
+                "kubestrap's K3sCluster takes one on the first server before any drain; compose the nodes through it" });
+        }
+    }
+    return problems;
+}
+
 /** Pods a NetworkPolicy selects: an empty selector takes all, matchLabels must all match. */
 const selects = (policy: K8sObject, labels: Record<string, string>) => {
     const match = policy.spec?.podSelector?.matchLabels ?? {};

@@ -6,7 +6,7 @@
 // etcd on the first server from a snapshot and the other two rejoin it.
 import * as assert from "assert";
 import * as path from "path";
-import { E2eEnv } from "./harness";
+import { E2eEnv, root } from "./harness";
 import { events, hostsOf, onHost, sshHostsScript, StandinEvent, standin } from "./hosts";
 
 const sshEnv = { SSH_HOSTS_FIRST: "10" };
@@ -84,6 +84,11 @@ describe("k3s day two on three servers of embedded etcd", function () {
     it("upgrades with a snapshot first, one server at a time, never two down at once, each waited for healthy", async () => {
         const before = events(env).length;
         env.writeConfig(stackConfig(env, { version: "v1.31.5+k3s1" }));
+        // The policy pack sees the plan as the engine does (each step's dependencies and parent):
+        // one host at a time, after the snapshot of the new version.
+        const { stdout } = await env.sh(path.join(root, "scripts", "preview.sh"), ["--config-file", env.configFile]);
+        assert.match(stdout, /Policies:\s+✅ kubestrap@v0\.1\.0/);
+        assert.strictEqual(events(env).length, before, "the preview touched a host");
         await env.pulumi("up", "--yes", "--skip-preview");
         const log = events(env).slice(before);
         const snapshot = log.findIndex((e) => e.event === "etcd-snapshot");

@@ -8,6 +8,7 @@ import * as path from "path";
 import { K3sCluster } from "../../cluster/k3s-cluster";
 import { drainScript } from "../../cluster/k3s-drain";
 import { etcdHealthyScript, etcdPreUpgradeCheck, preUpgradeSnapshotName, preUpgradeSnapshotScript, rejoinAfterRestoreScript } from "../../cluster/k3s-upgrade";
+import { k3sUpgradeOrder, PlannedStep } from "../../policy/rules";
 import { Recorder, settle, withMocks } from "../mocks";
 
 interface Fake {
@@ -130,6 +131,29 @@ describe("K3sCluster's quorum steps", () => {
         const protectedOf = (name: string) => !!(protectedRun.options.get(name) as { protect?: boolean } | undefined)?.protect;
         assert.deepStrictEqual(["s1", "s2", "a1"].map((n) => protectedOf(`k3s-${n}-install`)), [true, true, false]);
         assert.strictEqual(protectedOf("k3s-s1-drain"), false, "an upgrade replaces the drain step: it must stay unprotected");
+    });
+
+    it("passes the policy pack's k3s-one-host-at-a-time; a plan with two hosts down at once, or no snapshot first, fails it", () => {
+        // As CrossGuard sees the plan: each step's dependencies and parent (a K3sNode waits for the node before it).
+        const parentOf = (name: string) => (r.options.get(name)?.parent as any)?.__name;
+        const plan = (): PlannedStep[] => r.resources.map((x) => ({ name: x.name, type: x.type, props: x.inputs, dependencies: depNames(x.name), parent: parentOf(x.name) }));
+        assert.deepStrictEqual(k3sUpgradeOrder(plan()), []);
+        // s3 not waiting for s2: both could be down at once.
+        const parallel = plan().map((s) => s.name === "k3s-s3" ? { ...s, dependencies: s.dependencies.filter((d) => d !== "k3s-s2") } : s);
+        // s3, and a1 after it, may now run beside s1 and s2; s3 no longer waits for the snapshot either.
+        assert.deepStrictEqual(k3sUpgradeOrder(parallel).map((p) => p.message.split(":")[0]), [
+            "k3s-s3-drain waits for neither k3s-s1-uncordon nor k3s-s2-uncordon",
+            "k3s-a1-drain waits for neither k3s-s1-uncordon nor k3s-s2-uncordon",
+            "k3s-s3-drain can drain a server of an embedded-etcd cluster without an etcd snapshot of the upgrade to v1.31.5+k3s1 taken first. kubestrap's K3sCluster takes one on the first server before any drain; compose the nodes through it",
+        ]);
+        // No snapshot before the first drain: every server's drain is named.
+        const unsnapshotted = plan().filter((s) => !s.name.endsWith("-pre-upgrade-snapshot"))
+            .map((s) => ({ ...s, dependencies: s.dependencies.filter((d) => !d.endsWith("-pre-upgrade-snapshot")) }));
+        assert.deepStrictEqual(k3sUpgradeOrder(unsnapshotted).map((p) => p.name), ["k3s-s1-drain", "k3s-s2-drain", "k3s-s3-drain"]);
+        assert.match(k3sUpgradeOrder(unsnapshotted)[0].message, /without an etcd snapshot of the upgrade to v1\.31\.5\+k3s1 taken first/);
+        // A snapshot of another version does not count.
+        const stale = plan().map((s) => s.name.endsWith("-pre-upgrade-snapshot") ? { ...s, props: { ...s.props, triggers: ["v1.31.4+k3s1"] } } : s);
+        assert.strictEqual(k3sUpgradeOrder(stale).length, 3);
     });
 
     it("after a restore on the first server, the other servers rejoin, agents do not", () => {
