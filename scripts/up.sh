@@ -17,4 +17,38 @@ if [ "$target" = local ] && ! "$here/scripts/cluster.sh" status; then
     fi
 fi
 ! auto_confirm "$target" || args=(--yes "${args[@]}")
+
+# The engine saves the whole state after every step, so an up costs more per resource the larger
+# the stack (docs/dev/performance.md). An up that runs without asking (--yes) and whose plan
+# changes only Kubernetes objects (no Helm release, command, random value or cloud resource)
+# saves it once, at the end (PULUMI_SKIP_CHECKPOINTS): if it is killed, the next up applies those
+# objects again and the provider adopts what the killed run made (server-side apply), so nothing
+# is lost. The plan is read from a preview, and the up then skips its own. KUBESTRAP_CHECKPOINTS=
+# always keeps every save; any flag outside those preview shares also keeps Pulumi's own flow.
+shares_flags_with_preview() {
+    local i=0
+    while [ $i -lt ${#args[@]} ]; do
+        case ${args[$i]} in
+            --yes | -y | --refresh | --diff | --expect-no-changes | --suppress-outputs | --show-sames | --show-reads | --non-interactive) ;;
+            --config-file | --target | --replace | --parallel | -p | --message | -m) i=$((i + 1)) ;;
+            --config-file=* | --target=* | --replace=* | --parallel=* | --message=*) ;;
+            *) return 1 ;;
+        esac
+        i=$((i + 1))
+    done
+}
+if [ "${KUBESTRAP_CHECKPOINTS:-auto}" = auto ] && [ -z "${PULUMI_SKIP_CHECKPOINTS:-}" ] &&
+    [[ " ${args[*]} " == *" --yes "* || " ${args[*]} " == *" -y "* ]] && shares_flags_with_preview; then
+    preview_args=()
+    for a in "${args[@]}"; do [ "$a" = --yes ] || [ "$a" = -y ] || preview_args+=("$a"); done
+    # A preview that fails is left to the up below, which shows why.
+    if plan=$("$here/scripts/pulumi.sh" preview --json "${preview_args[@]}" 2>/dev/null); then
+        decision=$(node "$here/scripts/checkpoint-plan.js" <<<"$plan")
+        if [ "$decision" = skip ]; then
+            echo "[kubestrap] this up changes only Kubernetes objects: the state is saved once, at the end (a killed run's objects are adopted by the next up; KUBESTRAP_CHECKPOINTS=always saves after every step)" >&2
+            export PULUMI_SKIP_CHECKPOINTS=true
+        fi
+        exec "$here/scripts/pulumi.sh" up --skip-preview "${args[@]}"
+    fi
+fi
 exec "$here/scripts/pulumi.sh" up "${args[@]}"

@@ -1,9 +1,10 @@
 // The real Pulumi engine against a real local API server: preview, up, a no-op up, in-place
 // changes, an interrupted up that converges, and a destroy that leaves nothing behind.
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { demonStackConfig, E2eEnv, eventually, managedObjects, onLocalCluster, sleep } from "./harness";
+import { demonStackConfig, E2eEnv, eventually, managedObjects, onLocalCluster, root, sleep } from "./harness";
 
 function stackConfig(env: E2eEnv, overrides: { dedupe?: number; helloReplicas?: number } = {}) {
     return {
@@ -153,6 +154,33 @@ describe("kubestrap on the real engine and a local API server", function () {
         env.env.PULUMI_K8S_ENABLE_PATCH_FORCE = "true";
         await env.pulumi("up", "--yes", "--skip-preview");
         delete env.env.PULUMI_K8S_ENABLE_PATCH_FORCE;
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+        const objects = await managedObjects(env);
+        assert.ok(objects.length > partial, `up created nothing after the interruption (${partial} -> ${objects.length})`);
+        assert.strictEqual(new Set(objects).size, objects.length);
+        assert.strictEqual((await env.json("get", "jobs", "-n", "demon-system")).items.length, 1, "a second bootstrap Job was created");
+        const deployments = (await env.json("get", "deployments", "-A", "-l", "app.kubernetes.io/managed-by=kubestrap")).items;
+        assert.deepStrictEqual(deployments.map((d: any) => d.metadata.name).sort(), ["engine", "hello", "operate-ui", "runtime", "static"]);
+        await env.pulumi("destroy", "--yes", "--skip-preview");
+        assert.deepStrictEqual(await managedObjects(env), []);
+    });
+
+    it("saves a Kubernetes-only `npm run up` once, at the end, and converges after it is killed midway", async () => {
+        await env.cluster("recycle-volumes");
+        const log = path.join(env.dir, "up-without-checkpoints.log");
+        const out = fs.openSync(log, "w");
+        const child = spawn(path.join(root, "scripts", "up.sh"), ["--yes", "--config-file", env.configFile], { cwd: root, env: env.env, stdio: ["ignore", out, out], detached: true });
+        await eventually("the up to create something", async () => (await managedObjects(env)).length >= 5, 180000);
+        process.kill(-child.pid!, "SIGKILL");
+        await sleep(1000);
+        env.runProcesses().forEach((pid) => { try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ } });
+        await eventually("the killed run's plugins to be gone", async () => env.runProcesses().length === 0, 10000);
+        assert.match(fs.readFileSync(log, "utf8"), /this up changes only Kubernetes objects: the state is saved once, at the end/);
+        const partial = (await managedObjects(env)).length;
+        assert.deepStrictEqual((await env.stackResources()).length, 0, "the state was saved before the end");
+        // The same recovery as above, with no pending operations to clear: the next up adopts what the killed one made.
+        await env.pulumi("cancel", "--yes");
+        await env.sh(path.join(root, "scripts", "up.sh"), ["--yes", "--config-file", env.configFile]);
         await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
         const objects = await managedObjects(env);
         assert.ok(objects.length > partial, `up created nothing after the interruption (${partial} -> ${objects.length})`);

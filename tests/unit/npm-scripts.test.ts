@@ -79,7 +79,9 @@ describe("npm run up / down / preview in a sandbox project", function () {
         fs.symlinkSync(path.join(root, "node_modules"), path.join(project, "node_modules"));
         // The stand-ins: the local control plane is up, and pulumi logs its arguments.
         fs.writeFileSync(path.join(project, "scripts", "cluster.sh"), `#!/usr/bin/env bash\necho "cluster.sh $*" >> "${log}"\n`, { mode: 0o755 });
-        fs.writeFileSync(path.join(project, "bin", "pulumi"), `#!/usr/bin/env bash\necho "pulumi $*" >> "${log}"\n`, { mode: 0o755 });
+        // A preview --json prints the plan in PREVIEW_JSON; a run without per-step checkpoints says so.
+        fs.writeFileSync(path.join(project, "bin", "pulumi"), `#!/usr/bin/env bash\necho "pulumi $*\${PULUMI_SKIP_CHECKPOINTS:+ [checkpoints skipped]}" >> "${log}"\n` +
+            `if [ "$1 $2" = "preview --json" ] && [ -n "\${PREVIEW_JSON:-}" ]; then printf '%s' "$PREVIEW_JSON"; fi\n`, { mode: 0o755 });
         // dev on the local control plane, prod on k3s hosts, written the ways the old sed misread.
         fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"), "config:\n  kubestrap:cluster: { target: local }\n");
         fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), 'config:\n    "kubestrap:environment": "prod"\n    kubestrap:cluster: {target: "k3s", k3s: {servers: [{name: s1, host: 10.0.0.1}]}}\n');
@@ -103,10 +105,26 @@ describe("npm run up / down / preview in a sandbox project", function () {
     }
     const stacksNamed = (call: string) => [...call.matchAll(/--stack (\S+)/g)].map((m) => m[1]);
 
+    const upCall = (calls: string[]) => calls.find((c) => c.startsWith("pulumi up"))!;
+
     it("up of the local dev stack confirms by itself", () => {
-        const [up] = run("up.sh", []);
-        assert.match(up, /^pulumi up --yes/);
-        assert.deepStrictEqual(stacksNamed(up), ["dev"]);
+        const calls = run("up.sh", []);
+        assert.match(calls[0], /^pulumi preview --json --stack dev$/, "the plan is not read first");
+        assert.match(upCall(calls), /^pulumi up --skip-preview --yes/);
+        assert.deepStrictEqual(stacksNamed(upCall(calls)), ["dev"]);
+    });
+
+    it("saves a confirmed up's state once, at the end, when its plan changes only Kubernetes objects; after every step otherwise", () => {
+        const plan = (type: string) => JSON.stringify({ steps: [{ op: "create", urn: "urn:pulumi:dev::kubestrap::kubernetes:apps/v1:Deployment::web" },
+            { op: "update", urn: `urn:pulumi:dev::kubestrap::${type}::x` }] });
+        assert.match(upCall(run("up.sh", [], { PREVIEW_JSON: plan("kubernetes:core/v1:Service") })), /\[checkpoints skipped\]$/);
+        assert.doesNotMatch(upCall(run("up.sh", [], { PREVIEW_JSON: plan("command:remote:Command") })), /checkpoints skipped/);
+        assert.doesNotMatch(upCall(run("up.sh", [], { PREVIEW_JSON: plan("kubernetes:helm.sh/v3:Release") })), /checkpoints skipped/);
+        const always = run("up.sh", [], { PREVIEW_JSON: plan("kubernetes:core/v1:Service"), KUBESTRAP_CHECKPOINTS: "always" });
+        assert.deepStrictEqual(always.map((c) => c.split(" ").slice(0, 2).join(" ")), ["pulumi up"], "KUBESTRAP_CHECKPOINTS=always still read the plan");
+        // An up that asks first (prod without --yes), or with a flag preview lacks, is Pulumi's own flow.
+        assert.deepStrictEqual(run("up.sh", ["--stack", "prod"]).map((c) => c.split(" ").slice(0, 2).join(" ")), ["pulumi up"]);
+        assert.deepStrictEqual(run("up.sh", ["--continue-on-error"], { PREVIEW_JSON: plan("kubernetes:core/v1:Service") }).map((c) => c.split(" ").slice(0, 2).join(" ")), ["pulumi up"]);
     });
 
     for (const flag of [["--stack", "prod"], ["-s", "prod"], ["--stack=prod"], ["-sprod"]]) {
@@ -119,8 +137,8 @@ describe("npm run up / down / preview in a sandbox project", function () {
     }
 
     it("up of prod with --yes or in CI confirms once", () => {
-        assert.strictEqual(run("up.sh", ["--stack", "prod", "--yes"])[0].match(/--yes/g)?.length, 1);
-        assert.strictEqual(run("up.sh", ["--stack", "prod"], { CI: "true" })[0].match(/--yes/g)?.length, 1);
+        assert.strictEqual(upCall(run("up.sh", ["--stack", "prod", "--yes"])).match(/--yes/g)?.length, 1);
+        assert.strictEqual(upCall(run("up.sh", ["--stack", "prod"], { CI: "true" })).match(/--yes/g)?.length, 1);
     });
 
     it("down of prod asks (destroy uninstalls k3s from every host); down of dev does not, and stops the local control plane", () => {
