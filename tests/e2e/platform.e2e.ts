@@ -129,6 +129,19 @@ describe("kubestrap on the real engine and a local API server", function () {
         assert.deepStrictEqual((await env.stackResources()).length, 0);
     });
 
+    /** After the recovery's up: a no-op, more objects than the killed run made, none twice, one bootstrap Job; then a clean destroy. */
+    async function convergedAfter(partial: number) {
+        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
+        const objects = await managedObjects(env);
+        assert.ok(objects.length > partial, `up created nothing after the interruption (${partial} -> ${objects.length})`);
+        assert.strictEqual(new Set(objects).size, objects.length);
+        assert.strictEqual((await env.json("get", "jobs", "-n", "demon-system")).items.length, 1, "a second bootstrap Job was created");
+        const deployments = (await env.json("get", "deployments", "-A", "-l", "app.kubernetes.io/managed-by=kubestrap")).items;
+        assert.deepStrictEqual(deployments.map((d: any) => d.metadata.name).sort(), ["engine", "hello", "operate-ui", "runtime", "static"]);
+        await env.pulumi("destroy", "--yes", "--skip-preview");
+        assert.deepStrictEqual(await managedObjects(env), []);
+    }
+
     it("converges after an interrupted up, with nothing duplicated", async () => {
         await env.cluster("recycle-volumes");
         const child = env.spawnUp();
@@ -154,15 +167,7 @@ describe("kubestrap on the real engine and a local API server", function () {
         env.env.PULUMI_K8S_ENABLE_PATCH_FORCE = "true";
         await env.pulumi("up", "--yes", "--skip-preview");
         delete env.env.PULUMI_K8S_ENABLE_PATCH_FORCE;
-        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
-        const objects = await managedObjects(env);
-        assert.ok(objects.length > partial, `up created nothing after the interruption (${partial} -> ${objects.length})`);
-        assert.strictEqual(new Set(objects).size, objects.length);
-        assert.strictEqual((await env.json("get", "jobs", "-n", "demon-system")).items.length, 1, "a second bootstrap Job was created");
-        const deployments = (await env.json("get", "deployments", "-A", "-l", "app.kubernetes.io/managed-by=kubestrap")).items;
-        assert.deepStrictEqual(deployments.map((d: any) => d.metadata.name).sort(), ["engine", "hello", "operate-ui", "runtime", "static"]);
-        await env.pulumi("destroy", "--yes", "--skip-preview");
-        assert.deepStrictEqual(await managedObjects(env), []);
+        await convergedAfter(partial);
     });
 
     it("saves a Kubernetes-only `npm run up` once, at the end, and converges after it is killed midway", async () => {
@@ -181,14 +186,6 @@ describe("kubestrap on the real engine and a local API server", function () {
         // The same recovery as above, with no pending operations to clear: the next up adopts what the killed one made.
         await env.pulumi("cancel", "--yes");
         await env.sh(path.join(root, "scripts", "up.sh"), ["--yes", "--config-file", env.configFile]);
-        await env.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes");
-        const objects = await managedObjects(env);
-        assert.ok(objects.length > partial, `up created nothing after the interruption (${partial} -> ${objects.length})`);
-        assert.strictEqual(new Set(objects).size, objects.length);
-        assert.strictEqual((await env.json("get", "jobs", "-n", "demon-system")).items.length, 1, "a second bootstrap Job was created");
-        const deployments = (await env.json("get", "deployments", "-A", "-l", "app.kubernetes.io/managed-by=kubestrap")).items;
-        assert.deepStrictEqual(deployments.map((d: any) => d.metadata.name).sort(), ["engine", "hello", "operate-ui", "runtime", "static"]);
-        await env.pulumi("destroy", "--yes", "--skip-preview");
-        assert.deepStrictEqual(await managedObjects(env), []);
+        await convergedAfter(partial);
     });
 });
