@@ -30,6 +30,9 @@ export class ExternalDns extends pulumi.ComponentResource {
                 CF_API_TOKEN: pulumi.secret(args.cloudflareApiToken),
                 KUBESTRAP_DNS_OWNER: args.txtOwnerId,
                 KUBESTRAP_DNS_DOMAINS: args.domainFilters.join(","),
+                // kubestrap's own command plugin then shows a failure's list of records, minus any line
+                // holding the token (upstream's shows the output whole).
+                KUBESTRAP_FAILURE_OUTPUT: "without-secrets",
             },
         }, { parent: this });
         const ns = addonNamespace(addon, this, {}, [cleanup]);

@@ -71,6 +71,17 @@ export function resolveAddons(config: StackConfig, resolver: SecretResolver, pro
     if (on.includes("external-dns") && externalDns.domainFilters.length === 0) {
         problems.push(`${at("external-dns", "domainFilters")}: list the zones ExternalDNS may change, e.g. ["example.com"]`);
     }
+    if (on.includes("external-dns")) {
+        // The destroy-time cleanup (addons/dns-cleanup.ts) reads ExternalDNS's default ownership records.
+        const values = (externalDns.values["external-dns"] ?? {}) as Record<string, unknown>;
+        const registryOverrides = ["txtPrefix", "txtSuffix", "managedRecordTypes", "registry"].filter((k) => values[k] !== undefined && !(k === "registry" && values[k] === "txt"));
+        const args = (Array.isArray(values.extraArgs) ? values.extraArgs : []).map(String)
+            .filter((a) => /^--(txt-prefix|txt-suffix|txt-wildcard-replacement|txt-encrypt|managed-record-types|registry)/.test(a));
+        for (const key of [...registryOverrides, ...args.map((a) => `extraArgs ${a.split("=")[0]}`)]) {
+            problems.push(`${at("external-dns", "values")}: external-dns.${key} changes how ExternalDNS marks the records it owns, which kubestrap reads to remove them when the add-on goes; ` +
+                "leave ExternalDNS's defaults (TXT records without prefix, suffix or encryption; A, AAAA and CNAME records), or turn the add-on off and run ExternalDNS yourself");
+        }
+    }
     for (const name of on) {
         const unknownCharts = Object.keys(config.addons[name].charts).concat(Object.keys(config.addons[name].values))
             .filter((chart) => !(chart in registry[name].charts));

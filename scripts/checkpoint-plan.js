@@ -4,7 +4,8 @@
 // is a Kubernetes object the provider applies server-side (it adopts an object a killed run
 // made), a component or the stack itself. A Helm release, a command, a random value or a cloud
 // resource a killed run made would be lost from the state, so any of them keeps the checkpoints.
-// Prints "skip" or "keep: <the first steps that need them>"; exit 0 either way.
+// Prints "skip" or "keep: <the first steps that need them>", then a line saying what the plan
+// does ("plan: 3 to create, 1 to update"); exit 0 either way.
 "use strict";
 
 const changes = new Set(["create", "update", "replace", "create-replacement", "delete-replaced", "delete", "discard", "import", "import-replacement"]);
@@ -22,16 +23,24 @@ function decide(preview) {
     return `keep: ${blocking.slice(0, 3).map((s) => `${s.op} ${s.urn.split("::").slice(2).join("::").split("$").pop()}`).join(", ")}${blocking.length > 3 ? ` and ${blocking.length - 3} more` : ""}`;
 }
 
+/** The plan in one line, by operation, as the engine counts them. */
+function summary(preview) {
+    const counts = new Map();
+    for (const s of preview.steps ?? []) if (changes.has(s.op)) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
+    return counts.size === 0 ? "plan: no changes" : `plan: ${[...counts].map(([op, n]) => `${n} to ${op}`).join(", ")}`;
+}
+
 if (require.main === module) {
     let text = "";
     process.stdin.on("data", (d) => { text += d; });
     process.stdin.on("end", () => {
         try {
-            process.stdout.write(`${decide(JSON.parse(text))}\n`);
+            const preview = JSON.parse(text);
+            process.stdout.write(`${decide(preview)}\n${summary(preview)}\n`);
         } catch (e) {
-            process.stdout.write(`keep: the preview's JSON could not be read (${e.message})\n`);
+            process.stdout.write(`keep: the preview's JSON could not be read (${e.message})\nplan: unknown\n`);
         }
     });
 }
 
-module.exports = { decide, redoable };
+module.exports = { decide, redoable, summary };

@@ -60,7 +60,11 @@ export PULUMI_K8S_CLIENT_QPS=${PULUMI_K8S_CLIENT_QPS:-200} PULUMI_K8S_CLIENT_BUR
 # wants it put back (npm run drift shows such edits). Fields it does not declare (an autoscaled
 # Deployment's replicas) stay with whoever set them. Set it to false to be asked instead.
 export PULUMI_K8S_ENABLE_PATCH_FORCE=${PULUMI_K8S_ENABLE_PATCH_FORCE:-true}
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+# Reading a stack (npm run status) makes nothing: no stack is created, and without --show-secrets
+# no passphrase is needed.
+read_only=
+case "${1:-} ${2:-}" in "stack export"* | "stack output"*) [[ " $* " == *" --show-secrets "* ]] || read_only=1 ;; esac
+if [ -z "$read_only" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
     [ "$stack" = dev ] || [ -n "$example" ] || { echo "set PULUMI_CONFIG_PASSPHRASE (or _FILE) for the $stack stack" >&2; exit 1; }
     export PULUMI_CONFIG_PASSPHRASE=kubestrap-dev
 fi
@@ -97,6 +101,7 @@ stack_exists() {
     esac
 }
 if ! stack_exists; then
+    [ -z "$read_only" ] || { echo "[kubestrap] there is no stack $stack in $PULUMI_BACKEND_URL yet (npm run up makes it)" >&2; exit 1; }
     pulumi stack init --no-select --secrets-provider passphrase "$stack" >/dev/null
     # stack init writes a Pulumi.<stack>.yaml with a new salt; an example keeps its own in its file.
     [ -z "$example" ] || rm -f "$here/Pulumi.$stack.yaml"

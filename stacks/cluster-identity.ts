@@ -4,6 +4,7 @@
 // rotation, a new server address, k3s moved onto the mesh. The name changes only with what
 // makes a new cluster, so those changes update the provider in place and replace nothing.
 import { createHash } from "crypto";
+import * as fs from "fs";
 import { parse } from "yaml";
 
 const short = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
@@ -14,20 +15,30 @@ export function k3sClusterIdentifier(firstServer: string): string {
 }
 
 /**
- * A cluster reached by kubeconfig: its CA (a new cluster has a new one; a new address or token
- * does not), else, with no CA in the file, its server URL.
+ * A cluster reached by kubeconfig: its CA, the data or the file's contents (a new cluster has a
+ * new one; a new address or token does not), else, with no CA, its server URL. A kubeconfig
+ * with no active cluster gets a name of its own, never one derived from its credentials.
  */
-export function kubeconfigClusterIdentifier(kubeconfig: string, context?: string): string {
+export function kubeconfigClusterIdentifier(kubeconfig: string, context?: string, readFile = (p: string) => fs.readFileSync(p, "utf8")): string {
     try {
         const doc = parse(kubeconfig);
         const contextName = context ?? doc["current-context"];
         const clusterName = doc.contexts?.find((c: any) => c.name === contextName)?.context?.cluster;
         const cluster = doc.clusters?.find((c: any) => c.name === clusterName)?.cluster ?? {};
-        const ca = cluster["certificate-authority-data"] ?? cluster["certificate-authority"];
-        if (ca) return `kubestrap/kubeconfig/ca-${short(String(ca))}`;
+        if (cluster["certificate-authority-data"]) return `kubestrap/kubeconfig/ca-${short(String(cluster["certificate-authority-data"]))}`;
+        if (cluster["certificate-authority"]) {
+            const file = String(cluster["certificate-authority"]);
+            let ca: string;
+            try {
+                ca = Buffer.from(readFile(file)).toString("base64");
+            } catch {
+                ca = file;
+            }
+            return `kubestrap/kubeconfig/ca-${short(ca)}`;
+        }
         if (cluster.server) return `kubestrap/kubeconfig/server-${short(String(cluster.server))}`;
     } catch {
         // An unparsable kubeconfig fails where the provider reads it, with its own message.
     }
-    return `kubestrap/kubeconfig/${short(kubeconfig)}`;
+    return "kubestrap/kubeconfig/no-active-cluster";
 }

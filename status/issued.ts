@@ -1,6 +1,6 @@
 // What kubestrap issued that expires, read from the stack's state (`pulumi stack export`, no
-// secrets): the mesh's pre-auth keys (when Headscale issued each, and for how long it was told
-// to keep it) and Headscale's certificate. Only a key that is used without an
+// secrets): the mesh's pre-auth keys (when Headscale issued each, the last time its step ran,
+// and for how long it was told to keep it) and Headscale's certificate. Only a key that is used without an
 // `up` can bite: a cloud pool's, which instances use whenever they launch. A group's key is used
 // only by `up`, which issues a new one past half its life.
 import { execFileSync } from "child_process";
@@ -14,7 +14,7 @@ import { apiServerCertificate } from "./api-certificate";
 
 export interface IssuedItem { what: string; expires: string; daysLeft: number; renewal: string; healthy: boolean }
 
-export interface StateResource { urn: string; type: string; created?: string; inputs?: Record<string, any> }
+export interface StateResource { urn: string; type: string; created?: string; modified?: string; inputs?: Record<string, any> }
 
 /** Days before expiry that make a pool's key or Headscale's certificate a problem. */
 export const issuedDays = 30;
@@ -27,11 +27,13 @@ export function meshKeyItems(resources: StateResource[], now: Date): IssuedItem[
     for (const r of resources) {
         const create = String(r.inputs?.create ?? "");
         const seconds = /preauthkeys create .*--expiration (\d+)s/.exec(create)?.[1];
-        if (!r.type.startsWith("command:") || !seconds || !r.created) continue;
+        // A change to its script runs it again in place (a new key): `modified` is then when.
+        const issued = r.modified ?? r.created;
+        if (!r.type.startsWith("command:") || !seconds || !issued) continue;
         const name = nameOf(r.urn);
         const pool = /-key-pool-(.+)$/.exec(name)?.[1];
         const group = /-key-(.+)$/.exec(name)?.[1] ?? name;
-        const expires = new Date(Date.parse(r.created) + Number(seconds) * 1000);
+        const expires = new Date(Date.parse(issued) + Number(seconds) * 1000);
         const daysLeft = daysUntil(expires, now);
         items.push(pool
             ? { what: `mesh key of AWS pool ${pool}`, expires: expires.toISOString(), daysLeft, healthy: daysLeft > issuedDays,
@@ -104,7 +106,12 @@ export async function readIssued(stack: string, now: Date): Promise<{ items: Iss
     const server = headscaleServer(resources);
     if (server) {
         const served = await apiServerCertificate(server.serverUrl);
-        const notAfter = served?.notAfter ?? (server.suppliedPem ? pemNotAfter(server.suppliedPem) : undefined);
+        let notAfter = served?.notAfter;
+        try {
+            notAfter ??= server.suppliedPem ? pemNotAfter(server.suppliedPem) : undefined;
+        } catch (e) {
+            return { items, note: `Headscale's certificate is not shown: the chain in the stack's state cannot be read (${(e as Error).message})` };
+        }
         if (notAfter) items.push(headscaleCertificateItem(notAfter, server.managed, now));
     }
     return { items };

@@ -208,10 +208,10 @@ describe("add-ons on the mocks", () => {
 
     it("removes ExternalDNS's Cloudflare records at destroy, after its namespace (and so its pods) is gone", () => {
         const cleanup = r.one("command:local:Command", "external-dns-dns-cleanup").inputs;
-        assert.match(cleanup.delete, /^node -e 'const removeOwnedRecords = async function removeOwnedRecords\(env\)/);
+        assert.match(cleanup.delete, /^node -e 'if \(process.env.KUBESTRAP_DNS_CLEANUP === [\s\S]*const removeOwnedRecords = async function removeOwnedRecords\(env\)/);
         assert.ok(isSecretValue(cleanup.environment.CF_API_TOKEN) || isSecretValue(cleanup.environment), "the Cloudflare token is not secret");
         const environment = reveal(cleanup.environment);
-        assert.deepStrictEqual(Object.keys(environment).sort(), ["CF_API_TOKEN", "KUBESTRAP_DNS_DOMAINS", "KUBESTRAP_DNS_OWNER"]);
+        assert.deepStrictEqual(Object.keys(environment).sort(), ["CF_API_TOKEN", "KUBESTRAP_DNS_DOMAINS", "KUBESTRAP_DNS_OWNER", "KUBESTRAP_FAILURE_OUTPUT"]);
         assert.strictEqual(environment.KUBESTRAP_DNS_OWNER, "kubestrap");
         assert.strictEqual(environment.KUBESTRAP_DNS_DOMAINS, "example.com");
         assert.deepStrictEqual(dependsOnNames(r, "external-dns-namespace"), ["external-dns-dns-cleanup"]);

@@ -33,7 +33,9 @@ describe("which ups save the state once, at the end", () => {
     it("reads a preview's JSON on stdin, and keeps the checkpoints when it cannot", () => {
         const script = path.join(__dirname, "..", "..", "scripts", "checkpoint-plan.js");
         const run = (input: string) => execFileSync(process.execPath, [script], { input, encoding: "utf8" }).trim();
-        assert.strictEqual(run(JSON.stringify({ steps: [step("create", "kubernetes:v1:Secret", "s")] })), "skip");
-        assert.match(run("not json"), /^keep: the preview's JSON could not be read/);
+        assert.strictEqual(run(JSON.stringify({ steps: [step("create", "kubernetes:v1:Secret", "s"), step("create", "kubernetes:v1:Service", "t"),
+            step("update", "kubernetes:v1:ConfigMap", "c"), step("same", "kubernetes:v1:ConfigMap", "d")] })), "skip\nplan: 2 to create, 1 to update");
+        assert.strictEqual(run(JSON.stringify({ steps: [step("same", "kubernetes:v1:ConfigMap", "d")] })), "skip\nplan: no changes");
+        assert.match(run("not json"), /^keep: the preview's JSON could not be read .*\nplan: unknown$/);
     });
 });

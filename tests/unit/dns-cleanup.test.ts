@@ -27,6 +27,13 @@ function seed(): StandinRecord[] {
         // A wildcard's record and claim.
         rec("z1", "A", "*.example.com", "192.0.2.9"),
         rec("z1", "TXT", "a-*.example.com", mine("service/apps/lb")),
+        // An old-form claim on the apex: its A goes; the MX and CAA beside it are no type ExternalDNS manages, and stay.
+        rec("z1", "A", "example.com", "192.0.2.7"),
+        rec("z1", "TXT", "example.com", mine("ingress/apps/apex")),
+        rec("z1", "CAA", "example.com", "0 issue \"letsencrypt.org\""),
+        // A dashed name is no typed claim unless its head is a record type: my-app's claim is old-form.
+        rec("z1", "CNAME", "my-app.example.com", "lb.example.net"),
+        rec("z1", "TXT", "my-app.example.com", mine("ingress/apps/my-app")),
         // Another cluster's, a hand-made one, and a TXT that only looks like a claim: all stay.
         rec("z1", "A", "other.example.com", "192.0.2.2"),
         rec("z1", "TXT", "a-other.example.com", ownershipText("another-cluster", "ingress/x/y")),
@@ -50,6 +57,7 @@ const owned = [
     "A web.example.com", "AAAA web.example.com", "TXT a-web.example.com", "TXT web.example.com", "TXT aaaa-web.example.com",
     "CNAME docs.example.com", "TXT docs.example.com", "A *.example.com", "TXT a-*.example.com",
     "CNAME svc.apps.example.net", "TXT cname-svc.apps.example.net",
+    "A example.com", "TXT example.com", "CNAME my-app.example.com", "TXT my-app.example.com",
 ];
 const names = (records: StandinRecord[]) => records.map((r) => `${r.type} ${r.name}`);
 
@@ -70,6 +78,7 @@ describe("ExternalDNS's records removed at destroy (Cloudflare API stand-in)", (
         const left = names(cf.records);
         assert.deepStrictEqual(names(all).filter((r) => !left.includes(r)).sort(), [...owned].sort());
         assert.ok(left.includes("A x.example.org") && left.includes("A svc.example.net") && left.includes("A other.example.com"));
+        assert.ok(left.includes("MX example.com") && left.includes("CAA example.com"), "a record type ExternalDNS does not manage went");
     });
 
     it("deletes the claimed records before their claims, so a run cut short can be run again", async () => {
@@ -77,7 +86,7 @@ describe("ExternalDNS's records removed at destroy (Cloudflare API stand-in)", (
         const deletes = cf.requests.filter((r) => r.startsWith("DELETE /client/v4/zones/z1/"));
         const ids = deletes.map((d) => d.split("/").pop());
         const types = ids.map((id) => all.find((r) => r.id === id)!.type);
-        assert.deepStrictEqual(types, ["A", "AAAA", "CNAME", "A", "TXT", "TXT", "TXT", "TXT", "TXT"]);
+        assert.deepStrictEqual(types, ["A", "AAAA", "CNAME", "A", "A", "CNAME", "TXT", "TXT", "TXT", "TXT", "TXT", "TXT", "TXT"]);
     });
 
     it("as the shipped script: reports what it removed; refused, lists what is left with the fix, keeps its claim and fails; run again, finishes", async () => {
@@ -99,7 +108,19 @@ describe("ExternalDNS's records removed at destroy (Cloudflare API stand-in)", (
         const script = promisify(execFile)("/bin/sh", ["-c", dnsCleanupScript()], { env: { PATH: process.env.PATH, ...env(), CF_API_TOKEN: "wrong" } });
         const failure = await script.then(() => undefined, (e) => e);
         assert.match(failure.stderr, /could not list the DNS records ExternalDNS made \(GET \/zones\?per_page=50&page=1: HTTP 403 \(10000: Authentication error\)\)/);
-        assert.match(failure.stderr, /Zone:Zone:Read and Zone:DNS:Edit on the zones in addons\.external-dns\.domainFilters/);
+        assert.match(failure.stderr, /Zone:Zone:Read and Zone:DNS:Edit on the zones in addons\.external-dns\.domainFilters, then run destroy again; if the token or the account is gone, run it with KUBESTRAP_DNS_CLEANUP=skip/);
+        assert.strictEqual(cf.records.length, all.length);
+    });
+
+    it("sends the token to no API override but a stand-in on loopback", async () => {
+        await assert.rejects(removeOwnedRecords({ ...env(), KUBESTRAP_CLOUDFLARE_API_URL: "https://evil.example/client/v4" }),
+            /KUBESTRAP_CLOUDFLARE_API_URL is for tests against a stand-in on this machine; https:\/\/evil\.example\/client\/v4 is not a loopback URL/);
+        assert.strictEqual(cf.requests.length, 0);
+    });
+
+    it("leaves the records, saying so, with KUBESTRAP_DNS_CLEANUP=skip (a token or account that is gone)", async () => {
+        const { stderr } = await promisify(execFile)("/bin/sh", ["-c", dnsCleanupScript()], { env: { PATH: process.env.PATH, ...env(), CF_API_TOKEN: "revoked", KUBESTRAP_DNS_CLEANUP: "skip" } });
+        assert.match(stderr, /KUBESTRAP_DNS_CLEANUP=skip: the records ExternalDNS made stay in Cloudflare/);
         assert.strictEqual(cf.records.length, all.length);
     });
 

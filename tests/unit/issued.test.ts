@@ -31,6 +31,11 @@ describe("what kubestrap issued that expires, in npm run status", () => {
         ]);
     });
 
+    it("dates a key whose step ran again in place (a new key) from that run: the resource's modified time", () => {
+        const rerun = { ...state[0], created: "2025-01-01T00:00:00Z", modified: "2026-06-01T00:00:00Z" };
+        assert.strictEqual(meshKeyItems([rerun], now)[0].expires.slice(0, 10), "2026-08-30");
+    });
+
     it("calls a pool's key near expiry a problem (instances join with it any day), and a group's never (an up renews it)", () => {
         assert.deepStrictEqual(issuedProblems(meshKeyItems(state, now)), [
             "mesh key of AWS pool gpu expires 2026-12-30 (24 days): instances launched after it expires cannot join: an up past half its life puts a new key in the launch template (or set mesh.keys.rotation)",

@@ -289,7 +289,13 @@ users: [{name: u, user: {token: ${token}}}]
         assert.notStrictEqual(kubeconfigClusterIdentifier(kubeconfig("https://10.0.0.1:6443", "Q0EK", "t1"), "other"), id);
     });
 
-    it("falls back to the server URL when the kubeconfig has no CA", () => {
+    it("reads a CA file's contents (the same as the same CA inline), falls back to the server URL, and never uses the credentials", () => {
+        const withFile = kubeconfig("https://10.0.0.1:6443", undefined, "t").replace('server: "https://10.0.0.1:6443"}', 'server: "https://10.0.0.1:6443", certificate-authority: /etc/ca.crt}');
+        assert.strictEqual(kubeconfigClusterIdentifier(withFile, undefined, () => "CA\n"), kubeconfigClusterIdentifier(kubeconfig("https://10.0.0.1:6443", "Q0EK", "t")));
+        assert.notStrictEqual(kubeconfigClusterIdentifier(withFile, undefined, () => "NEW\n"), kubeconfigClusterIdentifier(withFile, undefined, () => "CA\n"));
         assert.match(kubeconfigClusterIdentifier(kubeconfig("https://10.0.0.1:6443", undefined, "t")), /^kubestrap\/kubeconfig\/server-[0-9a-f]{16}$/);
+        for (const token of ["t1", "t2"]) {
+            assert.strictEqual(kubeconfigClusterIdentifier(kubeconfig("https://10.0.0.1:6443", "Q0EK", token), "no-such-context"), "kubestrap/kubeconfig/no-active-cluster");
+        }
     });
 });

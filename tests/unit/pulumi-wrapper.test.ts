@@ -75,6 +75,19 @@ describe("scripts/pulumi.sh's temporary directory", function () {
         await runRefresh();
     });
 
+    it("reads a stack without making one, and without a passphrase unless secrets are shown", () => {
+        const run = (...args: string[]) => spawnSync("bash", [path.join(root, "scripts", "pulumi.sh"), ...args], {
+            cwd: root, encoding: "utf8",
+            env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, KUBESTRAP_SYSTEM_PULUMI: "1", KUBESTRAP_STACK: "wrapper-test",
+                PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: "" },
+        });
+        const missing = run("stack", "export");
+        assert.strictEqual(missing.status, 1);
+        assert.match(missing.stderr, /there is no stack wrapper-test in file:\/\/.* yet \(npm run up makes it\)/);
+        assert.ok(!fs.existsSync(path.join(dir, "state", ".pulumi", "stacks")), "a read made the stack");
+        assert.match(run("stack", "output", "kubeconfig", "--show-secrets").stderr, /set PULUMI_CONFIG_PASSPHRASE \(or _FILE\) for the wrapper-test stack/);
+    });
+
     it("gives pulumi SIGINT's default back when started with it ignored (a script's `cmd &`), so plugins exit when the CLI stops them, not 5 s later", () => runRefresh(true));
 });
 

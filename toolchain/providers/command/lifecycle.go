@@ -35,7 +35,7 @@ func (p *provider) operation(urn string, full, previousFull resource.PropertyMap
 		commandSecret = commandSecret || previousFull["stdout"].ContainsSecrets() || previousFull["stderr"].ContainsSecrets()
 	}
 	op.secret = commandSecret || full["environment"].ContainsSecrets() || full["stdin"].ContainsSecrets()
-	if op.secret && !commandSecret {
+	if op.secret && !commandSecret && environmentValue(op.inputs, failureOutputOptIn) == "without-secrets" {
 		op.secretValues = secretStrings(full["environment"], nil)
 		op.secretValues = secretStrings(full["stdin"], op.secretValues)
 		for _, v := range op.secretValues {
@@ -190,7 +190,7 @@ func secretStrings(v resource.PropertyValue, into []string) []string {
 				walk(e, secret)
 			}
 		case v.IsString() && secret && v.StringValue() != "":
-			into = append(into, v.StringValue())
+			into = append(into, v.StringValue(), strings.TrimSpace(v.StringValue()))
 			if lines := strings.Split(strings.TrimSpace(v.StringValue()), "\n"); len(lines) > 1 {
 				for _, line := range lines {
 					into = append(into, strings.TrimSpace(line))
@@ -200,4 +200,18 @@ func secretStrings(v resource.PropertyValue, into []string) []string {
 	}
 	walk(v, false)
 	return into
+}
+
+// failureOutputOptIn, set to "without-secrets" in a command's environment, lets a failure of a
+// command whose environment or stdin holds secrets show its output without the lines that hold
+// one (upstream shows it whole). Without it such output stays hidden whole.
+const failureOutputOptIn = "KUBESTRAP_FAILURE_OUTPUT"
+
+func environmentValue(inputs resource.PropertyMap, name string) string {
+	if env, ok := inputs["environment"]; ok && env.IsObject() {
+		if v, ok := env.ObjectValue()[resource.PropertyKey(name)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+	}
+	return ""
 }

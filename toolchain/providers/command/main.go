@@ -18,9 +18,10 @@
 //     refuses unless AcceptEnv allows them). See remote.go.
 //   - Every command has a timeout: the operation's customTimeouts, else 20 minutes; a command
 //     that outlives it is stopped with its process group (upstream waits forever).
-//   - Output is not streamed when the command, environment or stdin holds a secret (upstream
-//     streams it as `logging` says). A failure shows it only when the secrets are values the
-//     command was handed (environment, stdin), and then without the lines that hold one.
+//   - Output is not streamed, nor shown in errors, when the command, environment or stdin
+//     holds a secret (upstream streams it as `logging` says). A command whose environment sets
+//     KUBESTRAP_FAILURE_OUTPUT=without-secrets, and whose secrets are values it was handed
+//     (environment, stdin), shows a failure's output without the lines that hold one.
 package main
 
 import (

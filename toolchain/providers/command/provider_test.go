@@ -111,8 +111,13 @@ func TestUnreachableHostNamesTheAddress(t *testing.T) {
 func TestFailuresShowTheLinesThatHoldNoSecretValue(t *testing.T) {
 	token := "cf-token-0123456789"
 	in := resource.PropertyMap{
-		"create": resource.NewStringProperty(`echo "removed 2 records"; echo "left: A web.example.com (403)" >&2; echo "token $T" >&2; echo "$T" | base64 >&2; exit 1`),
-		"environment": resource.NewObjectProperty(resource.PropertyMap{"T": resource.MakeSecret(resource.NewStringProperty(token))}),
+		"create": resource.NewStringProperty(`echo "removed 2 records"; echo "left: A web.example.com (403)" >&2; echo "token $T" >&2; echo "$T" | base64 >&2; printf 'x%sx\n' "$N" >&2; exit 1`),
+		"environment": resource.NewObjectProperty(resource.PropertyMap{
+			"T": resource.MakeSecret(resource.NewStringProperty(token)),
+			// A secret ending in a newline, as a file read into config is: its trimmed text is looked for too.
+			"N":                        resource.MakeSecret(resource.NewStringProperty("second-secret-value\n")),
+			"KUBESTRAP_FAILURE_OUTPUT": resource.NewStringProperty("without-secrets"),
+		}),
 	}
 	_, err := create(t, &provider{}, urn, in, 10)
 	if err == nil {
@@ -124,13 +129,15 @@ func TestFailuresShowTheLinesThatHoldNoSecretValue(t *testing.T) {
 			t.Fatalf("want %q in %q", want, msg)
 		}
 	}
-	if strings.Contains(msg, token) || strings.Contains(msg, "Y2YtdG9rZW4") {
+	if strings.Contains(msg, token) || strings.Contains(msg, "Y2YtdG9rZW4") || strings.Contains(msg, "second-secret-value") {
 		t.Fatalf("the secret reached the error: %q", msg)
 	}
-	// A secret in the command's own text, or a value too short to look for, hides the output whole.
+	optIn := resource.PropertyMap{"KUBESTRAP_FAILURE_OUTPUT": resource.NewStringProperty("without-secrets")}
+	// Without the opt-in, a secret in the command's own text, or a value too short to look for, the output is hidden whole.
 	for _, hidden := range []resource.PropertyMap{
-		{"create": resource.MakeSecret(resource.NewStringProperty("echo visible; exit 1"))},
-		{"create": resource.NewStringProperty("echo visible; exit 1"), "stdin": resource.MakeSecret(resource.NewStringProperty("short"))},
+		{"create": resource.NewStringProperty("echo visible; exit 1"), "stdin": resource.MakeSecret(resource.NewStringProperty("a-long-enough-secret"))},
+		{"create": resource.MakeSecret(resource.NewStringProperty("echo visible; exit 1")), "environment": resource.NewObjectProperty(optIn)},
+		{"create": resource.NewStringProperty("echo visible; exit 1"), "stdin": resource.MakeSecret(resource.NewStringProperty("short")), "environment": resource.NewObjectProperty(optIn)},
 	} {
 		_, err := create(t, &provider{}, urn, hidden, 10)
 		if err == nil || strings.Contains(err.Error(), "visible") || !strings.Contains(err.Error(), "(output hidden: this command's inputs hold secrets)") {

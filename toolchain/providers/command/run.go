@@ -145,21 +145,23 @@ func runCommand(ctx context.Context, op *operation, which string) (result, error
 // shows says whether a stream may reach the engine (streamed, or in an error): as the
 // logging input allows, and never when the command's inputs hold a secret.
 func (op *operation) shows(stream string) bool {
-	logging := str(op.inputs, "logging")
-	if logging == "" {
-		logging = "stdoutAndStderr"
-	}
-	return !op.secret && (logging == stream || logging == "stdoutAndStderr")
+	return !op.secret && op.logs(stream)
 }
 
-// showsRedacted says whether a failure may show a stream's lines that hold no secret value:
-// as logging allows, when the secrets are values the command was handed, not its own text.
-func (op *operation) showsRedacted(stream string) bool {
+// logs: the logging input allows the stream (stdoutAndStderr when unset, as upstream).
+func (op *operation) logs(stream string) bool {
 	logging := str(op.inputs, "logging")
 	if logging == "" {
 		logging = "stdoutAndStderr"
 	}
-	return op.secret && len(op.secretValues) > 0 && (logging == stream || logging == "stdoutAndStderr")
+	return logging == stream || logging == "stdoutAndStderr"
+}
+
+// showsRedacted says whether a failure may show a stream's lines that hold no secret value: as
+// logging allows, when the secrets are values the command was handed (not its own text) and the
+// command opted in (KUBESTRAP_FAILURE_OUTPUT=without-secrets in its environment).
+func (op *operation) showsRedacted(stream string) bool {
+	return op.secret && len(op.secretValues) > 0 && op.logs(stream)
 }
 
 // holdsSecret: the line contains a secret value, as it is or base64-encoded.
@@ -206,7 +208,7 @@ func (op *operation) failure(ctx context.Context, which, script string, r result
 	}
 	tail("stdout", r.stdout)
 	tail("stderr", r.stderr)
-	if op.secret && len(op.secretValues) > 0 {
+	if op.secret && len(op.secretValues) > 0 && (op.logs("stdout") || op.logs("stderr")) {
 		if redacted {
 			msg += "\n(lines holding a secret value of this command's environment or stdin are hidden)"
 		}
