@@ -2,8 +2,8 @@
 // Kubernetes objects kubestrap would create for a compose file, then its warnings, without a
 // cluster or Pulumi engine. The objects are those ComposeApp registers, captured through Pulumi's
 // mocks, so what is printed is exactly what `pulumi up` would send (secret values hidden).
-// First: it defers the SDK's closure serialiser, which this tool never calls.
-import "../core/defer-closure-serializer";
+// First: the parts of the SDK this tool never uses then load only if used.
+import "../core/lazy-sdk";
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";

@@ -2,8 +2,8 @@
 // offline (no engine, no cluster, no passphrase): the same messages, every problem at once.
 // Values stored with --secret cannot be read without the passphrase, so they count as set.
 // Exit codes: 0 valid, 1 problems, 64 a usage error (an unknown stack).
-// First: it defers the SDK's closure serialiser, which this tool never calls.
-import "../core/defer-closure-serializer";
+// First: the parts of the SDK this tool never uses then load only if used.
+import "../core/lazy-sdk";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
