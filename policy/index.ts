@@ -58,7 +58,7 @@ const providerIdentity: ResourceValidationPolicy = {
     description: "Every Kubernetes provider names its cluster (clusterIdentifier), so a kubeconfig change never replaces the objects it manages.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        rules.providerClusterIdentifier({ type: args.type, name: args.name, props: args.props }).forEach((message) => report(`${message} [${args.urn}]`));
+        rules.providerClusterIdentifier(args).forEach((message) => report(`${message} [${args.urn}]`));
     },
 };
 

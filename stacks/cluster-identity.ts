@@ -7,6 +7,14 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import { parse } from "yaml";
 
+/** The `cluster` entry of a kubeconfig's context (the current one unless named); throws on YAML it cannot parse. */
+export function activeKubeconfigCluster(kubeconfig: string, context?: string): Record<string, any> | undefined {
+    const doc = parse(kubeconfig);
+    const contextName = context ?? doc["current-context"];
+    const clusterName = doc.contexts?.find((c: any) => c.name === contextName)?.context?.cluster;
+    return doc.clusters?.find((c: any) => c.name === clusterName)?.cluster;
+}
+
 const short = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 
 /** A k3s cluster kubestrap installs: its first server, where the cluster was initialised. */
@@ -21,10 +29,7 @@ export function k3sClusterIdentifier(firstServer: string): string {
  */
 export function kubeconfigClusterIdentifier(kubeconfig: string, context?: string, readFile = (p: string) => fs.readFileSync(p, "utf8")): string {
     try {
-        const doc = parse(kubeconfig);
-        const contextName = context ?? doc["current-context"];
-        const clusterName = doc.contexts?.find((c: any) => c.name === contextName)?.context?.cluster;
-        const cluster = doc.clusters?.find((c: any) => c.name === clusterName)?.cluster ?? {};
+        const cluster = activeKubeconfigCluster(kubeconfig, context) ?? {};
         if (cluster["certificate-authority-data"]) return `kubestrap/kubeconfig/ca-${short(String(cluster["certificate-authority-data"]))}`;
         if (cluster["certificate-authority"]) {
             const file = String(cluster["certificate-authority"]);

@@ -4,7 +4,6 @@ import * as net from "net";
 import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { ResolvedCluster, ResolvedK3s, ResolvedMesh } from "../config";
 import { ApiServerEndpoint, endpointsFromSlice } from "../demon";
 import { serviceAccountIssuerUrl } from "../aws/aws-policies";
@@ -13,7 +12,7 @@ import { K3sCluster, K3sClusterArgs, MeshNetwork, MeshNetworkArgs } from "../lib
 import { meshInterface } from "../mesh";
 import type { AwsWorkers } from "./aws";
 import { awsWorkersSide } from "./on-demand";
-import { k3sClusterIdentifier, kubeconfigClusterIdentifier } from "./cluster-identity";
+import { activeKubeconfigCluster, k3sClusterIdentifier, kubeconfigClusterIdentifier } from "./cluster-identity";
 import { EnvironmentProfile } from "./environments";
 
 export { kubeconfigPath, localKubeconfigPath } from "./kubeconfig-path";
@@ -164,10 +163,7 @@ export function apiServerEndpoints(provider: k8s.Provider): pulumi.Output<ApiSer
 /** The API server URL of a kubeconfig's context (the current one unless named). */
 export function kubeconfigServer(kubeconfig: string, context?: string): URL | undefined {
     try {
-        const doc = parse(kubeconfig);
-        const contextName = context ?? doc["current-context"];
-        const clusterName = doc.contexts?.find((c: any) => c.name === contextName)?.context?.cluster;
-        const server = doc.clusters?.find((c: any) => c.name === clusterName)?.cluster?.server;
+        const server = activeKubeconfigCluster(kubeconfig, context)?.server;
         return server ? new URL(server) : undefined;
     } catch {
         return undefined;

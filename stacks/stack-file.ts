@@ -20,6 +20,8 @@ export interface StackSettings {
     nodes: string;
     /** kubestrap:environment: "dev" unless the file says otherwise. */
     environment: string;
+    /** kubestrap:cluster.mesh is set: the stack has a Headscale mesh. */
+    mesh: boolean;
     /** The whole `config:` map, values as Pulumi hands them to the program. */
     config: Record<string, unknown>;
 }
@@ -53,6 +55,7 @@ export function readStackSettings(file: string): StackSettings {
         target: text(cluster.target, "local"),
         nodes: text(objectValue(cluster.local).nodes, "kwok"),
         environment: text(config["kubestrap:environment"], "dev"),
+        mesh: cluster.mesh !== undefined && cluster.mesh !== null,
         config,
     };
 }

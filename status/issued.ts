@@ -5,10 +5,9 @@
 // only by `up`, which issues a new one past half its life.
 import { execFileSync } from "child_process";
 import { X509Certificate } from "crypto";
-import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { projectDir } from "../core/project-dir";
+import { readStackSettings, stackConfigFile } from "../stacks/stack-file";
 import { daysUntil } from "./age";
 import { apiServerCertificate } from "./api-certificate";
 
@@ -90,9 +89,7 @@ export function issuedProblems(items: IssuedItem[]): string[] {
  * not be read. Undefined for a stack without a mesh (its state is not read at all).
  */
 export async function readIssued(stack: string, now: Date): Promise<{ items: IssuedItem[]; note?: string } | undefined> {
-    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    const config = fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {} : {};
-    if (!config["kubestrap:cluster"]?.mesh) return undefined;
+    if (!readStackSettings(stackConfigFile(projectDir, stack)).mesh) return undefined;
     let resources: StateResource[];
     try {
         const exported = execFileSync(path.join(projectDir, "scripts", "pulumi.sh"), ["stack", "export"],

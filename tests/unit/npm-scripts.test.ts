@@ -41,12 +41,21 @@ describe("stack files read by the scripts", function () {
             for (const [style, text] of Object.entries(restyled(fs.readFileSync(path.join(root, shippedFile), "utf8")))) {
                 const file = path.join(dir, `${style.replace(/\W/g, "-")}.yaml`);
                 fs.writeFileSync(file, text);
-                const { target, nodes, environment } = readStackSettings(file);
+                const { target, nodes, environment, mesh } = readStackSettings(file);
                 assert.deepStrictEqual({ target, nodes, environment }, expected, `${shippedFile} in ${style}`);
+                assert.strictEqual(mesh, original.mesh, `${shippedFile} in ${style}: the mesh (npm run status reads its keys)`);
                 assert.deepStrictEqual({ target: viaScript(file, "target"), nodes: viaScript(file, "nodes"), environment: viaScript(file, "environment") }, expected, `${shippedFile} in ${style}, through scripts/stack-target.sh`);
             }
         });
     }
+
+    it("a stack has a mesh when kubestrap:cluster.mesh is set, in any style", () => {
+        const file = path.join(dir, "mesh.yaml");
+        fs.writeFileSync(file, 'config:\n  kubestrap:cluster: \'{"target": "k3s", "mesh": {"headscale": {"host": "10.0.0.1"}}}\'\n');
+        assert.strictEqual(readStackSettings(file).mesh, true);
+        fs.writeFileSync(file, "config:\n  kubestrap:cluster: {target: k3s}\n");
+        assert.strictEqual(readStackSettings(file).mesh, false);
+    });
 
     it("prod is a k3s stack in the prod environment (the settings the policy pack and the scripts act on)", () => {
         assert.deepStrictEqual(readStackSettings(path.join(root, "Pulumi.prod.yaml")).environment, "prod");

@@ -35,7 +35,9 @@ func (p *provider) operation(urn string, full, previousFull resource.PropertyMap
 		commandSecret = commandSecret || previousFull["stdout"].ContainsSecrets() || previousFull["stderr"].ContainsSecrets()
 	}
 	op.secret = commandSecret || full["environment"].ContainsSecrets() || full["stdin"].ContainsSecrets()
-	if op.secret && !commandSecret && environmentValue(op.inputs, failureOutputOptIn) == "without-secrets" {
+	// A malformed environment fails later, where the command would run; here it is no opt-in.
+	env, _ := environment(op.inputs, nil)
+	if op.secret && !commandSecret && env[failureOutputOptIn] == "without-secrets" {
 		op.secretValues = secretStrings(full["environment"], nil)
 		op.secretValues = secretStrings(full["stdin"], op.secretValues)
 		for _, v := range op.secretValues {
@@ -206,12 +208,3 @@ func secretStrings(v resource.PropertyValue, into []string) []string {
 // command whose environment or stdin holds secrets show its output without the lines that hold
 // one (upstream shows it whole). Without it such output stays hidden whole.
 const failureOutputOptIn = "KUBESTRAP_FAILURE_OUTPUT"
-
-func environmentValue(inputs resource.PropertyMap, name string) string {
-	if env, ok := inputs["environment"]; ok && env.IsObject() {
-		if v, ok := env.ObjectValue()[resource.PropertyKey(name)]; ok && v.IsString() {
-			return v.StringValue()
-		}
-	}
-	return ""
-}
