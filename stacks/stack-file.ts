@@ -22,6 +22,8 @@ export interface StackSettings {
     environment: string;
     /** kubestrap:cluster.mesh is set: the stack has a Headscale mesh. */
     mesh: boolean;
+    /** kubestrap:cluster as the program reads it (an object, or the object a JSON string holds). */
+    cluster: Record<string, any>;
     /** The whole `config:` map, values as Pulumi hands them to the program. */
     config: Record<string, unknown>;
 }
@@ -56,6 +58,7 @@ export function readStackSettings(file: string): StackSettings {
         nodes: text(objectValue(cluster.local).nodes, "kwok"),
         environment: text(config["kubestrap:environment"], "dev"),
         mesh: cluster.mesh !== undefined && cluster.mesh !== null,
+        cluster,
         config,
     };
 }

@@ -3,11 +3,10 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { projectDir } from "../core/project-dir";
 import { kubeconfigPath } from "../stacks/kubeconfig-path";
 import { ClusterObjects } from "./report";
-import { stackConfigFile } from "../stacks/stack-file";
+import { readStackSettings, stackConfigFile } from "../stacks/stack-file";
 
 export { projectDir };
 
@@ -44,9 +43,7 @@ export function clusterAccess(stack: string, kubeconfigFlag?: string): ClusterAc
     if (!fs.existsSync(stackFile)) {
         throw new StatusError(`there is no stack "${stack}" here (no ${path.relative(projectDir, stackFile)}); the stacks are ${knownStacks().join(", ")}`, exitCodes.usage);
     }
-    const config = parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {};
-    const cluster = config["kubestrap:cluster"] ?? {};
-    const target = cluster.target ?? "local";
+    const { target, cluster } = readStackSettings(stackFile);
     if (target === "local" || target === "kubeconfig") {
         const file = kubeconfigPath({ target, kubeconfig: String(cluster.kubeconfig ?? "") });
         const what = target === "local" ? "the local control plane (start it with `npm run cluster:up` or `npm run up`)"

@@ -146,6 +146,11 @@ describe("the status and logs commands", function () {
             const r = await cli(["status", "--stack", "unit-kubeconfig-env", "--json"], { KUBECONFIG: `${file}${path.delimiter}/nonexistent/second` });
             assert.strictEqual(r.code, 0, r.stderr + r.stdout);
             assert.deepStrictEqual(JSON.parse(r.stdout).nodes.map((n: any) => n.name), ["from-kubeconfig-env"]);
+            // As `pulumi config set kubestrap:cluster '{...}'` writes it: a JSON string, read as the program reads it.
+            fs.writeFileSync(path.join(stackDir, "Pulumi.unit-kubeconfig-env.yaml"), `config:\n  kubestrap:cluster: '{"target": "kubeconfig", "kubeconfig": "${file}"}'\n`);
+            const json = await cli(["status", "--stack", "unit-kubeconfig-env", "--json"], { KUBECONFIG: "/nonexistent" });
+            assert.strictEqual(json.code, 0, json.stderr + json.stdout);
+            assert.deepStrictEqual(JSON.parse(json.stdout).nodes.map((n: any) => n.name), ["from-kubeconfig-env"]);
             const local = await cli(["status", "--json"], { KUBECONFIG: file, KUBESTRAP_LOCAL_DIR: path.join(dir, "no-local") });
             assert.notStrictEqual(local.code, 0, "a local stack reads its own cluster's kubeconfig, not KUBECONFIG");
         } finally {
