@@ -1,6 +1,6 @@
 // The Ingress and NetworkPolicies every app-like component (WebApp, StaticSite) makes the same
 // way, created as children of the component that calls them.
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../core/k8s-api";
 import * as pulumi from "@pulumi/pulumi";
 import { appNetworkPolicy, AppPolicySettings } from "./app-network-policies";
 import { ingressFor, IngressSettings } from "../core/ingress-spec";

@@ -1,5 +1,5 @@
 // Pure shaping of a WebApp's Kubernetes specs, tested without Pulumi.
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../core/k8s-api";
 import * as pulumi from "@pulumi/pulumi";
 import { containerSecurityContext, defaultUserId, SecurityOverrides } from "../core/pod-security";
 import { probe, ProbeSettings, Resources } from "../core/workload";

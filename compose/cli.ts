@@ -97,9 +97,10 @@ export async function renderManifests(translation: ComposeTranslation, app: stri
     }, "kubestrap", "translate", false);
     // Imported after the mocks, as Pulumi's mock docs ask.
     const { ComposeApp } = await import("./compose-app");
+    const { settleRegistrations } = await import("../core/settle-registrations");
     const composeApp = new ComposeApp(`${namespace}-${app}`, { namespace, appName: app, translation, logWarnings: false });
     await new Promise<void>((resolve) => composeApp.services.apply(() => resolve()));
-    await new Promise((r) => setTimeout(r, 50));
+    await settleRegistrations();
     return objects;
 }
 

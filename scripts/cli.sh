@@ -14,4 +14,9 @@ compile_once cli tsconfig.cli.json
 # loads, the SDK's included); the tools' messages need none. KUBESTRAP_SOURCE_MAPS=1 turns them on,
 # for a stack trace in TypeScript's lines.
 maps=(); [ "${KUBESTRAP_SOURCE_MAPS:-}" != 1 ] || maps=(--enable-source-maps)
-exec node ${maps[@]+"${maps[@]}"} "$here/$compiled/$entry.js" "$@"
+# V8's compiled code of the modules a tool loads is kept beside the compilation (core/code-cache.ts),
+# so a call after the first skips compiling them; KUBESTRAP_CODE_CACHE=off compiles them every time.
+cache=(-r "$here/$compiled/core/code-cache-preload.js")
+if [ "${KUBESTRAP_CODE_CACHE:-}" = off ]; then cache=(); unset KUBESTRAP_CODE_CACHE
+else export KUBESTRAP_CODE_CACHE="$here/$compiled/code-cache.bin"; fi
+exec node ${maps[@]+"${maps[@]}"} ${cache[@]+"${cache[@]}"} "$here/$compiled/$entry.js" "$@"

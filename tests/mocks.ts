@@ -1,6 +1,7 @@
 // Pulumi mocks that record every registered resource, with its inputs and parent.
 import * as pulumi from "@pulumi/pulumi";
 import { readHostKeyScript } from "../cluster/remote-command";
+import { settleRegistrations } from "../core/settle-registrations";
 
 export interface Registered {
     type: string;
@@ -147,24 +148,10 @@ export function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
     return (output as any).isSecret as Promise<boolean>;
 }
 
-/** Waits until every registration started so far has reached the mocks. */
-/** Waits for the outputs (an unset one, like a portless app's URL, is skipped) and what they started. */
-// The SDK's own queue of resource RPCs (registrations included): @internal in @pulumi/pulumi, read here
-// so a test waits for registrations to end instead of sleeping and hoping.
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
-const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => { settings: { rpcDone: Promise<void> } } };
-
+/** Waits for the outputs (an unset one, like a portless app's URL, is skipped) and every registration they started. */
 export async function settle(...outputs: (pulumi.Output<unknown> | undefined)[]): Promise<void> {
     await Promise.all(outputs.filter((o): o is pulumi.Output<unknown> => o !== undefined).map((o) => valueOf(o)));
-    // Until no registration is in flight and none starts in a further turn of the event loop (one an
-    // apply callback makes): only then can a test say a resource was not registered.
-    for (let turn = 0; turn < 1000; turn++) {
-        await waitForRPCs();
-        const queue = getStore().settings.rpcDone;
-        await new Promise((r) => setImmediate(r));
-        if (getStore().settings.rpcDone === queue) return;
-    }
-    throw new Error("registrations never settled: something registers resources in a loop");
+    await settleRegistrations();
 }
 
 const secretSig = "4dabf18193072939515e22adb298388d";
