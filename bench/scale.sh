@@ -4,7 +4,7 @@
 # of bench/scale-stack.ts: N prod-shaped apps (ConfigMap, Secret, RWX claim, Deployment, Service,
 # Ingress with TLS, HPA, PDB, its default-deny NetworkPolicy) and the Demon stack. It prints, per N:
 #   resources, program evaluation under mocks, preview (of the empty stack: every create a
-#   server-side dry run), up from empty, no-op up, preview of the deployed stack, an up that
+#   server-side dry run), up from empty (saving the state once when `npm run up` would), no-op up, preview of the deployed stack, an up that
 #   changes one app's image (checked to touch only that app), destroy;
 #   where a second no-op up's time went, from Pulumi's own OpenTelemetry trace
 #   (`--otel-traces`, summed up by bench/trace-summary.js);
@@ -80,9 +80,13 @@ for n in "${sizes[@]}"; do
     fresh_volumes "$n"
 
     say "N=$n: pulumi"
-    preview=$(secs p preview)
-    say "N=$n: preview $preview s"
-    up=$(secs p up --yes --skip-preview)
+    # As `npm run up --yes` does (scripts/up.sh): the preview's plan decides whether the up saves
+    # the state after every step or once, at the end; KUBESTRAP_CHECKPOINTS=always keeps every save.
+    preview=$(secs p preview --json)
+    decision=$(node scripts/checkpoint-plan.js < "$work/out" | head -1)
+    once=; [ "$decision" != skip ] || [ "${KUBESTRAP_CHECKPOINTS:-auto}" = always ] || once=true
+    say "N=$n: preview $preview s (checkpoints: $decision)"
+    up=$([ -z "$once" ] || export PULUMI_SKIP_CHECKPOINTS=true; secs p up --yes --skip-preview)
     say "N=$n: up $up s"
     resources=$(scripts/stack-resource-count.sh)
     node bench/state-size.js "$work/state/.pulumi/stacks/kubestrap/$KUBESTRAP_STACK.json" > "$work/state-size-$n.txt"

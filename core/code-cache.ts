@@ -89,8 +89,12 @@ export interface CodeCache {
     fresh: number;
 }
 
-/** Installs the cache, kept in `file` (Node's own in a directory beside it). */
-export function installCodeCache(file: string): CodeCache {
+/**
+ * Installs the cache, kept in `file` (Node's own in a directory beside it). `dependenciesOnly` leaves
+ * modules outside node_modules to Node: with --enable-source-maps, Node reads a module's source map
+ * only when it compiles the module itself, and the Pulumi program maps its own frames through them.
+ */
+export function installCodeCache(file: string, { dependenciesOnly = false } = {}): CodeCache {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Module = require("module") as ModuleStatics;
     if (typeof Module.enableCompileCache === "function") {
@@ -106,7 +110,8 @@ export function installCodeCache(file: string): CodeCache {
     Module.prototype._compile = function (this: NodeModule, content: string, filename: string) {
         // Node 20 loses a script's import() callback when V8 takes cached data for it (tested): a module
         // that may call import() is compiled by Node itself, every time.
-        const stamp = mayImport.test(content) ? undefined : stampOf(filename);
+        const ours = dependenciesOnly && !filename.includes(`${path.sep}node_modules${path.sep}`);
+        const stamp = ours || mayImport.test(content) ? undefined : stampOf(filename);
         if (stamp === undefined) return compile.call(this, content, filename);
         // V8 takes a hashbang only at the very start of a script; the wrapper moves it, so blank it.
         const source = content.startsWith("#!") ? `//${content.slice(2)}` : content;

@@ -44,5 +44,15 @@ function header(error) {
     }
 }
 
-Error.prepareStackTrace = (error, sites) => `${header(error)}${sites.map((s) => `\n    at ${frame(s)}`).join("")}`;
+// The SDK also stamps every promise it tracks with a trace (runtime/debuggable.js), which it shows
+// only in a leak report with PULUMI_DEBUG_PROMISE_LEAKS set: without it, those are not formatted
+// (formatting them was most of a second of a 100-app run's CPU).
+const promiseTraces = !!process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+const debuggable = `${path.sep}runtime${path.sep}debuggable.js`;
+function promiseStamp(sites) {
+    return !promiseTraces && sites.length > 0 && sites[0].getFunctionName() === "debuggablePromise" && (sites[0].getFileName() ?? "").endsWith(debuggable);
+}
+
+Error.prepareStackTrace = (error, sites) =>
+    promiseStamp(sites) ? header(error) : `${header(error)}${sites.map((s) => `\n    at ${frame(s)}`).join("")}`;
 module.exports = require("./index.js");

@@ -114,3 +114,56 @@ describe("the command-line tools' code cache", function () {
         }
     });
 });
+
+describe("the Pulumi program's preload (core/program-preload.ts)", function () {
+    this.timeout(60000);
+    let dir: string;
+    let blob: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-program-preload-"));
+        blob = path.join(dir, "code-cache.bin");
+        // Stand-ins for the SDK's runner (its path is what the preload acts in) and any other script;
+        // both load the real SDK, as the runner does before it runs the program.
+        const report = `
+const loaded = () => Object.keys(require.cache);
+require(${JSON.stringify(path.join(root, "node_modules", "@pulumi", "pulumi"))});
+const ours = loaded().filter((f) => f.startsWith(${JSON.stringify(dir)}) && !f.includes("node_modules"));
+console.log(JSON.stringify({ arborist: loaded().some((f) => /node_modules[\\\\/]@npmcli[\\\\/]arborist[\\\\/]/.test(f)), ours }));
+`;
+        const runner = path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run");
+        fs.mkdirSync(runner, { recursive: true });
+        // The real runner loads the closure serialiser's V8 hooks (turning a V8 flag on) before the program.
+        const hooks = path.join(root, "node_modules", "@pulumi", "pulumi", "runtime", "closure", "v8Hooks.js");
+        fs.writeFileSync(path.join(runner, "index.js"), `${report}\nrequire(${JSON.stringify(hooks)});\nrequire(${JSON.stringify(path.join(dir, "program.js"))});\n`);
+        fs.writeFileSync(path.join(dir, "program.js"), "module.exports = 1;\n");
+        fs.writeFileSync(path.join(dir, "other.js"), report);
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    // ts-node loads TypeScript itself, so the serialiser's deferral shows by npm's arborist, which it also loads.
+    function node(script: string): { arborist: boolean } {
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-r", path.join(root, "core", "program-preload.ts"), script], {
+            cwd: root, encoding: "utf8", env: { ...process.env, KUBESTRAP_CODE_CACHE: blob },
+        });
+        assert.strictEqual(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout.trim().split("\n").pop()!);
+    }
+
+    it("in the SDK's runner: defers the closure serialiser, and caches the packages' code stably, not the program's", function () {
+        const first = node(path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run"));
+        assert.strictEqual(first.arborist, false, "the closure serialiser loaded on start");
+        const written = fs.readFileSync(blob);
+        assert.ok(written.length > 100000, `a cache of ${written.length} bytes`);
+        assert.ok(!written.includes(Buffer.from(`${path.join(dir, "program.js")}\0`)), "the program's own module was cached"); // an entry is keyed "<file>\\0<stamp>"
+        assert.ok(written.includes(Buffer.from(path.join("@pulumi", "pulumi", "runtime", "resource.js"))));
+        // Unchanged by a second run: nothing compiled anew (V8 refuses a cache made under other flags).
+        node(path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run"));
+        assert.ok(fs.readFileSync(blob).equals(written), "the second run compiled modules anew");
+    });
+
+    it("does nothing in any other Node started with the same environment", () => {
+        fs.rmSync(blob, { force: true });
+        assert.strictEqual(node(path.join(dir, "other.js")).arborist, true);
+        assert.ok(!fs.existsSync(blob));
+    });
+});

@@ -68,3 +68,46 @@ describe("the compiled program's stack traces (scripts/compiled-main.js)", funct
         assert.ok(!trace.some((l) => l.includes("sdk.ts")), trace.join("\n"));
     });
 });
+
+describe("the SDK's promise stamps (scripts/compiled-main.js)", function () {
+    this.timeout(30000);
+    let dir: string;
+    let program: string;
+
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubestrap-promise-stamps-"));
+        // A stand-in for @pulumi/pulumi's runtime/debuggable.js: it stamps a promise with a trace,
+        // shown only in a leak report with PULUMI_DEBUG_PROMISE_LEAKS set.
+        const sdk = path.join(dir, "node_modules", "@pulumi", "pulumi", "runtime");
+        fs.mkdirSync(sdk, { recursive: true });
+        fs.writeFileSync(path.join(sdk, "debuggable.js"), [
+            "function debuggablePromise(p) { p._debugStackTrace = new Error().stack; return p; }",
+            "function record() { return new Error(\"thrown\").stack; }",
+            "module.exports = { debuggablePromise, record };", "",
+        ].join("\n"));
+        program = path.join(dir, ".kubestrap", "program", "0123456789abcdef");
+        fs.mkdirSync(program, { recursive: true });
+        fs.writeFileSync(path.join(program, "index.js"), [
+            "const { debuggablePromise, record } = require(\"@pulumi/pulumi/runtime/debuggable.js\");",
+            "function declare() { return debuggablePromise(Promise.resolve())._debugStackTrace; }",
+            "console.log(JSON.stringify({ stamp: declare(), error: record() }));", "",
+        ].join("\n"));
+        fs.copyFileSync(path.join(root, "scripts", "compiled-main.js"), path.join(program, "main.js"));
+    });
+
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    function run(env: NodeJS.ProcessEnv): { stamp: string; error: string } {
+        const r = spawnSync(process.execPath, ["--enable-source-maps", path.join(program, "main.js")], { cwd: dir, encoding: "utf8", env: { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "", ...env } });
+        assert.strictEqual(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout);
+    }
+
+    it("leaves them unformatted unless PULUMI_DEBUG_PROMISE_LEAKS asks for them; other errors keep every frame", () => {
+        const plain = run({});
+        assert.strictEqual(plain.stamp, "Error");
+        assert.match(plain.error, /^Error: thrown\n {4}at record \(.*debuggable\.js:2:\d+\)/);
+        const debug = run({ PULUMI_DEBUG_PROMISE_LEAKS: "1" });
+        assert.match(debug.stamp, /^Error\n {4}at debuggablePromise \(.*debuggable\.js:1:\d+\)\n {4}at declare \(/);
+    });
+});
