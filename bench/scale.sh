@@ -4,8 +4,9 @@
 # of bench/scale-stack.ts: N prod-shaped apps (ConfigMap, Secret, RWX claim, Deployment, Service,
 # Ingress with TLS, HPA, PDB, its default-deny NetworkPolicy) and the Demon stack. It prints, per N:
 #   resources, program evaluation under mocks, preview (of the empty stack: every create a
-#   server-side dry run), up from empty (saving the state once when `npm run up` would), no-op up, preview of the deployed stack, an up that
-#   changes one app's image (checked to touch only that app), destroy;
+#   server-side dry run), up from empty (with the state saved once when `npm run up` would),
+#   no-op up, preview of the deployed stack, an up that changes one app's image (checked to
+#   touch only that app), destroy;
 #   where a second no-op up's time went, from Pulumi's own OpenTelemetry trace
 #   (`--otel-traces`, summed up by bench/trace-summary.js);
 #   what the state file is made of after the up (bench/state-size.js);

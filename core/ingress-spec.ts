@@ -1,5 +1,5 @@
 // The Ingress every kubestrap workload gets: one host, prefix paths, TLS by cert-manager or a given secret.
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface IngressSettings {

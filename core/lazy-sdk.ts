@@ -1,12 +1,13 @@
-// For kubestrap's command-line tools, which run components under Pulumi's mocks: parts of the
-// SDK they never use, loaded by the SDK's index on start anyway, load on first use instead.
+// For kubestrap's command-line tools, which run components under Pulumi's mocks, and the compiled
+// program (core/program-preload.ts): parts of the SDK they never use, loaded by the SDK's index on
+// start anyway, load on first use instead.
 // - The closure serialiser (runtime/closure), and with it TypeScript and npm's arborist: about
 //   two thirds of the SDK's load time (@pulumi/pulumi 3.248: 370 of 490 ms). runtime/index.js
 //   gets functions of the same names that load the real module on their first call; a module
 //   whose exports are not all such functions (a later SDK) is loaded as it is.
 // - The Automation API (pulumi.automation, about 30 ms): a stand-in that loads it on the first
 //   access to anything but `__esModule`, which the SDK's index reads when it imports it.
-// Imported first by a tool, before anything that imports the SDK.
+// Imported first, before anything that imports the SDK.
 import * as fs from "fs";
 import Module = require("module");
 import * as path from "path";

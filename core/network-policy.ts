@@ -1,6 +1,6 @@
 // What every NetworkPolicy plan shares: a policy as a name and its spec, namespaces selected by
 // name, DNS egress for a default-deny baseline, and the label that admits monitoring's scrapes.
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 

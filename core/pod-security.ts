@@ -1,6 +1,6 @@
 // Pod and container security defaults that pass the Pod Security "restricted" profile, and
 // Docker's own (baseline) for compose services that run as Docker would run them.
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;

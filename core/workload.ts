@@ -1,5 +1,5 @@
 // What every workload's containers share: requests and limits, and an HTTP or TCP probe.
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 
 type Probe = k8s.types.input.core.v1.Probe;
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Reads `pulumi preview --json` on stdin and says whether the plan may skip the engine's
+// Reads `pulumi preview --json` (or, with --destroy, `pulumi stack export`) on stdin and says
+// whether the plan may skip the engine's
 // per-step checkpoints (PULUMI_SKIP_CHECKPOINTS): only when every step that changes something
 // is a Kubernetes object the provider applies server-side (it adopts an object a killed run
 // made), a component or the stack itself. A Helm release, a command, a random value or a cloud
@@ -30,17 +31,24 @@ function summary(preview) {
     return counts.size === 0 ? "plan: no changes" : `plan: ${[...counts].map(([op, n]) => `${n} to ${op}`).join(", ")}`;
 }
 
+/** A destroy's plan, from the stack's state (`pulumi stack export`): every resource in it is deleted. */
+function destroyPlan(state) {
+    return { steps: (state.deployment?.resources ?? []).map((r) => ({ op: "delete", urn: r.urn })) };
+}
+
 if (require.main === module) {
+    // --destroy: stdin is `pulumi stack export` of the stack a destroy is about to take down.
+    const destroy = process.argv.includes("--destroy");
     let text = "";
     process.stdin.on("data", (d) => { text += d; });
     process.stdin.on("end", () => {
         try {
-            const preview = JSON.parse(text);
-            process.stdout.write(`${decide(preview)}\n${summary(preview)}\n`);
+            const plan = destroy ? destroyPlan(JSON.parse(text)) : JSON.parse(text);
+            process.stdout.write(`${decide(plan)}\n${summary(plan)}\n`);
         } catch (e) {
-            process.stdout.write(`keep: the preview's JSON could not be read (${e.message})\nplan: unknown\n`);
+            process.stdout.write(`keep: the ${destroy ? "state" : "preview"}'s JSON could not be read (${e.message})\nplan: unknown\n`);
         }
     });
 }
 
-module.exports = { decide, redoable, summary };
+module.exports = { decide, destroyPlan, redoable, summary };

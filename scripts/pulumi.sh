@@ -81,15 +81,14 @@ source "$here/scripts/compile.sh"
 compile_program() {
     compile_once program tsconfig.program.json scripts/compiled-main.js
     export KUBESTRAP_COMPILED_PROGRAM=$compiled/main.js
-    # The program's Node starts with core/program-preload.ts: the SDK's closure serialiser, which it
-    # never uses, loads on first use, and V8's compiled code of the SDK and the other packages is
-    # kept beside the compilation (about a second of a 100-app no-op; docs/dev/performance.md).
-    # KUBESTRAP_CODE_CACHE=off leaves both out. Other Node processes with this environment ignore it.
+    # kubestrap's language host has the program's Node load core/program-preload.ts first: the
+    # SDK's closure serialiser, which the program never uses, loads on first use, and V8's compiled
+    # code of the SDK and the other packages is kept beside the compilation (about a second of a
+    # 100-app no-op; docs/dev/performance.md). KUBESTRAP_CODE_CACHE=off leaves both out.
     if [ "${KUBESTRAP_CODE_CACHE:-}" = off ]; then
-        unset KUBESTRAP_CODE_CACHE
+        unset KUBESTRAP_PROGRAM_PRELOAD
     else
-        export KUBESTRAP_CODE_CACHE="$here/$compiled/code-cache.bin"
-        export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require \"$here/$compiled/core/program-preload.js\""
+        export KUBESTRAP_PROGRAM_PRELOAD=$compiled/core/program-preload.js KUBESTRAP_CODE_CACHE=$here/$compiled/code-cache.bin
     fi
 }
 # `destroy` and `refresh` do not run the program. `scripts/pulumi.sh typecheck` compiles ahead.

@@ -65,6 +65,8 @@ describe("the program's type check and compilation, once per change of its sourc
         const fast = await pulumiSh("preview");
         assert.notStrictEqual(fast.code, 0);
         assert.match(fast.out, /the compiled program ran/);
+        // The language host loaded core/program-preload.ts into that run's Node first: the SDK's code was cached.
+        assert.ok(fs.statSync(path.join(current, "code-cache.bin")).size > 1_000_000, "the program's Node kept no code cache");
         // With the marked compilation still there, Pulumi's way runs the sources instead.
         env.KUBESTRAP_TYPECHECK = "every-run";
         try {

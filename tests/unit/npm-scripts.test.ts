@@ -90,7 +90,8 @@ describe("npm run up / down / preview in a sandbox project", function () {
         fs.writeFileSync(path.join(project, "scripts", "cluster.sh"), `#!/usr/bin/env bash\necho "cluster.sh $*" >> "${log}"\n`, { mode: 0o755 });
         // A preview --json prints the plan in PREVIEW_JSON; a run without per-step checkpoints says so.
         fs.writeFileSync(path.join(project, "bin", "pulumi"), `#!/usr/bin/env bash\necho "pulumi $*\${PULUMI_SKIP_CHECKPOINTS:+ [checkpoints skipped]}" >> "${log}"\n` +
-            `if [ "$1 $2" = "preview --json" ] && [ -n "\${PREVIEW_JSON:-}" ]; then printf '%s' "$PREVIEW_JSON"; fi\n`, { mode: 0o755 });
+            `if [ "$1 $2" = "preview --json" ] && [ -n "\${PREVIEW_JSON:-}" ]; then printf '%s' "$PREVIEW_JSON"; fi\n` +
+            `if [ "$1 $2" = "stack export" ] && [ -n "\${STATE_JSON:-}" ]; then printf '%s' "$STATE_JSON"; fi\n`, { mode: 0o755 });
         // dev on the local control plane, prod on k3s hosts, written the ways the old sed misread.
         fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"), "config:\n  kubestrap:cluster: { target: local }\n");
         fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), 'config:\n    "kubestrap:environment": "prod"\n    kubestrap:cluster: {target: "k3s", k3s: {servers: [{name: s1, host: 10.0.0.1}]}}\n');
@@ -134,6 +135,21 @@ describe("npm run up / down / preview in a sandbox project", function () {
         // An up that asks first (prod without --yes), or with a flag preview lacks, is Pulumi's own flow.
         assert.deepStrictEqual(run("up.sh", ["--stack", "prod"]).map((c) => c.split(" ").slice(0, 2).join(" ")), ["pulumi up"]);
         assert.deepStrictEqual(run("up.sh", ["--continue-on-error"], { PREVIEW_JSON: plan("kubernetes:core/v1:Service") }).map((c) => c.split(" ").slice(0, 2).join(" ")), ["pulumi up"]);
+    });
+
+    it("saves a confirmed destroy's state once, at the end, when the stack holds only Kubernetes objects; after every step otherwise", () => {
+        const state = (type: string) => JSON.stringify({ deployment: { resources: [
+            { urn: "urn:pulumi:dev::kubestrap::pulumi:pulumi:Stack::kubestrap-dev" },
+            { urn: "urn:pulumi:dev::kubestrap::kubestrap:apps:WebApp$kubernetes:apps/v1:Deployment::web" },
+            { urn: `urn:pulumi:dev::kubestrap::${type}::x` }] } });
+        const destroyCall = (calls: string[]) => calls.find((c) => c.startsWith("pulumi destroy"))!;
+        assert.match(destroyCall(run("down.sh", [], { STATE_JSON: state("kubernetes:core/v1:Namespace") })), /^pulumi destroy --yes --stack dev \[checkpoints skipped\]$/);
+        assert.doesNotMatch(destroyCall(run("down.sh", [], { STATE_JSON: state("command:remote:Command") })), /checkpoints skipped/);
+        assert.doesNotMatch(destroyCall(run("down.sh", [], { STATE_JSON: state("random:index/randomPassword:RandomPassword") })), /checkpoints skipped/);
+        assert.doesNotMatch(destroyCall(run("down.sh", [], { STATE_JSON: state("kubernetes:core/v1:Namespace"), KUBESTRAP_CHECKPOINTS: "always" })), /checkpoints skipped/);
+        assert.doesNotMatch(destroyCall(run("down.sh", ["--target", "urn:x"], { STATE_JSON: state("kubernetes:core/v1:Namespace") })), /checkpoints skipped/);
+        // A destroy that asks first (prod) keeps Pulumi's own flow.
+        assert.doesNotMatch(destroyCall(run("down.sh", ["--stack", "prod"], { STATE_JSON: state("kubernetes:core/v1:Namespace") })), /checkpoints skipped/);
     });
 
     for (const flag of [["--stack", "prod"], ["-s", "prod"], ["--stack=prod"], ["-sprod"]]) {

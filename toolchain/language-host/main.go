@@ -147,6 +147,9 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	args := append([]string{}, nodeArgs...)
 	if compiled != "" {
 		args = append(args, "--enable-source-maps")
+		if preload := programFile(programDir, "KUBESTRAP_PROGRAM_PRELOAD"); preload != "" {
+			args = append(args, "--require", filepath.Join(programDir, preload))
+		}
 	}
 	args = append(args, runPath)
 	add := func(flag, value string) {
@@ -200,7 +203,14 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 // it has just type-checked): the host runs it as it is instead of having ts-node compile every
 // source again on every run. Unset, or not a file there, the program runs from its sources.
 func compiledProgram(programDir string) string {
-	name := os.Getenv("KUBESTRAP_COMPILED_PROGRAM")
+	return programFile(programDir, "KUBESTRAP_COMPILED_PROGRAM")
+}
+
+// programFile is the file the variable names, relative to the program's directory, or "" when it
+// is unset, absolute, or not a regular file there. KUBESTRAP_PROGRAM_PRELOAD names a module of the
+// compiled program that its Node loads first (--require), before the SDK's runner.
+func programFile(programDir, variable string) string {
+	name := os.Getenv(variable)
 	if name == "" || filepath.IsAbs(name) {
 		return ""
 	}
