@@ -10,7 +10,7 @@ ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
 summary() { sort -n | awk -v what="$1" '{ a[NR] = $1 } END { printf "%-44s median %5d ms   max %5d ms   (%d calls)\n", what, a[int((NR + 1) / 2)], a[NR], NR }'; }
 files=$(ls tests/fixtures/compose/*/compose.yaml)
 # Compile once, and fill the code cache once, outside the figures.
-bash scripts/cli.sh compose/cli "$(echo "$files" | head -1)" >/dev/null
+warmup=$(bash scripts/cli.sh compose/cli "$(echo "$files" | head -1)" 2>&1 >/dev/null) || { echo "$warmup" >&2; exit 1; }
 for f in $files; do ms bash scripts/cli.sh compose/cli "$f"; done | summary "translate (manifests, through Pulumi's mocks)"
 for f in $files; do ms bash scripts/cli.sh compose/cli "$f" --warnings-only; done | summary "translate --warnings-only"
 for f in $files; do KUBESTRAP_CODE_CACHE=off ms bash scripts/cli.sh compose/cli "$f"; done | summary "translate without the code cache"

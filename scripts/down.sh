@@ -17,11 +17,16 @@ else
     # the state is as before it; the next destroy deletes those objects again, and the provider
     # takes an object already gone as deleted (pulumi-kubernetes 4.25, pkg/await/await.go
     # Deletion). A stack holding anything else (a command's uninstall, a Helm release, a cloud
-    # resource) keeps a save per step, as do KUBESTRAP_CHECKPOINTS=always and flags beyond these.
+    # resource) keeps a save per step, as do KUBESTRAP_CHECKPOINTS=always and other flags (--target).
     only_confirming_flags() {
-        local a
-        for a in "${args[@]}"; do
-            case $a in --yes | -y | --skip-preview | --non-interactive | --suppress-outputs) ;; *) return 1 ;; esac
+        local i=0
+        while [ $i -lt ${#args[@]} ]; do
+            case ${args[$i]} in
+                --yes | -y | --skip-preview | --non-interactive | --suppress-outputs | --config-file=*) ;;
+                --config-file) i=$((i + 1)) ;;
+                *) return 1 ;;
+            esac
+            i=$((i + 1))
         done
     }
     if [ "${KUBESTRAP_CHECKPOINTS:-auto}" = auto ] && [ -z "${PULUMI_SKIP_CHECKPOINTS:-}" ] &&

@@ -188,4 +188,26 @@ describe("kubestrap on the real engine and a local API server", function () {
         await env.sh(path.join(root, "scripts", "up.sh"), ["--yes", "--config-file", env.configFile]);
         await convergedAfter(partial);
     });
+
+    it("saves a Kubernetes-only `npm run down` once, at the end, and finishes after it is killed midway", async () => {
+        await env.cluster("recycle-volumes");
+        await env.pulumi("up", "--yes", "--skip-preview");
+        const deployed = (await managedObjects(env)).length;
+        const recorded = (await env.stackResources()).length;
+        const log = path.join(env.dir, "down-without-checkpoints.log");
+        const out = fs.openSync(log, "w");
+        const child = spawn(path.join(root, "scripts", "down.sh"), ["--yes", "--config-file", env.configFile], { cwd: root, env: env.env, stdio: ["ignore", out, out], detached: true });
+        await eventually("the destroy to delete something", async () => (await managedObjects(env)).length <= deployed - 3, 180000);
+        process.kill(-child.pid!, "SIGKILL");
+        await sleep(1000);
+        env.runProcesses().forEach((pid) => { try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ } });
+        await eventually("the killed run's plugins to be gone", async () => env.runProcesses().length === 0, 10000);
+        assert.match(fs.readFileSync(log, "utf8"), /this stack holds only Kubernetes objects: the state is saved once, at the end/);
+        assert.strictEqual((await env.stackResources()).length, recorded, "the state was saved before the end");
+        // The next destroy deletes again what the killed one had deleted: the provider takes those as gone.
+        await env.pulumi("cancel", "--yes");
+        await env.pulumi("destroy", "--yes", "--skip-preview");
+        assert.deepStrictEqual(await managedObjects(env), []);
+        assert.deepStrictEqual((await env.stackResources()).length, 0);
+    });
 });
