@@ -85,7 +85,7 @@ for n in "${sizes[@]}"; do
     # the state after every step or once, at the end; KUBESTRAP_CHECKPOINTS=always keeps every save.
     preview=$(secs p preview --json)
     decision=$(node scripts/checkpoint-plan.js < "$work/out" | head -1)
-    once=; [ "$decision" != skip ] || [ "${KUBESTRAP_CHECKPOINTS:-auto}" = always ] || once=true
+    once=; [ "$decision" != skip ] || [ "${KUBESTRAP_CHECKPOINTS:-auto}" != auto ] || once=true
     say "N=$n: preview $preview s (checkpoints: $decision)"
     up=$([ -z "$once" ] || export PULUMI_SKIP_CHECKPOINTS=true; secs p up --yes --skip-preview)
     say "N=$n: up $up s"
@@ -103,9 +103,10 @@ for n in "${sizes[@]}"; do
     cp "$work/out" "$work/change.json"
     # The app's resources are named after its component, "<namespace>-<app>".
     touched=$(only_app_changed "$(printf 'team-%02d-app-%03d' $((changed_app / 10)) "$changed_app")")
-    # As `npm run down --yes` does (scripts/down.sh): saved once when the stack holds only Kubernetes objects.
+    # As `npm run down --yes` does (scripts/down.sh): saved once when the stack holds only Kubernetes
+    # objects, and no flag but the confirmation is given (KUBESTRAP_BENCH_PULUMI_FLAGS keeps every save).
     decision=$(scripts/pulumi.sh stack export | node scripts/checkpoint-plan.js --destroy | head -1)
-    once=; [ "$decision" != skip ] || [ "${KUBESTRAP_CHECKPOINTS:-auto}" = always ] || once=true
+    once=; [ "$decision" != skip ] || [ "${KUBESTRAP_CHECKPOINTS:-auto}" != auto ] || [ ${#flags[@]} -gt 0 ] || once=true
     destroy=$([ -z "$once" ] || export PULUMI_SKIP_CHECKPOINTS=true; secs p destroy --yes --skip-preview)
     say "N=$n: destroy $destroy s (checkpoints: $decision)"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$resources" "$objects" "$eval_ms" "$preview" "$up" "$noop" "$change" "$touched" "$destroy" "$floor_apply" "$floor_delete" "$deployed_preview" >> "$results"

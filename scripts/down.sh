@@ -31,11 +31,12 @@ else
     }
     if [ "${KUBESTRAP_CHECKPOINTS:-auto}" = auto ] && [ -z "${PULUMI_SKIP_CHECKPOINTS:-}" ] &&
         [[ " ${args[*]} " == *" --yes "* || " ${args[*]} " == *" -y "* ]] && only_confirming_flags &&
-        state=$("$here/scripts/pulumi.sh" stack export 2>/dev/null); then
-        { read -r decision; read -r summary; } < <(node "$here/scripts/checkpoint-plan.js" --destroy <<<"$state")
+        state=$("$here/scripts/pulumi.sh" stack export); then
+        { read -r decision && read -r summary; } < <(node "$here/scripts/checkpoint-plan.js" --destroy <<<"$state") ||
+            { decision="keep: the state could not be read"; summary="plan: unknown"; }
         echo "[kubestrap] ${summary/plan:/destroy:}" >&2
         if [ "$decision" = skip ]; then
-            echo "[kubestrap] this stack holds only Kubernetes objects: the state is saved once, at the end (a killed destroy's objects are deleted again by the next; KUBESTRAP_CHECKPOINTS=always saves after every step)" >&2
+            echo "[kubestrap] this destroy deletes only Kubernetes objects: the state is saved once, at the end (a killed destroy's objects are deleted again by the next; KUBESTRAP_CHECKPOINTS=always saves after every step)" >&2
             export PULUMI_SKIP_CHECKPOINTS=true
         fi
     fi

@@ -39,3 +39,22 @@ describe("which ups save the state once, at the end", () => {
         assert.match(run("not json"), /^keep: the preview's JSON could not be read .*\nplan: unknown$/);
     });
 });
+
+describe("which destroys save the state once, at the end (--destroy: the stack's state on stdin)", () => {
+    const script = path.join(__dirname, "..", "..", "scripts", "checkpoint-plan.js");
+    const run = (input: string) => execFileSync(process.execPath, [script, "--destroy"], { input, encoding: "utf8" }).trim();
+    const state = (...urns: string[]) => JSON.stringify({ version: 3, deployment: { resources: urns.map((urn) => ({ urn })) } });
+
+    it("skips them for a state of Kubernetes objects, components and providers; keeps them for anything else, naming it", () => {
+        const k8s = [step("delete", "kubernetes:apps/v1:Deployment", "web", "kubestrap:apps:WebApp").urn, step("delete", "pulumi:providers:kubernetes", "cluster").urn];
+        assert.strictEqual(run(state(...k8s)), "skip\nplan: 2 to delete");
+        const command = step("delete", "command:remote:Command", "k3s-s1-install", "kubestrap:cluster:K3sNode").urn;
+        assert.strictEqual(run(state(...k8s, command)), "keep: delete command:remote:Command::k3s-s1-install\nplan: 3 to delete");
+    });
+
+    it("takes an empty stack as nothing to delete, and keeps them when the state cannot be read", () => {
+        assert.strictEqual(run(JSON.stringify({ version: 3, deployment: null })), "skip\nplan: no changes");
+        assert.strictEqual(run("{}"), "skip\nplan: no changes");
+        assert.match(run("not json"), /^keep: the state's JSON could not be read .*\nplan: unknown$/);
+    });
+});

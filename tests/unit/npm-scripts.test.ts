@@ -91,6 +91,7 @@ describe("npm run up / down / preview in a sandbox project", function () {
         // A preview --json prints the plan in PREVIEW_JSON; a run without per-step checkpoints says so.
         fs.writeFileSync(path.join(project, "bin", "pulumi"), `#!/usr/bin/env bash\necho "pulumi $*\${PULUMI_SKIP_CHECKPOINTS:+ [checkpoints skipped]}" >> "${log}"\n` +
             `if [ "$1 $2" = "preview --json" ] && [ -n "\${PREVIEW_JSON:-}" ]; then printf '%s' "$PREVIEW_JSON"; fi\n` +
+            `if [ "$1 $2" = "stack export" ] && [ -n "\${STATE_FAIL:-}" ]; then echo "error: no such stack" >&2; exit 1; fi\n` +
             `if [ "$1 $2" = "stack export" ] && [ -n "\${STATE_JSON:-}" ]; then printf '%s' "$STATE_JSON"; fi\n`, { mode: 0o755 });
         // dev on the local control plane, prod on k3s hosts, written the ways the old sed misread.
         fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"), "config:\n  kubestrap:cluster: { target: local }\n");
@@ -148,6 +149,12 @@ describe("npm run up / down / preview in a sandbox project", function () {
         assert.doesNotMatch(destroyCall(run("down.sh", [], { STATE_JSON: state("random:index/randomPassword:RandomPassword") })), /checkpoints skipped/);
         assert.doesNotMatch(destroyCall(run("down.sh", [], { STATE_JSON: state("kubernetes:core/v1:Namespace"), KUBESTRAP_CHECKPOINTS: "always" })), /checkpoints skipped/);
         assert.doesNotMatch(destroyCall(run("down.sh", ["--target", "urn:x"], { STATE_JSON: state("kubernetes:core/v1:Namespace") })), /checkpoints skipped/);
+        for (const flags of [["--config-file", "c.yaml"], ["--config-file=c.yaml"]]) {
+            assert.match(destroyCall(run("down.sh", flags, { STATE_JSON: state("kubernetes:core/v1:Namespace") })), /\[checkpoints skipped\]$/, flags.join(" "));
+        }
+        assert.doesNotMatch(destroyCall(run("down.sh", ["--config-file", "c.yaml", "--target", "urn:x"], { STATE_JSON: state("kubernetes:core/v1:Namespace") })), /checkpoints skipped/);
+        // A state that cannot be read (no stack yet, a backend error) leaves Pulumi's own flow, and the destroy still runs.
+        assert.doesNotMatch(destroyCall(run("down.sh", [], { STATE_FAIL: "1", STATE_JSON: state("kubernetes:core/v1:Namespace") })), /checkpoints skipped/);
         // A destroy that asks first (prod) keeps Pulumi's own flow.
         assert.doesNotMatch(destroyCall(run("down.sh", ["--stack", "prod"], { STATE_JSON: state("kubernetes:core/v1:Namespace") })), /checkpoints skipped/);
     });
