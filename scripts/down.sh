@@ -32,13 +32,7 @@ else
     if [ "${KUBESTRAP_CHECKPOINTS:-auto}" = auto ] && [ -z "${PULUMI_SKIP_CHECKPOINTS:-}" ] &&
         [[ " ${args[*]} " == *" --yes "* || " ${args[*]} " == *" -y "* ]] && only_confirming_flags &&
         state=$("$here/scripts/pulumi.sh" stack export); then
-        { read -r decision && read -r summary; } < <(node "$here/scripts/checkpoint-plan.js" --destroy <<<"$state") ||
-            { decision="keep: the state could not be read"; summary="plan: unknown"; }
-        echo "[kubestrap] ${summary/plan:/destroy:}" >&2
-        if [ "$decision" = skip ]; then
-            echo "[kubestrap] this destroy deletes only Kubernetes objects: the state is saved once, at the end (a killed destroy's objects are deleted again by the next; KUBESTRAP_CHECKPOINTS=always saves after every step)" >&2
-            export PULUMI_SKIP_CHECKPOINTS=true
-        fi
+        save_once_if_redoable destroy "this destroy deletes only Kubernetes objects: the state is saved once, at the end (a killed destroy's objects are deleted again by the next; KUBESTRAP_CHECKPOINTS=always saves after every step)" --destroy <<<"$state"
     fi
     "$here/scripts/pulumi.sh" destroy "${args[@]}"
 fi

@@ -32,3 +32,18 @@ auto_confirm() {
     [ -z "$confirmed" ] || return 1
     [ "${CI:-}" = true ] || [ "$1" = local ]
 }
+
+# save_once_if_redoable LABEL MESSAGE [--destroy] <<<JSON: scripts/checkpoint-plan.js's decision on a
+# plan (or, with --destroy, on a stack's state). Prints the plan's summary under LABEL and, when every
+# step is one a later run redoes, says MESSAGE and exports PULUMI_SKIP_CHECKPOINTS=true for the run.
+save_once_if_redoable() {
+    local label=$1 message=$2 decision summary
+    shift 2
+    { read -r decision && read -r summary; } < <(node "$here/scripts/checkpoint-plan.js" "$@") ||
+        { decision="keep: checkpoint-plan.js gave no decision"; summary="plan: unknown"; }
+    echo "[kubestrap] ${summary/plan:/$label:}" >&2
+    if [ "$decision" = skip ]; then
+        echo "[kubestrap] $message" >&2
+        export PULUMI_SKIP_CHECKPOINTS=true
+    fi
+}

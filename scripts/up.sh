@@ -44,13 +44,7 @@ if [ "${KUBESTRAP_CHECKPOINTS:-auto}" = auto ] && [ -z "${PULUMI_SKIP_CHECKPOINT
     # The preview's progress (a first toolchain build, the compile) shows as it happens; a preview
     # that fails is left to the up below, which says why (with --json, preview puts it in the JSON).
     if plan=$("$here/scripts/pulumi.sh" preview --json "${preview_args[@]}"); then
-        { read -r decision && read -r summary; } < <(node "$here/scripts/checkpoint-plan.js" <<<"$plan") ||
-            { decision="keep: the plan could not be read"; summary="plan: unknown"; }
-        echo "[kubestrap] $summary" >&2
-        if [ "$decision" = skip ]; then
-            echo "[kubestrap] this up changes only Kubernetes objects: the state is saved once, at the end (a killed run's objects are adopted by the next up; KUBESTRAP_CHECKPOINTS=always saves after every step)" >&2
-            export PULUMI_SKIP_CHECKPOINTS=true
-        fi
+        save_once_if_redoable plan "this up changes only Kubernetes objects: the state is saved once, at the end (a killed run's objects are adopted by the next up; KUBESTRAP_CHECKPOINTS=always saves after every step)" <<<"$plan"
         exec "$here/scripts/pulumi.sh" up --skip-preview "${args[@]}"
     fi
 fi
