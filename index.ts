@@ -1,5 +1,6 @@
 // kubestrap: the stack is composed from validated config; see README.md for the settings.
 import { capStackTraces } from "./stacks/stack-traces";
+import { trimSdkBookkeeping } from "./stacks/sdk-bookkeeping";
 import { loadConfig } from "./config";
 import { apiServerEndpointsFor, connectCluster } from "./stacks/cluster";
 import { profiles } from "./stacks/environments";
@@ -7,6 +8,7 @@ import { awsWorkersSide } from "./stacks/on-demand";
 import { composePlatform } from "./stacks/platform";
 
 capStackTraces();
+trimSdkBookkeeping();
 const config = loadConfig();
 const profile = profiles[config.environment];
 

@@ -60,6 +60,11 @@ export PULUMI_K8S_CLIENT_QPS=${PULUMI_K8S_CLIENT_QPS:-200} PULUMI_K8S_CLIENT_BUR
 # wants it put back (npm run drift shows such edits). Fields it does not declare (an autoscaled
 # Deployment's replicas) stay with whoever set them. Set it to false to be asked instead.
 export PULUMI_K8S_ENABLE_PATCH_FORCE=${PULUMI_K8S_ENABLE_PATCH_FORCE:-true}
+# The program leaves out the SDK's debug log messages (three RPCs a resource, shown only with
+# --debug; stacks/sdk-bookkeeping.ts) unless this run asks for them.
+for arg in "$@"; do
+    case "$arg" in --debug | -d | -v | -v=* | -v[0-9]* | --verbose | --verbose=* | --logtostderr) export KUBESTRAP_SDK_DEBUG_LOGS=1 ;; esac
+done
 # Reading a stack (npm run status) makes nothing: no stack is created, and without --show-secrets
 # no passphrase is needed.
 read_only=

@@ -89,7 +89,7 @@ describe("npm run up / down / preview in a sandbox project", function () {
         // The stand-ins: the local control plane is up, and pulumi logs its arguments.
         fs.writeFileSync(path.join(project, "scripts", "cluster.sh"), `#!/usr/bin/env bash\necho "cluster.sh $*" >> "${log}"\n`, { mode: 0o755 });
         // A preview --json prints the plan in PREVIEW_JSON; a run without per-step checkpoints says so.
-        fs.writeFileSync(path.join(project, "bin", "pulumi"), `#!/usr/bin/env bash\necho "pulumi $*\${PULUMI_SKIP_CHECKPOINTS:+ [checkpoints skipped]}" >> "${log}"\n` +
+        fs.writeFileSync(path.join(project, "bin", "pulumi"), `#!/usr/bin/env bash\necho "pulumi $*\${PULUMI_SKIP_CHECKPOINTS:+ [checkpoints skipped]}\${KUBESTRAP_SDK_DEBUG_LOGS:+ [sdk debug logs]}" >> "${log}"\n` +
             `if [ "$1 $2" = "preview --json" ] && [ -n "\${PREVIEW_JSON:-}" ]; then printf '%s' "$PREVIEW_JSON"; fi\n` +
             `if [ "$1 $2" = "stack export" ] && [ -n "\${STATE_FAIL:-}" ]; then echo "error: no such stack" >&2; exit 1; fi\n` +
             `if [ "$1 $2" = "stack export" ] && [ -n "\${STATE_JSON:-}" ]; then printf '%s' "$STATE_JSON"; fi\n`, { mode: 0o755 });
@@ -191,6 +191,14 @@ describe("npm run up / down / preview in a sandbox project", function () {
         // The config file is removed after the run: the wrapper logged what it passed, so rebuild it the same way.
         const env = run("preview.sh", ["--stack", "prod"], { KUBESTRAP_POLICY_CONFIG: path.join(project, "none.json") });
         assert.ok(env.length === 1);
+    });
+
+    it("asks the program for the SDK's debug logs only when the run shows them (--debug, -d, -v)", () => {
+        for (const flags of [["--debug"], ["-d"], ["-v=9"], ["-v", "9"], ["-v9"], ["--verbose=3"], ["--logtostderr"]]) {
+            assert.match(run("pulumi.sh", ["preview", ...flags])[0], /\[sdk debug logs\]$/, flags.join(" "));
+        }
+        assert.doesNotMatch(run("pulumi.sh", ["preview", "--diff"])[0], /sdk debug logs/);
+        assert.doesNotMatch(run("pulumi.sh", ["up", "--yes"], { KUBESTRAP_SDK_DEBUG_LOGS: "" })[0], /sdk debug logs/);
     });
 
     it("a stack name that is not one is refused before anything runs", () => {
