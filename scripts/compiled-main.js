@@ -45,8 +45,9 @@ function header(error) {
 }
 
 // The SDK also stamps every promise it tracks with a trace (runtime/debuggable.js), which it shows
-// only in a leak report with PULUMI_DEBUG_PROMISE_LEAKS set: without it, those are not formatted
-// (formatting them was most of a second of a 100-app run's CPU).
+// only in a leak report with PULUMI_DEBUG_PROMISE_LEAKS set. The program takes those stamps without
+// frames (stacks/sdk-bookkeeping.ts); should that find another SDK's shape, they are still not
+// formatted here (formatting them was most of a second of a 100-app run's CPU).
 const promiseTraces = !!process.env.PULUMI_DEBUG_PROMISE_LEAKS;
 const debuggable = `${path.sep}runtime${path.sep}debuggable.js`;
 function promiseStamp(sites) {

@@ -32,14 +32,14 @@ function traceFreePromiseStamps(): boolean {
     } catch {
         return false;
     }
-    const stamp = debuggable.debuggablePromise;
-    if (typeof stamp !== "function" || stamp.trimmed) return false;
+    const original = debuggable.debuggablePromise;
+    if (typeof original !== "function" || original.trimmed) return false;
     // The stamp is `new Error().stack`: with no frames to capture it costs next to nothing.
     const trimmed = Object.assign(function (this: unknown, ...args: unknown[]) {
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = 0;
         try {
-            return stamp.apply(this, args);
+            return original.apply(this, args);
         } finally {
             Error.stackTraceLimit = limit;
         }
@@ -48,10 +48,10 @@ function traceFreePromiseStamps(): boolean {
     return true;
 }
 
-/** Leaves out what nobody asked for; says which of the two it left out (false: asked for, or already done). */
+/** Leaves out what nobody asked for; says which of the two it left out (false: asked for, already done, or not in this SDK). */
 export function trimSdkBookkeeping(env: Env = process.env): { debugLogs: boolean; promiseTraces: boolean } {
     return {
-        debugLogs: env[debugLogsSwitch] ? false : skipDebugLogs(),
+        debugLogs: env[debugLogsSwitch] === "1" ? false : skipDebugLogs(),
         promiseTraces: env.PULUMI_DEBUG_PROMISE_LEAKS ? false : traceFreePromiseStamps(),
     };
 }

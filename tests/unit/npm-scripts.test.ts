@@ -90,6 +90,7 @@ describe("npm run up / down / preview in a sandbox project", function () {
         fs.writeFileSync(path.join(project, "scripts", "cluster.sh"), `#!/usr/bin/env bash\necho "cluster.sh $*" >> "${log}"\n`, { mode: 0o755 });
         // A preview --json prints the plan in PREVIEW_JSON; a run without per-step checkpoints says so.
         fs.writeFileSync(path.join(project, "bin", "pulumi"), `#!/usr/bin/env bash\necho "pulumi $*\${PULUMI_SKIP_CHECKPOINTS:+ [checkpoints skipped]}\${KUBESTRAP_SDK_DEBUG_LOGS:+ [sdk debug logs]}" >> "${log}"\n` +
+            `if [ "$1" = version ]; then echo "pulumi version, parallel \${PULUMI_PARALLEL:-unset}" >> "${log}"; fi\n` +
             `if [ "$1 $2" = "preview --json" ] && [ -n "\${PREVIEW_JSON:-}" ]; then printf '%s' "$PREVIEW_JSON"; fi\n` +
             `if [ "$1 $2" = "stack export" ] && [ -n "\${STATE_FAIL:-}" ]; then echo "error: no such stack" >&2; exit 1; fi\n` +
             `if [ "$1 $2" = "stack export" ] && [ -n "\${STATE_JSON:-}" ]; then printf '%s' "$STATE_JSON"; fi\n`, { mode: 0o755 });
@@ -106,7 +107,7 @@ describe("npm run up / down / preview in a sandbox project", function () {
         const res = spawnSync("bash", [path.join(project, "scripts", script), ...args], {
             cwd: project,
             env: {
-                ...process.env, CI: "", KUBESTRAP_STACK: "", PULUMI_BACKEND_URL: "",
+                ...process.env, CI: "", KUBESTRAP_STACK: "", PULUMI_BACKEND_URL: "", KUBESTRAP_SDK_DEBUG_LOGS: "", PULUMI_PARALLEL: "",
                 PATH: `${path.join(project, "bin")}:${process.env.PATH}`,
                 KUBESTRAP_SYSTEM_PULUMI: "1", PULUMI_NODEJS_TRANSPILE_ONLY: "1", PULUMI_CONFIG_PASSPHRASE: "test", ...env,
             },
@@ -194,11 +195,18 @@ describe("npm run up / down / preview in a sandbox project", function () {
     });
 
     it("asks the program for the SDK's debug logs only when the run shows them (--debug, -d, -v)", () => {
-        for (const flags of [["--debug"], ["-d"], ["-v=9"], ["-v", "9"], ["-v9"], ["--verbose=3"], ["--logtostderr"]]) {
+        for (const flags of [["--debug"], ["--debug=true"], ["-d"], ["-yd"], ["-dfy"], ["-v=9"], ["-v", "9"], ["-v9"], ["--verbose=3"], ["--logtostderr"]]) {
             assert.match(run("pulumi.sh", ["preview", ...flags])[0], /\[sdk debug logs\]$/, flags.join(" "));
         }
-        assert.doesNotMatch(run("pulumi.sh", ["preview", "--diff"])[0], /sdk debug logs/);
-        assert.doesNotMatch(run("pulumi.sh", ["up", "--yes"], { KUBESTRAP_SDK_DEBUG_LOGS: "" })[0], /sdk debug logs/);
+        for (const flags of [["--diff"], ["-y"], ["-sdev"], ["--debug=false"]]) {
+            assert.doesNotMatch(run("pulumi.sh", ["preview", ...flags])[0], /sdk debug logs/, flags.join(" "));
+        }
+        assert.doesNotMatch(run("pulumi.sh", ["up", "--yes"])[0], /sdk debug logs/);
+    });
+
+    it("runs up to 64 steps at once unless PULUMI_PARALLEL says otherwise", () => {
+        assert.ok(run("pulumi.sh", ["version"]).includes("pulumi version, parallel 64"));
+        assert.ok(run("pulumi.sh", ["version"], { PULUMI_PARALLEL: "4" }).includes("pulumi version, parallel 4"));
     });
 
     it("a stack name that is not one is refused before anything runs", () => {

@@ -25,20 +25,28 @@ server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), async (
     const pulumi = require("@pulumi/pulumi");
     const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable");
     const trim = process.argv[1] === "trim" ? require(${JSON.stringify(path.join(root, "stacks", "sdk-bookkeeping"))}) : undefined;
+    const limitBefore = Error.stackTraceLimit;
     const trimmed = trim ? [trim.trimSdkBookkeeping(), trim.trimSdkBookkeeping()] : [];
     await pulumi.log.debug("a debug message");
     await pulumi.log.info("an info message");
     const stamped = Promise.resolve();
     await require("@pulumi/pulumi/runtime/debuggable").debuggablePromise(stamped, "ctx");
     const stamp = stamped._debugStackTrace;
+    // A stamp that throws (a frozen promise) leaves the limit as it was; a rejection passes through.
+    let threw = false;
+    try { require("@pulumi/pulumi/runtime/debuggable").debuggablePromise(Object.freeze(Promise.resolve()), "frozen"); } catch { threw = true; }
+    const rejection = await require("@pulumi/pulumi/runtime/debuggable").debuggablePromise(Promise.reject(new Error("no")), "rejects").catch((e) => e.message);
     console.log(JSON.stringify({ received, trimmed, stampFrames: stamp.split("\\n").filter((l) => l.trim().startsWith("at ")).length,
-        stackTraceLimit: Error.stackTraceLimit, sameAsBefore: debuggablePromise === require("@pulumi/pulumi/runtime/debuggable").debuggablePromise }));
+        limitKept: Error.stackTraceLimit === limitBefore, threw, rejection, sameLog: pulumi.log === require("@pulumi/pulumi/log"),
+        sameAsBefore: debuggablePromise === require("@pulumi/pulumi/runtime/debuggable").debuggablePromise }));
     server.forceShutdown();
     process.exit(0);
 });
 `;
 
-type Result = { received: string[]; trimmed: object[]; stampFrames: number; stackTraceLimit: number; sameAsBefore: boolean };
+type Result = {
+    received: string[]; trimmed: object[]; stampFrames: number; limitKept: boolean; threw: boolean; rejection: string; sameLog: boolean; sameAsBefore: boolean;
+};
 
 function run(mode: "trim" | "as-is", env: Record<string, string> = {}): Result {
     const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", child, mode], {
@@ -61,7 +69,8 @@ describe("the SDK's per-resource bookkeeping in the stack program", function () 
         const r = run("trim");
         assert.deepStrictEqual(r.received, ["INFO: an info message"]);
         assert.strictEqual(r.stampFrames, 0);
-        assert.strictEqual(r.stackTraceLimit, 10);
+        assert.deepStrictEqual([r.limitKept, r.threw, r.rejection], [true, true, "no"], "Error.stackTraceLimit after a stamp that threw, and a rejection");
+        assert.strictEqual(r.sameLog, true, "the SDK's runtime reaches its log module where pulumi.log does");
         assert.deepStrictEqual(r.trimmed, [{ debugLogs: true, promiseTraces: true }, { debugLogs: false, promiseTraces: false }], "trimmed twice");
         assert.strictEqual(r.sameAsBefore, false, "callers that look the stamp up on the module get the trimmed one");
     });
