@@ -114,7 +114,7 @@ for n in "${sizes[@]}"; do
 done
 
 echo
-printf 'kubestrap at scale on this machine (%s cores); times in seconds, pulumi flags: %s, steps at once: %s\n' "$(nproc)" "${KUBESTRAP_BENCH_PULUMI_FLAGS:-none}" "${PULUMI_PARALLEL:-64 (scripts/pulumi.sh)}"
+printf 'kubestrap at scale on this machine (%s cores); times in seconds, pulumi flags: %s, steps at once: %s\n' "$(nproc)" "${KUBESTRAP_BENCH_PULUMI_FLAGS:-none}" "$([[ " ${flags[*]} " == *" --parallel"* || " ${flags[*]} " == *" -p"* ]] && echo "as the flags say" || echo "${PULUMI_PARALLEL:-64 (scripts/pulumi.sh)}")"
 printf 'the type check and compilation after an edit of the program (once, not per run): %s s\n' "$typecheck"
 awk -F'\t' 'BEGIN {
         printf "%5s %9s %7s %8s %8s %7s %7s %8s %7s %8s %11s %8s %8s %8s %9s %7s\n", "apps", "resources", "objects", "eval ms", "preview", "up", "floor", "up/floor", "no-op", "pv(dep)", "change(n)", "chg/noop", "destroy", "floor", "dst/floor", "ms/res"

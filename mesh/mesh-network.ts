@@ -7,6 +7,14 @@ import { authKeyScript, parseAddresses, tailscaleJoinScript, tailscaleLeaveScrip
 import { MeshGroup, meshPaths, MeshPolicySettings } from "./mesh-plan";
 import { HostConnection, HostSteps, StepArgs } from "../cluster/remote-command";
 
+/**
+ * Each step is an SSH session of its own, and every node has a membership step on the coordinator:
+ * at most this many of those run at once (in as many chains). OpenSSH's default MaxStartups
+ * (10:30:100) starts refusing connections at ten handshakes in progress, and the engine may run
+ * far more steps than that at once (scripts/pulumi.sh asks for 64).
+ */
+export const coordinatorSessions = 4;
+
 export interface MeshHost {
     /** The node's name: its tailnet host name and MagicDNS name. */
     name: string;
@@ -93,8 +101,11 @@ export class MeshNetwork extends pulumi.ComponentResource {
         // The first node (the first server) joins first, then the others side by side: it
         // takes the prefix's first address on a new mesh, as k3s's join URL is its.
         let firstJoin: pulumi.Resource | undefined;
+        const memberships: pulumi.Resource[] = [];
         for (const node of args.nodes) {
-            const join = this.joinNode(node, args, steps, { key: keys[node.group], user: users[node.group], ca, after: firstJoin });
+            const { join, membership } = this.joinNode(node, args, steps,
+                { key: keys[node.group], user: users[node.group], ca, after: firstJoin, coordinatorTurn: memberships[memberships.length - coordinatorSessions] });
+            memberships.push(membership);
             firstJoin = firstJoin ?? join;
             this.addresses[node.name] = join.stdout.apply((s) => parseAddresses(s ?? ""));
             this.ready.push(join);
@@ -186,9 +197,14 @@ export class MeshNetwork extends pulumi.ComponentResource {
         return { keys, users, poolKeys };
     }
 
-    /** Tailscale on a node, joined with its group's key (delivered apart), after the nodes before it. */
+    /**
+     * Tailscale on a node, joined with its group's key (delivered apart), after the nodes before it;
+     * its membership on the coordinator takes its turn after `coordinatorTurn`'s.
+     */
     private joinNode(node: MeshHost, args: MeshNetworkArgs, { sudo, run, preflight, stage }: MeshSteps,
-        { key, user, ca, after }: { key: pulumi.Output<string>; user: pulumi.Resource; ca: pulumi.Output<string | undefined>; after?: pulumi.Resource }): RemoteStep {
+        { key, user, ca, after, coordinatorTurn }: {
+            key: pulumi.Output<string>; user: pulumi.Resource; ca: pulumi.Output<string | undefined>; after?: pulumi.Resource; coordinatorTurn?: pulumi.Resource;
+        }): { join: RemoteStep; membership: RemoteStep } {
         const check = preflight(node.connection);
         const airGap = args.airGap?.tailscale && args.airGap.tailscaled ? args.airGap : undefined;
         const staged = airGap ? [
@@ -198,20 +214,22 @@ export class MeshNetwork extends pulumi.ComponentResource {
         // Created before the node joins, deleted after it left and before its user goes:
         // Headscale forgets the node, then the user that held it.
         const membership = run(`membership-${node.name}`, args.coordinator, { create: "true", delete: deleteNodeScript(node.name, sudo) },
-            { dependsOn: [user] });
+            { dependsOn: [user, ...(coordinatorTurn ? [coordinatorTurn] : [])] });
         const authKey = run(`authkey-${node.name}`, node.connection, { ...authKeyScript(sudo, args.headscale.serverUrl), stdin: key, logging: "none" },
             { dependsOn: [check] });
         const settings = ca.apply((ca) => ({ name: node.name, group: node.group, version: args.tailscaleVersion, loginServer: args.headscale.serverUrl, ca }));
-        return run(`join-${node.name}`, node.connection, {
+        const join = run(`join-${node.name}`, node.connection, {
             create: settings.apply((n) => tailscaleJoinScript(n, sudo, !!airGap)),
             update: settings.apply((n) => tailscaleUpdateScript(n, sudo)),
             delete: tailscaleLeaveScript(sudo),
             logging: "stderr",
         }, { dependsOn: [check, authKey, membership, ...staged, ...(after ? [after] : [])] });
+        return { join, membership };
     }
 }
 
 type RemoteStep = ReturnType<HostSteps["run"]>;
+
 
 interface MeshSteps {
     sudo: string;

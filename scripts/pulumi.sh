@@ -57,10 +57,11 @@ esac
 export PULUMI_K8S_CLIENT_QPS=${PULUMI_K8S_CLIENT_QPS:-200} PULUMI_K8S_CLIENT_BURST=${PULUMI_K8S_CLIENT_BURST:-400}
 # The engine runs at most four steps a core at once unless told otherwise (pulumi 3.248,
 # cmd/pulumi/operations/up.go, defaultParallel: 8 on 2 cores), and a Kubernetes step mostly waits
-# for the API server: at 100 apps an up from empty took 162 s at 8, 56 s at 32, 38 s at 64 and 36 s
-# at 128, a preview of it 10.2 s at 8 and 6.5 s at 32 (docs/dev/performance.md). 64 steps stay
-# well within the API server's in-flight limits, and the client's rate above still bounds their
-# requests. PULUMI_PARALLEL or --parallel win if set.
+# for the API server: at 100 apps on simulated nodes, an up from empty took 162 s at 8, 56 s at 32,
+# 38 s at 64 and 36 s at 128, a preview of it about 10 s at 8 and 6.5 s at 32 or 128
+# (docs/dev/performance.md). The client's rate above still bounds their requests, and kubestrap's
+# own components bound their SSH sessions on one host (mesh/mesh-network.ts). PULUMI_PARALLEL or
+# --parallel win if set; PULUMI_PARALLEL=8 gives back the engine's default on 2 cores.
 export PULUMI_PARALLEL=${PULUMI_PARALLEL:-64}
 # A field kubestrap declares is kubestrap's: after a `kubectl scale` or `kubectl edit` of it, server-side
 # apply would refuse the next up with a field conflict ("conflict with kubectl"), where the user
@@ -71,7 +72,7 @@ export PULUMI_K8S_ENABLE_PATCH_FORCE=${PULUMI_K8S_ENABLE_PATCH_FORCE:-true}
 # --debug or in -v's logs; stacks/sdk-bookkeeping.ts) unless this run may show them. Erring on the
 # side of sending them (any -v level, a flag's value that looks like one) costs only speed.
 for arg in "$@"; do
-    [[ $arg =~ ^(--debug(=true)?|-d(=true)?|-[fjry]*d[fjry]*|-v.*|--verbose(=.*)?|--logtostderr(=true)?)$ ]] && export KUBESTRAP_SDK_DEBUG_LOGS=1
+    [[ $arg =~ ^(--debug(=(1|t|T|true|TRUE|True))?|--verbose(=.*)?|--logtostderr(=(1|t|T|true|TRUE|True))?|-[efjQry]*[dv].*)$ ]] && export KUBESTRAP_SDK_DEBUG_LOGS=1
 done
 # Reading a stack (npm run status) makes nothing: no stack is created, and without --show-secrets
 # no passphrase is needed.

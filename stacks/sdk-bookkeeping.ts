@@ -51,7 +51,7 @@ function traceFreePromiseStamps(): boolean {
 /** Leaves out what nobody asked for; says which of the two it left out (false: asked for, already done, or not in this SDK). */
 export function trimSdkBookkeeping(env: Env = process.env): { debugLogs: boolean; promiseTraces: boolean } {
     return {
-        debugLogs: env[debugLogsSwitch] === "1" ? false : skipDebugLogs(),
+        debugLogs: ["1", "true"].includes(env[debugLogsSwitch] ?? "") ? false : skipDebugLogs(),
         promiseTraces: env.PULUMI_DEBUG_PROMISE_LEAKS ? false : traceFreePromiseStamps(),
     };
 }

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { parse } from "yaml";
 import { k3sConfigYaml, K3sNodeSettings } from "../../cluster/k3s-plan";
 import { K3sCluster } from "../../cluster/k3s-cluster";
-import { keyRenewalWindow, MeshNetwork, MeshNetworkArgs } from "../../mesh/mesh-network";
+import { coordinatorSessions, keyRenewalWindow, MeshNetwork, MeshNetworkArgs } from "../../mesh/mesh-network";
 import { createKeyScript, headscaleConfigYaml, headscaleInstallScript, HeadscaleSettings, managedTlsScript, removeUserScript } from "../../mesh/mesh-headscale";
 import { authKeyScript, parseAddresses, tailscaleJoinScript, tailscaleUpdateScript } from "../../mesh/mesh-join";
 import { meshPolicy, meshPolicyJson } from "../../mesh/mesh-plan";
@@ -200,6 +200,20 @@ describe("MeshNetwork", () => {
         assert.deepStrictEqual(deps(r, "mesh-join-s1"), ["mesh-preflight-10.0.0.1", "mesh-authkey-s1", "mesh-membership-s1"]);
         assert.deepStrictEqual(deps(r, "mesh-membership-a1"), ["mesh-user-agents"], "a node leaves Headscale before its user does");
         assert.deepStrictEqual(deps(r, "mesh-headscale"), ["mesh-preflight-10.0.0.1"]);
+    });
+
+    it(`runs at most ${coordinatorSessions} nodes' membership steps on the coordinator at once, in chains, whatever the engine's parallelism`, async () => {
+        const agents = Array.from({ length: 9 }, (_, i) => `n${i}`);
+        for (const [i, name] of agents.entries()) addressOf[name] = `100.64.1.${i} fd7a:115c:a1e0::1:${i}`;
+        const { r } = await mesh({ nodes: [meshArgs.nodes[0], ...agents.map((name, i) => ({ name, group: "agents" as const, connection: ssh(`10.0.1.${i}`) }))] });
+        const order = ["s1", ...agents];
+        for (const [i, name] of order.entries()) {
+            const turn = i >= coordinatorSessions ? [`mesh-membership-${order[i - coordinatorSessions]}`] : [];
+            assert.deepStrictEqual(deps(r, `mesh-membership-${name}`), [name === "s1" ? "mesh-user-servers" : "mesh-user-agents", ...turn], name);
+        }
+        // The chains' heads, waiting on the user alone: as many as may run at once.
+        const free = order.filter((name) => deps(r, `mesh-membership-${name}`).length === 1);
+        assert.strictEqual(free.length, coordinatorSessions);
     });
 
     it("keeps the keys secret: as outputs, in state and on the way to the nodes", async () => {

@@ -195,10 +195,10 @@ describe("npm run up / down / preview in a sandbox project", function () {
     });
 
     it("asks the program for the SDK's debug logs only when the run shows them (--debug, -d, -v)", () => {
-        for (const flags of [["--debug"], ["--debug=true"], ["-d"], ["-yd"], ["-dfy"], ["-v=9"], ["-v", "9"], ["-v9"], ["--verbose=3"], ["--logtostderr"]]) {
+        for (const flags of [["--debug"], ["--debug=true"], ["--debug=1"], ["-d"], ["-yd"], ["-dfy"], ["-ed"], ["-Qd"], ["-dv9"], ["-v=9"], ["-v", "9"], ["-v9"], ["--verbose=3"], ["--logtostderr"]]) {
             assert.match(run("pulumi.sh", ["preview", ...flags])[0], /\[sdk debug logs\]$/, flags.join(" "));
         }
-        for (const flags of [["--diff"], ["-y"], ["-sdev"], ["--debug=false"]]) {
+        for (const flags of [["--diff"], ["-y"], ["-md"], ["--debug=false"]]) {
             assert.doesNotMatch(run("pulumi.sh", ["preview", ...flags])[0], /sdk debug logs/, flags.join(" "));
         }
         assert.doesNotMatch(run("pulumi.sh", ["up", "--yes"])[0], /sdk debug logs/);

@@ -76,6 +76,7 @@ describe("the SDK's per-resource bookkeeping in the stack program", function () 
     });
 
     it("with KUBESTRAP_SDK_DEBUG_LOGS (scripts/pulumi.sh --debug) and PULUMI_DEBUG_PROMISE_LEAKS, both stay", () => {
+        assert.deepStrictEqual(run("trim", { KUBESTRAP_SDK_DEBUG_LOGS: "true" }).received, ["DEBUG: a debug message", "INFO: an info message"]);
         const r = run("trim", { KUBESTRAP_SDK_DEBUG_LOGS: "1", PULUMI_DEBUG_PROMISE_LEAKS: "1" });
         assert.deepStrictEqual(r.received, ["DEBUG: a debug message", "INFO: an info message"]);
         assert.ok(r.stampFrames > 0);
