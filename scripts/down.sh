@@ -18,19 +18,9 @@ else
     # takes an object already gone as deleted (pulumi-kubernetes 4.25, pkg/await/await.go
     # Deletion). A stack holding anything else (a command's uninstall, a Helm release, a cloud
     # resource) keeps a save per step, as do KUBESTRAP_CHECKPOINTS=always and other flags (--target).
-    only_confirming_flags() {
-        local i=0
-        while [ $i -lt ${#args[@]} ]; do
-            case ${args[$i]} in
-                --yes | -y | --skip-preview | --non-interactive | --suppress-outputs | --config-file=*) ;;
-                --config-file) i=$((i + 1)) ;;
-                *) return 1 ;;
-            esac
-            i=$((i + 1))
-        done
-    }
     if [ "${KUBESTRAP_CHECKPOINTS:-auto}" = auto ] && [ -z "${PULUMI_SKIP_CHECKPOINTS:-}" ] &&
-        [[ " ${args[*]} " == *" --yes "* || " ${args[*]} " == *" -y "* ]] && only_confirming_flags &&
+        [[ " ${args[*]} " == *" --yes "* || " ${args[*]} " == *" -y "* ]] &&
+        args_within "--yes -y --skip-preview --non-interactive --suppress-outputs" "--config-file" &&
         state=$("$here/scripts/pulumi.sh" stack export); then
         save_once_if_redoable destroy "this destroy deletes only Kubernetes objects: the state is saved once, at the end (a killed destroy's objects are deleted again by the next; KUBESTRAP_CHECKPOINTS=always saves after every step)" --destroy <<<"$state"
     fi

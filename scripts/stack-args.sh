@@ -47,3 +47,18 @@ save_once_if_redoable() {
         export PULUMI_SKIP_CHECKPOINTS=true
     fi
 }
+
+# args_within "FLAG..." "VALUED_FLAG...": whether every argument in args is one of the FLAGs, or a
+# VALUED_FLAG with its value (the next argument; for a --long one also --long=value).
+args_within() {
+    local flags=" $1 " valued=" $2 " i=0 a
+    while [ $i -lt ${#args[@]} ]; do
+        a=${args[$i]}
+        if [[ $flags == *" $a "* ]]; then :
+        elif [[ $valued == *" $a "* ]]; then i=$((i + 1))
+        elif [[ $a == --*=* && $valued == *" ${a%%=*} "* ]]; then :
+        else return 1
+        fi
+        i=$((i + 1))
+    done
+}

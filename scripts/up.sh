@@ -26,16 +26,8 @@ fi
 # is lost. The plan is read from a preview, and the up then skips its own. KUBESTRAP_CHECKPOINTS=
 # always keeps every save; any flag outside those preview shares also keeps Pulumi's own flow.
 shares_flags_with_preview() {
-    local i=0
-    while [ $i -lt ${#args[@]} ]; do
-        case ${args[$i]} in
-            --yes | -y | --refresh | --diff | --expect-no-changes | --suppress-outputs | --show-sames | --show-reads | --non-interactive) ;;
-            --config-file | --target | --replace | --parallel | -p | --message | -m) i=$((i + 1)) ;;
-            --config-file=* | --target=* | --replace=* | --parallel=* | --message=*) ;;
-            *) return 1 ;;
-        esac
-        i=$((i + 1))
-    done
+    args_within "--yes -y --refresh --diff --expect-no-changes --suppress-outputs --show-sames --show-reads --non-interactive" \
+        "--config-file --target --replace --parallel -p --message -m"
 }
 if [ "${KUBESTRAP_CHECKPOINTS:-auto}" = auto ] && [ -z "${PULUMI_SKIP_CHECKPOINTS:-}" ] &&
     [[ " ${args[*]} " == *" --yes "* || " ${args[*]} " == *" -y "* ]] && shares_flags_with_preview; then

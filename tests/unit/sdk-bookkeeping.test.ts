@@ -23,22 +23,23 @@ server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), async (
     if (err) throw err;
     process.env.PULUMI_NODEJS_ENGINE = "127.0.0.1:" + port;
     const pulumi = require("@pulumi/pulumi");
-    const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable");
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+    const { debuggablePromise } = debuggable;
     const trim = process.argv[1] === "trim" ? require(${JSON.stringify(path.join(root, "stacks", "sdk-bookkeeping"))}) : undefined;
     const limitBefore = Error.stackTraceLimit;
     const trimmed = trim ? [trim.trimSdkBookkeeping(), trim.trimSdkBookkeeping()] : [];
     await pulumi.log.debug("a debug message");
     await pulumi.log.info("an info message");
     const stamped = Promise.resolve();
-    await require("@pulumi/pulumi/runtime/debuggable").debuggablePromise(stamped, "ctx");
+    await debuggable.debuggablePromise(stamped, "ctx");
     const stamp = stamped._debugStackTrace;
     // A stamp that throws (a frozen promise) leaves the limit as it was; a rejection passes through.
     let threw = false;
-    try { require("@pulumi/pulumi/runtime/debuggable").debuggablePromise(Object.freeze(Promise.resolve()), "frozen"); } catch { threw = true; }
-    const rejection = await require("@pulumi/pulumi/runtime/debuggable").debuggablePromise(Promise.reject(new Error("no")), "rejects").catch((e) => e.message);
+    try { debuggable.debuggablePromise(Object.freeze(Promise.resolve()), "frozen"); } catch { threw = true; }
+    const rejection = await debuggable.debuggablePromise(Promise.reject(new Error("no")), "rejects").catch((e) => e.message);
     console.log(JSON.stringify({ received, trimmed, stampFrames: stamp.split("\\n").filter((l) => l.trim().startsWith("at ")).length,
         limitKept: Error.stackTraceLimit === limitBefore, threw, rejection, sameLog: pulumi.log === require("@pulumi/pulumi/log"),
-        sameAsBefore: debuggablePromise === require("@pulumi/pulumi/runtime/debuggable").debuggablePromise }));
+        sameAsBefore: debuggablePromise === debuggable.debuggablePromise }));
     server.forceShutdown();
     process.exit(0);
 });
