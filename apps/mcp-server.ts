@@ -10,6 +10,7 @@ import { selectorLabels, standardLabels } from "../core/labels";
 import { containerSecurityContext, podSecurityContext } from "../core/pod-security";
 import { envSecret } from "./web-app-specs";
 import { Resources } from "../core/workload";
+import { workloadService } from "../core/workload-service";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -191,14 +192,14 @@ export class McpServer extends pulumi.ComponentResource {
         }, child);
 
         if (transport !== "stdio") {
-            const service = new k8s.core.v1.Service(`${name}-service`, {
+            const service = workloadService(`${name}-service`, {
                 metadata: meta(),
                 spec: {
                     type: "ClusterIP",
                     selector,
                     ports: [{ name: "http", port: args.port!, targetPort: "http", protocol: "TCP" }],
                 },
-            }, child);
+            }, deployment, child);
             this.serviceName = service.metadata.name;
             this.internalUrl = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${args.port}${args.path ?? defaultMcpPath[transport]}`;
         }

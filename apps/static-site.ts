@@ -10,6 +10,7 @@ import {
 } from "./static-site-specs";
 import type { WebAppArgs } from "./web-app";
 import { Resources } from "../core/workload";
+import { workloadService } from "../core/workload-service";
 
 /** Where the site's files come from: a folder of this repository, or a pinned image holding the built site at `path` (default /site). */
 export type StaticContent = { directory: string } | { image: string; path?: string };
@@ -126,10 +127,10 @@ export class StaticSite extends pulumi.ComponentResource {
             },
         }, child);
 
-        const service = new k8s.core.v1.Service(`${name}-service`, {
+        const service = workloadService(`${name}-service`, {
             metadata: meta(),
             spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
-        }, child);
+        }, deployment, child);
 
         const exposed = { name, app: site, namespace: args.namespace, labels, selector, port: nginxPort, parent: this };
         if (args.ingress) {

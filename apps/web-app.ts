@@ -8,6 +8,7 @@ import { selectorLabels, standardLabels } from "../core/labels";
 import { loosenedAnnotation, loosenedSettings, podSecurityContext, SecurityOverrides } from "../core/pod-security";
 import { containerFor, ContainerSettings, envSecret, PortSettings, ProbesSettings, volumesFor, waitContainer } from "./web-app-specs";
 import { Resources } from "../core/workload";
+import { workloadService } from "../core/workload-service";
 
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
@@ -140,10 +141,10 @@ export class WebApp extends pulumi.ComponentResource {
             : [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }];
         const serviceless = args.ports?.length === 0;
         const workload = webAppWorkload(name, app, args, { meta, selector, labels, podTemplate, servicePorts, serviceless, recreate: (!!claim && !sharedClaim) }, child);
-        const service = serviceless ? undefined : new k8s.core.v1.Service(`${name}-service`, {
+        const service = serviceless ? undefined : workloadService(`${name}-service`, {
             metadata: meta(),
             spec: { type: "ClusterIP", selector, ports: servicePorts },
-        }, child);
+        }, workload, child);
 
         const exposed = { name, app, namespace: args.namespace, labels, selector, port, parent: this };
         if (args.ingress && service) {

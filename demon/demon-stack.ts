@@ -8,6 +8,7 @@ import { ingressFor, IngressSettings } from "../core/ingress-spec";
 import { selectorLabels, standardLabels } from "../core/labels";
 import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "../core/pod-security";
 import { probe, Resources } from "../core/workload";
+import { workloadService } from "../core/workload-service";
 
 export interface DemonWorkload {
     image: string;
@@ -249,10 +250,10 @@ function demonService(c: DemonContext, component: string, w: DemonWorkload, sa: 
             spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
         }, c.child);
     }
-    const svc = new k8s.core.v1.Service(`${c.name}-${component}-service`, {
+    const svc = workloadService(`${c.name}-${component}-service`, {
         metadata: c.meta(component, component),
         spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: w.port, targetPort: "http" }] },
-    }, c.child);
+    }, deployment, c.child);
     return { deployment, svc, selector };
 }
 

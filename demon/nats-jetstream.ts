@@ -7,6 +7,7 @@ import { natsClientPort, natsMetricsPort, natsMonitorPort } from "./demon-specs"
 import { exporterContainer, natsClusterPort, natsConfig, natsContainer, natsSpread } from "./nats-specs";
 import { podSecurityContext } from "../core/pod-security";
 import { Resources } from "../core/workload";
+import { workloadService } from "../core/workload-service";
 
 export interface NatsJetStreamArgs {
     namespace: pulumi.Input<string>;
@@ -40,7 +41,7 @@ export class NatsJetStream extends pulumi.ComponentResource {
         const clustered = args.replicas > 1;
 
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("nats"), automountServiceAccountToken: false }, moved);
-        const { headless, service } = this.services(name, args, meta, moved);
+        const headless = this.headlessService(name, args, meta, moved);
         const conf = natsConfig({ name: "nats", headless: "nats-headless", namespace: args.namespaceName, replicas: args.replicas, storageBytes: quantityValue(args.size, "memory") });
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta("nats-config"), data: { "nats.conf": conf } }, { parent: this });
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}`, {
@@ -72,6 +73,7 @@ export class NatsJetStream extends pulumi.ComponentResource {
                 }],
             },
         }, { ...moved, protect: args.protectData });
+        const service = this.clientService(name, args, meta, moved);
 
         if (clustered) {
             new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
@@ -83,9 +85,9 @@ export class NatsJetStream extends pulumi.ComponentResource {
         this.registerOutputs({ url: this.url });
     }
 
-    /** The headless Service the servers' routes go through, and the Service clients and scrapes use. */
-    private services(name: string, args: NatsJetStreamArgs, meta: Meta, moved: pulumi.CustomResourceOptions) {
-        const headless = new k8s.core.v1.Service(`${name}-headless`, {
+    /** The headless Service the servers' routes go through: there before the servers, so each finds the others. */
+    private headlessService(name: string, args: NatsJetStreamArgs, meta: Meta, moved: pulumi.CustomResourceOptions) {
+        return new k8s.core.v1.Service(`${name}-headless`, {
             metadata: meta("nats-headless"),
             spec: {
                 clusterIP: "None",
@@ -97,7 +99,11 @@ export class NatsJetStream extends pulumi.ComponentResource {
                 ],
             },
         }, moved);
-        const service = new k8s.core.v1.Service(`${name}`, {
+    }
+
+    /** The Service clients and scrapes use, once the servers are ready. */
+    private clientService(name: string, args: NatsJetStreamArgs, meta: Meta, moved: pulumi.CustomResourceOptions) {
+        return workloadService(`${name}`, {
             metadata: meta("nats"),
             spec: {
                 type: "ClusterIP",
@@ -108,8 +114,7 @@ export class NatsJetStream extends pulumi.ComponentResource {
                     ...(args.metrics ? [{ name: "metrics", port: natsMetricsPort, targetPort: "metrics" }] : []),
                 ],
             },
-        }, moved);
-        return { headless, service };
+        }, this.statefulSet, moved);
     }
 }
 

@@ -204,9 +204,13 @@ up() {
         --service-cluster-ip-range 10.96.0.0/16 "${node_flags[@]}" \
         --feature-gates WatchList=false
     wait_for kube-apiserver healthy 360  # up to 3 minutes: a busy machine (a Go build beside it) slows its start a lot
+    # Each controller's client is held to 20 requests a second by default: the ReplicaSet controller
+    # then makes a few pods a second, and a first up of 200 apps waited on it for a minute
+    # (docs/dev/performance.md). On k3s: --kube-controller-manager-arg=kube-api-qps=200 (and burst).
     start kube-controller-manager kube-controller-manager --kubeconfig "$kubeconfig" --leader-elect=false \
         --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
         --use-service-account-credentials=false --bind-address 127.0.0.1 --secure-port 0 \
+        --kube-api-qps 200 --kube-api-burst 400 \
         --controllers '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller'
     start kube-scheduler kube-scheduler --kubeconfig "$kubeconfig" --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
     if [ "$nodes" = kwok ]; then

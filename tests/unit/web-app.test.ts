@@ -75,6 +75,19 @@ describe("WebApp", () => {
         assert.strictEqual(svc.spec.ports[0].targetPort, "http");
     });
 
+    it("makes its Service once the workload is ready, and skips the provider's ten quiet seconds on it", async () => {
+        const dependsOn = (r: Recorder, name: string) => ((r.optionsOf.get(`kubernetes:core/v1:Service::${name}`)?.dependsOn ?? []) as any[]).map((d) => `${d.__pulumiType}::${d.__name}`);
+        const { r } = await build({});
+        assert.deepStrictEqual(dependsOn(r, "web-service"), ["kubernetes:apps/v1:Deployment::web-deployment"]);
+        assert.strictEqual(r.one("kubernetes:core/v1:Service", "web-service").inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
+        assert.strictEqual(r.one("kubernetes:apps/v1:Deployment", "web-deployment").inputs.metadata.annotations, undefined, "the workload itself is waited for");
+
+        const stateful = (await build({ kind: "StatefulSet" })).r;
+        assert.deepStrictEqual(dependsOn(stateful, "web-service"), ["kubernetes:apps/v1:StatefulSet::web-statefulset"]);
+        assert.deepStrictEqual(dependsOn(stateful, "web-headless"), [], "the governing Service is there before the pods it names");
+        assert.strictEqual(stateful.one("kubernetes:core/v1:Service", "web-headless").inputs.metadata.annotations, undefined);
+    });
+
     it("keeps secret env values secret and out of the pod spec", async () => {
         const { r } = await build({ secretEnv: { TOKEN: "hunter2" } });
         const secret = r.one("kubernetes:core/v1:Secret", "web-secret").inputs;
