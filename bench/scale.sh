@@ -5,8 +5,8 @@
 # Ingress with TLS, HPA, PDB, its default-deny NetworkPolicy) and the Demon stack. It prints, per N:
 #   resources, program evaluation under mocks, preview (of the empty stack: every create a
 #   server-side dry run), up from empty (with the state saved once when `npm run up` would),
-#   no-op up, preview of the deployed stack, an up that changes one app's image (checked to
-#   touch only that app), destroy;
+#   no-op up (once the autoscalers have scaled their apps up), preview of the deployed stack, an
+#   up that changes one app's image (checked to touch only that app), destroy;
 #   where a second no-op up's time went, from Pulumi's own OpenTelemetry trace
 #   (`--otel-traces`, summed up by bench/trace-summary.js);
 #   what the state file is made of after the up (bench/state-size.js);
@@ -57,6 +57,25 @@ only_app_changed() {
         console.log(changed.length);' "$work/change.json" "$app"
 }
 
+# An app with an autoscaler starts at one replica (the HPA owns the count), and the HPA raises it to
+# its minimum at its first sync, every 15 s, after `up` has returned: the control plane then starts
+# another pod per app, two cores' worth for seconds at 100 apps. The no-op is timed once that is
+# done (at most two minutes), so it measures Pulumi's no-op, not that scale-up.
+autoscaled_settled() {
+    kc get hpa,deployment -A -o json | node -e '
+        const items = JSON.parse(require("fs").readFileSync(0, "utf8")).items;
+        const deployments = new Map(items.filter((i) => i.kind === "Deployment").map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d]));
+        const waiting = items.filter((i) => i.kind === "HorizontalPodAutoscaler").filter((h) => {
+            const d = deployments.get(`${h.metadata.namespace}/${h.spec.scaleTargetRef.name}`);
+            return d && !((d.spec.replicas ?? 1) >= (h.spec.minReplicas ?? 1) && (d.status.readyReplicas ?? 0) === d.spec.replicas);
+        });
+        process.exit(waiting.length === 0 ? 0 : 1);'
+}
+wait_for_autoscalers() {
+    local deadline=$((SECONDS + 120))
+    until autoscaled_settled || [ $SECONDS -ge $deadline ]; do sleep 1; done
+}
+
 # The program is type-checked and compiled once per change of its sources (scripts/pulumi.sh); do
 # it ahead, so the figures are those of every run but the first after an edit.
 rm -rf .kubestrap/program
@@ -91,6 +110,8 @@ for n in "${sizes[@]}"; do
     say "N=$n: up $up s"
     resources=$(scripts/stack-resource-count.sh)
     node bench/state-size.js "$work/state/.pulumi/stacks/kubestrap/$KUBESTRAP_STACK.json" > "$work/state-size-$n.txt"
+    settle=$(secs wait_for_autoscalers)
+    say "N=$n: the autoscalers' first scale-up done $settle s after the up"
     noop=$(secs p up --yes --skip-preview --expect-no-changes)
     deployed_preview=$(secs p preview --expect-no-changes)
     say "N=$n: no-op up $noop s, preview of the deployed stack $deployed_preview s"
