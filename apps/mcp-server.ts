@@ -192,16 +192,16 @@ export class McpServer extends pulumi.ComponentResource {
         }, child);
 
         if (transport !== "stdio") {
-            const service = workloadService(`${name}-service`, {
+            const serviceName = workloadService(`${name}-service`, {
                 metadata: meta(),
                 spec: {
                     type: "ClusterIP",
                     selector,
                     ports: [{ name: "http", port: args.port!, targetPort: "http", protocol: "TCP" }],
                 },
-            }, deployment, child);
-            this.serviceName = service.metadata.name;
-            this.internalUrl = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${args.port}${args.path ?? defaultMcpPath[transport]}`;
+            }, deployment, child).readyName;
+            this.serviceName = serviceName;
+            this.internalUrl = pulumi.interpolate`http://${serviceName}.${args.namespace}.svc.cluster.local:${args.port}${args.path ?? defaultMcpPath[transport]}`;
         }
 
         this.transport = transport;

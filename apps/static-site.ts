@@ -127,22 +127,22 @@ export class StaticSite extends pulumi.ComponentResource {
             },
         }, child);
 
-        const service = workloadService(`${name}-service`, {
+        const serviceName = workloadService(`${name}-service`, {
             metadata: meta(),
             spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
-        }, deployment, child);
+        }, deployment, child).readyName;
 
         const exposed = { name, app: site, namespace: args.namespace, labels, selector, port: nginxPort, parent: this };
         if (args.ingress) {
-            this.url = appIngress(exposed, args.ingress, service.metadata.name);
+            this.url = appIngress(exposed, args.ingress, serviceName);
         }
         if (args.networkPolicy) {
             appPolicies(exposed, args.networkPolicy, !!args.ingress);
         }
 
-        this.serviceName = service.metadata.name;
+        this.serviceName = serviceName;
         this.deploymentName = deployment.metadata.name;
-        this.internalUrl = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+        this.internalUrl = pulumi.interpolate`http://${serviceName}.${args.namespace}.svc.cluster.local`;
         this.registerOutputs({
             serviceName: this.serviceName,
             deploymentName: this.deploymentName,

@@ -141,14 +141,14 @@ export class WebApp extends pulumi.ComponentResource {
             : [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }];
         const serviceless = args.ports?.length === 0;
         const workload = webAppWorkload(name, app, args, { meta, selector, labels, podTemplate, servicePorts, serviceless, recreate: (!!claim && !sharedClaim) }, child);
-        const service = serviceless ? undefined : workloadService(`${name}-service`, {
+        const serviceName = serviceless ? undefined : workloadService(`${name}-service`, {
             metadata: meta(),
             spec: { type: "ClusterIP", selector, ports: servicePorts },
-        }, workload, child);
+        }, workload, child).readyName;
 
         const exposed = { name, app, namespace: args.namespace, labels, selector, port, parent: this };
-        if (args.ingress && service) {
-            this.url = appIngress(exposed, args.ingress, service.metadata.name);
+        if (args.ingress && serviceName) {
+            this.url = appIngress(exposed, args.ingress, serviceName);
         }
         webAppScaling(name, args, meta, selector, { kind: stateful ? "StatefulSet" : "Deployment", name: workload.metadata.name }, child);
         if (args.networkPolicy) {
@@ -156,9 +156,9 @@ export class WebApp extends pulumi.ComponentResource {
         }
 
         const firstPort = args.ports?.[0] ? `:${args.ports[0].port}` : "";
-        this.serviceName = service?.metadata.name;
+        this.serviceName = serviceName;
         this.deploymentName = workload.metadata.name;
-        this.internalUrl = service && pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local${firstPort}`;
+        this.internalUrl = serviceName && pulumi.interpolate`http://${serviceName}.${args.namespace}.svc.cluster.local${firstPort}`;
         this.registerOutputs({
             serviceName: this.serviceName,
             deploymentName: this.deploymentName,

@@ -116,7 +116,7 @@ export class DemonStack extends pulumi.ComponentResource {
 
         let uiUrl: pulumi.Output<string> = uiInternalUrl;
         if (args.ingress) {
-            const ingress = ingressFor(args.ingress, ui.svc.metadata.name, "operate-ui-tls");
+            const ingress = ingressFor(args.ingress, ui.serviceName, "operate-ui-tls");
             new k8s.networking.v1.Ingress(`${name}-operate-ui-ingress`, {
                 metadata: { ...c.meta("operate-ui", "operate-ui"), annotations: ingress.annotations },
                 spec: ingress.spec,
@@ -250,11 +250,11 @@ function demonService(c: DemonContext, component: string, w: DemonWorkload, sa: 
             spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
         }, c.child);
     }
-    const svc = workloadService(`${c.name}-${component}-service`, {
+    const serviceName = workloadService(`${c.name}-${component}-service`, {
         metadata: c.meta(component, component),
         spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: w.port, targetPort: "http" }] },
-    }, deployment, c.child);
-    return { deployment, svc, selector };
+    }, deployment, c.child).readyName;
+    return { deployment, serviceName, selector };
 }
 
 /** The stack's NetworkPolicies, and the engine's and runtime's egress to the API server. */

@@ -73,7 +73,7 @@ export class NatsJetStream extends pulumi.ComponentResource {
                 }],
             },
         }, { ...moved, protect: args.protectData });
-        const service = this.clientService(name, args, meta, moved);
+        const serviceName = this.clientService(name, args, meta, moved);
 
         if (clustered) {
             new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
@@ -81,7 +81,7 @@ export class NatsJetStream extends pulumi.ComponentResource {
                 spec: { maxUnavailable: 1, selector: { matchLabels: args.selector } },
             }, { parent: this });
         }
-        this.url = pulumi.interpolate`nats://${service.metadata.name}.${args.namespace}.svc.cluster.local:${natsClientPort}`;
+        this.url = pulumi.interpolate`nats://${serviceName}.${args.namespace}.svc.cluster.local:${natsClientPort}`;
         this.registerOutputs({ url: this.url });
     }
 
@@ -101,7 +101,7 @@ export class NatsJetStream extends pulumi.ComponentResource {
         }, moved);
     }
 
-    /** The Service clients and scrapes use, once the servers are ready. */
+    /** The Service clients and scrapes use; its name once the servers are ready. */
     private clientService(name: string, args: NatsJetStreamArgs, meta: Meta, moved: pulumi.CustomResourceOptions) {
         return workloadService(`${name}`, {
             metadata: meta("nats"),
@@ -114,7 +114,7 @@ export class NatsJetStream extends pulumi.ComponentResource {
                     ...(args.metrics ? [{ name: "metrics", port: natsMetricsPort, targetPort: "metrics" }] : []),
                 ],
             },
-        }, this.statefulSet, moved);
+        }, this.statefulSet, moved).readyName;
     }
 }
 

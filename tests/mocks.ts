@@ -1,5 +1,6 @@
 // Pulumi mocks that record every registered resource, with its inputs and parent.
 import * as pulumi from "@pulumi/pulumi";
+import { getAllResources } from "@pulumi/pulumi/output";
 import { readHostKeyScript } from "../cluster/remote-command";
 import { settleRegistrations } from "../core/settle-registrations";
 
@@ -22,6 +23,8 @@ export class Recorder implements pulumi.runtime.Mocks {
     /** A transformation that records parents and options; pass it to the component under test. */
     /** "type::name" -> the options it was created with. */
     readonly optionsOf = new Map<string, pulumi.ResourceOptions>();
+    /** "type::name" -> its inputs as the program gave them, Outputs unresolved (for what they depend on). */
+    readonly propsOf = new Map<string, unknown>();
     /** "type::name" -> "type::name" of its parent: unambiguous where a component and its child share a name. */
     readonly ancestry = new Map<string, string | undefined>();
 
@@ -33,6 +36,7 @@ export class Recorder implements pulumi.runtime.Mocks {
         const parent = args.opts.parent as any;
         this.ancestry.set(`${args.type}::${args.name}`, parent ? `${parent.__pulumiType}::${parent.__name}` : undefined);
         this.optionsOf.set(`${args.type}::${args.name}`, args.opts);
+        this.propsOf.set(`${args.type}::${args.name}`, args.props);
         this.options.set(args.name, args.opts);
         return undefined;
     };
@@ -173,4 +177,20 @@ export function reveal<T>(value: T): T {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)])) as T;
     }
     return value;
+}
+
+/** "type::name" of every resource a value's Outputs (at any depth of its plain objects and arrays) depend on. */
+export async function dependenciesOf(value: unknown): Promise<string[]> {
+    const found = new Set<string>();
+    const walk = async (v: unknown): Promise<void> => {
+        if (pulumi.Output.isInstance(v)) {
+            for (const r of await getAllResources(v)) found.add(`${(r as any).__pulumiType}::${(r as any).__name}`);
+        } else if (Array.isArray(v)) {
+            for (const x of v) await walk(x);
+        } else if (v && typeof v === "object" && !pulumi.Resource.isInstance(v)) {
+            for (const x of Object.values(v)) await walk(x);
+        }
+    };
+    await walk(value);
+    return [...found].sort();
 }

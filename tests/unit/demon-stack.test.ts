@@ -135,7 +135,7 @@ describe("DemonStack", () => {
 
     it("protects the NATS data when asked", async () => {
         const { r } = await build({ protectData: true });
-        assert.strictEqual(r.options.get("demon-nats")!.protect, true);
+        assert.strictEqual(r.optionsOf.get("kubernetes:apps/v1:StatefulSet::demon-nats")!.protect, true);
     });
 
     it("bootstraps the configured stream idempotently, after NATS", async () => {

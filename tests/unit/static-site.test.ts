@@ -409,7 +409,9 @@ describe("a split app on one host (dspace: frontend at /, backend at /api)", () 
     for (const preview of [false, true]) {
         it(`sends each path to its own Service through two Ingresses the controller merges by host (preview: ${preview})`, async () => {
             const r = await buildBoth(preview);
-            const ingresses = r.ofType("kubernetes:networking.k8s.io/v1:Ingress").map((i) => i.inputs);
+            // Frontend first: each Ingress is registered once its own app is ready, in either order.
+            const ingresses = r.ofType("kubernetes:networking.k8s.io/v1:Ingress").map((i) => i.inputs)
+                .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
             assert.strictEqual(ingresses.length, 2);
             assert.deepStrictEqual(ingresses.map((i) => i.spec.rules.map((rule: any) => rule.host)), [[host], [host]]);
             const rules = ingresses.flatMap((i) => i.spec.rules[0].http.paths.map((p: any) => ({ ...p, ingress: i.metadata.name })));

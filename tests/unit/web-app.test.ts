@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { WebApp, WebAppArgs } from "../../apps/web-app";
 import { schemaErrors } from "../k8s-schema";
-import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
+import { dependenciesOf, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
 const base: WebAppArgs = { namespace: "apps", image: "ghcr.io/acme/web:1.2.3", port: 8080 };
 
@@ -75,17 +75,19 @@ describe("WebApp", () => {
         assert.strictEqual(svc.spec.ports[0].targetPort, "http");
     });
 
-    it("makes its Service once the workload is ready, and skips the provider's ten quiet seconds on it", async () => {
-        const dependsOn = (r: Recorder, name: string) => ((r.optionsOf.get(`kubernetes:core/v1:Service::${name}`)?.dependsOn ?? []) as any[]).map((d) => `${d.__pulumiType}::${d.__name}`);
-        const { r } = await build({});
-        assert.deepStrictEqual(dependsOn(r, "web-service"), ["kubernetes:apps/v1:Deployment::web-deployment"]);
+    it("makes its Service at once without the provider's wait on it; its Ingress and service outputs wait for the workload", async () => {
+        const { r, app } = await build({ ingress: { host: "web.example.com" } });
+        const svc = "kubernetes:core/v1:Service::web-service";
+        const deployment = "kubernetes:apps/v1:Deployment::web-deployment";
         assert.strictEqual(r.one("kubernetes:core/v1:Service", "web-service").inputs.metadata.annotations["pulumi.com/skipAwait"], "true");
-        assert.strictEqual(r.one("kubernetes:apps/v1:Deployment", "web-deployment").inputs.metadata.annotations, undefined, "the workload itself is waited for");
+        assert.strictEqual(r.optionsOf.get(svc)?.dependsOn, undefined, "made at once, as pods may find each other through it");
+        assert.strictEqual(r.one("kubernetes:apps/v1:Deployment", "web-deployment").inputs.metadata.annotations?.["pulumi.com/skipAwait"], undefined, "the workload itself is waited for");
+        assert.deepStrictEqual(await dependenciesOf(r.propsOf.get("kubernetes:networking.k8s.io/v1:Ingress::web-ingress")), [deployment, svc]);
+        assert.deepStrictEqual(await dependenciesOf(app.serviceName), [deployment, svc]);
+        assert.deepStrictEqual(await dependenciesOf(app.internalUrl), [deployment, svc]);
 
-        const stateful = (await build({ kind: "StatefulSet" })).r;
-        assert.deepStrictEqual(dependsOn(stateful, "web-service"), ["kubernetes:apps/v1:StatefulSet::web-statefulset"]);
-        assert.deepStrictEqual(dependsOn(stateful, "web-headless"), [], "the governing Service is there before the pods it names");
-        assert.strictEqual(stateful.one("kubernetes:core/v1:Service", "web-headless").inputs.metadata.annotations, undefined);
+        const stateful = await build({ kind: "StatefulSet" });
+        assert.deepStrictEqual(await dependenciesOf(stateful.app.internalUrl), ["kubernetes:apps/v1:StatefulSet::web-statefulset", svc]);
     });
 
     it("keeps secret env values secret and out of the pod spec", async () => {
