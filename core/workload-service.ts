@@ -19,9 +19,10 @@ export interface WorkloadService {
  * own does not (every replica updated and ready) and costs about ten seconds each time the
  * Service is made or changed: the provider calls a Service with a selector ready only when a
  * ten-second timer started by an Endpoints event runs out with no address not ready
- * (pulumi-kubernetes pkg/await/service.go). With hundreds of apps those seconds filled the engine's steps at once
- * (docs/dev/performance.md). What reaches the app through the Service (an Ingress, an
- * internalUrl, the NATS URL) takes `readyName`, so it still comes after the pods are ready.
+ * (pulumi-kubernetes pkg/await/service.go). With hundreds of apps those seconds filled the
+ * engine's steps at once (docs/dev/performance.md). What reaches the app through the Service (an
+ * Ingress, an internalUrl, the NATS URL) takes `readyName`, so it still comes after the pods are
+ * ready.
  */
 export function workloadService(name: string, object: ServiceObject, workload: k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet,
     opts: pulumi.CustomResourceOptions): WorkloadService {

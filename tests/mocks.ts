@@ -185,6 +185,8 @@ export async function dependenciesOf(value: unknown): Promise<string[]> {
     const walk = async (v: unknown): Promise<void> => {
         if (pulumi.Output.isInstance(v)) {
             for (const r of await getAllResources(v)) found.add(`${(r as any).__pulumiType}::${(r as any).__name}`);
+        } else if (v instanceof Promise) {
+            await walk(await v);
         } else if (Array.isArray(v)) {
             for (const x of v) await walk(x);
         } else if (v && typeof v === "object" && !pulumi.Resource.isInstance(v)) {

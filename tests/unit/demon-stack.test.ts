@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { DemonStack, DemonStackArgs } from "../../demon/demon-stack";
 import { apiServerEgress, endpointsFromSlice, natsClientLabel, streamBootstrapScript } from "../../demon/demon-specs";
 import { schemaErrors } from "../k8s-schema";
-import { isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
+import { dependenciesOf, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
 const workload = (image: string, port = 8080) => ({
     image, replicas: 1, port, healthPath: "/health",
@@ -244,6 +244,13 @@ describe("DemonStack", () => {
         assert.strictEqual(await valueOf(demon.uiUrl), "https://demon.example.com/");
         assert.strictEqual(await valueOf(demon.natsUrl), "nats://nats.demon-system.svc.cluster.local:4222");
         assert.strictEqual(await valueOf(demon.namespace), "demon-system");
+        const waitsFor = async (used: unknown, workload: string, service: string) => {
+            const deps = await dependenciesOf(used);
+            assert.ok(deps.includes(workload) && deps.includes(service), `${service}'s users wait for ${workload}: ${deps.join(", ")}`);
+        };
+        await waitsFor(demon.natsUrl, "kubernetes:apps/v1:StatefulSet::demon-nats", "kubernetes:core/v1:Service::demon-nats");
+        await waitsFor(r.propsOf.get("kubernetes:networking.k8s.io/v1:Ingress::demon-operate-ui-ingress"),
+            "kubernetes:apps/v1:Deployment::demon-operate-ui", "kubernetes:core/v1:Service::demon-operate-ui-service");
     });
 
     it("reports the in-cluster UI URL without an ingress", async () => {

@@ -9,7 +9,7 @@ import { loadMcpServers, mcpSecretConfigKeys, McpSources } from "../../apps/mcp-
 import { ConfigError } from "../../core/problems";
 import { formatIssue } from "../../config/issues";
 import { schemaErrors } from "../k8s-schema";
-import { isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
+import { dependenciesOf, isSecret, isSecretValue, Recorder, reveal, settle, valueOf, withMocks } from "../mocks";
 
 const fixtures = path.join(__dirname, "..", "fixtures", "mcp");
 const read = (file: string) => fs.readFileSync(file, "utf8");
@@ -261,6 +261,9 @@ describe("McpServer", () => {
         assert.strictEqual(c.readinessProbe.tcpSocket.port, target.name);
         assert.strictEqual(c.stdin, undefined);
         assert.strictEqual(await valueOf(server.internalUrl!), "http://search.mcp.svc.cluster.local:8080/mcp");
+        for (const used of [server.serviceName, server.internalUrl]) {
+            assert.deepStrictEqual(await dependenciesOf(used), ["kubernetes:apps/v1:Deployment::search-deployment", "kubernetes:core/v1:Service::search-service"], "waits for the server's pods");
+        }
         const { server: sse } = await build("events", { ...httpArgs, transport: "sse", path: "/events" });
         assert.strictEqual(await valueOf(sse.internalUrl!), "http://events.mcp.svc.cluster.local:8080/events");
     });

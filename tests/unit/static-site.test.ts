@@ -8,7 +8,7 @@ import { WebApp } from "../../apps/web-app";
 import { formatIssue } from "../../config/issues";
 import { staticSites } from "../../apps/static-sites-config";
 import { schemaErrors } from "../k8s-schema";
-import { Recorder, settle, valueOf, withMocks } from "../mocks";
+import { dependenciesOf, Recorder, settle, valueOf, withMocks } from "../mocks";
 
 const fixture = "tests/fixtures/static-site";
 
@@ -341,6 +341,10 @@ describe("StaticSite", () => {
         assert.strictEqual(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
         assert.strictEqual(await valueOf(site.url!), "https://danielsmith.io/");
         assert.strictEqual(await valueOf(site.internalUrl), "http://site.web.svc.cluster.local");
+        const ready = ["kubernetes:apps/v1:Deployment::site-deployment", "kubernetes:core/v1:Service::site-service"];
+        for (const used of [site.serviceName, site.internalUrl, r.propsOf.get("kubernetes:networking.k8s.io/v1:Ingress::site-ingress")]) {
+            assert.deepStrictEqual(await dependenciesOf(used), ready, "what reaches the site through its Service waits for its pods");
+        }
     });
 
     it("lets in only the ingress controller, on nginx's port, with networkPolicy", async () => {

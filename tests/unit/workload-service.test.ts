@@ -23,6 +23,8 @@ describe("the Services in front of kubestrap's workloads", function () {
                 assert.strictEqual(selected.length, 1, `${key(s)} selects the pods of ${selected.length} workloads`);
                 workloadOf.set(key(s), key(selected[0]));
             }
+            const ingresses = r.ofType("kubernetes:networking.k8s.io/v1:Ingress");
+            assert.ok(ingresses.every((i) => r.propsOf.has(key(i))), "an Ingress was made outside the recorder's transformation: its inputs go unchecked");
             let users = 0;
             for (const x of r.resources) {
                 const needs = new Set(await dependenciesOf(r.propsOf.get(key(x))));
